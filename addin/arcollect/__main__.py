@@ -1,0 +1,10 @@
+"""`python -m arcollect` — the same as the `arcollect` console script."""
+
+from __future__ import annotations
+
+import sys
+
+from arcollect.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The workbook as data: the schema of every sheet, reading, writing and the settings."""
