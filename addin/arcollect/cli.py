@@ -1,6 +1,6 @@
 """`arcollect …` — the command line, a thin shell over `arcollect.run` (see DESIGN.md).
 
-    arcollect --version
+arcollect --version
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ class Shape:
 
 
 def is_scalar(value: Any) -> bool:
-    return value is None or np.ndim(value) == 0 and not isinstance(value, pd.Series | pd.Index)
+    return value is None or (np.ndim(value) == 0 and not isinstance(value, pd.Series | pd.Index))
 
 
 def _python_scalar(value: Any, kind: str) -> Any:

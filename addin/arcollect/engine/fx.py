@@ -1,0 +1,148 @@
+"""Conversion of amounts to the company's base currency.
+
+    >>> from arcollect.engine import fx
+    >>> fx.to_base(100, "USD", "EUR", {"USD": 0.92})
+    (Decimal('92.00'), [])
+
+The rates table says how many units of the base currency one unit of a currency buys (``1 USD = 0.92 EUR``).
+Rates may be dated: each amount then uses the latest rate on or before its as-of date, so a month-end close
+can be rerun with the rates of that day. The base currency always converts at 1.
+
+A missing rate is not an exception: the amount comes back as NaN (``None`` for a scalar) and a
+`arcollect.problems.Problem` names the row, the currency and the rate to add. Results are rounded half up to
+the base currency's minor unit, so per-invoice base amounts add up exactly to the totals built from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from arcollect.book.schema import FX, Invoices
+from arcollect.engine import _coerce
+from arcollect.errors import InputError
+from arcollect.problems import Problem
+
+Rates = Mapping[str, float] | pd.Series | pd.DataFrame
+
+
+def rate_table(rates: Rates | None) -> pd.DataFrame:
+    """Any accepted form of rates as one DataFrame with the `FX` columns, codes upper-cased, sorted by date.
+
+    Accepts a mapping ``{"USD": 0.92}``, a Series indexed by currency, or a DataFrame with `FX.CURRENCY`,
+    `FX.RATE` and optionally `FX.DATE`. Rows with a missing, zero or negative rate are dropped: such a rate
+    cannot convert anything, and the reader of the FX sheet reports them.
+    """
+    if rates is None:
+        table = pd.DataFrame({FX.CURRENCY: pd.Series(dtype=object), FX.RATE: pd.Series(dtype="float64")})
+    elif isinstance(rates, pd.DataFrame):
+        missing = {FX.CURRENCY, FX.RATE} - set(rates.columns)
+        if missing:
+            raise InputError(f"FX rates need the columns {sorted(missing)}")
+        table = rates.loc[:, [c for c in (FX.CURRENCY, FX.RATE, FX.DATE) if c in rates.columns]].copy()
+    else:
+        series = rates if isinstance(rates, pd.Series) else pd.Series(dict(rates), dtype="float64")
+        table = pd.DataFrame({FX.CURRENCY: series.index.astype(str), FX.RATE: series.to_numpy()})
+    table[FX.CURRENCY] = table[FX.CURRENCY].astype(str).str.strip().str.upper()
+    table[FX.RATE] = _coerce.amounts(table[FX.RATE], "FX rate")
+    table = table[table[FX.RATE] > 0]
+    if FX.DATE not in table.columns:
+        table[FX.DATE] = pd.NaT
+    table[FX.DATE] = pd.to_datetime(_coerce.dates(table[FX.DATE], "FX rate date"))
+    return table.sort_values([FX.DATE, FX.CURRENCY], na_position="first").reset_index(drop=True)
+
+
+def to_base(
+    amounts: Any,
+    currencies: Any,
+    base_currency: str,
+    rates: Rates | None,
+    *,
+    as_of: Any = None,
+    sheet: str = "Invoices",
+    column: str = Invoices.CURRENCY,
+) -> tuple[Any, list[Problem]]:
+    """Convert `amounts` in `currencies` to `base_currency`; returns ``(converted, problems)``.
+
+    `as_of` (a date or a column of dates) picks, per row, the latest dated rate on or before it; undated rates
+    apply to every date, and ``as_of=None`` takes the newest rate of each currency. Converted amounts are
+    rounded half up to the base currency's minor unit; rows without a usable rate are NaN and reported.
+    """
+    base = str(base_currency).strip().upper()
+    digits = _coerce.minor_units(base)
+    shape = _coerce.Shape.of(amounts, currencies, as_of)
+    amount_array, currency_array = _coerce.broadcast(
+        _coerce.amounts(amounts, "amount"), _coerce.texts(currencies, "currency")
+    )
+    amount_flat = amount_array.reshape(-1)
+    # Work on the few distinct codes, not on every row: clean and look up each once.
+    positions, distinct = pd.factorize(pd.Series(currency_array.reshape(-1), dtype=object), use_na_sentinel=False)
+    distinct_codes = pd.Series(distinct, dtype=object).astype(str).str.strip().str.upper()
+    codes = distinct_codes.to_numpy()[positions]
+    table = rate_table(rates)
+
+    if as_of is None or table[FX.DATE].isna().all():
+        latest = table.drop_duplicates(FX.CURRENCY, keep="last").set_index(FX.CURRENCY)[FX.RATE]
+        rate = distinct_codes.map(latest).to_numpy(dtype="float64")[positions]
+    else:
+        dates = np.broadcast_to(_coerce.dates(as_of, "as-of date"), codes.shape)
+        rate = _dated_rates(pd.Series(codes, dtype=object), dates, table)
+    rate = np.where(codes == base, 1.0, rate)
+
+    converted = _coerce.round_money(amount_flat * rate, digits)
+    problems = _missing_rate_problems(np.isnan(rate), codes, shape.index, base, as_of, sheet, column)
+    result = converted.reshape(amount_array.shape)
+    if shape.scalar:
+        value = result.reshape(-1)[0]
+        return (None if np.isnan(value) else _coerce.to_decimal(float(value), digits)), problems
+    return shape.wrap(result, kind="float"), problems
+
+
+def _dated_rates(codes: pd.Series, as_of: np.ndarray, table: pd.DataFrame) -> np.ndarray:
+    """Per row, the latest rate dated on or before the row's date (undated rates count as always valid)."""
+    undated = table[table[FX.DATE].isna()].drop_duplicates(FX.CURRENCY, keep="last").set_index(FX.CURRENCY)
+    dated = table[table[FX.DATE].notna()]
+    rows = pd.DataFrame(
+        {
+            FX.CURRENCY: codes.to_numpy(),
+            FX.DATE: pd.to_datetime(as_of).astype("datetime64[ns]"),
+            "_position": np.arange(len(codes)),
+        }
+    )
+    rate = np.array(codes.map(undated[FX.RATE]), dtype="float64")
+    known = rows[FX.DATE].notna()
+    if len(dated) and known.any():
+        left = rows[known].sort_values(FX.DATE)
+        right = dated.assign(**{FX.DATE: dated[FX.DATE].astype("datetime64[ns]")}).sort_values(FX.DATE)
+        matched = pd.merge_asof(left, right, on=FX.DATE, by=FX.CURRENCY, direction="backward")
+        found = matched[FX.RATE].notna().to_numpy()
+        rate[matched["_position"].to_numpy()[found]] = matched[FX.RATE].to_numpy()[found]
+    unknown_date = ~known.to_numpy()
+    if unknown_date.any() and len(dated):
+        newest = dated.drop_duplicates(FX.CURRENCY, keep="last").set_index(FX.CURRENCY)[FX.RATE]
+        fallback = codes[unknown_date].map(newest).to_numpy(dtype="float64")
+        rate[unknown_date] = np.where(np.isnan(fallback), rate[unknown_date], fallback)
+    return rate
+
+
+def _missing_rate_problems(
+    missing: np.ndarray,
+    codes: np.ndarray,
+    index: pd.Index | None,
+    base: str,
+    as_of: Any,
+    sheet: str,
+    column: str,
+) -> list[Problem]:
+    if not missing.any():
+        return []
+    positions = np.flatnonzero(missing)
+    labels = index[positions] if index is not None and len(index) == len(codes) else positions
+    when = "" if as_of is None or not _coerce.is_scalar(as_of) else f" on or before {_coerce.dates(as_of)}"
+    return [
+        Problem(sheet, label, column, code, f"no FX rate for {code}{when} — add 1 {code} = ? {base} to the FX sheet")
+        for label, code in zip(labels, codes[positions], strict=True)
+    ]

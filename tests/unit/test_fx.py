@@ -1,0 +1,80 @@
+"""Conversion to the base currency, with undated and dated rates."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from arcollect.book.schema import FX
+from arcollect.engine import fx
+from arcollect.errors import InputError
+
+
+def test_scalar_conversion_returns_a_decimal_rounded_to_the_base_minor_unit():
+    assert fx.to_base(100, "USD", "EUR", {"USD": 0.92}) == (Decimal("92.00"), [])
+    assert fx.to_base(1.25, "USD", "EUR", {"USD": 0.5}) == (Decimal("0.63"), [])  # 0.625 half up
+
+
+def test_the_base_currency_converts_at_one_without_a_rate():
+    value, problems = fx.to_base(12.34, "eur", "EUR", {})
+    assert value == Decimal("12.34") and problems == []
+
+
+def test_codes_are_matched_regardless_of_case_and_spaces():
+    values, problems = fx.to_base([10, 10], [" usd", "Usd "], "EUR", {"usd": 0.9})
+    assert values.tolist() == [9.0, 9.0] and problems == []
+
+
+def test_dated_rates_use_the_latest_rate_on_or_before_the_as_of_date():
+    rates = pd.DataFrame(
+        {
+            FX.CURRENCY: ["USD", "USD", "USD"],
+            FX.RATE: [0.90, 0.95, 0.97],
+            FX.DATE: ["2026-01-01", "2026-06-01", "2026-12-01"],
+        }
+    )
+    as_of = pd.Series(["2026-03-01", "2026-06-01", "2026-11-30"], index=["a", "b", "c"])
+    values, problems = fx.to_base(pd.Series([100, 100, 100], index=["a", "b", "c"]), "USD", "EUR", rates, as_of=as_of)
+    assert values.to_dict() == {"a": 90.0, "b": 95.0, "c": 95.0}
+    assert problems == []
+
+
+def test_a_date_before_the_first_dated_rate_is_a_problem_not_a_guess():
+    rates = pd.DataFrame({FX.CURRENCY: ["USD"], FX.RATE: [0.9], FX.DATE: ["2026-01-01"]})
+    values, problems = fx.to_base([100], ["USD"], "EUR", rates, as_of="2025-12-31")
+    assert np.isnan(values[0])
+    assert len(problems) == 1 and "on or before 2025-12-31" in problems[0].reason
+
+
+def test_without_an_as_of_date_the_newest_rate_applies():
+    rates = pd.DataFrame({FX.CURRENCY: ["GBP", "GBP"], FX.RATE: [1.10, 1.20], FX.DATE: ["2026-06-01", "2026-01-01"]})
+    assert fx.to_base(10, "GBP", "EUR", rates)[0] == Decimal("11.00")
+
+
+def test_a_missing_rate_is_a_row_problem_naming_currency_and_fix():
+    values, problems = fx.to_base(
+        pd.Series([5.0, 7.0], index=[10, 11]), pd.Series(["EUR", "SEK"], index=[10, 11]), "EUR", {}
+    )
+    assert values[10] == 5.0 and np.isnan(values[11])
+    (problem,) = problems
+    assert (problem.sheet, problem.row, problem.value) == ("Invoices", 11, "SEK")
+    assert "no FX rate for SEK" in problem.reason and "add 1 SEK = ? EUR" in problem.reason
+
+
+def test_zero_or_negative_rates_are_not_used():
+    values, problems = fx.to_base([1, 1], ["USD", "CHF"], "EUR", {"USD": 0.0, "CHF": -1})
+    assert np.isnan(values).all() and len(problems) == 2
+
+
+def test_unknown_base_currency_is_an_input_error():
+    with pytest.raises(InputError, match="not an ISO 4217 currency code"):
+        fx.to_base(1, "EUR", "EURO", {})
+
+
+def test_rate_table_accepts_a_mapping_a_series_or_a_frame():
+    for rates in ({"USD": 0.9}, pd.Series({"USD": 0.9}), pd.DataFrame({FX.CURRENCY: ["USD"], FX.RATE: [0.9]})):
+        table = fx.rate_table(rates)
+        assert table[FX.CURRENCY].tolist() == ["USD"] and table[FX.RATE].tolist() == [0.9]
