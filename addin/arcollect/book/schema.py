@@ -1,23 +1,105 @@
-"""Column names of the workbook's tables: the single place where they are spelled.
+"""Every sheet, table and column of the workbook: the single place where they are named and typed.
 
-Code refers to a column through these enums (`Invoices.DUE_DATE`), never through a string literal, so a rename
-is one edit. Each enum member is a `str`, so it indexes a DataFrame directly: ``df[Invoices.OPEN_AMOUNT]``.
+    >>> from arcollect.book.schema import Invoices, TABLES
+    >>> TABLES["Invoices"].column(Invoices.DUE_DATE).header
+    'Due date'
+
+Code refers to a column through the enums (`Invoices.DUE_DATE`), never through a string literal, so a rename is
+one edit here. Each enum member is a `str`: ``df[Invoices.OPEN_AMOUNT]`` works directly. DataFrames use the
+keys; the workbook shows the headers. `Table` records carry what the template, the reader and the writer need:
+header, kind, required, allowed values and a one-line description for the README sheet.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "ja", "zh")
+STATUSES = ("Open", "Disputed", "Promised", "Plan", "Paid")
+TONES = ("incentive", "friendly", "firm", "final", "escalation", "thanks")
+AGING_BASES = ("due", "invoice")
+TRANSPORTS = ("outbox", "smtp", "ews", "graph")
+TOTAL = "Total"
+
+
+class Kind(StrEnum):
+    """How a column's cells are read, validated and formatted."""
+
+    TEXT = "text"
+    CODE = "code"  # upper-cased identifier: currency, country
+    EMAIL = "email"  # one address
+    EMAILS = "emails"  # addresses separated by ; or ,
+    DATE = "date"
+    DATETIME = "datetime"
+    MONEY = "money"
+    NUMBER = "number"
+    INTEGER = "integer"
+    BOOL = "bool"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    allowed: tuple[str, ...] = ()
+    doc: str = ""
+    width: int = 14
+
+
+@dataclass(frozen=True)
+class Table:
+    """An Excel Table (ListObject) on a sheet of the same name."""
+
+    name: str
+    columns: tuple[Column, ...]
+    doc: str
+    output: bool = False
+    unique: tuple[str, ...] = ()
+    _by_key: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_key.update({column.key: column for column in self.columns})
+
+    def column(self, key: str) -> Column:
+        return self._by_key[key]
+
+    @property
+    def keys(self) -> list[str]:
+        return [column.key for column in self.columns]
+
+    @property
+    def headers(self) -> list[str]:
+        return [column.header for column in self.columns]
+
+    @property
+    def sheet(self) -> str:
+        return self.name
+
+
+# ---- column keys -------------------------------------------------------------------------------------------
 
 
 class Customers(StrEnum):
     ID = "customer_id"
     NAME = "name"
+    EMAIL = "email"
+    CC = "cc"
     COUNTRY = "country"
     SUBDIVISION = "subdivision"
     LANGUAGE = "language"
     CURRENCY = "currency"
     TIME_ZONE = "time_zone"
     TERMS = "terms"
+    CREDIT_LIMIT = "credit_limit"
+    ACCOUNT_MANAGER = "account_manager_email"
+    DO_NOT_CONTACT = "do_not_contact"
+    AUTO_PAY = "auto_pay"
+    JURISDICTION = "jurisdiction"
+    ENTITY = "entity"
+    CREDIT_HOLD = "credit_hold"
 
 
 class Invoices(StrEnum):
@@ -30,6 +112,11 @@ class Invoices(StrEnum):
     OPEN_AMOUNT = "open_amount"
     TERMS = "terms"
     STATUS = "status"
+    PROMISE_DATE = "promise_date"
+    DISPUTE_REASON = "dispute_reason"
+    PLAN_NEXT_DATE = "plan_next_date"
+    PAYMENT_LINK = "payment_link"
+    PO_NUMBER = "po_number"
 
 
 class Payments(StrEnum):
@@ -38,22 +125,285 @@ class Payments(StrEnum):
     INVOICE_NUMBER = "invoice_number"
     AMOUNT = "amount"
     CURRENCY = "currency"
+    METHOD = "method"
+    REFERENCE = "reference"
 
 
 class FX(StrEnum):
-    """One row per currency (and optionally per date): 1 unit of CURRENCY = RATE units of the base currency."""
+    """One row per currency (optionally per date): 1 unit of CURRENCY = RATE units of the base currency."""
 
     CURRENCY = "currency"
     RATE = "rate"
     DATE = "rate_date"
 
 
+class SettingsSheet(StrEnum):
+    KEY = "key"
+    VALUE = "value"
+    DESCRIPTION = "description"
+
+
+class DunningLevels(StrEnum):
+    LEVEL = "level"
+    NAME = "name"
+    DAYS_OFFSET = "days_offset"
+    TEMPLATE = "template"
+    TONE = "tone"
+    MIN_DAYS_SINCE_PREVIOUS = "min_days_since_previous"
+    CC_ACCOUNT_MANAGER = "cc_account_manager"
+    ATTACH_STATEMENT = "attach_statement"
+    ADD_INTEREST = "add_interest"
+    ESCALATE = "escalate"
+    REPEAT_EVERY_DAYS = "repeat_every_days"
+
+
 class Aging(StrEnum):
-    """Columns the engine adds to invoices when it ages them."""
+    """Columns the engine adds to invoices when it ages and prices them (the Aging sheet)."""
 
     DAYS_PAST_DUE = "days_past_due"
     BUCKET = "bucket"
     BASE_OPEN_AMOUNT = "base_open_amount"
+    DISCOUNT_AVAILABLE = "discount_available"
+    DISCOUNT_DEADLINE = "discount_deadline"
+    LATE_INTEREST = "late_interest"
+    FIXED_COMPENSATION = "fixed_compensation"
 
 
-TOTAL = "Total"
+class Queue(StrEnum):
+    """ReminderQueue: what would go out, when, or why it is held."""
+
+    KEY = "idempotency_key"
+    CUSTOMER_ID = "customer_id"
+    CUSTOMER_NAME = "customer_name"
+    LEVEL = "level"
+    LEVEL_NAME = "level_name"
+    TEMPLATE = "template"
+    LANGUAGE = "language"
+    TO = "to"
+    CC = "cc"
+    INVOICES = "invoices"
+    AMOUNT = "amount_text"
+    BASE_AMOUNT = "base_amount"
+    SEND_AT_LOCAL = "send_at_local"
+    SEND_AT_UTC = "send_at_utc"
+    STATE = "state"
+    REASON = "reason"
+
+
+class Log(StrEnum):
+    """ReminderLog: the ledger's view, one row per reminder ever planned for sending."""
+
+    KEY = "idempotency_key"
+    CUSTOMER_ID = "customer_id"
+    LEVEL = "level"
+    TEMPLATE = "template"
+    STATE = "state"
+    SUBJECT = "subject"
+    TO = "to"
+    CC = "cc"
+    INVOICES = "invoices"
+    TRANSPORT = "transport"
+    MESSAGE_ID = "message_id"
+    PLANNED_AT = "planned_at"
+    SENT_AT = "sent_at"
+    ERROR = "error"
+
+
+class ExceptionsSheet(StrEnum):
+    SHEET = "sheet"
+    ROW = "row"
+    COLUMN = "column"
+    VALUE = "value"
+    REASON = "reason"
+
+
+# ---- tables ------------------------------------------------------------------------------------------------
+
+C = Column
+CUSTOMERS = Table(
+    "Customers",
+    (
+        C(Customers.ID, "Customer ID", Kind.TEXT, True, doc="Your customer number; links invoices and payments"),
+        C(Customers.NAME, "Name", Kind.TEXT, True, width=30),
+        C(Customers.EMAIL, "Email", Kind.EMAIL, doc="Where reminders go (accounts payable contact)", width=28),
+        C(Customers.CC, "Cc", Kind.EMAILS, doc="Further addresses, separated by ;", width=24),
+        C(Customers.COUNTRY, "Country", Kind.CODE, True, doc="ISO code: DE, FR, GB, US, JP …", width=9),
+        C(Customers.SUBDIVISION, "Subdivision", Kind.CODE, doc="State/region for public holidays (BY, ENG, CA)"),
+        C(Customers.LANGUAGE, "Language", Kind.CODE, allowed=LANGUAGES, doc="Reminder language; blank = English"),
+        C(Customers.CURRENCY, "Currency", Kind.CODE, doc="Billing currency (ISO 4217)", width=9),
+        C(Customers.TIME_ZONE, "Time zone", Kind.TEXT, doc="IANA zone (Europe/Berlin); blank = country's main zone"),
+        C(Customers.TERMS, "Payment terms", Kind.TEXT, doc="e.g. net 30, 2/10 net 30, net 30 EOM", width=18),
+        C(Customers.CREDIT_LIMIT, "Credit limit", Kind.MONEY),
+        C(Customers.ACCOUNT_MANAGER, "Account manager email", Kind.EMAIL, width=28),
+        C(Customers.DO_NOT_CONTACT, "Do not contact", Kind.BOOL, doc="TRUE: never send reminders"),
+        C(Customers.AUTO_PAY, "Auto-pay", Kind.BOOL, doc="TRUE: pays by direct debit; no dunning"),
+        C(Customers.JURISDICTION, "Jurisdiction", Kind.CODE, doc="Late-interest law (DE, FR, GB, EU); blank = country"),
+        C(Customers.ENTITY, "Entity", Kind.TEXT, doc="Your selling company, if several"),
+        C(Customers.CREDIT_HOLD, "Credit hold", Kind.BOOL, doc="Set by an escalation level"),
+    ),
+    "One row per customer: contacts, country, language, currency and terms.",
+    unique=(Customers.ID,),
+)
+INVOICES = Table(
+    "Invoices",
+    (
+        C(Invoices.NUMBER, "Invoice", Kind.TEXT, True, doc="Invoice or credit note number"),
+        C(Invoices.CUSTOMER_ID, "Customer ID", Kind.TEXT, True),
+        C(Invoices.INVOICE_DATE, "Invoice date", Kind.DATE, True, width=12),
+        C(Invoices.DUE_DATE, "Due date", Kind.DATE, doc="Blank = from the payment terms", width=12),
+        C(Invoices.CURRENCY, "Currency", Kind.CODE, True, width=9),
+        C(Invoices.AMOUNT, "Amount", Kind.MONEY, True, doc="Invoice total; negative for a credit note"),
+        C(Invoices.OPEN_AMOUNT, "Open amount", Kind.MONEY, doc="Still unpaid; blank = Amount"),
+        C(Invoices.TERMS, "Terms override", Kind.TEXT, doc="Blank = the customer's payment terms", width=16),
+        C(Invoices.STATUS, "Status", Kind.TEXT, allowed=STATUSES, doc="Open, Disputed, Promised, Plan or Paid"),
+        C(Invoices.PROMISE_DATE, "Promise date", Kind.DATE, doc="Promised payment date (Status Promised)", width=12),
+        C(Invoices.DISPUTE_REASON, "Dispute reason", Kind.TEXT, width=24),
+        C(Invoices.PLAN_NEXT_DATE, "Plan next instalment", Kind.DATE, doc="Next payment-plan date (Status Plan)"),
+        C(Invoices.PAYMENT_LINK, "Payment link", Kind.TEXT, width=24),
+        C(Invoices.PO_NUMBER, "PO number", Kind.TEXT),
+    ),
+    "One row per open invoice or credit note.",
+    unique=(Invoices.NUMBER,),
+)
+PAYMENTS = Table(
+    "Payments",
+    (
+        C(Payments.DATE, "Date", Kind.DATE, True, width=12),
+        C(Payments.CUSTOMER_ID, "Customer ID", Kind.TEXT, True),
+        C(Payments.INVOICE_NUMBER, "Invoice", Kind.TEXT, doc="Blank = unapplied cash"),
+        C(Payments.AMOUNT, "Amount", Kind.MONEY, True),
+        C(Payments.CURRENCY, "Currency", Kind.CODE, True, width=9),
+        C(Payments.METHOD, "Method", Kind.TEXT),
+        C(Payments.REFERENCE, "Reference", Kind.TEXT, width=20),
+    ),
+    "Payments received: history for analytics and partial payments for interest.",
+)
+FX_TABLE = Table(
+    "FX",
+    (
+        C(FX.CURRENCY, "Currency", Kind.CODE, True, width=9),
+        C(FX.RATE, "Rate to base", Kind.NUMBER, True, doc="1 unit of Currency = Rate units of the base currency"),
+        C(FX.DATE, "Rate date", Kind.DATE, doc="Blank = valid for every date", width=12),
+    ),
+    "Exchange rates to the base currency (Settings: BaseCurrency).",
+)
+SETTINGS = Table(
+    "Settings",
+    (
+        C(SettingsSheet.KEY, "Key", Kind.TEXT, True, width=22),
+        C(SettingsSheet.VALUE, "Value", Kind.TEXT, width=34),
+        C(SettingsSheet.DESCRIPTION, "Description", Kind.TEXT, width=70),
+    ),
+    "Key/value settings: base currency, aging, sender, transport, send window. No passwords here.",
+    unique=(SettingsSheet.KEY,),
+)
+DUNNING_LEVELS = Table(
+    "DunningLevels",
+    (
+        C(DunningLevels.LEVEL, "Level", Kind.INTEGER, True, width=7),
+        C(DunningLevels.NAME, "Name", Kind.TEXT, True, width=18),
+        C(DunningLevels.DAYS_OFFSET, "Days after due", Kind.INTEGER, True, doc="Negative = before the due date"),
+        C(DunningLevels.TEMPLATE, "Template", Kind.TEXT, True, doc="Template name; two separated by | for A/B"),
+        C(DunningLevels.TONE, "Tone", Kind.TEXT, allowed=TONES),
+        C(DunningLevels.MIN_DAYS_SINCE_PREVIOUS, "Min days since previous", Kind.INTEGER),
+        C(DunningLevels.CC_ACCOUNT_MANAGER, "Cc account manager", Kind.BOOL),
+        C(DunningLevels.ATTACH_STATEMENT, "Attach statement", Kind.BOOL),
+        C(DunningLevels.ADD_INTEREST, "Add interest", Kind.BOOL, doc="Show statutory interest and compensation"),
+        C(DunningLevels.ESCALATE, "Escalate", Kind.BOOL, doc="Credit hold and agency case file"),
+        C(DunningLevels.REPEAT_EVERY_DAYS, "Repeat every days", Kind.INTEGER, doc="Final level: repeat until paid"),
+    ),
+    "The dunning policy: which reminder goes out how many days after the due date.",
+    unique=(DunningLevels.LEVEL,),
+)
+AGING = Table(
+    "Aging",
+    (
+        C(Invoices.NUMBER, "Invoice"),
+        C(Invoices.CUSTOMER_ID, "Customer ID"),
+        C(Queue.CUSTOMER_NAME, "Customer", width=28),
+        C(Invoices.INVOICE_DATE, "Invoice date", Kind.DATE, width=12),
+        C(Invoices.DUE_DATE, "Due date", Kind.DATE, width=12),
+        C(Invoices.STATUS, "Status"),
+        C(Invoices.CURRENCY, "Currency", Kind.CODE, width=9),
+        C(Invoices.OPEN_AMOUNT, "Open amount", Kind.MONEY),
+        C(Aging.DAYS_PAST_DUE, "Days past due", Kind.INTEGER),
+        C(Aging.BUCKET, "Bucket"),
+        C(Aging.BASE_OPEN_AMOUNT, "Open (base)", Kind.MONEY),
+        C(Aging.DISCOUNT_AVAILABLE, "Discount if paid today", Kind.MONEY),
+        C(Aging.DISCOUNT_DEADLINE, "Discount deadline", Kind.DATE, width=12),
+        C(Aging.LATE_INTEREST, "Late interest", Kind.MONEY),
+        C(Aging.FIXED_COMPENSATION, "Fixed compensation", Kind.MONEY),
+    ),
+    "Every open invoice aged and priced as of the run date.",
+    output=True,
+)
+AGING_SUMMARY = Table(
+    "AgingSummary",
+    (
+        C(Invoices.CUSTOMER_ID, "Customer ID"),
+        C(Queue.CUSTOMER_NAME, "Customer", width=28),
+    ),
+    "Open amounts in the base currency per customer and aging bucket (bucket columns follow BucketEdges).",
+    output=True,
+)
+REMINDER_QUEUE = Table(
+    "ReminderQueue",
+    (
+        C(Queue.CUSTOMER_ID, "Customer ID"),
+        C(Queue.CUSTOMER_NAME, "Customer", width=28),
+        C(Queue.LEVEL, "Level", Kind.INTEGER, width=7),
+        C(Queue.LEVEL_NAME, "Level name", width=16),
+        C(Queue.TEMPLATE, "Template", width=16),
+        C(Queue.LANGUAGE, "Language", width=9),
+        C(Queue.TO, "To", width=28),
+        C(Queue.CC, "Cc", width=24),
+        C(Queue.INVOICES, "Invoices", width=30),
+        C(Queue.AMOUNT, "Amount due", width=24),
+        C(Queue.BASE_AMOUNT, "Amount (base)", Kind.MONEY),
+        C(Queue.SEND_AT_LOCAL, "Send at (customer time)", width=22),
+        C(Queue.SEND_AT_UTC, "Send at (UTC)", Kind.DATETIME, width=18),
+        C(Queue.STATE, "State", width=10),
+        C(Queue.REASON, "Reason", width=50),
+        C(Queue.KEY, "Key", width=18),
+    ),
+    "What the next send would do: each reminder with its send time, or why it is held.",
+    output=True,
+)
+REMINDER_LOG = Table(
+    "ReminderLog",
+    (
+        C(Log.KEY, "Key", width=18),
+        C(Log.CUSTOMER_ID, "Customer ID"),
+        C(Log.LEVEL, "Level", Kind.INTEGER, width=7),
+        C(Log.TEMPLATE, "Template", width=16),
+        C(Log.STATE, "State", width=10),
+        C(Log.SUBJECT, "Subject", width=40),
+        C(Log.TO, "To", width=28),
+        C(Log.CC, "Cc", width=24),
+        C(Log.INVOICES, "Invoices", width=30),
+        C(Log.TRANSPORT, "Transport", width=10),
+        C(Log.MESSAGE_ID, "Message-ID", width=30),
+        C(Log.PLANNED_AT, "Planned (UTC)", Kind.DATETIME, width=18),
+        C(Log.SENT_AT, "Sent (UTC)", Kind.DATETIME, width=18),
+        C(Log.ERROR, "Error", width=40),
+    ),
+    "Every reminder the ledger knows: sent, failed or waiting, with times and message IDs.",
+    output=True,
+)
+EXCEPTIONS = Table(
+    "Exceptions",
+    (
+        C(ExceptionsSheet.SHEET, "Sheet"),
+        C(ExceptionsSheet.ROW, "Row", Kind.INTEGER, width=7),
+        C(ExceptionsSheet.COLUMN, "Column", width=18),
+        C(ExceptionsSheet.VALUE, "Value", width=24),
+        C(ExceptionsSheet.REASON, "Reason", width=70),
+    ),
+    "Every value the last run could not use, with where it is and why. Fix the cell and refresh.",
+    output=True,
+)
+del C
+
+INPUT_TABLES: tuple[Table, ...] = (CUSTOMERS, INVOICES, PAYMENTS, FX_TABLE, SETTINGS, DUNNING_LEVELS)
+OUTPUT_TABLES: tuple[Table, ...] = (AGING, AGING_SUMMARY, REMINDER_QUEUE, REMINDER_LOG, EXCEPTIONS)
+TABLES: dict[str, Table] = {table.name: table for table in (*INPUT_TABLES, *OUTPUT_TABLES)}
