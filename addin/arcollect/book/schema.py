@@ -117,6 +117,8 @@ class Invoices(StrEnum):
     PLAN_NEXT_DATE = "plan_next_date"
     PAYMENT_LINK = "payment_link"
     PO_NUMBER = "po_number"
+    PAID_DATE = "paid_date"  # derived from Payments: the date the invoice became fully paid
+    DAYS_LATE = "days_late"  # derived: paid date minus due date, early counts as 0
 
 
 class Payments(StrEnum):
@@ -207,6 +209,16 @@ class Log(StrEnum):
     PLANNED_AT = "planned_at"
     SENT_AT = "sent_at"
     ERROR = "error"
+
+
+class PaymentBehaviour(StrEnum):
+    """Per-customer payment behaviour (engine/metrics.payment_behaviour)."""
+
+    PAID_COUNT = "paid_count"
+    ON_TIME_SHARE = "on_time_share"
+    AVERAGE_DAYS_LATE = "average_days_late"
+    WEIGHTED_DAYS_LATE = "weighted_days_late"
+    DAYS_LATE_TREND = "days_late_trend"
 
 
 class ExceptionsSheet(StrEnum):
