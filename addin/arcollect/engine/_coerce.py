@@ -56,6 +56,8 @@ class Shape:
             value = result.reshape(-1)[0] if isinstance(result, np.ndarray) else result
             return _python_scalar(value, kind)
         if self.index is not None:
+            if isinstance(result, np.ndarray) and result.dtype == np.dtype("datetime64[D]"):
+                result = result.astype("datetime64[s]")  # pandas has no day unit; seconds convert without a copy loop
             if kind == "int":
                 return pd.Series(result, index=self.index, name=name).astype("Int64")
             return pd.Series(result, index=self.index, name=name)
