@@ -9,7 +9,9 @@ from arcollect import __version__
 
 
 def test_python_dash_m_arcollect_reports_its_version():
-    result = subprocess.run([sys.executable, "-m", "arcollect", "--version"], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "arcollect", "--version"], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == f"arcollect {__version__}"
 
 
