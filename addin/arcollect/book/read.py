@@ -1,0 +1,395 @@
+"""Read the input tables of a workbook into typed DataFrames, with every unusable value reported as a `Problem`.
+
+    >>> from arcollect.book.read import read
+    >>> tables, problems = read("arcollect.xlsx")
+    >>> tables["Invoices"].loc[2, "invoice_number"]       # index = the Excel row number
+    '10023'
+
+One DataFrame per `schema.INPUT_TABLES` table, keyed by table name; columns are the schema keys in schema order,
+the index is the row number the user sees in Excel (header = row 1, first data row = 2). Sheets are read with
+python-calamine, which is many times faster than openpyxl; the header is the first row of the sheet and headers
+match case-, space- and punctuation-insensitively against the column header or its key. Columns the schema does
+not know are ignored; so are rows with nothing in any known column.
+
+How cells are read, per `Kind` (whole columns at a time; only unusual cells go through Python one by one):
+
+- DATE: real dates, Excel serial numbers (1900 date system), ISO text (2026-03-31), and European text
+  dd.mm.yyyy or dd/mm/yyyy — **slash dates are read day first** (03/04/2026 is 3 April 2026).
+- MONEY, NUMBER: numbers, or text with thousands separators. The last of ``.``/``,`` in the text is the decimal
+  mark when both appear ("1,234.56", "1.234,56"); a lone comma is a thousands separator only when exactly three
+  digits follow it and at most three precede it ("1,234" is 1234, "12,5" is 12.5); several dots without a comma
+  are thousands separators ("1.234.567"). Spaces and apostrophes are ignored ("1 234.56", "1'234.56"),
+  "(12.50)" and a trailing minus "12.50-" are negative.
+- INTEGER: as NUMBER, and the value must be whole; nullable ``Int64``.
+- BOOL: TRUE/FALSE, yes/no, y/n, 1/0 and x (ticked); nullable ``boolean``.
+- TEXT: stripped; numbers that are really identifiers come back without a decimal part (invoice 10023 → "10023").
+- CODE: as TEXT, upper-cased (ISO currency and country codes).
+- EMAIL: lower-cased, must contain one "@". EMAILS: lower-cased and split on ``;`` or ``,`` into a tuple of
+  addresses (an empty cell gives ``()``). Full address validation is the planner's job.
+
+Columns with allowed values (Language, Status, Tone) match case-insensitively and come back in the schema's
+spelling ("open" → "Open"). Missing values are ``None`` in text columns, NaT/NaN/<NA> elsewhere.
+
+What is reported (sheet, Excel row, column header, raw value, reason) and what happens to the row:
+
+- a value that cannot be converted: in a required column the row is left out, otherwise the value becomes
+  missing and the row stays;
+- an empty required cell: the row is left out;
+- an unknown Invoices **Status**: the row is left out. A status the reader does not understand may be a typo of
+  Disputed or Paid, and a reminder on a disputed or paid invoice is the costly mistake. Other unknown allowed
+  values (Language, Tone) become missing, which means the default (English; no tone);
+- a second or later row with the same key (`Table.unique`, e.g. Invoice): left out, the first one is kept;
+- a required column missing from the header: one problem for the table, which comes back empty;
+- a missing sheet: one problem, and an empty table with all columns.
+
+Derived defaults (due date from terms, open amount = amount) are the engine's business, not the reader's.
+A file that is not an Excel workbook raises `arcollect.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import python_calamine
+
+from arcollect.book import schema
+from arcollect.book.schema import Column, Invoices, Kind, Table
+from arcollect.errors import InputError
+from arcollect.problems import Problem
+
+logger = logging.getLogger(__name__)
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # serial 1 = 1900-01-01 in the 1900 date system (after the leap bug)
+_LAST_SERIAL = 2_958_465  # 9999-12-31
+_TRUE = ("true", "yes", "y", "1", "1.0", "x", "wahr", "ja", "oui", "vrai")
+_FALSE = ("false", "no", "n", "0", "0.0", "falsch", "nein", "non", "faux")
+_BOOLS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+_EUROPEAN_DATE = re.compile(r"^\s*(\d{1,2})[./](\d{1,2})[./](\d{4})\s*$")
+_SKIP_ROW_ON_UNKNOWN = {(schema.INVOICES.name, Invoices.STATUS)}
+
+_REASONS = {
+    Kind.DATE: "not a date — write 2026-03-31",
+    Kind.DATETIME: "not a date and time — write 2026-03-31 14:30",
+    Kind.MONEY: "not an amount — write 1234.56",
+    Kind.NUMBER: "not a number — write 1234.56",
+    Kind.INTEGER: "not a whole number — write e.g. 30",
+    Kind.BOOL: "not TRUE or FALSE — write TRUE or FALSE (yes/no, 1/0 and x also work)",
+    Kind.EMAIL: "not an email address — write name@example.com",
+    Kind.EMAILS: "not a list of email addresses — write a@example.com; b@example.com",
+}
+
+
+def read(path: str | Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Every input table of the workbook at `path` as a typed DataFrame, and the problems found on the way.
+
+    Never raises for bad rows or missing sheets (they become problems); raises `InputError` when the file is not
+    there or is not an Excel workbook.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path.name}: file not found ({path})")
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except (python_calamine.CalamineError, OSError, ValueError) as exc:
+        raise InputError(f"{path.name} is not an Excel workbook (.xlsx) or cannot be opened: {exc}") from exc
+    sheets = {name.casefold(): name for name in book.sheet_names}
+    tables: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    with book:
+        for table in schema.INPUT_TABLES:
+            name = sheets.get(table.sheet.casefold())
+            if name is None:
+                problems.append(Problem(table.name, None, "", None, f"sheet '{table.sheet}' is missing — add it back"))
+                tables[table.name] = empty_table(table)
+                continue
+            try:
+                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except python_calamine.CalamineError as exc:
+                raise InputError(f"{path.name}: sheet '{name}' cannot be read: {exc}") from exc
+            frame, found = read_rows(table, rows)
+            tables[table.name] = frame
+            problems.extend(found)
+    logger.info("read %s: %s; %d problem(s)", path.name, {k: len(v) for k, v in tables.items()}, len(problems))
+    return tables, problems
+
+
+def empty_table(table: Table) -> pd.DataFrame:
+    """A table with no rows and every schema column, typed as `read` types them."""
+    columns = {column.key: _typed(pd.Series([], dtype=object), column.kind) for column in table.columns}
+    return pd.DataFrame(columns, index=pd.Index([], dtype="int64"))
+
+
+def read_rows(table: Table, rows: list[list[Any]]) -> tuple[pd.DataFrame, list[Problem]]:
+    """Type the raw rows of one sheet (first row = header, row i = Excel row i + 1) as `table`'s columns."""
+    header = rows[0] if rows else []
+    positions, problems = _match_header(table, header)
+    if problems:
+        return empty_table(table), problems
+    raw = pd.DataFrame(rows[1:], dtype=object)
+    raw.index = pd.RangeIndex(2, 2 + len(raw))
+    raw = raw.reindex(columns=range(max(len(header), raw.shape[1])))
+    cells = pd.DataFrame({key: raw[position] for key, position in positions.items()}, index=raw.index)
+    empty = cells.isna() | cells.apply(_blank_text)
+    cells = cells[~empty.all(axis=1)]
+    empty = empty.loc[cells.index]
+
+    keep = pd.Series(True, index=cells.index)
+    columns: dict[str, pd.Series] = {}
+    for column in table.columns:
+        if column.key not in cells:
+            columns[column.key] = _typed(pd.Series(None, index=cells.index, dtype=object), column.kind)
+            continue
+        raw_column = cells[column.key]
+        values, bad = convert(raw_column.where(~empty[column.key], None), column.kind)
+        values, unknown = _canonical(values, column)
+        skip_unknown = (table.name, column.key) in _SKIP_ROW_ON_UNKNOWN
+        drop = unknown if skip_unknown else pd.Series(False, index=cells.index)
+        if column.required:
+            drop = drop | bad | unknown | empty[column.key]
+        problems.extend(_report(table, column, raw_column, bad, unknown, empty[column.key], drop))
+        keep &= ~drop
+        columns[column.key] = values
+    frame = pd.DataFrame(columns, index=cells.index)[keep]
+    frame, duplicates = _drop_duplicates(table, frame, cells)
+    problems.extend(duplicates)
+    problems.sort(key=lambda problem: (problem.row, table.headers.index(problem.column)))
+    return frame, problems
+
+
+# ---- header ------------------------------------------------------------------------------------------------
+
+
+def _normal(text: Any) -> str:
+    return re.sub(r"[\W_]+", "", str(text)).casefold() if text is not None else ""
+
+
+def _match_header(table: Table, header: list[Any]) -> tuple[dict[str, int], list[Problem]]:
+    """Map each schema key to its position in the header row; problems when required columns are absent."""
+    found = {}
+    for position, cell in enumerate(header):
+        found.setdefault(_normal(cell), position)
+    positions = {}
+    for column in table.columns:
+        for name in (column.header, column.key):
+            if _normal(name) in found:
+                positions[column.key] = found[_normal(name)]
+                break
+    missing = [column.header for column in table.columns if column.required and column.key not in positions]
+    if not missing:
+        return positions, []
+    names = ", ".join(missing)
+    reason = f"required column{'s' if len(missing) > 1 else ''} {names} missing from the header row (row 1) — "
+    reason += "add the column; the whole sheet is ignored until then"
+    return positions, [Problem(table.name, 1, names, None, reason)]
+
+
+# ---- conversion --------------------------------------------------------------------------------------------
+
+
+def convert(values: pd.Series, kind: Kind) -> tuple[pd.Series, pd.Series]:
+    """`values` (raw cells, None for empty) converted per `kind`, and a mask of cells that could not be."""
+    present = values.notna()
+    if kind in (Kind.DATE, Kind.DATETIME):
+        result = _dates(values, keep_time=kind is Kind.DATETIME)
+    elif kind in (Kind.MONEY, Kind.NUMBER):
+        result = _numbers(values)
+    elif kind is Kind.INTEGER:
+        numbers = _numbers(values)
+        whole = numbers.where(numbers == np.floor(numbers))
+        result = pd.Series(pd.array(whole, dtype="Float64").astype("Int64"), index=values.index)
+    elif kind is Kind.BOOL:
+        result = _bools(values)
+    elif kind is Kind.EMAIL:
+        result = _texts(values).str.lower()
+        result = result.where(~result.str.contains(r"[;,\s]", na=False) & result.str.count("@").eq(1))
+        result = result.astype(object).where(result.notna(), None)
+    elif kind is Kind.EMAILS:
+        return _address_lists(values)
+    else:
+        result = _texts(values)
+        if kind is Kind.CODE:
+            result = result.str.upper()
+        result = result.astype(object).where(result.notna(), None)
+    bad = present & pd.Series(pd.isna(result), index=values.index)
+    return result, bad
+
+
+def _typed(values: pd.Series, kind: Kind) -> pd.Series:
+    result, _ = convert(values, kind)
+    return result
+
+
+def _blank_text(values: pd.Series) -> pd.Series:
+    text = values.where(_kinds(values).eq(str))
+    return text.notna() & text.str.strip().eq("")
+
+
+def _timestamp(value: Any) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(value).as_unit("ns")
+    except (ValueError, OverflowError):
+        return pd.NaT
+
+
+def _kinds(values: pd.Series) -> pd.Series:
+    return values.map(type)
+
+
+def _dates(values: pd.Series, *, keep_time: bool) -> pd.Series:
+    types = _kinds(values)
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    real = types.isin([dt.date, dt.datetime, pd.Timestamp])
+    if real.any():
+        result[real] = pd.to_datetime(values[real].map(_timestamp))
+    serial = types.isin([int, float, np.int64, np.float64])
+    if serial.any():
+        days = pd.to_numeric(values[serial], errors="coerce").astype("float64")
+        days = days.where((days >= 1) & (days <= _LAST_SERIAL))
+        result[serial] = EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+    text = types.eq(str)
+    if text.any():
+        strings = values[text].str.strip()
+        iso = pd.to_datetime(strings, format="ISO8601", errors="coerce")
+        european = strings.str.extract(_EUROPEAN_DATE)
+        rebuilt = european[2] + "-" + european[1].str.zfill(2) + "-" + european[0].str.zfill(2)
+        iso = iso.fillna(pd.to_datetime(rebuilt, format="%Y-%m-%d", errors="coerce"))
+        if getattr(iso.dt, "tz", None) is not None:
+            iso = iso.dt.tz_localize(None)
+        result[text] = iso
+    return result if keep_time else result.dt.normalize()
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    types = _kinds(values)
+    result = pd.Series(np.nan, index=values.index, dtype="float64")
+    numeric = types.isin([int, float, np.int64, np.float64])
+    if numeric.any():
+        result[numeric] = values[numeric].astype("float64")
+    text = types.eq(str)
+    if text.any():
+        result[text] = _parse_amounts(values[text])
+    return result
+
+
+def _parse_amounts(strings: pd.Series) -> pd.Series:
+    """Text amounts with thousands separators to float64 (NaN when not a number); rules in the module doc."""
+    text = strings.str.replace(r"[\s\u00a0\u202f']", "", regex=True)
+    parenthesised = text.str.match(r"^\(.*\)$")
+    text = text.where(~parenthesised, "-" + text.str.slice(1, -1))
+    trailing_minus = text.str.match(r"^[^-].*\d-$")
+    text = text.where(~trailing_minus, "-" + text.str.slice(0, -1))
+    last_dot, last_comma = text.str.rfind("."), text.str.rfind(",")
+    has_dot, has_comma = last_dot >= 0, last_comma >= 0
+    lone_comma = has_comma & ~has_dot & text.str.count(",").eq(1)
+    comma_decimal = (has_dot & has_comma & (last_comma > last_dot)) | (
+        lone_comma & ~text.str.match(r"^[-+]?\d{1,3},\d{3}$")
+    )
+    dot_thousands = ~has_comma & text.str.count(r"\.").gt(1)
+    english = text.str.replace(",", "", regex=False)
+    european = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    no_dots = text.str.replace(".", "", regex=False)
+    chosen = english.where(~comma_decimal, european).where(~dot_thousands, no_dots)
+    return pd.to_numeric(chosen, errors="coerce").astype("float64")
+
+
+def _bools(values: pd.Series) -> pd.Series:
+    keys = values.astype(str).str.strip().str.lower().where(values.notna())
+    return pd.Series(keys.map(_BOOLS), index=values.index).astype("boolean")
+
+
+def _texts(values: pd.Series) -> pd.Series:
+    """Strings, stripped; empty → missing; integral numbers without ".0"; dates as ISO text."""
+    types = _kinds(values)
+    result = pd.Series(None, index=values.index, dtype=object)
+    text = types.eq(str)
+    result[text] = values[text]
+    numeric = types.isin([int, float, np.int64, np.float64])
+    if numeric.any():
+        numbers = values[numeric].astype("float64")
+        whole = np.isfinite(numbers) & (numbers == np.floor(numbers)) & (numbers.abs() < 2**53)
+        as_text = numbers.astype(str)
+        as_text[whole] = numbers[whole].astype("int64").astype(str)
+        result[numeric] = as_text
+    flags = types.eq(bool)
+    if flags.any():
+        result[flags] = values[flags].map({True: "TRUE", False: "FALSE"})
+    others = values.notna() & ~(text | numeric | flags)
+    if others.any():
+        result[others] = values[others].map(lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
+    result = result.str.strip()
+    return result.where(result.str.len() > 0)
+
+
+def _address_lists(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    texts = _texts(values).str.lower()
+    parts = texts.str.split(r"[;,]", regex=True)
+    lists = parts.map(
+        lambda items: tuple(item.strip() for item in items if item.strip()) if isinstance(items, list) else ()
+    )
+    bad = lists.map(lambda addresses: any(address.count("@") != 1 or " " in address for address in addresses))
+    lists = lists.where(~bad, ())
+    return lists.astype(object), bad & values.notna()
+
+
+def _canonical(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+    """Allowed-value columns in the schema's spelling; a mask of present values that are not allowed."""
+    if not column.allowed:
+        return values, pd.Series(False, index=values.index)
+    spellings = {allowed.casefold(): allowed for allowed in column.allowed}
+    present = values.notna()
+    canonical = values.where(~present, values.astype(str).str.casefold().map(spellings))
+    unknown = present & canonical.isna()
+    return canonical.astype(object).where(canonical.notna(), None), unknown
+
+
+# ---- problems ----------------------------------------------------------------------------------------------
+
+
+def _report(
+    table: Table,
+    column: Column,
+    raw: pd.Series,
+    bad: pd.Series,
+    unknown: pd.Series,
+    empty: pd.Series,
+    dropped: pd.Series,
+) -> list[Problem]:
+    problems = []
+    tail = {True: "; the row is left out", False: ""}
+    for row in raw.index[bad]:
+        reason = _REASONS.get(column.kind, "cannot be read")
+        problems.append(Problem(table.name, int(row), column.header, raw[row], reason + tail[bool(dropped[row])]))
+    allowed = ", ".join(column.allowed)
+    for row in raw.index[unknown & ~bad]:
+        reason = f"not one of {allowed} — pick one from the list"
+        problems.append(Problem(table.name, int(row), column.header, raw[row], reason + tail[bool(dropped[row])]))
+    if column.required:
+        reason = f"required — fill in {column.header}; the row is left out"
+        problems.extend(Problem(table.name, int(row), column.header, None, reason) for row in raw.index[empty])
+    return problems
+
+
+def _drop_duplicates(table: Table, frame: pd.DataFrame, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    if not table.unique or frame.empty:
+        return frame, []
+    keys = list(table.unique)
+    comparable = frame[keys].apply(lambda column: column.astype(str).str.casefold())
+    repeated = comparable.duplicated(keep="first")
+    if not repeated.any():
+        return frame, []
+    first_rows = comparable.reset_index().groupby(keys, sort=False)["index"].first()
+    headers = ", ".join(table.column(key).header for key in keys)
+    problems = []
+    for row in frame.index[repeated]:
+        key = tuple(comparable.loc[row, keys])
+        first = int(first_rows.loc[key if len(keys) > 1 else key[0]])
+        value = raw.loc[row, keys[0]] if keys[0] in raw else frame.loc[row, keys[0]]
+        reason = f"duplicate {headers} (first on row {first}) — this row is left out"
+        problems.append(Problem(table.name, int(row), table.column(keys[0]).header, value, reason))
+    return frame[~repeated], problems

@@ -1,0 +1,641 @@
+"""The Settings and DunningLevels sheets as typed, validated Python values.
+
+    >>> import pandas as pd
+    >>> from arcollect.book.schema import SettingsSheet
+    >>> from arcollect.book.settings import parse_settings, set_value
+    >>> rows = {SettingsSheet.KEY: ["basecurrency", "BucketEdges"], SettingsSheet.VALUE: ["chf", "0,30,60"]}
+    >>> table = pd.DataFrame(rows)
+    >>> settings, problems = parse_settings(table)
+    >>> settings.base_currency, settings.bucket_edges, settings.transport, problems
+    ('CHF', (0, 30, 60), 'outbox', [])
+    >>> set_value("SendWindow", "8:30 - 18:00")
+    '08:30-18:00'
+
+Rules:
+
+- Keys are matched case-insensitively and ignoring spaces, ``_`` and ``-``; a blank value means the key's default.
+- A bad value never stops a run: it becomes a `Problem` (key, value, the expected form) and the default is used.
+  An unknown key is reported with the nearest known key as a suggestion; a key given twice uses its first row.
+- Secrets are not settings. A key that looks like a password, secret or token is reported with the environment
+  variable / OS keyring to use instead, and its value is never repeated: problems and logs show ``***``.
+- The policy (`parse_policy`) keeps the usable levels, ordered as they are used: by days after due, then level
+  number, the optional thank-you level last. A row that cannot be used is reported and left out, so that a typo
+  in one level cannot make a reminder go out with the wrong tone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import itertools
+import logging
+import math
+import re
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pandas as pd
+from babel import Locale
+from babel.numbers import list_currencies
+
+from arcollect.book.schema import (
+    AGING_BASES,
+    DUNNING_LEVELS,
+    SETTINGS,
+    TONES,
+    TRANSPORTS,
+    DunningLevels,
+    SettingsSheet,
+)
+from arcollect.errors import ConfigError
+from arcollect.problems import Problem
+
+logger = logging.getLogger(__name__)
+
+SMTP_SECURITIES = ("starttls", "tls", "none")
+EWS_AUTHS = ("ntlm", "basic", "oauth2")
+SECRET_ENVIRONMENT = {
+    "smtp": "ARCOLLECT_SMTP_PASSWORD",
+    "ews": "ARCOLLECT_EWS_PASSWORD",
+    "graph": "ARCOLLECT_GRAPH_CLIENT_SECRET",
+}
+HIDDEN = "***"
+_SECRET_WORDS = re.compile(r"pass(word|wd|phrase)?|pwd|secret|token|credential|api.?key|private.?key", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
+_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+_TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_MISSING = {"", "nan", "nat", "none", "null", "<na>"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every Settings key, typed. Paths left blank are `None` and resolved beside the workbook by the methods."""
+
+    base_currency: str = "EUR"
+    aging_basis: str = "due"
+    bucket_edges: tuple[int, ...] = (0, 30, 60, 90, 120)
+    company_name: str = ""
+    sender_mailbox: str = ""
+    reply_to: str = ""
+    default_jurisdiction: str = "EU"
+    send_window: tuple[str, str] = ("09:00", "17:00")
+    send_rate_per_minute: int = 30
+    ledger_path: Path | None = None
+    template_dir: Path | None = None
+    outbox_dir: Path | None = None
+    transport: str = "outbox"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    ews_endpoint: str = ""
+    ews_auth: str = "ntlm"
+    ews_user: str = ""
+    graph_tenant_id: str = ""
+    graph_client_id: str = ""
+    graph_authority: str = "https://login.microsoftonline.com"
+    graph_endpoint: str = "https://graph.microsoft.com/v1.0"
+    verify_tls: bool = True
+    schedule_every: int = 15
+    grace_days: int = 0
+    minimum_amount: Decimal = Decimal(0)
+    bank_details: str = ""
+    finance_contact: str = ""
+    digest_lead_minutes: int = 0
+    failure_alert_after: int = 3
+    store_bodies: bool = False
+    thank_you: bool = False
+
+    def ledger_file(self, workbook: Path | str) -> Path:
+        """The ledger database: LedgerPath (relative to the workbook's folder), else ``<workbook>.ledger.sqlite``."""
+        workbook = Path(workbook)
+        return _beside(workbook, self.ledger_path) or workbook.parent / f"{workbook.stem}.ledger.sqlite"
+
+    def outbox_folder(self, workbook: Path | str) -> Path:
+        """Where the outbox transport writes: OutboxDir (relative to the workbook's folder), else ``outbox``."""
+        workbook = Path(workbook)
+        return _beside(workbook, self.outbox_dir) or workbook.parent / "outbox"
+
+    def template_folder(self, workbook: Path | str) -> Path | None:
+        """The user's own templates (relative to the workbook's folder), or None for the built-in ones."""
+        return _beside(Path(workbook), self.template_dir)
+
+
+def _beside(workbook: Path, path: Path | None) -> Path | None:
+    if path is None:
+        return None
+    path = path.expanduser()
+    return path if path.is_absolute() else workbook.parent / path
+
+
+# ---- value parsers: text or a cell value in, typed value out; ValueError(expected form) on a bad value ----------
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = _text(value).lower()
+        if text not in options:
+            near = difflib.get_close_matches(text, options, n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            raise ValueError(f"one of {', '.join(options)}{hint}")
+        return text
+
+    return parse
+
+
+def _integer(low: int, high: int | None = None, unit: str = "") -> Callable[[Any], int]:
+    expected = f"a whole number{' of ' + unit if unit else ''} ≥ {low}" + (f" and ≤ {high}" if high else "")
+
+    def parse(value: Any) -> int:
+        if isinstance(value, bool | dt.date):
+            raise ValueError(expected)
+        try:
+            number = float(_text(value).replace(" ", ""))
+        except ValueError:
+            raise ValueError(expected) from None
+        if not math.isfinite(number) or not number.is_integer() or number < low or (high and number > high):
+            raise ValueError(expected)
+        return int(number)
+
+    return parse
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in {"true", "yes", "y", "1", "on", "wahr", "vrai", "ja"}:
+        return True
+    if text in {"false", "no", "n", "0", "off", "falsch", "faux", "nein"}:
+        return False
+    raise ValueError("true or false")
+
+
+def _currency(value: Any) -> str:
+    code = _text(value).upper()
+    if code not in list_currencies():
+        raise ValueError("an ISO 4217 currency code such as EUR, USD, GBP")
+    return code
+
+
+def _jurisdiction(value: Any) -> str:
+    code = _text(value).upper()
+    if not (len(code) == 2 and code.isalpha() and code in Locale("en").territories):
+        raise ValueError("an ISO country code such as DE, FR, GB, or EU for the EU Directive's minimum")
+    return code
+
+
+def _edges(value: Any) -> tuple[int, ...]:
+    expected = "increasing whole numbers of days separated by commas, e.g. 0,30,60,90,120"
+    parts = [part for part in re.split(r"[,;\s]+", _text(value)) if part]
+    try:
+        edges = tuple(_integer(0)(part) for part in parts)
+    except ValueError:
+        raise ValueError(expected) from None
+    if not edges or any(b <= a for a, b in itertools.pairwise(edges)):
+        raise ValueError(expected)
+    return edges
+
+
+def _window(value: Any) -> tuple[str, str]:
+    expected = "a start and an end time of day, e.g. 09:00-17:00"
+    bounds = re.split(r"\s*[-–—]\s*", _text(value))
+    if len(bounds) != 2:
+        raise ValueError(expected)
+    minutes = []
+    for bound in bounds:
+        match = _TIME.match(bound)
+        if not match or int(match[1]) > 24 or int(match[2]) > 59:
+            raise ValueError(expected)
+        minutes.append(int(match[1]) * 60 + int(match[2]))
+    if not minutes[0] < minutes[1] <= 24 * 60:
+        raise ValueError(expected + " (starting before it ends, on the same day)")
+    start, end = (f"{m // 60:02d}:{m % 60:02d}" for m in minutes)
+    return start, end
+
+
+def _email(value: Any) -> str:
+    text = _text(value)
+    if not _EMAIL.match(text):
+        raise ValueError("one email address, e.g. ar@yourcompany.example")
+    return text
+
+
+def _url(value: Any) -> str:
+    text = _text(value).rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or " " in text:
+        raise ValueError("a web address starting with https://")
+    return text
+
+
+def _word(value: Any) -> str:
+    text = _text(value)
+    if re.search(r"[\s/\\]", text):
+        raise ValueError("a name without spaces or slashes, e.g. smtp.yourcompany.example")
+    return text
+
+
+def _path(value: Any) -> Path:
+    return Path(_text(value))
+
+
+def _money(value: Any) -> Decimal:
+    expected = "an amount ≥ 0 in the base currency, e.g. 50 or 49.90"
+    if isinstance(value, bool):
+        raise ValueError(expected)
+    text = re.sub(r"[\s'_]", "", _text(value))
+    text = text.replace(",", "") if "." in text else text.replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(expected) from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(expected)
+    return amount
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "-".join(value) if all(isinstance(part, str) for part in value) else ",".join(map(str, value))
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    return str(value)
+
+
+# ---- the keys --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Key:
+    name: str
+    field: str
+    parse: Callable[[Any], Any]
+    doc: str
+
+
+_KEYS: tuple[_Key, ...] = (
+    _Key("BaseCurrency", "base_currency", _currency, "Currency of totals, the dashboard and MinimumAmount (e.g. EUR)"),
+    _Key("AgingBasis", "aging_basis", _choice(AGING_BASES), "Age invoices by due date (due) or invoice date"),
+    _Key("BucketEdges", "bucket_edges", _edges, "Aging bucket limits in days: 0,30,60,90,120 gives 1-30 … 120+"),
+    _Key("CompanyName", "company_name", _text, "Your company name as it appears in reminders"),
+    _Key("SenderMailbox", "sender_mailbox", _email, "The mailbox reminders are sent from"),
+    _Key("ReplyTo", "reply_to", _email, "Where customers' replies go; blank = the sender mailbox"),
+    _Key("DefaultJurisdiction", "default_jurisdiction", _jurisdiction, "Late-interest law when a customer has none"),
+    _Key("SendWindow", "send_window", _window, "Hours in the customer's local time when reminders may go out"),
+    _Key("SendRatePerMinute", "send_rate_per_minute", _integer(1, 10_000), "Most emails sent per minute"),
+    _Key("LedgerPath", "ledger_path", _path, "File that records every reminder; blank = beside the workbook"),
+    _Key("TemplateDir", "template_dir", _path, "Folder of your own email templates; blank = the built-in ones"),
+    _Key(
+        "OutboxDir",
+        "outbox_dir",
+        _path,
+        "Folder for emails when Transport is outbox; blank = an 'outbox' folder beside the workbook",
+    ),
+    _Key("Transport", "transport", _choice(TRANSPORTS), "outbox (write files, send nothing), smtp, ews or graph"),
+    _Key("SmtpHost", "smtp_host", _word, "Mail server name for Transport smtp"),
+    _Key("SmtpPort", "smtp_port", _integer(1, 65_535), "Mail server port: 587 (starttls), 465 (tls) or 25"),
+    _Key("SmtpSecurity", "smtp_security", _choice(SMTP_SECURITIES), "Encryption: starttls, tls or none"),
+    _Key("SmtpUser", "smtp_user", _text, "Sign-in name for the mail server; password: ARCOLLECT_SMTP_PASSWORD"),
+    _Key("EwsEndpoint", "ews_endpoint", _url, "Exchange Web Services address (https://…/EWS/Exchange.asmx)"),
+    _Key("EwsAuth", "ews_auth", _choice(EWS_AUTHS), "Exchange sign-in method: ntlm, basic or oauth2"),
+    _Key("EwsUser", "ews_user", _text, "Exchange sign-in name; password: ARCOLLECT_EWS_PASSWORD"),
+    _Key("GraphTenantId", "graph_tenant_id", _word, "Microsoft 365 tenant (directory) ID for Transport graph"),
+    _Key("GraphClientId", "graph_client_id", _word, "App (client) ID; secret: ARCOLLECT_GRAPH_CLIENT_SECRET"),
+    _Key("GraphAuthority", "graph_authority", _url, "Microsoft sign-in address; change only when told to"),
+    _Key("GraphEndpoint", "graph_endpoint", _url, "Microsoft Graph address; change only when told to"),
+    _Key("VerifyTls", "verify_tls", _boolean, "Check the mail server's certificate; keep true"),
+    _Key("ScheduleEvery", "schedule_every", _integer(1, unit="minutes"), "Minutes between unattended runs"),
+    _Key("GraceDays", "grace_days", _integer(0, unit="days"), "Extra days after a level's date before it is sent"),
+    _Key("MinimumAmount", "minimum_amount", _money, "Customers owing less than this (base currency) are not chased"),
+    _Key("BankDetails", "bank_details", _text, "Bank account shown in reminders (IBAN, BIC, bank name)"),
+    _Key("FinanceContact", "finance_contact", _email, "Who receives the daily digest and failure alerts"),
+    _Key(
+        "DigestLeadMinutes",
+        "digest_lead_minutes",
+        _integer(0),
+        "Email FinanceContact a digest this many minutes before reminders go out; 0 = off",
+    ),
+    _Key("FailureAlertAfter", "failure_alert_after", _integer(0), "Alert after this many failed sends; 0 = never"),
+    _Key("StoreBodies", "store_bodies", _boolean, "Keep the full text of each email in the ledger (true/false)"),
+    _Key("ThankYou", "thank_you", _boolean, "Thank customers who paid in full on time (needs a 'thanks' level)"),
+)
+KEYS: tuple[str, ...] = tuple(key.name for key in _KEYS)
+_BY_NAME = {re.sub(r"[\s_-]", "", key.name).lower(): key for key in _KEYS}
+_DEFAULTS = Settings()
+
+
+def _normal(key: Any) -> str:
+    return re.sub(r"[\s_-]", "", _text(key)).lower()
+
+
+def _is_secret(key: str) -> bool:
+    return _normal(key) not in _BY_NAME and bool(_SECRET_WORDS.search(key))
+
+
+def _secret_reason(key: str) -> str:
+    families = [variable for family, variable in SECRET_ENVIRONMENT.items() if family in key.lower()]
+    variables = " or ".join(families or SECRET_ENVIRONMENT.values())
+    return (
+        f"'{key}' looks like a password or secret, and secrets do not belong in the workbook: delete this row and "
+        f"set the environment variable {variables} or store it in the OS keyring instead"
+    )
+
+
+def _unknown_reason(key: str) -> str:
+    near = difflib.get_close_matches(_normal(key), list(_BY_NAME), n=1, cutoff=0.6)
+    if near:
+        return f"unknown setting '{key}' — did you mean '{_BY_NAME[near[0]].name}'?"
+    return f"unknown setting '{key}' — the README sheet lists the settings arcollect knows"
+
+
+def canonical_key(key: str) -> str:
+    """The Settings-sheet spelling of `key` (matched case-insensitively); `ConfigError` if it is not a setting."""
+    if _is_secret(str(key)):
+        raise ConfigError(_secret_reason(str(key)))
+    found = _BY_NAME.get(_normal(key))
+    if found is None:
+        raise ConfigError(_unknown_reason(str(key)))
+    return found.name
+
+
+def describe(key: str) -> str:
+    """The one-line description of `key` shown in the Settings sheet."""
+    return _BY_NAME[_normal(canonical_key(key))].doc
+
+
+def _parse_one(spec: _Key, value: Any) -> Any:
+    """A typed value, the default for a blank cell; ValueError with the reason for a bad one."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or _text(value).lower() in _MISSING:
+        return getattr(_DEFAULTS, spec.field)
+    try:
+        return spec.parse(value)
+    except ValueError as exc:
+        raise ValueError(f"{spec.name} '{_text(value)}' is not usable — expected {exc}") from None
+
+
+def set_value(key: str, text: str) -> str:
+    """Validate one value for ``arcollect config PATH KEY VALUE``; the canonical text to write in the sheet.
+
+    Blank text means "back to the default" and returns ''. Raises `ConfigError` naming the key, the value and the
+    expected form; secret-looking keys are refused with the environment variable to use instead.
+    """
+    spec = _BY_NAME[_normal(canonical_key(key))]
+    try:
+        value = _parse_one(spec, text)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return "" if _text(text).lower() in _MISSING else _show(value)
+
+
+def parse_settings(table: pd.DataFrame) -> tuple[Settings, list[Problem]]:
+    """The `Settings` from a table with `SettingsSheet` columns, and a problem for every row that was not used.
+
+    Never raises for a bad row: its key keeps the default. Values may be text or typed cells (int, float, bool,
+    date). The row label in a problem is the table's index label (the Excel row number from the reader).
+    """
+    key_header = SETTINGS.column(SettingsSheet.KEY).header
+    value_header = SETTINGS.column(SettingsSheet.VALUE).header
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    if SettingsSheet.KEY not in table.columns:
+        return Settings(), problems
+    cells = table[SettingsSheet.VALUE] if SettingsSheet.VALUE in table.columns else pd.Series(None, index=table.index)
+    seen: dict[str, Any] = {}
+    for row, key, value in zip(table.index, table[SettingsSheet.KEY], cells, strict=True):
+        name = "" if key is None or (isinstance(key, float) and math.isnan(key)) else _text(key)
+        if name.lower() in _MISSING:
+            continue
+        if _is_secret(name):
+            problems.append(Problem(SETTINGS.sheet, row, value_header, HIDDEN, _secret_reason(name)))
+            logger.warning("Settings row %s: secret-looking key %r ignored (value %s)", row, name, HIDDEN)
+            continue
+        spec = _BY_NAME.get(_normal(name))
+        if spec is None:
+            problems.append(Problem(SETTINGS.sheet, row, key_header, name, _unknown_reason(name)))
+            continue
+        if spec.field in seen:
+            reason = f"{spec.name} is set twice — the row {seen[spec.field]} value is used; delete one of them"
+            problems.append(Problem(SETTINGS.sheet, row, key_header, name, reason))
+            continue
+        seen[spec.field] = row
+        try:
+            values[spec.field] = _parse_one(spec, value)
+        except ValueError as exc:
+            default = _show(getattr(_DEFAULTS, spec.field)) or "blank"
+            problems.append(Problem(SETTINGS.sheet, row, value_header, value, f"{exc}; using {default!r}"))
+    return Settings(**values), problems
+
+
+def settings_rows(settings: Settings) -> pd.DataFrame:
+    """`settings` as Settings-sheet rows (key, canonical value text, description): the inverse of `parse_settings`."""
+    return pd.DataFrame(
+        {
+            SettingsSheet.KEY: list(KEYS),
+            SettingsSheet.VALUE: [_show(getattr(settings, spec.field)) for spec in _KEYS],
+            SettingsSheet.DESCRIPTION: [spec.doc for spec in _KEYS],
+        }
+    )
+
+
+def default_settings_rows() -> pd.DataFrame:
+    """The Settings rows of a new workbook: every key with its default; company and sender are left to the user."""
+    return settings_rows(Settings())
+
+
+# ---- the dunning policy ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DunningLevel:
+    """One row of the DunningLevels sheet.
+
+    `days_offset` counts from the due date; a negative offset is the pre-due nudge (tone ``incentive``), which
+    reminds of the early-payment discount still available. The level with tone ``thanks`` is not a reminder: it
+    is a thank-you sent when an invoice is paid in full on or before its due date (only when the ThankYou
+    setting is true), `days_offset` days after that payment. `templates` holds one name, or two or more for an
+    A/B test: `template_for` picks one per customer, always the same for that customer.
+    """
+
+    level: int
+    name: str
+    days_offset: int
+    templates: tuple[str, ...]
+    tone: str
+    min_days_since_previous: int = 7
+    cc_account_manager: bool = False
+    attach_statement: bool = False
+    add_interest: bool = False
+    escalate: bool = False
+    repeat_every_days: int | None = None
+
+    @property
+    def is_pre_due(self) -> bool:
+        return self.tone == "incentive"
+
+    @property
+    def is_thanks(self) -> bool:
+        return self.tone == "thanks"
+
+    def template_for(self, customer_id: str) -> str:
+        """The A/B template of this customer: a stable hash of the id, so every run picks the same one."""
+        return self.templates[zlib.crc32(str(customer_id).encode("utf-8")) % len(self.templates)]
+
+
+_POLICY_DEFAULTS = (
+    # level, name, offset, template, tone, min days, cc AM, statement, interest, escalate, repeat
+    (0, "Pre-due reminder", -5, "incentive", "incentive", 7, False, False, False, False, None),
+    (1, "Friendly reminder", 3, "friendly", "friendly", 7, False, False, False, False, None),
+    (2, "Second reminder", 14, "firm", "firm", 7, True, False, False, False, None),
+    (3, "Final notice", 30, "final", "final", 10, False, True, True, False, 14),
+    (4, "Escalation", 60, "escalation", "escalation", 7, False, False, True, True, None),
+    (5, "Thank you", 0, "thanks", "thanks", 0, False, False, False, False, None),
+)
+_BOOL_COLUMNS = (
+    DunningLevels.CC_ACCOUNT_MANAGER,
+    DunningLevels.ATTACH_STATEMENT,
+    DunningLevels.ADD_INTEREST,
+    DunningLevels.ESCALATE,
+)
+_INT_COLUMNS = (
+    DunningLevels.LEVEL,
+    DunningLevels.DAYS_OFFSET,
+    DunningLevels.MIN_DAYS_SINCE_PREVIOUS,
+    DunningLevels.REPEAT_EVERY_DAYS,
+)
+
+
+def default_policy_rows() -> pd.DataFrame:
+    """The DunningLevels rows of a new workbook: a B2B policy from a pre-due nudge to escalation, plus thank-you.
+
+    The thank-you level (tone ``thanks``) is only used when the ThankYou setting is true.
+    """
+    table = pd.DataFrame(list(_POLICY_DEFAULTS), columns=DUNNING_LEVELS.keys)
+    for column in _INT_COLUMNS:
+        table[column] = table[column].astype("Int64")
+    for column in _BOOL_COLUMNS:
+        table[column] = table[column].astype(bool)
+    return table
+
+
+def parse_policy(table: pd.DataFrame) -> tuple[tuple[DunningLevel, ...], list[Problem]]:
+    """The usable dunning levels, ordered by days after due then level (thank-you last), and the problems.
+
+    A row is left out, with a problem, when its level or days are not whole numbers, its level number repeats an
+    earlier row's, its template is missing or not a plain name, its tone is unknown, or it is a second pre-due
+    (negative days) level; tone ``incentive`` and negative days go together. A bad optional cell (min days, the
+    yes/no columns, repeat) is reported and its default used. Level numbers that do not rise with the days are
+    reported: the levels are used in the order of their days after due.
+    """
+    levels: list[DunningLevel] = []
+    problems: list[Problem] = []
+    rows = table.reset_index(names="_row").to_dict("records") if len(table.columns) else []
+    seen_levels: dict[int, Any] = {}
+    for record in rows:
+        level, row_problems = _level(record)
+        if level is not None and level.level in seen_levels:
+            header = DUNNING_LEVELS.column(DunningLevels.LEVEL).header
+            reason = f"level {level.level} appears twice — give each level its own number; this row is not used"
+            row_problems.append(_policy_problem(record, DunningLevels.LEVEL, reason, header))
+            level = None
+        elif level is not None and level.is_pre_due and any(other.is_pre_due for other in levels):
+            reason = "only one pre-due level (negative days) is used; this second one is not"
+            row_problems.append(_policy_problem(record, DunningLevels.DAYS_OFFSET, reason))
+            level = None
+        problems += row_problems
+        if level is not None:
+            seen_levels[level.level] = record["_row"]
+            levels.append(level)
+    levels.sort(key=lambda item: (item.is_thanks, item.days_offset, item.level))
+    reminders = [level for level in levels if not level.is_thanks]
+    for earlier, later in itertools.pairwise(reminders):
+        if later.level < earlier.level:
+            reason = (
+                f"level {later.level} ({later.days_offset} days) comes after level {earlier.level} "
+                f"({earlier.days_offset} days): levels are used in the order of their days after due"
+            )
+            header = DUNNING_LEVELS.column(DunningLevels.LEVEL).header
+            problems.append(Problem(DUNNING_LEVELS.sheet, seen_levels[later.level], header, later.level, reason))
+    return tuple(levels), problems
+
+
+def _policy_problem(record: dict[str, Any], column: str, reason: str, header: str | None = None) -> Problem:
+    header = header or DUNNING_LEVELS.column(column).header
+    return Problem(DUNNING_LEVELS.sheet, record["_row"], header, record.get(column), reason)
+
+
+def _cell(record: dict[str, Any], column: str) -> Any:
+    value = record.get(column)
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return None if _text(value).lower() in _MISSING else value
+
+
+def _level(record: dict[str, Any]) -> tuple[DunningLevel | None, list[Problem]]:
+    problems: list[Problem] = []
+    required: dict[str, int] = {}
+    for column, expected in ((DunningLevels.LEVEL, "a whole number"), (DunningLevels.DAYS_OFFSET, "whole days")):
+        try:
+            required[column] = _integer(-100_000)(_cell(record, column))
+        except (ValueError, TypeError):
+            problems.append(_policy_problem(record, column, f"needs {expected}; this row is not used"))
+    if problems:
+        return None, problems
+    number, offset = required[DunningLevels.LEVEL], required[DunningLevels.DAYS_OFFSET]
+
+    template_text = _text(_cell(record, DunningLevels.TEMPLATE) or "")
+    templates = tuple(part.strip() for part in template_text.split("|") if part.strip())
+    if not templates or not all(_TEMPLATE_NAME.match(name) for name in templates):
+        reason = "needs a template name (letters, digits, - or _), or two separated by | for an A/B test"
+        return None, [_policy_problem(record, DunningLevels.TEMPLATE, f"{reason}; this row is not used")]
+
+    tone_cell = _cell(record, DunningLevels.TONE)
+    tone = _text(tone_cell).lower() if tone_cell is not None else ("incentive" if offset < 0 else "friendly")
+    if tone not in TONES:
+        near = difflib.get_close_matches(tone, TONES, n=1)
+        hint = f" — did you mean '{near[0]}'?" if near else f" — use one of {', '.join(TONES)}"
+        return None, [_policy_problem(record, DunningLevels.TONE, f"unknown tone '{tone}'{hint}; row not used")]
+    if (tone == "incentive") != (offset < 0):
+        reason = "the pre-due level has negative days and tone 'incentive', and only it; this row is not used"
+        return None, [_policy_problem(record, DunningLevels.TONE, reason)]
+
+    name = _text(_cell(record, DunningLevels.NAME) or "") or f"Level {number}"
+    options: dict[str, Any] = {}
+    for column, parse, default in (
+        (DunningLevels.MIN_DAYS_SINCE_PREVIOUS, _integer(0, unit="days"), 7),
+        (DunningLevels.REPEAT_EVERY_DAYS, _integer(1, unit="days"), None),
+        *((column, _boolean, False) for column in _BOOL_COLUMNS),
+    ):
+        value = _cell(record, column)
+        try:
+            options[column] = default if value is None else parse(value)
+        except ValueError as exc:
+            reason = f"expected {exc}; using {_show(default) or 'blank'}"
+            problems.append(_policy_problem(record, column, reason))
+            options[column] = default
+    level = DunningLevel(
+        level=number,
+        name=name,
+        days_offset=offset,
+        templates=templates,
+        tone=tone,
+        **{str(column): value for column, value in options.items()},
+    )
+    return level, problems

@@ -1,0 +1,281 @@
+"""Write tables back into a workbook: replace their rows, keep everything else, save atomically.
+
+    >>> from arcollect.book.write import write_tables
+    >>> result = write_tables("arcollect.xlsx", {"Aging": aged, "Exceptions": exceptions})
+    >>> result.side_file, result.path_written
+    (False, PosixPath('arcollect.xlsx'))
+
+Each named table (input or output, by `schema` name) gets its sheet's data region rewritten: the header row from
+the schema, then the DataFrame's rows, number formats per `Kind`, and the Excel Table resized to fit (a table or
+sheet that is missing is created the way `arcollect.book.template` builds it). Everything below the header in
+the table's columns is cleared first, so rows left over from a longer previous run disappear. Every other sheet,
+cell, formula, style, defined name and data validation is kept as openpyxl loaded it (openpyxl does not keep
+charts or images of a workbook it rewrites).
+
+DataFrame columns are schema keys, in any order; schema columns the frame lacks are written empty and columns
+the schema does not know are ignored — except for AgingSummary, whose bucket columns follow the frame: its known
+keys get their headers, other column names are written as they are. A named index that is a schema key of the
+table (``aging.summary`` indexes by customer) becomes a column.
+
+Text is never evaluated by Excel: a value starting with ``= + - @``, a tab or a carriage return is stored as a
+string cell with the quote prefix (what Excel does when you type ``'=1+1``), so a customer called
+``=HYPERLINK(...)`` stays a name and not a formula.
+
+The save is atomic: a temporary file in the same folder, then `os.replace`. When Excel has the workbook open
+(an owner file ``~$…`` lies beside it) the workbook is not touched: the results go to ``<stem>.results.xlsx``
+(or `out`) and `WriteResult` says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table as ExcelTable
+from openpyxl.worksheet.worksheet import Worksheet
+
+from arcollect.book import schema, template
+from arcollect.book.schema import Kind, Table
+from arcollect.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_OPEN_ENDED = {schema.AGING_SUMMARY.name}
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """Where the tables went: `side_file` is True when the workbook itself was left alone."""
+
+    path_written: Path
+    side_file: bool
+    message: str
+
+
+def write_tables(path: str | Path, tables: Mapping[str, pd.DataFrame], *, out: str | Path | None = None) -> WriteResult:
+    """Replace the rows of each named table in the workbook at `path` and save.
+
+    Saves into `path` itself unless `out` is given or Excel holds the workbook open; then the whole workbook with
+    the new rows goes to `out` (default ``<stem>.results.xlsx`` beside it) and `path` is left byte for byte as it
+    was. Unknown table names raise `InputError`; nothing is written then.
+    """
+    path = Path(path)
+    unknown = [name for name in tables if name not in schema.TABLES]
+    if unknown:
+        raise InputError(f"no table named {', '.join(unknown)} — known tables: {', '.join(schema.TABLES)}")
+    locked = owner_file(path) is not None
+    if out is not None:
+        target = Path(out)
+    elif locked:
+        target = path.with_name(f"{path.stem}.results{path.suffix or '.xlsx'}")
+    else:
+        target = path
+    book = _load(path)
+    for name, frame in tables.items():
+        write_table(book, schema.TABLES[name], frame)
+    save_atomic(book, target)
+    if locked:
+        message = f"{path.name} is open in Excel, so it was not changed; the results are in {target.name}"
+    elif target != path:
+        message = f"results written to {target.name}; {path.name} was not changed"
+    else:
+        message = f"{', '.join(tables)} written to {path.name}"
+    logger.info(message)
+    return WriteResult(path_written=target, side_file=target != path, message=message)
+
+
+def owner_file(path: Path) -> Path | None:
+    """Excel's lock file for `path`, if one exists: ``~$`` replaces the first two characters of long names."""
+    candidates = [path.with_name("~$" + path.name)]
+    if len(path.name) > 2:
+        candidates.append(path.with_name("~$" + path.name[2:]))
+    return next((candidate for candidate in candidates if candidate.exists()), None)
+
+
+def save_atomic(book: Workbook, target: Path) -> None:
+    """Save to a temporary file beside `target`, then move it over `target` in one step."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    try:
+        book.save(temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _load(path: Path) -> Workbook:
+    if not path.is_file():
+        raise InputError(f"{path.name}: file not found ({path})")
+    try:
+        return openpyxl.load_workbook(path, keep_links=True, keep_vba=path.suffix.lower() == ".xlsm")
+    except Exception as exc:  # openpyxl raises zip, XML and key errors alike for a file it cannot open
+        raise InputError(f"{path.name} is not an Excel workbook (.xlsx) or cannot be opened: {exc}") from exc
+
+
+# ---- one table ---------------------------------------------------------------------------------------------
+
+
+def write_table(book: Workbook, table: Table, frame: pd.DataFrame) -> None:
+    """Replace `table`'s header and rows on its sheet in `book` (in memory) with `frame`."""
+    frame = _with_index_column(table, frame)
+    keys, headers = _layout(table, frame)
+    sheet = book[table.sheet] if table.sheet in book.sheetnames else _new_sheet(book, table)
+    excel_table = _find_table(sheet, table.name)
+    if excel_table is not None:
+        first_column, first_row, old_last_column, old_last_row = range_boundaries(excel_table.ref)
+    else:
+        first_column, first_row, old_last_column, old_last_row = 1, 1, len(headers), 1
+    last_column = first_column + len(headers) - 1
+    _clear(sheet, first_row, first_column, max(old_last_column, last_column), max(old_last_row, sheet.max_row))
+
+    for offset, header in enumerate(headers):
+        _set(sheet.cell(row=first_row, column=first_column + offset), header)
+    template.style_header(sheet, len(headers), first_row, first_column)
+
+    kinds = template.column_kinds(table, keys)
+    for offset, (key, kind) in enumerate(zip(keys, kinds, strict=True)):
+        column = first_column + offset
+        values = _cell_values(frame[key], kind) if key in frame.columns else [None] * len(frame)
+        number_format = template.NUMBER_FORMATS.get(kind)
+        for row, value in enumerate(values, start=first_row + 1):
+            cell = sheet.cell(row=row, column=column)
+            _set(cell, value)
+            if number_format is not None:
+                cell.number_format = number_format
+
+    last_row = first_row + max(len(frame), 1)
+    ref = f"{get_column_letter(first_column)}{first_row}:{get_column_letter(last_column)}{last_row}"
+    layout_changed = _resize_table(sheet, excel_table, table.name, ref, headers)
+    if layout_changed and table.name in _OPEN_ENDED:
+        sheet.conditional_formatting = type(sheet.conditional_formatting)()
+        template.apply_conditional_formats(sheet, table, headers, first_column)
+        template.apply_column_formats(sheet, table, keys, first_column)
+    logger.debug("%s: %d row(s) written, table %s", table.name, len(frame), ref)
+
+
+def _with_index_column(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.index.name in table.keys and frame.index.name not in frame.columns:
+        return frame.reset_index()
+    return frame
+
+
+def _layout(table: Table, frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Column keys and headers in sheet order."""
+    if table.name not in _OPEN_ENDED:
+        return table.keys, table.headers
+    known = set(table.keys)
+    extra = [column for column in frame.columns if column not in known]
+    keys = [*table.keys, *extra]
+    headers = [*table.headers, *(str(column) for column in extra)]
+    return keys, headers
+
+
+def _new_sheet(book: Workbook, table: Table) -> Worksheet:
+    sheet = book.create_sheet(table.sheet)
+    sheet.freeze_panes = "A2"
+    template.apply_column_formats(sheet, table, table.keys)
+    template.apply_conditional_formats(sheet, table, table.headers)
+    logger.info("sheet %s was missing and has been added", table.sheet)
+    return sheet
+
+
+def _find_table(sheet: Worksheet, name: str) -> ExcelTable | None:
+    for excel_table in sheet.tables.values():
+        if excel_table.displayName.casefold() == name.casefold():
+            return excel_table
+    return None
+
+
+def _clear(sheet: Worksheet, first_row: int, first_column: int, last_column: int, last_row: int) -> None:
+    """Remove the cells (values and styles) of the old table area, header included."""
+    # Worksheet._cells is openpyxl's cell store; popping keeps cells outside the area and is fast for 100k rows.
+    cells = sheet._cells
+    for row in range(first_row, last_row + 1):
+        for column in range(first_column, last_column + 1):
+            cells.pop((row, column), None)
+
+
+def _resize_table(
+    sheet: Worksheet, excel_table: ExcelTable | None, name: str, ref: str, headers: Sequence[str]
+) -> bool:
+    """Point the Excel Table at `ref`; True when the columns changed (or the table is new)."""
+    if excel_table is None:
+        template.add_table(sheet, name, ref)
+        return True
+    excel_table.ref = ref
+    if excel_table.autoFilter is not None:
+        excel_table.autoFilter.ref = ref
+    else:
+        excel_table.autoFilter = AutoFilter(ref=ref)
+    names = [column.name for column in excel_table.tableColumns]
+    if names != list(headers):
+        excel_table.tableColumns = []  # openpyxl rebuilds them from the header cells when it saves
+        return True
+    return False
+
+
+# ---- values ------------------------------------------------------------------------------------------------
+
+
+def _set(cell: Any, value: Any) -> None:
+    """Store `value`; text that Excel could take for a formula is stored as a quote-prefixed string."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(FORMULA_STARTS):
+            cell.value = value
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            return
+    cell.value = value
+
+
+def _cell_values(series: pd.Series, kind: Kind) -> list[Any]:
+    """One column as Python values openpyxl writes: dates, datetimes, numbers, bools, text; None when missing."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        stamps = series.dt.tz_convert("UTC").dt.tz_localize(None) if series.dt.tz is not None else series
+        if kind is Kind.DATE:
+            return [None if pd.isna(v) else v.date() for v in stamps]
+        return [None if pd.isna(v) else v.to_pydatetime() for v in stamps]
+    if pd.api.types.is_float_dtype(series.dtype) and not pd.api.types.is_extension_array_dtype(series.dtype):
+        array = series.to_numpy(dtype="float64")
+        return [None if np.isnan(v) else v for v in array.tolist()]
+    return [_python_value(value, kind) for value in series.tolist()]
+
+
+def _python_value(value: Any, kind: Kind) -> Any:
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, tuple | list | set | frozenset):
+        return "; ".join(str(item) for item in value) or None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        stamp = pd.Timestamp(value)
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert("UTC").tz_localize(None)
+        return stamp.date() if kind is Kind.DATE else stamp.to_pydatetime()
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else _python_value(pd.Timestamp(value), kind)
+    if isinstance(value, dt.date | dt.time | bool | int | Decimal):
+        return value
+    if isinstance(value, np.generic):
+        return _python_value(value.item(), kind)
+    if isinstance(value, float):
+        return None if np.isnan(value) else value
+    return str(value)

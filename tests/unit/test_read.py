@@ -1,0 +1,225 @@
+"""Reading the input tables: every accepted spelling of dates, amounts and flags, and every rejected value."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from arcollect.book import schema
+from arcollect.book.read import read
+from arcollect.book.schema import FX, Customers, Invoices, Payments
+from arcollect.errors import InputError
+
+INVOICE_HEADERS = ["Invoice", "Customer ID", "Invoice date", "Due date", "Currency", "Amount", "Open amount", "Status"]
+
+
+def workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A plain .xlsx with the given sheets (first row = header), written by openpyxl."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def invoices(tmp_path: Path, *rows: list) -> tuple[pd.DataFrame, list]:
+    tables, problems = read(workbook(tmp_path / "book.xlsx", {"Invoices": [INVOICE_HEADERS, *rows]}))
+    return tables["Invoices"], [p for p in problems if p.sheet == "Invoices"]
+
+
+def test_dates_are_read_from_real_dates_serials_iso_text_and_day_first_text(tmp_path):
+    frame, problems = invoices(
+        tmp_path,
+        ["A1", "C1", dt.date(2026, 3, 31), None, "EUR", 10],
+        ["A2", "C1", 46112, None, "EUR", 10],
+        ["A3", "C1", "2026-03-31", None, "EUR", 10],
+        ["A4", "C1", "31.03.2026", None, "EUR", 10],
+        ["A5", "C1", "31/03/2026", None, "EUR", 10],
+        ["A6", "C1", dt.datetime(2026, 3, 31, 15, 45), "05/04/2026", "EUR", 10],
+    )
+    assert problems == []
+    assert (frame[Invoices.INVOICE_DATE] == pd.Timestamp("2026-03-31")).all()
+    assert pd.api.types.is_datetime64_any_dtype(frame[Invoices.INVOICE_DATE])
+    assert frame.loc[7, Invoices.DUE_DATE] == pd.Timestamp("2026-04-05")  # slash dates are day first
+
+
+def test_amounts_with_thousands_separators_and_decimal_commas(tmp_path):
+    frame, problems = invoices(
+        tmp_path,
+        ["A1", "C1", "2026-01-01", None, "EUR", "1,234.56", "1 234.56"],
+        ["A2", "C1", "2026-01-01", None, "EUR", "1.234,56", "12,5"],
+        ["A3", "C1", "2026-01-01", None, "EUR", 1234.56, "1,234"],
+        ["A4", "C1", "2026-01-01", None, "EUR", "(12.50)", "12.50-"],
+        ["A5", "C1", "2026-01-01", None, "EUR", "1.234.567", "1'234.56"],
+    )
+    assert problems == []
+    assert frame[Invoices.AMOUNT].tolist() == [1234.56, 1234.56, 1234.56, -12.5, 1234567.0]
+    assert frame[Invoices.OPEN_AMOUNT].tolist() == [1234.56, 12.5, 1234.0, -12.5, 1234.56]
+
+
+def test_numeric_ids_come_back_as_text_without_a_decimal_part(tmp_path):
+    frame, _ = invoices(tmp_path, [10023, 4711.0, "2026-01-01", None, "eur ", 5])
+    assert frame.loc[2, Invoices.NUMBER] == "10023"
+    assert frame.loc[2, Invoices.CUSTOMER_ID] == "4711"
+    assert frame.loc[2, Invoices.CURRENCY] == "EUR"
+
+
+def test_bad_date_is_reported_with_sheet_row_column_and_value_and_the_other_rows_are_read(tmp_path):
+    frame, problems = invoices(
+        tmp_path,
+        ["A1", "C1", "2026-01-01", None, "EUR", 10],
+        ["A2", "C1", "31st of March", None, "EUR", 10],
+        ["A3", "C1", "2026-01-03", "soon", "EUR", 10],
+    )
+    assert [(p.sheet, p.row, p.column, p.value) for p in problems] == [
+        ("Invoices", 3, "Invoice date", "31st of March"),
+        ("Invoices", 4, "Due date", "soon"),
+    ]
+    assert "not a date" in problems[0].reason and "2026-03-31" in problems[0].reason
+    assert frame.index.tolist() == [2, 4]  # required column → row left out; optional → value missing
+    assert pd.isna(frame.loc[4, Invoices.DUE_DATE])
+
+
+def test_missing_required_column_gives_one_problem_and_an_empty_table(tmp_path):
+    rows = [["Invoice", "Customer ID", "Currency", "Amount"], ["A1", "C1", "EUR", 10]]
+    tables, problems = read(workbook(tmp_path / "book.xlsx", {"Invoices": rows}))
+    assert tables["Invoices"].empty
+    assert list(tables["Invoices"].columns) == schema.INVOICES.keys
+    mine = [p for p in problems if p.sheet == "Invoices"]
+    assert len(mine) == 1 and mine[0].column == "Invoice date"
+
+
+def test_missing_sheet_gives_a_problem_and_an_empty_table_with_all_columns(tmp_path):
+    tables, problems = read(workbook(tmp_path / "book.xlsx", {"Invoices": [INVOICE_HEADERS]}))
+    assert set(tables) == {table.name for table in schema.INPUT_TABLES}
+    assert list(tables["Payments"].columns) == schema.PAYMENTS.keys and tables["Payments"].empty
+    assert {p.sheet for p in problems} == {"Customers", "Payments", "FX", "Settings", "DunningLevels"}
+
+
+def test_duplicate_invoice_numbers_keep_the_first_and_report_the_rest(tmp_path):
+    frame, problems = invoices(
+        tmp_path,
+        ["A1", "C1", "2026-01-01", None, "EUR", 10],
+        ["A1", "C2", "2026-01-02", None, "EUR", 20],
+        ["A1", "C3", "2026-01-03", None, "EUR", 30],
+    )
+    assert frame.index.tolist() == [2]
+    assert [(p.row, p.column, p.value) for p in problems] == [(3, "Invoice", "A1"), (4, "Invoice", "A1")]
+    assert "row 2" in problems[0].reason
+
+
+def test_status_matches_case_insensitively_and_an_unknown_status_leaves_the_invoice_out(tmp_path):
+    frame, problems = invoices(
+        tmp_path,
+        ["A1", "C1", "2026-01-01", None, "EUR", 10, None, "disputed"],
+        ["A2", "C1", "2026-01-01", None, "EUR", 10, None, "Dispted"],
+        ["A3", "C1", "2026-01-01", None, "EUR", 10, None, None],
+    )
+    assert frame[Invoices.STATUS].tolist() == ["Disputed", None]
+    assert [(p.row, p.column, p.value) for p in problems] == [(3, "Status", "Dispted")]
+    assert "Open, Disputed" in problems[0].reason
+
+
+def test_empty_rows_are_ignored_and_index_is_the_excel_row_number(tmp_path):
+    frame, problems = invoices(
+        tmp_path,
+        ["A1", "C1", "2026-01-01", None, "EUR", 10],
+        [None, None, None],
+        ["", "  ", None, None, None, None],
+        ["A2", "C1", "2026-01-01", None, "EUR", 10],
+    )
+    assert problems == []
+    assert frame.index.tolist() == [2, 5]
+
+
+def test_user_columns_are_ignored_and_headers_match_loosely(tmp_path):
+    rows = [
+        ["invoice", "My notes", "CUSTOMER  ID", "invoice_date", "currency", "Amount", "Status"],
+        ["A1", "call Monday", "C1", "2026-01-01", "EUR", 10, "OPEN"],
+    ]
+    tables, problems = read(workbook(tmp_path / "book.xlsx", {"Invoices": rows}))
+    frame = tables["Invoices"]
+    assert list(frame.columns) == schema.INVOICES.keys
+    assert frame.loc[2, Invoices.CUSTOMER_ID] == "C1" and frame.loc[2, Invoices.STATUS] == "Open"
+    assert not [p for p in problems if p.sheet == "Invoices"]
+
+
+def test_flags_emails_and_codes(tmp_path):
+    headers = ["Customer ID", "Name", "Country", "Email", "Cc", "Language", "Do not contact", "Auto-pay"]
+    rows = [
+        headers,
+        ["C1", "Alpha", "de", " AP@Alpha.DE ", "a@x.de; B@y.de,c@z.de", "DE", "yes", "x"],
+        ["C2", "Beta", "fr", "not an address", None, "French", "FALSE", 0],
+        ["C3", "Gamma", "gb", None, None, None, True, "maybe"],
+    ]
+    tables, problems = read(workbook(tmp_path / "book.xlsx", {"Customers": rows}))
+    frame = tables["Customers"]
+    assert frame[Customers.COUNTRY].tolist() == ["DE", "FR", "GB"]
+    assert frame.loc[2, Customers.EMAIL] == "ap@alpha.de"
+    assert frame.loc[2, Customers.CC] == ("a@x.de", "b@y.de", "c@z.de")
+    assert frame.loc[3, Customers.CC] == ()
+    assert frame.loc[2, Customers.LANGUAGE] == "de"
+    assert frame[Customers.DO_NOT_CONTACT].tolist() == [True, False, True]
+    assert frame.loc[2, Customers.AUTO_PAY] and not frame.loc[3, Customers.AUTO_PAY]
+    reported = {(p.row, p.column) for p in problems if p.sheet == "Customers"}
+    assert reported == {(3, "Email"), (3, "Language"), (4, "Auto-pay")}
+    assert frame.index.tolist() == [2, 3, 4]  # none of those columns is required
+
+
+def test_numbers_and_whole_numbers(tmp_path):
+    fx_rows = [["Currency", "Rate to base", "Rate date"], ["usd", "0,9215", None], ["GBP", "abc", None]]
+    level_rows = [
+        ["Level", "Name", "Days after due", "Template", "Repeat every days"],
+        [1, "Friendly", "3", "friendly", 2.5],
+        ["two", "Firm", 14, "firm", None],
+    ]
+    tables, problems = read(workbook(tmp_path / "book.xlsx", {"FX": fx_rows, "DunningLevels": level_rows}))
+    assert tables["FX"][FX.RATE].tolist() == [0.9215]
+    levels = tables["DunningLevels"]
+    assert levels.index.tolist() == [2] and str(levels["level"].dtype) == "Int64"
+    assert pd.isna(levels.loc[2, "repeat_every_days"])
+    assert {(p.sheet, p.row, p.column) for p in problems if p.sheet in ("FX", "DunningLevels")} == {
+        ("FX", 3, "Rate to base"),
+        ("DunningLevels", 2, "Repeat every days"),
+        ("DunningLevels", 3, "Level"),
+    }
+
+
+def test_required_blank_cell_leaves_the_row_out(tmp_path):
+    rows = [
+        ["Date", "Customer ID", "Amount", "Currency"],
+        ["2026-01-01", None, 5, "EUR"],
+        ["2026-01-02", "C", 5, "EUR"],
+    ]
+    tables, problems = read(workbook(tmp_path / "book.xlsx", {"Payments": rows}))
+    assert tables["Payments"].index.tolist() == [3]
+    assert tables["Payments"].loc[3, Payments.DATE] == pd.Timestamp("2026-01-02")
+    assert [(p.row, p.column) for p in problems if p.sheet == "Payments"] == [(2, "Customer ID")]
+
+
+def test_the_template_reads_without_problems(tmp_path):
+    from arcollect.book import template
+
+    template.build(tmp_path / "t.xlsx")
+    tables, problems = read(tmp_path / "t.xlsx")
+    assert problems == []
+    assert tables["Invoices"].empty and len(tables["Settings"]) > 10 and len(tables["DunningLevels"]) > 1
+
+
+def test_a_file_that_is_not_a_workbook_raises_input_error_naming_it(tmp_path):
+    path = tmp_path / "ledger.xlsx"
+    path.write_text("this is not a zip file")
+    with pytest.raises(InputError, match=r"ledger\.xlsx is not an Excel workbook"):
+        read(path)
+
+
+def test_a_missing_file_raises_input_error(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        read(tmp_path / "nowhere.xlsx")
