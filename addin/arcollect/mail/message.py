@@ -1,0 +1,236 @@
+"""A reminder as an immutable record, its idempotency key, and its RFC 5322 form.
+
+    >>> key = idempotency_key("C-042", 2, ["INV-9", "INV-1"], "2026-11-24")
+    >>> key == idempotency_key("C-042", 2, ["INV-1", "INV-9"], "2026-11-24")
+    True
+    >>> message_id(key) == f"<{key[:32]}@arcollect.invalid>"
+    True
+
+A `Reminder` carries everything a transport needs to deliver one email: recipients, subject, both bodies,
+attachments and the idempotency key that makes it deliverable exactly once. `Reminder.to_email()` builds the MIME
+message the outbox writes and the SMTP transport sends; the EWS and Graph transports read the fields directly but
+use the same `message_id` and key header so that a message can be found again whichever way it left.
+
+Header injection: a subject is collapsed onto one line (CR, LF and other control characters become spaces); an
+address or display name containing CR/LF, or an address that does not parse as exactly one mailbox, raises
+`InputError` — it is never "repaired" into something that might reach a different person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.header
+import email.policy
+import email.utils
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
+from email.message import EmailMessage
+
+from arcollect.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+KEY_HEADER = "X-Arcollect-Key"
+MESSAGE_ID_DOMAIN = "arcollect.invalid"
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+_LINE_BREAK = re.compile(r"[\r\n\x85\u2028\u2029]")
+_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+class _UnfoldedHeader(UnstructuredHeader):
+    """A header written on one line: ``X-Arcollect-Key: <64 hex>`` is 81 characters, over the 78 the policy folds
+    at but far under RFC 5322's 998, and an unfolded value is matched byte-exact by every header search."""
+
+    def fold(self, *, policy: email.policy.Policy) -> str:  # type: ignore[override]
+        return f"{self.name}: {str(self).strip()}{policy.linesep}"
+
+
+class _SubjectHeader(UnstructuredHeader):
+    """A subject whose non-ASCII form is encoded as a whole (legacy `email.header.Header`).
+
+    The modern folder drops the space between an ASCII word and the encoded word that follows it when it folds
+    ("Zahlungserinnerung für" arrives as "Zahlungserinnerungfür", CPython 3.11); encoding the whole subject keeps
+    every space inside the encoded text, where RFC 2047 decoders preserve it.
+    """
+
+    def fold(self, *, policy: email.policy.Policy) -> str:  # type: ignore[override]
+        value = str(self)
+        if value.isascii():
+            return super().fold(policy=policy)
+        header = email.header.Header(value, "utf-8", maxlinelen=policy.max_line_length, header_name=self.name)
+        return f"{self.name}: {header.encode(linesep=policy.linesep)}{policy.linesep}"
+
+
+def _policy() -> email.policy.EmailPolicy:
+    """`email.policy.SMTP` (CRLF) with 7-bit output — bodies in quoted-printable/base64, non-ASCII headers as
+    RFC 2047 encoded words — so the bytes pass any SMTP server and any mail client, and the key header unfolded."""
+    registry = HeaderRegistry()
+    registry.map_to_type(KEY_HEADER.lower(), _UnfoldedHeader)
+    registry.map_to_type("subject", _SubjectHeader)
+    return email.policy.SMTP.clone(cte_type="7bit", header_factory=registry)
+
+
+POLICY = _policy()
+
+
+def idempotency_key(customer_id: object, level: int, invoice_numbers: Iterable[object], cycle_date: object) -> str:
+    """The reminder's identity: sha256 hex of ``[customer_id, level, sorted invoice numbers, cycle date]`` as JSON.
+
+    JSON keeps the encoding unambiguous (no separator can collide with a value), the invoice numbers are sorted so
+    their order does not matter, and the cycle date is ISO ``YYYY-MM-DD`` (a `date`, a `datetime` — its date part —
+    or an ISO string). The same customer, level, invoices and cycle always give the same key, on any machine.
+    """
+    if isinstance(cycle_date, dt.datetime):
+        cycle = cycle_date.date().isoformat()
+    elif isinstance(cycle_date, dt.date):
+        cycle = cycle_date.isoformat()
+    else:
+        try:
+            cycle = dt.date.fromisoformat(str(cycle_date)[:10]).isoformat()
+        except ValueError as error:
+            raise InputError(f"Cycle date {cycle_date!r} is not a date — use YYYY-MM-DD") from error
+    invoices = sorted(str(number) for number in invoice_numbers)
+    canonical = json.dumps([str(customer_id), int(level), invoices, cycle], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def message_id(key: str) -> str:
+    """The Message-ID every transport gives the reminder with this key: ``<first 32 hex digits@arcollect.invalid>``.
+
+    It depends on the key alone — not on the sender's domain — so that changing `SenderMailbox` between a crash and
+    the next run cannot change the identity used to reconcile; ``.invalid`` (RFC 2606) can never clash with a real
+    host's own Message-IDs. 128 bits of the key are ample to keep reminders apart.
+    """
+    if not _KEY.fullmatch(key or ""):
+        raise InputError(f"Idempotency key {key!r} is not usable in a Message-ID — expected a sha256 hex digest")
+    return f"<{key[:32]}@{MESSAGE_ID_DOMAIN}>"
+
+
+def one_line(text: str) -> str:
+    """`text` with every run of control characters (CR, LF, TAB …) replaced by one space, trimmed."""
+    return _CONTROL.sub(" ", text or "").strip()
+
+
+def parse_address(text: str) -> Address:
+    """One mailbox (``a@example.com`` or ``Name <a@example.com>``) as an `Address`, or `InputError`.
+
+    Rejects a value containing CR/LF, several addresses, a missing ``@`` or domain, and a non-ASCII local part
+    (not deliverable without SMTPUTF8); an internationalised domain is IDNA-encoded.
+    """
+    if _LINE_BREAK.search(text or ""):
+        raise InputError(f"E-mail address {text!r} contains a line break — remove it")
+    pairs = email.utils.getaddresses([text or ""])
+    if len(pairs) != 1:
+        raise InputError(f"{text!r} must be exactly one e-mail address")
+    name, addr_spec = pairs[0]
+    local, at, domain = addr_spec.rpartition("@")
+    if not at or not local or not domain or "." not in domain.strip(".") or any(c.isspace() for c in addr_spec):
+        raise InputError(f"E-mail address {text!r} is not valid — expected name@example.com")
+    if not local.isascii():
+        raise InputError(f"E-mail address {text!r} has non-ASCII characters before the @ — not deliverable")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+        return Address(display_name=one_line(name), username=local, domain=domain)
+    except (ValueError, UnicodeError, IndexError) as error:
+        raise InputError(f"E-mail address {text!r} is not valid — expected name@example.com") from error
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a reminder (typically the customer's statement)."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder email, ready for a transport.
+
+    Sequences are stored as tuples (lists are accepted and converted), so a `Reminder` is hashable and cannot change
+    after the ledger has recorded it. `send_at`, when set, must be timezone-aware; it is also the message's Date.
+    `variant` names the A/B template variant, if any.
+    """
+
+    key: str
+    customer_id: str
+    level: int
+    template: str
+    language: str
+    sender: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    reply_to: str | None
+    subject: str
+    html: str
+    text: str
+    attachments: tuple[Attachment, ...] = field(default=())
+    invoices: tuple[str, ...] = field(default=())
+    variant: str | None = None
+    send_at: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("to", "cc", "attachments", "invoices"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                value = (value,)
+            object.__setattr__(self, name, tuple(value or ()))
+        object.__setattr__(self, "invoices", tuple(str(number) for number in self.invoices))
+        object.__setattr__(self, "level", int(self.level))
+        if self.send_at is not None and self.send_at.utcoffset() is None:
+            raise InputError(f"Send time {self.send_at} of reminder {self.key[:12]} has no time zone")
+
+    @property
+    def message_id(self) -> str:
+        """The deterministic Message-ID, see `message_id`."""
+        return message_id(self.key)
+
+    def to_email(self, *, date: dt.datetime | None = None) -> EmailMessage:
+        """The reminder as a MIME message (`POLICY`: CRLF line ends, 7-bit, RFC 2047 encoded words).
+
+        Structure: multipart/alternative (text first, then HTML, so clients prefer the HTML), wrapped in
+        multipart/mixed when there are attachments. Headers: From, To, Cc, Reply-To, Subject, Date (`date`, else
+        `send_at`, else now in UTC), Message-ID from the key, ``X-Arcollect-Key``, ``Content-Language``.
+        Raises `InputError` for an unusable address or language tag.
+        """
+        if not self.to:
+            raise InputError(f"Reminder {self.key[:12]} for customer {self.customer_id} has no recipient")
+        language = one_line(self.language)
+        if not _LANGUAGE.match(language):
+            raise InputError(f"Language {self.language!r} is not a language tag such as 'en' or 'pt-BR'")
+        when = date or self.send_at or dt.datetime.now(dt.UTC)
+        if when.utcoffset() is None:
+            raise InputError(f"Date {when} of reminder {self.key[:12]} has no time zone")
+
+        message = EmailMessage(policy=POLICY)
+        message["From"] = parse_address(self.sender)
+        message["To"] = tuple(parse_address(address) for address in self.to)
+        if self.cc:
+            message["Cc"] = tuple(parse_address(address) for address in self.cc)
+        if self.reply_to:
+            message["Reply-To"] = parse_address(self.reply_to)
+        message["Subject"] = one_line(self.subject)
+        message["Date"] = email.utils.format_datetime(when)
+        message["Message-ID"] = self.message_id
+        message[KEY_HEADER] = self.key
+        message.set_content(self.text)
+        message.add_alternative(self.html, subtype="html")
+        for attachment in self.attachments:
+            maintype, _, subtype = (attachment.mime_type or "application/octet-stream").partition("/")
+            message.add_attachment(
+                attachment.content,
+                maintype=maintype,
+                subtype=subtype or "octet-stream",
+                filename=one_line(attachment.filename) or "attachment",
+            )
+        # After the body: set_content/add_alternative clear every Content-* header of the top-level part.
+        message["Content-Language"] = language
+        return message

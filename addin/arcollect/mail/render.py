@@ -1,0 +1,269 @@
+"""Reminder emails from Jinja2 templates, in the customer's language and locale.
+
+    >>> from arcollect.mail.render import Renderer
+    >>> rendered = Renderer().render("friendly", "de-CH", context)   # context: docs/INTERFACES.md
+    >>> rendered.language, rendered.subject
+    ('de', 'Zahlungserinnerung – Kundenkonto C-1001')
+
+Templates live in `templates/<lang>/<template>.html.j2` and `.txt.j2` and extend `templates/_base/layout.*.j2`.
+The search path is the user's `TemplateDir` (when given) first, then the built-in `templates/` folder, so a user
+can override one file and inherit the rest. The built-in folder is found next to the source tree
+(`<repo>/templates`); a wheel install would need that folder shipped as package data (a packaging task).
+
+Why a sandbox: templates are user-editable files (the `TemplateDir` setting), so they are treated as untrusted code.
+They run in Jinja2's `SandboxedEnvironment`; reaching outside the documented context (`''.__class__`,
+`cycler.__init__.__globals__`) raises `RenderError`, as do syntax errors and undefined names (`StrictUndefined`:
+a typo is an error, never a silent blank). Callers catch `RenderError` per reminder and go on with the others.
+
+HTML is autoescaped (`.html.j2`), plain text is not (`.txt.j2`); customer data is never evaluated as template code.
+The subject is the html template's `subject` block, unescaped and stripped of control characters so that no value
+can start a new mail header line.
+
+Filters, all in the customer's locale (language + country, e.g. de + AT → de_AT; the bare language when Babel
+does not know the pair): `money(value, currency)`, `date(value, format="medium")`, `percent(value)` (a percent
+number: 12.75 → "12.75%"); and helpers for layouts: `add_days(date, n)`, `pad(text, width, align="left")`
+(East-Asian-width aware, for aligned plain-text columns), `http_url(value)` (the value if it is an http(s) URL,
+else "").
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import logging
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.numbers import format_currency, format_percent
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+import arcollect
+from arcollect.errors import ArcollectError
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_LANGUAGE = "en"
+BUILTIN_TEMPLATE_DIR = Path(arcollect.__file__).resolve().parents[2] / "templates"
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+_SUBJECT_MAX = 250
+_locale: contextvars.ContextVar[Locale] = contextvars.ContextVar("arcollect_render_locale")
+
+
+class RenderError(ArcollectError):
+    """A template could not be rendered; the message names the template, language and line."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One rendered reminder: single-line subject, HTML and plain-text bodies, and the language actually used."""
+
+    subject: str
+    html: str
+    text: str
+    language: str
+
+
+class Renderer:
+    """Renders reminder templates from the user's folder (first) and the built-in one.
+
+    One instance can be reused for every reminder of a run; templates are compiled once and cached (and reloaded
+    when a file changes). A failing template raises `RenderError` and leaves the renderer usable.
+    """
+
+    def __init__(self, template_dirs: Sequence[Path | str] | None = None) -> None:
+        search = [Path(d) for d in template_dirs or ()]
+        if BUILTIN_TEMPLATE_DIR not in search:
+            search.append(BUILTIN_TEMPLATE_DIR)
+        self.search_path: tuple[Path, ...] = tuple(search)
+        self.environment = SandboxedEnvironment(
+            loader=FileSystemLoader([str(p) for p in self.search_path]),
+            autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.environment.filters.update(
+            money=money, date=date, percent=percent, add_days=add_days, pad=pad, http_url=http_url
+        )
+
+    def has_template(self, template: str, language: str) -> bool:
+        """True when `<language>/<template>.html.j2` exists somewhere on the search path."""
+        try:
+            self.environment.get_template(f"{language}/{template}.html.j2")
+        except TemplateNotFound:
+            return False
+        except TemplateError:
+            return True  # it exists; the syntax error is reported by render()
+        return True
+
+    def render(self, template: str, language: str, context: Mapping[str, Any]) -> Rendered:
+        """Render `template` for a customer speaking `language` (a tag such as "de", "de-CH" or "pt_BR").
+
+        The customer's language is used when its folder has the template, else English; `Rendered.language` says
+        which. Money and dates are formatted in the full locale: the tag's region (de-CH → de_CH), otherwise the
+        customer's country (de + AT → de_AT). Raises `RenderError` for an unknown template or any template failure.
+        """
+        if not _NAME.match(str(template)):
+            raise RenderError(f"Template name {template!r} is not valid — use letters, digits, '-' or '_'")
+        requested, region = _split_tag(language)
+        used = requested if requested and self.has_template(template, requested) else FALLBACK_LANGUAGE
+        if used != requested:
+            logger.debug("template %r has no %r version, using %r", template, language, used)
+        if not self.has_template(template, used):
+            raise RenderError(f"Template '{template}' not found in {', '.join(map(str, self.search_path))}")
+        customer = context.get("customer") or {}
+        country = region or str(customer.get("country") or "").strip().upper()
+        token = _locale.set(_resolve_locale(used, country))
+        try:
+            html, subject = self._render_html(template, used, context)
+            text = self._render_text(template, used, context)
+        except RenderError:
+            raise
+        except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+            raise RenderError(_describe(template, used, exc)) from exc
+        finally:
+            _locale.reset(token)
+        return Rendered(subject=subject, html=html, text=text, language=used)
+
+    def _render_html(self, template: str, language: str, context: Mapping[str, Any]) -> tuple[str, str]:
+        tmpl = self.environment.get_template(f"{language}/{template}.html.j2")
+        ctx = tmpl.new_context(dict(context))
+        try:
+            html = "".join(tmpl.root_render_func(ctx))
+            blocks = ctx.blocks.get("subject")
+            subject = Markup("".join(blocks[0](ctx))).unescape() if blocks else None
+        except Exception:
+            self.environment.handle_exception()  # re-raises with template file names and line numbers
+        if subject is None:
+            raise RenderError(f"Template '{template}' ({language}): no {{% block subject %}} in the html template")
+        return html, clean_subject(subject)
+
+    def _render_text(self, template: str, language: str, context: Mapping[str, Any]) -> str:
+        tmpl = self.environment.get_template(f"{language}/{template}.txt.j2")
+        return tmpl.render(dict(context))
+
+
+def clean_subject(value: str) -> str:
+    """One line of text: control, format and line/paragraph-separator characters become spaces, runs of
+    whitespace collapse, and the result is capped at 250 characters (a header can never be split by a value)."""
+    chars = [" " if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} else ch for ch in str(value)]
+    return " ".join("".join(chars).split())[:_SUBJECT_MAX].strip()
+
+
+def money(value: Any, currency: str) -> str:
+    """`value` (Decimal, int, float or numeric text) in `currency`, with that currency's minor unit (JPY: none)."""
+    if value is None:
+        return ""
+    return format_currency(_decimal(value), str(currency).strip().upper(), locale=_current_locale())
+
+
+def date(value: Any, format: str = "medium") -> str:
+    """A date (or datetime, or ISO text) in the locale's `short`, `medium`, `long` or `full` format."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value.strip()[:10])
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return format_date(value, format=format, locale=_current_locale())
+
+
+def percent(value: Any) -> str:
+    """A percent number (12.75, not 0.1275) with at most two decimals, in the locale's percent format."""
+    if value is None:
+        return ""
+    number = _decimal(value).quantize(Decimal("0.01")).normalize()
+    return format_percent(number / 100, locale=_current_locale(), decimal_quantization=False)
+
+
+def add_days(value: dt.date, days: int) -> dt.date:
+    """The calendar date `days` after `value` (for "please pay by" lines)."""
+    return value + dt.timedelta(days=int(days))
+
+
+def pad(value: Any, width: int, align: str = "left") -> str:
+    """`value` padded to `width` display columns (wide CJK characters count two); never truncated."""
+    text = str(value)
+    shortfall = int(width) - sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    if shortfall <= 0:
+        return text
+    return " " * shortfall + text if align == "right" else text + " " * shortfall
+
+
+def http_url(value: Any) -> str:
+    """`value` when it is an absolute http(s) URL without whitespace, else "" (no javascript: links)."""
+    if not value:
+        return ""
+    text = str(value).strip()
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc or any(ch.isspace() for ch in text):
+        return ""
+    return text
+
+
+def _decimal(value: Any) -> Decimal:
+    try:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValueError(f"{value!r} is not an amount") from exc
+
+
+def _current_locale() -> Locale:
+    return _locale.get(Locale.parse(FALLBACK_LANGUAGE))
+
+
+def _split_tag(tag: str | None) -> tuple[str, str]:
+    """("de", "CH") from "de-CH", ("pt", "BR") from "pt_BR", ("zh", "CN") from "zh-Hans-CN", ("", "") if unusable."""
+    text = str(tag or "").strip()
+    if not _TAG.match(text):
+        return "", ""
+    parts = re.split(r"[-_]", text)
+    region = next((p.upper() for p in parts[1:] if (len(p) == 2 and p.isalpha()) or (len(p) == 3 and p.isdigit())), "")
+    return parts[0].lower(), region
+
+
+def _resolve_locale(language: str, country: str) -> Locale:
+    for identifier in (f"{language}_{country}" if country else "", language, FALLBACK_LANGUAGE):
+        if not identifier:
+            continue
+        try:
+            return Locale.parse(identifier)
+        except (UnknownLocaleError, ValueError):
+            continue
+    return Locale.parse(FALLBACK_LANGUAGE)
+
+
+def _describe(template: str, language: str, exc: BaseException) -> str:
+    """ "Template 'friendly' (de): <what went wrong> — de/friendly.html.j2 line 12" from a Jinja exception."""
+    where_file, where_line = getattr(exc, "filename", None) or getattr(exc, "name", None), getattr(exc, "lineno", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            where_file, where_line = filename, tb.tb_lineno
+        tb = tb.tb_next
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    location = ""
+    if where_file:
+        location = f" — {_short_name(str(where_file))}"
+        if where_line:
+            location += f" line {where_line}"
+    return f"Template '{template}' ({language}): {type(exc).__name__}: {message}{location}"
+
+
+def _short_name(filename: str) -> str:
+    path = Path(filename)
+    return "/".join(path.parts[-2:]) if len(path.parts) >= 2 else filename

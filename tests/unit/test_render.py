@@ -1,0 +1,227 @@
+"""Reminder rendering: every template in every language, locale formats, fallback, errors and hostile input."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency
+
+from arcollect.errors import ArcollectError
+from arcollect.mail.render import Renderer, RenderError
+
+TEMPLATES = ("incentive", "friendly", "firm", "final", "escalation", "thanks")
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "ja", "zh")
+
+
+def _invoice(number: str, days: int, amount: str, **extra: Any) -> dict[str, Any]:
+    row = {
+        "number": number,
+        "invoice_date": date(2026, 9, 1),
+        "due_date": date(2026, 10, 1),
+        "days_past_due": days,
+        "open_amount": Decimal(amount),
+        "discount": None,
+        "discount_deadline": None,
+        "interest": Decimal("0"),
+        "compensation": Decimal("0"),
+        "payment_link": "https://pay.example.com/i/" + number,
+        "po_number": None,
+    }
+    row.update(extra)
+    return row
+
+
+def make_context(name: str = "Müller & Söhne GmbH", country: str = "DE", language: str = "de") -> dict[str, Any]:
+    """A statement in two currencies with a credit note, a discount still available and statutory interest."""
+    eur = [
+        _invoice("INV-1001", 54, "1234.56", interest=Decimal("16.02"), compensation=Decimal("40.00"), po_number="PO-7"),
+        _invoice("INV-1002", -3, "500.00", discount=Decimal("10.00"), discount_deadline=date(2026, 11, 30)),
+    ]
+    jpy = [_invoice("INV-2001", 12, "123456", interest=Decimal("311"))]
+    return {
+        "customer": {
+            "id": "C-1001",
+            "name": name,
+            "email": "ap@example.com",
+            "country": country,
+            "language": language,
+            "currency": "EUR",
+        },
+        "company": {
+            "name": "Acme Supplies GmbH",
+            "bank_details": "IBAN DE89 3704 0044 0532 0130 00\nBIC COBADEFFXXX",
+            "reply_to": "ar@acme.example",
+            "sender": "ar@acme.example",
+        },
+        "level": {"number": 2, "name": "Reminder", "tone": "friendly"},
+        "as_of": date(2026, 11, 24),
+        "sections": [
+            {
+                "currency": "EUR",
+                "invoices": eur,
+                "subtotal": Decimal("1734.56"),
+                "discount_total": Decimal("10.00"),
+                "interest_total": Decimal("16.02"),
+                "compensation_total": Decimal("40.00"),
+                "total_with_charges": Decimal("1790.58"),
+            },
+            {
+                "currency": "JPY",
+                "invoices": jpy,
+                "subtotal": Decimal("123456"),
+                "discount_total": Decimal("0"),
+                "interest_total": Decimal("311"),
+                "compensation_total": Decimal("0"),
+                "total_with_charges": Decimal("123767"),
+            },
+        ],
+        "credits": [{"number": "CN-9001", "currency": "EUR", "open_amount": Decimal("-100.00")}],
+        "total_base": Decimal("2445.10"),
+        "base_currency": "EUR",
+        "payment_link": "https://pay.example.com/i/INV-1001",
+        "interest_law": "§ 288 BGB",
+    }
+
+
+def _plain(text: str) -> str:
+    """Babel separates with no-break spaces; compare with ordinary ones."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def _eur(amount: str, language: str, country: str) -> str:
+    try:
+        locale = Locale.parse(f"{language}_{country}")
+    except UnknownLocaleError:
+        locale = Locale.parse(language)
+    return _plain(format_currency(Decimal(amount), "EUR", locale=locale))
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_every_template_renders_in_every_language(renderer: Renderer, template: str, language: str) -> None:
+    rendered = renderer.render(template, language, make_context(language=language))
+    assert rendered.language == language
+    assert rendered.html.strip() and rendered.text.strip()
+    assert rendered.subject and "\n" not in rendered.subject and "\r" not in rendered.subject
+    for number in ("INV-1001", "INV-1002", "INV-2001"):
+        assert number in rendered.text
+    assert _eur("1734.56", language, "DE") in _plain(rendered.text)  # the EUR subtotal in the customer's locale
+
+
+def test_german_money_uses_comma_decimals_and_trailing_euro_sign(renderer: Renderer) -> None:
+    rendered = renderer.render("friendly", "de", make_context())
+    assert "1.234,56 €" in _plain(rendered.text) and "1.234,56 €" in _plain(rendered.html)
+
+
+def test_japanese_yen_has_no_decimals(renderer: Renderer) -> None:
+    rendered = renderer.render("friendly", "ja", make_context(country="JP", language="ja"))
+    assert "￥123,456" in rendered.text
+    assert "123,456.00" not in rendered.text
+
+
+def test_unknown_language_falls_back_to_english(renderer: Renderer) -> None:
+    rendered = renderer.render("friendly", "sv", make_context(country="SE", language="sv"))
+    assert rendered.language == "en"
+    assert rendered.subject.startswith("Payment reminder")
+
+
+def test_regional_tag_uses_the_language_templates_and_the_regional_locale(renderer: Renderer) -> None:
+    rendered = renderer.render("friendly", "de-CH", make_context(country="DE"))
+    assert rendered.language == "de"
+    assert "1’234.56" in rendered.text  # de_CH grouping, not de_DE
+
+
+def test_customer_country_selects_the_locale(renderer: Renderer) -> None:
+    rendered = renderer.render("friendly", "de", make_context(country="AT"))
+    assert "€ 1.234,56" in _plain(rendered.text)  # de_AT puts the sign first
+
+
+def test_text_and_html_share_one_single_line_subject(renderer: Renderer) -> None:
+    rendered = renderer.render("final", "fr", make_context(language="fr", country="FR"))
+    assert rendered.subject == "Mise en demeure de payer – compte C-1001"
+
+
+def test_template_code_in_a_customer_name_is_shown_literally_and_escaped(renderer: Renderer) -> None:
+    name = "{{ 7*7 }} <script>alert(1)</script>"
+    rendered = renderer.render("friendly", "en", make_context(name=name, language="en"))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered.html
+    assert "<script>" not in rendered.html
+    assert "{{ 7*7 }}" in rendered.html and "{{ 7*7 }}" in rendered.text
+    assert name in rendered.text
+    assert "49" not in rendered.text
+
+
+def test_a_line_break_in_a_name_cannot_add_a_mail_header(renderer: Renderer, tmp_path: Path) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "named.html.j2").write_text(
+        "{% block subject %}Reminder for {{ customer.name }}{% endblock %}<p>{{ customer.name }}</p>"
+    )
+    (tmp_path / "en" / "named.txt.j2").write_text("{{ customer.name }}")
+    rendered = Renderer([tmp_path]).render(
+        "named", "en", make_context(name="Evil Corp\r\nBcc: evil@example.com", language="en")
+    )
+    assert rendered.subject == "Reminder for Evil Corp Bcc: evil@example.com"
+
+
+def test_a_misspelt_variable_is_an_error_naming_the_template(tmp_path: Path) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "typo.html.j2").write_text("{% block subject %}Hi{% endblock %}\n{{ custmer.name }}")
+    (tmp_path / "en" / "typo.txt.j2").write_text("Hi")
+    with pytest.raises(RenderError, match=r"Template 'typo' \(en\).*custmer.*line 2"):
+        Renderer([tmp_path]).render("typo", "en", make_context())
+
+
+@pytest.mark.parametrize(
+    "expression", ["''.__class__.__mro__", "cycler.__init__.__globals__", "''.__class__.__subclasses__()"]
+)
+def test_a_user_template_reaching_outside_the_context_fails_and_others_still_render(
+    tmp_path: Path, expression: str
+) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "evil.html.j2").write_text("{% block subject %}x{% endblock %}{{ " + expression + " }}")
+    (tmp_path / "en" / "evil.txt.j2").write_text("x")
+    renderer = Renderer([tmp_path])
+    with pytest.raises(RenderError, match="Template 'evil'") as caught:
+        renderer.render("evil", "en", make_context())
+    assert isinstance(caught.value, ArcollectError)
+    assert renderer.render("friendly", "en", make_context(language="en")).language == "en"
+
+
+def test_a_user_template_dir_overrides_the_builtin_one(tmp_path: Path) -> None:
+    (tmp_path / "de").mkdir()
+    (tmp_path / "de" / "friendly.html.j2").write_text("{% block subject %}Eigene Erinnerung{% endblock %}")
+    (tmp_path / "de" / "friendly.txt.j2").write_text("Eigener Text {{ sections[0].subtotal | money('EUR') }}")
+    rendered = Renderer([tmp_path]).render("friendly", "de", make_context())
+    assert rendered.subject == "Eigene Erinnerung"
+    assert _plain(rendered.text) == "Eigener Text 1.734,56 €"
+
+
+def test_a_syntax_error_is_reported_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "broken.html.j2").write_text("{% block subject %}x{% endblock %}\n\n{% if %}")
+    (tmp_path / "en" / "broken.txt.j2").write_text("x")
+    with pytest.raises(RenderError, match=r"Template 'broken' \(en\).*line 3"):
+        Renderer([tmp_path]).render("broken", "en", make_context())
+
+
+@pytest.mark.parametrize("name", ["../etc/passwd", "friendly/../../x", ""])
+def test_template_names_cannot_leave_the_template_folder(renderer: Renderer, name: str) -> None:
+    with pytest.raises(RenderError):
+        renderer.render(name, "en", make_context())
+
+
+def test_only_http_payment_links_become_buttons(renderer: Renderer) -> None:
+    context = make_context(language="en")
+    context["payment_link"] = "javascript:alert(1)"
+    rendered = renderer.render("friendly", "en", context)
+    assert "javascript:" not in rendered.html
