@@ -22,8 +22,7 @@ test: lint
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
-	@echo "make demo: the collection run on the sample workbook arrives with the workbook issue (#3)."
-	@echo "Until then the engine is usable from Python; see README.md."
+	$(BIN)/arcollect demo --dir demo
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py

@@ -1,26 +1,248 @@
-"""`arcollect …` — the command line, a thin shell over `arcollect.run` (see DESIGN.md).
+"""`arcollect …` — the command line, a thin shell over `arcollect.run.collect`.
 
-arcollect --version
+    arcollect demo --dir demo                 # sample workbook, refresh, send to the outbox, print a summary
+    arcollect new Receivables.xlsx            # an empty workbook from the template
+    arcollect refresh Receivables.xlsx        # read, compute, write the output sheets (sends nothing)
+    arcollect preview Receivables.xlsx        # refresh + render what would go out into preview/index.html
+    arcollect send Receivables.xlsx [--dry-run]
+    arcollect config Receivables.xlsx [KEY [VALUE]]
+
+Every command takes ``--now 2026-11-24T10:00:00+00:00`` (default: the clock) so a run can be reproduced or
+previewed for another day. Errors arcollect anticipates print one plain sentence and exit with status 1; a wrong
+command line exits with 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
 
 from arcollect import __version__
+from arcollect.book import demo, read, settings, template, write
+from arcollect.book.schema import Queue, SettingsSheet
+from arcollect.engine import dunning
+from arcollect.errors import ArcollectError
+from arcollect.run import RunReport, collect, default_paths
 
 logger = logging.getLogger(__name__)
+console = Console(highlight=False)
+DEMO_FILE = "arcollect-demo.xlsx"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="arcollect", description="Accounts-receivable collections for Excel.")
     parser.add_argument("--version", action="version", version=f"arcollect {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str, *, path: bool = True) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        if path:
+            sub.add_argument("path", type=Path, help="the workbook (.xlsx)")
+        sub.add_argument("--now", type=_instant, default=None, help="ISO date-time to run as (default: the clock)")
+        return sub
+
+    command("new", "Create an empty arcollect workbook from the template.").add_argument(
+        "--force", action="store_true", help="overwrite an existing file"
+    )
+    command("demo", "Write the sample workbook, refresh it and send its reminders to the outbox.", path=False)
+    commands.choices["demo"].add_argument("--dir", type=Path, default=Path("demo"), help="folder for the demo")
+    command("refresh", "Read the workbook, age and price every invoice, plan reminders, write the output sheets.")
+    command("preview", "Refresh, then render the reminders that would go out into an HTML preview.")
+    command("send", "Send the reminders that are due now (to the outbox unless Settings choose a mail server).")
+    commands.choices["send"].add_argument("--dry-run", action="store_true", help="plan and show, send nothing")
+    config = command("config", "Show the settings, one setting, or set one (validated).")
+    config.add_argument("key", nargs="?")
+    config.add_argument("value", nargs="?")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    parser.parse_args(argv)
-    parser.print_help()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    now = args.now or dt.datetime.now(dt.UTC)
+    try:
+        return COMMANDS[args.command](args, now)
+    except ArcollectError as error:
+        console.print(f"[red]arcollect {args.command}:[/red] {error}")
+        return 1
+
+
+# ---- commands ----------------------------------------------------------------------------------------------
+
+
+def _new(args: argparse.Namespace, now: dt.datetime) -> int:
+    if args.path.exists() and not args.force:
+        raise ArcollectError(f"{args.path} already exists — choose another name or pass --force")
+    template.build(args.path)
+    console.print(f"Created {args.path}: fill in Customers, Invoices and Settings, then run arcollect refresh.")
     return 0
+
+
+def _demo(args: argparse.Namespace, now: dt.datetime) -> int:
+    folder: Path = args.dir
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / DEMO_FILE
+    ledger_path, outbox = default_paths(path, settings.Settings())
+    for stale in (path, ledger_path):
+        stale.unlink(missing_ok=True)
+    for old in outbox.glob("*.eml") if outbox.exists() else ():
+        old.unlink()
+    with console.status("Writing the sample workbook"):
+        template.build(path)
+        write.write_tables(path, demo.tables(now.date()))
+    console.print(f"Sample workbook: {path}")
+    report = _run(path, now, send=True)
+    _print_report(report, title=f"arcollect demo — {now:%Y-%m-%d %H:%M} UTC")
+    console.print(f"Outbox: {outbox} ({len(report.sent)} new .eml files, preview in index.html)")
+    return 0
+
+
+def _refresh(args: argparse.Namespace, now: dt.datetime) -> int:
+    _print_report(_run(args.path, now, send=False), title=f"Refreshed {args.path}")
+    return 0
+
+
+def _preview(args: argparse.Namespace, now: dt.datetime) -> int:
+    from arcollect.mail.transports.outbox import OutboxTransport
+
+    report = _run(args.path, now, send=False)
+    folder = args.path.resolve().parent / "preview"
+    for old in folder.glob("*.eml") if folder.exists() else ():
+        old.unlink()
+    OutboxTransport(folder, clock=lambda: now).send(list(report.reminders.values()))
+    _print_report(report, title=f"Preview of {args.path}")
+    console.print(f"Preview of {len(report.reminders)} reminders: {folder / 'index.html'}")
+    return 0
+
+
+def _send(args: argparse.Namespace, now: dt.datetime) -> int:
+    report = _run(args.path, now, send=not args.dry_run)
+    _print_report(report, title=f"{'Dry run of' if args.dry_run else 'Sent from'} {args.path}")
+    if args.dry_run:
+        _print_due(report)
+    return 0 if not report.failed else 1
+
+
+def _config(args: argparse.Namespace, now: dt.datetime) -> int:
+    tables, _problems = read.read(args.path)
+    rows = tables["Settings"].reset_index(drop=True)
+    current, problems = settings.parse_settings(rows)
+    shown = settings.settings_rows(current)
+    if args.key is None:
+        table = Table("Setting", "Value", "Description", title=f"Settings of {args.path}")
+        for key, value, description in shown.itertuples(index=False):
+            table.add_row(str(key), str(value), str(description))
+        console.print(table)
+        for problem in problems:
+            console.print(f"[yellow]{problem}[/yellow]")
+        return 0
+    canonical_key = _canonical_key(args.key)
+    if args.value is None:
+        match = shown[shown[SettingsSheet.KEY] == canonical_key]
+        console.print(f"{canonical_key} = {match[SettingsSheet.VALUE].iloc[0]}")
+        return 0
+    value = settings.set_value(canonical_key, args.value)
+    keys = rows[SettingsSheet.KEY].astype(str).str.lower()
+    if (keys == canonical_key.lower()).any():
+        rows.loc[keys == canonical_key.lower(), SettingsSheet.VALUE] = value
+    else:
+        description = shown.loc[shown[SettingsSheet.KEY] == canonical_key, SettingsSheet.DESCRIPTION].iloc[0]
+        new_row = {SettingsSheet.KEY: canonical_key, SettingsSheet.VALUE: value, SettingsSheet.DESCRIPTION: description}
+        rows = pd.concat([rows, pd.DataFrame([new_row])], ignore_index=True)
+    result = write.write_tables(args.path, {"Settings": rows})
+    console.print(f"{canonical_key} = {value}" + (f" ({result.message})" if result.message else ""))
+    return 0
+
+
+COMMANDS = {
+    "new": _new,
+    "demo": _demo,
+    "refresh": _refresh,
+    "preview": _preview,
+    "send": _send,
+    "config": _config,
+}
+
+
+# ---- helpers -------------------------------------------------------------------------------------------------
+
+
+def _run(path: Path, now: dt.datetime, *, send: bool) -> RunReport:
+    if not Path(path).exists():
+        raise ArcollectError(f"{path} does not exist — create one with: arcollect new {path}")
+    with console.status("Working") as status:
+        return collect(path, now=now, send=send, progress=lambda label: status.update(label))
+
+
+def _print_report(report: RunReport, *, title: str) -> None:
+    summary = Table(title=title, show_header=False, title_justify="left")
+    summary.add_column("what")
+    summary.add_column("value", justify="right")
+    summary.add_row("Invoices read", f"{report.invoices:,}")
+    summary.add_row("Customers", f"{report.customers:,}")
+    for bucket, amount in report.totals_by_bucket.items():
+        summary.add_row(f"  {bucket}", f"{amount:,.2f} {report.base_currency}")
+    summary.add_row("Reminders sent now", f"{len(report.sent):,}")
+    summary.add_row("Already sent (ledger)", f"{report.already_sent:,}")
+    summary.add_row("Due now, not sent", f"{report.count(dunning.DUE):,}")
+    summary.add_row("Waiting for business hours", f"{report.count(dunning.SCHEDULED):,}")
+    summary.add_row("Held", f"{report.count(dunning.HELD):,}")
+    for reason, count in report.held_reasons.most_common(8):
+        summary.add_row(f"  {reason}", f"{count:,}")
+    summary.add_row("Failed / unknown", f"{len(report.failed):,} / {len(report.unknown):,}")
+    summary.add_row("Rows with problems (Exceptions sheet)", f"{len(report.problems):,}")
+    if report.written_to:
+        summary.add_row("Results written to", str(report.written_to))
+    console.print(summary)
+    for note in report.notes:
+        console.print(f"[yellow]{note}[/yellow]")
+
+
+def _print_due(report: RunReport) -> None:
+    if report.queue.empty:
+        return
+    going = report.queue[report.queue[Queue.STATE].isin([dunning.DUE, dunning.SCHEDULED])]
+    table = Table("Customer", "Level", "To", "Send at (customer time)", "Amount (base)", title="Would send")
+    for row in going.head(50).to_dict("records"):
+        table.add_row(
+            str(row[Queue.CUSTOMER_NAME]),
+            str(row[Queue.LEVEL_NAME]),
+            str(row[Queue.TO]),
+            str(row[Queue.SEND_AT_LOCAL]),
+            f"{row[Queue.BASE_AMOUNT]:,.2f}",
+        )
+    console.print(table)
+    if len(going) > 50:
+        console.print(f"… and {len(going) - 50} more (ReminderQueue sheet)")
+
+
+def _canonical_key(key: str) -> str:
+    for known in settings.KEYS:
+        if known.lower() == key.lower():
+            return known
+    settings.set_value(key, "")  # raises the ConfigError with a suggestion
+    return key
+
+
+def _instant(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an ISO date-time, e.g. 2026-11-24T10:00:00+00:00") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

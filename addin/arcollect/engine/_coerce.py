@@ -196,6 +196,11 @@ def _currencies() -> frozenset[str]:
     return frozenset(babel_numbers.list_currencies())
 
 
+def currency_codes() -> frozenset[str]:
+    """Every ISO 4217 code Babel knows (current and historic)."""
+    return _currencies()
+
+
 @cache
 def minor_units(currency: str) -> int:
     """Decimal places of an ISO 4217 currency (EUR 2, JPY 0, BHD 3); unknown codes raise `InputError`."""

@@ -162,6 +162,36 @@ def next_send_time(
     return result
 
 
+# Countries spanning several zones: the zone where most of their business happens, when the workbook names none.
+_MAIN_ZONES = {
+    "US": "America/New_York", "CA": "America/Toronto", "AU": "Australia/Sydney", "BR": "America/Sao_Paulo",
+    "MX": "America/Mexico_City", "RU": "Europe/Moscow", "ES": "Europe/Madrid", "PT": "Europe/Lisbon",
+    "CN": "Asia/Shanghai", "ID": "Asia/Jakarta", "AR": "America/Argentina/Buenos_Aires", "CL": "America/Santiago",
+    "NZ": "Pacific/Auckland", "KZ": "Asia/Almaty", "DE": "Europe/Berlin", "EC": "America/Guayaquil",
+}  # fmt: skip
+
+
+def default_time_zone(country: Any) -> Any:
+    """The IANA time zone a customer in `country` most likely keeps: the main business zone of countries with
+    several (US → America/New_York), otherwise the country's own zone from the CLDR data Babel ships. Unknown or
+    missing country → None. Columns in, columns out."""
+    shape = Shape.of(country)
+    codes = _codes(country, "country")
+    distinct, inverse = np.unique(codes.reshape(-1).astype(str), return_inverse=True)
+    zones = np.array([_main_zone(code) for code in distinct], dtype=object)
+    return shape.wrap(zones[inverse].reshape(codes.shape), kind="str")
+
+
+@cache
+def _main_zone(country: str) -> str | None:
+    from babel.core import get_global
+
+    if country in _MAIN_ZONES:
+        return _MAIN_ZONES[country]
+    zones = get_global("territory_zones").get(country)
+    return zones[0] if zones else None
+
+
 # ---- one (country, subdivision) calendar ----------------------------------------------------------------------
 
 

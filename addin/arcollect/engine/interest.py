@@ -134,6 +134,8 @@ _RULES: dict[str, _Rule] = {
     ),
 }
 
+JURISDICTIONS: tuple[str, ...] = tuple(_RULES)
+
 _SERIES_LABELS = {
     "ECB_MRO": ("ECB main refinancing rate", "ECB, the rate in force on 1 January / 1 July"),
     "DE_BASIS": ("Basiszinssatz", "Bundesbank"),

@@ -1,0 +1,388 @@
+"""The dunning policy applied to the open items: who gets which reminder, when, or why not.
+
+    plan = dunning.plan(invoices, customers, policy, now=now_utc, history=sent_per_invoice)
+
+One row of the result is one reminder — a customer at a dunning level, covering every invoice of that customer
+that has reached that level (statement style) — or a group of invoices held for one reason. The rules, in order:
+
+1. **Which level.** An invoice's days past due are counted in the customer's own time zone (its local date at
+   `now`). The pre-due level (negative offset, tone ``incentive``) covers invoices due within ``-offset`` days;
+   each later level starts at its offset plus the grace days. Credit notes are never dunned; they only count
+   towards the customer's balance.
+2. **Invoice holds.** Disputed invoices; a promise to pay whose date has not passed; a payment plan whose next
+   instalment is not yet due. A *broken* promise moves the invoice to the level after the highest one it has
+   already had. An invoice already reminded at its level is not reminded again — unless the level repeats
+   (``repeat_every_days``) and that many days have gone by.
+3. **Customer holds** (the first that applies is the reason): customer ID not in Customers, do-not-contact,
+   auto-pay (direct debit), no valid email address, credit notes and unapplied cash cover the open amount, the
+   reminder's total below the minimum amount, and the policy's minimum days since the customer's previous
+   reminder of any level. A customer gets at most one message per run: when invoices stand at several levels,
+   the highest level goes out and the lower ones wait (the minimum-days rule then spaces them).
+4. **When.** A reminder that is not held goes out at the next moment inside the customer's local business hours
+   on a local business day (`calendar.next_send_time`): state ``due`` if that moment has come, ``scheduled``
+   otherwise.
+
+The engine does not read the clock or the ledger: `now` and the per-invoice history of sent reminders
+(`history`: customer ID, level, invoice number, sent-at UTC) are passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from arcollect.book.schema import Aging, Customers, Invoices, Log, Queue
+from arcollect.engine import calendar
+from arcollect.errors import InputError
+
+DUE, SCHEDULED, HELD = "due", "scheduled", "held"
+LOCAL_DATE = "local_date"
+INVOICE_LIST = "invoice_list"
+COUNTRY, SUBDIVISION, TIME_ZONE = "country", "subdivision", "time_zone"
+_EMAIL = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>]+$")
+
+
+class Level(Protocol):
+    """What the planner needs of a dunning level (`arcollect.book.settings.DunningLevel` has it)."""
+
+    level: int
+    name: str
+    days_offset: int
+    tone: str
+    min_days_since_previous: int
+    cc_account_manager: bool
+    repeat_every_days: int | None
+
+    def template_for(self, customer_id: str) -> str: ...
+
+
+def plan(
+    invoices: pd.DataFrame,
+    customers: pd.DataFrame,
+    policy: Sequence[Level],
+    *,
+    now: dt.datetime,
+    history: pd.DataFrame | None = None,
+    grace_days: int = 0,
+    minimum_amount: float = 0.0,
+    unapplied_cash: pd.Series | None = None,
+    window: tuple[str, str] | str = calendar.DEFAULT_WINDOW,
+) -> pd.DataFrame:
+    """The reminder queue: one row per (customer, level) reminder or held group, columns `Queue` + internals.
+
+    `invoices` are the aged invoices (with `Aging.BASE_OPEN_AMOUNT`, due dates filled in); `unapplied_cash` is
+    the customer's unapplied payments in the base currency (positive), used with credit notes to decide whether
+    anything is owed at all. Amounts compared with `minimum_amount` are in the base currency.
+    """
+    if now.tzinfo is None:
+        raise InputError("now must be a timezone-aware date-time (UTC)")
+    levels = sorted((level for level in policy if level.tone != "thanks"), key=lambda level: level.days_offset)
+    if not levels:
+        return _empty()
+    people = _customers(customers, now)
+    items = _open_items(invoices, people, now)
+    items = _assign_levels(items, levels, grace_days, history)
+    items = _invoice_holds(items, levels, history)
+    rows = _group(items, levels)
+    if rows.empty:
+        return _empty()
+    rows = _customer_holds(rows, items, people, levels, history, minimum_amount, unapplied_cash)
+    return _send_times(rows, people, now, window)
+
+
+# ---- customers -----------------------------------------------------------------------------------------------
+
+
+def _customers(customers: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
+    people = customers.drop_duplicates(Customers.ID).set_index(Customers.ID, drop=False)
+    country = people[Customers.COUNTRY].astype("string").str.upper()
+    zone = people.get(Customers.TIME_ZONE, pd.Series(None, index=people.index, dtype=object))
+    zone = zone.where(zone.notna() & (zone.astype("string").str.strip() != ""), calendar.default_time_zone(country))
+    local_dates = {name: now.astimezone(ZoneInfo(name)).date() for name in zone.dropna().unique()}
+    return people.assign(
+        **{
+            COUNTRY: country,
+            TIME_ZONE: zone,
+            LOCAL_DATE: pd.to_datetime(zone.map(local_dates)),
+        }
+    )
+
+
+def _open_items(invoices: pd.DataFrame, people: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
+    status = invoices[Invoices.STATUS].fillna("Open").astype(str)
+    items = invoices[(status != "Paid") & (invoices[Invoices.OPEN_AMOUNT].fillna(0) != 0)].copy()
+    items[Invoices.STATUS] = status[items.index]
+    items[LOCAL_DATE] = items[Invoices.CUSTOMER_ID].map(people[LOCAL_DATE])
+    today = items[LOCAL_DATE].fillna(pd.Timestamp(now.astimezone(dt.UTC).date()))  # unknown customer: held anyway
+    items[Aging.DAYS_PAST_DUE] = (today - pd.to_datetime(items[Invoices.DUE_DATE])).dt.days
+    return items[items[Aging.DAYS_PAST_DUE].notna()]
+
+
+# ---- levels and invoice holds --------------------------------------------------------------------------------
+
+
+def _assign_levels(
+    items: pd.DataFrame, levels: list[Level], grace_days: int, history: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Level position per invoice (index into `levels`, -1 = none); broken promises move one level up."""
+    days = items[Aging.DAYS_PAST_DUE].to_numpy(dtype="int64")
+    offsets = np.array([level.days_offset for level in levels])
+    thresholds = np.where(offsets > 0, offsets + grace_days, offsets)
+    position = np.searchsorted(thresholds, days, side="right") - 1
+    pre_due = offsets < 0
+    if pre_due.any():
+        last_pre = int(np.flatnonzero(pre_due)[-1])
+        position = np.where((days >= 0) & (position == last_pre), -1, position)  # due today: no pre-due nudge
+    items = items.assign(_position=position)
+
+    reminded = _last_position_per_invoice(history, levels)
+    broken = (items[Invoices.STATUS] == "Promised") & (items[Invoices.PROMISE_DATE] < items[LOCAL_DATE])
+    if broken.any():
+        already = items[Invoices.NUMBER].map(reminded).fillna(-1).to_numpy(dtype="int64")
+        post_due = np.flatnonzero(offsets >= 0)
+        next_position = np.minimum(np.maximum(already + 1, post_due[0] if post_due.size else 0), len(levels) - 1)
+        items["_position"] = np.where(broken, np.maximum(items["_position"], next_position), items["_position"])
+    return items[(items["_position"] >= 0) | (items[Invoices.OPEN_AMOUNT] < 0)]
+
+
+def _invoice_holds(items: pd.DataFrame, levels: list[Level], history: pd.DataFrame | None) -> pd.DataFrame:
+    """A reason per invoice that must not be dunned now (empty string = may be dunned)."""
+    today = items[LOCAL_DATE]
+    status = items[Invoices.STATUS]
+    dispute = items.get(Invoices.DISPUTE_REASON, pd.Series("", index=items.index)).fillna("").astype(str)
+    promise = pd.to_datetime(items.get(Invoices.PROMISE_DATE))
+    plan_date = pd.to_datetime(items.get(Invoices.PLAN_NEXT_DATE))
+    reasons = np.select(
+        [
+            items[Invoices.OPEN_AMOUNT] < 0,
+            status == "Disputed",
+            (status == "Promised") & (promise >= today),
+            (status == "Plan") & (plan_date >= today),
+        ],
+        [
+            "credit",
+            "disputed" + np.where(dispute != "", ": " + dispute, ""),
+            "promised to pay by " + promise.dt.strftime("%Y-%m-%d").fillna(""),
+            "payment plan: next instalment due " + plan_date.dt.strftime("%Y-%m-%d").fillna(""),
+        ],
+        default="",
+    )
+    items = items.assign(_hold=reasons)
+    return _already_sent(items, levels, history)
+
+
+def _already_sent(items: pd.DataFrame, levels: list[Level], history: pd.DataFrame | None) -> pd.DataFrame:
+    if history is None or history.empty:
+        return items
+    sent = history.assign(_position=_positions(history[Log.LEVEL], levels))
+    sent[Log.SENT_AT] = pd.to_datetime(sent[Log.SENT_AT], utc=True).dt.tz_localize(None).dt.normalize()
+    last = sent.groupby([Invoices.NUMBER, "_position"])[Log.SENT_AT].max().rename("_sent_on")
+    items = items.join(last, on=[Invoices.NUMBER, "_position"])
+    repeat = np.array([level.repeat_every_days or 0 for level in levels])[items["_position"].clip(lower=0)]
+    waited = (items[LOCAL_DATE] - items["_sent_on"]).dt.days
+    blocked = items["_sent_on"].notna() & ((repeat == 0) | (waited < repeat)) & (items["_hold"] == "")
+    note = np.where(
+        repeat > 0,
+        "; repeats every " + repeat.astype(str) + " days",
+        "",
+    )
+    reason = "already sent on " + items["_sent_on"].dt.strftime("%Y-%m-%d").fillna("") + note
+    items["_hold"] = np.where(blocked, reason, items["_hold"])
+    return items.drop(columns="_sent_on")
+
+
+def _last_position_per_invoice(history: pd.DataFrame | None, levels: list[Level]) -> pd.Series:
+    if history is None or history.empty:
+        return pd.Series(dtype="int64")
+    positions = pd.Series(_positions(history[Log.LEVEL], levels), index=history.index)
+    return positions.groupby(history[Invoices.NUMBER]).max()
+
+
+def _positions(level_numbers: pd.Series, levels: list[Level]) -> np.ndarray:
+    lookup = {level.level: position for position, level in enumerate(levels)}
+    return level_numbers.map(lookup).fillna(-1).to_numpy(dtype="int64")
+
+
+# ---- one row per reminder ------------------------------------------------------------------------------------
+
+
+def _group(items: pd.DataFrame, levels: list[Level]) -> pd.DataFrame:
+    """Group dunnable invoices by (customer, level) and held ones by (customer, level, reason)."""
+    candidates = items[items["_hold"] != "credit"]
+    if candidates.empty:
+        return pd.DataFrame()
+    grouped = (
+        candidates.sort_values([Invoices.CUSTOMER_ID, "_position", Invoices.NUMBER])
+        .groupby([Invoices.CUSTOMER_ID, "_position", "_hold"], sort=True)
+        .agg(
+            **{
+                INVOICE_LIST: (Invoices.NUMBER, tuple),
+                Queue.BASE_AMOUNT: (Aging.BASE_OPEN_AMOUNT, "sum"),
+            }
+        )
+        .reset_index()
+    )
+    position = grouped["_position"].to_numpy()
+    grouped[Queue.LEVEL] = np.array([level.level for level in levels])[position]
+    grouped[Queue.LEVEL_NAME] = np.array([level.name for level in levels], dtype=object)[position]
+    grouped[Queue.STATE] = np.where(grouped["_hold"] != "", HELD, DUE)
+    grouped[Queue.REASON] = grouped["_hold"]
+    return grouped.rename(columns={Invoices.CUSTOMER_ID: Queue.CUSTOMER_ID})
+
+
+def _customer_holds(
+    rows: pd.DataFrame,
+    items: pd.DataFrame,
+    people: pd.DataFrame,
+    levels: list[Level],
+    history: pd.DataFrame | None,
+    minimum_amount: float,
+    unapplied_cash: pd.Series | None,
+) -> pd.DataFrame:
+    customer = rows[Queue.CUSTOMER_ID]
+    known = customer.isin(people.index)
+
+    def field(key: str, default: Any = None) -> pd.Series:
+        column = people[key] if key in people.columns else pd.Series(default, index=people.index)
+        return customer.map(column)
+
+    email = field(Customers.EMAIL, "").fillna("").astype(str).str.strip()
+    balance = items.groupby(Invoices.CUSTOMER_ID)[Aging.BASE_OPEN_AMOUNT].sum()
+    if unapplied_cash is not None:
+        balance = balance.sub(unapplied_cash, fill_value=0)
+    last_any = _last_sent_per_customer(history)
+    last = (
+        pd.to_datetime(customer.map(last_any))
+        if len(last_any)
+        else pd.Series(pd.NaT, index=customer.index, dtype="datetime64[ns]")
+    )
+    waits = np.array([level.min_days_since_previous for level in levels])[rows["_position"]]
+    local_today = field(LOCAL_DATE)
+    days_since = (local_today - last).dt.days
+    wait_until = (last + pd.to_timedelta(waits, unit="D")).dt.strftime("%Y-%m-%d")
+
+    holds = np.select(
+        [
+            ~known,
+            _flag(field(Customers.DO_NOT_CONTACT, False)),
+            _flag(field(Customers.AUTO_PAY, False)),
+            ~email.str.match(_EMAIL),
+            customer.map(balance).fillna(0) <= 0,
+            rows[Queue.BASE_AMOUNT] < minimum_amount,
+            last.notna() & (days_since < waits),
+        ],
+        [
+            "customer ID not found in Customers",
+            "do not contact",
+            "pays by direct debit (auto-pay): no reminders",
+            "no valid email address" + np.where(email != "", " ('" + email + "')", ""),
+            "credit notes and unapplied payments cover the open amount",
+            f"below the minimum amount ({minimum_amount:g} in the base currency)",
+            "last reminder sent on " + last.dt.strftime("%Y-%m-%d").fillna("") + "; the policy waits until "
+            + wait_until.fillna(""),
+        ],
+        default="",
+    )  # fmt: skip
+    open_row = rows[Queue.STATE] != HELD
+    rows[Queue.REASON] = np.where(open_row & (holds != ""), holds, rows[Queue.REASON])
+    rows[Queue.STATE] = np.where(open_row & (holds != ""), HELD, rows[Queue.STATE])
+
+    # One message per customer per run: the highest level goes first, lower ones wait for the policy's interval.
+    going = rows[Queue.STATE] != HELD
+    top = rows["_position"].where(going).groupby(rows[Queue.CUSTOMER_ID]).transform("max")
+    behind = going & (rows["_position"] < top)
+    top_name = rows[Queue.LEVEL_NAME].where(going & (rows["_position"] == top)).groupby(rows[Queue.CUSTOMER_ID])
+    first_name = top_name.transform("first")
+    rows[Queue.REASON] = np.where(behind, "the customer's " + first_name + " goes out first", rows[Queue.REASON])
+    rows[Queue.STATE] = np.where(behind, HELD, rows[Queue.STATE])
+
+    rows[Queue.CUSTOMER_NAME] = field(Customers.NAME)
+    rows[Queue.LANGUAGE] = field(Customers.LANGUAGE).fillna("en").replace("", "en")
+    rows[Queue.TO] = email
+    cc = field(Customers.CC, "").map(_address_text)
+    manager = field(Customers.ACCOUNT_MANAGER, "").fillna("").astype(str)
+    wants_manager = np.array([level.cc_account_manager for level in levels])[rows["_position"]]
+    rows[Queue.CC] = _join_addresses(cc, manager.where(wants_manager, ""))
+    rows[Queue.TEMPLATE] = [
+        levels[position].template_for(str(customer_id))
+        for position, customer_id in zip(rows["_position"], customer, strict=True)
+    ]
+    rows[Queue.INVOICES] = rows[INVOICE_LIST].map(", ".join)
+    rows[LOCAL_DATE] = local_today
+    for key in (COUNTRY, SUBDIVISION, TIME_ZONE):
+        source = {COUNTRY: COUNTRY, SUBDIVISION: Customers.SUBDIVISION, TIME_ZONE: TIME_ZONE}[key]
+        rows[key] = field(source)
+    return rows
+
+
+def _last_sent_per_customer(history: pd.DataFrame | None) -> pd.Series:
+    if history is None or history.empty:
+        return pd.Series(dtype="datetime64[ns]")
+    sent = pd.to_datetime(history[Log.SENT_AT], utc=True).dt.tz_localize(None).dt.normalize()
+    return sent.groupby(history[Log.CUSTOMER_ID]).max()
+
+
+def _flag(values: pd.Series) -> np.ndarray:
+    """A yes/no column as booleans; blank is no."""
+    return values.astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def _address_text(value: Any) -> str:
+    """Addresses as the reader gives them (a list for an EMAILS column) or as text, as one 'a; b' string."""
+    if isinstance(value, list | tuple):
+        return "; ".join(str(part) for part in value)
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def _join_addresses(first: pd.Series, second: pd.Series) -> pd.Series:
+    """'a; b' from two columns of address lists, without empty parts."""
+    joined = first.str.strip() + np.where((first.str.strip() != "") & (second != ""), "; ", "") + second
+    return joined.str.replace(r"\s*[;,]\s*", "; ", regex=True).str.strip("; ")
+
+
+# ---- send times ----------------------------------------------------------------------------------------------
+
+
+def _send_times(rows: pd.DataFrame, people: pd.DataFrame, now: dt.datetime, window: Any) -> pd.DataFrame:
+    rows[Queue.SEND_AT_UTC] = pd.NaT
+    rows[Queue.SEND_AT_LOCAL] = ""
+    ready = (rows[Queue.STATE] != HELD) & rows[TIME_ZONE].notna() & rows[COUNTRY].notna()
+    if ready.any():
+        subset = rows.loc[ready]
+        send_at = calendar.next_send_time(
+            pd.Series(pd.Timestamp(now).tz_convert("UTC"), index=subset.index),
+            subset[COUNTRY],
+            subset[TIME_ZONE],
+            window,
+            subset[SUBDIVISION].fillna("").astype(str),
+        )
+        rows[Queue.SEND_AT_UTC] = send_at.reindex(rows.index)
+        rows.loc[ready, Queue.SEND_AT_LOCAL] = _local_text(send_at, subset[TIME_ZONE])
+        later = ready & (rows[Queue.SEND_AT_UTC] > pd.Timestamp(now).tz_convert("UTC"))
+        rows[Queue.STATE] = np.where(later, SCHEDULED, rows[Queue.STATE])
+        rows[Queue.REASON] = np.where(
+            later, "waits for the customer's business hours", rows[Queue.REASON]
+        )  # fmt: skip
+    no_zone = (rows[Queue.STATE] != HELD) & ~ready
+    rows.loc[no_zone, Queue.STATE] = HELD
+    rows.loc[no_zone, Queue.REASON] = "no known country or time zone for the customer's business hours"
+    return rows.drop(columns=["_hold"]).reset_index(drop=True)
+
+
+def _local_text(send_at: pd.Series, zones: pd.Series) -> pd.Series:
+    text = pd.Series("", index=send_at.index, dtype=object)
+    for zone in zones.dropna().unique():
+        mask = zones == zone
+        local = send_at[mask].dt.tz_convert(zone)
+        text[mask] = local.dt.strftime("%a %Y-%m-%d %H:%M ") + zone
+    return text
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=[*Queue, INVOICE_LIST, LOCAL_DATE, COUNTRY, SUBDIVISION, TIME_ZONE, "_position"])

@@ -1,0 +1,461 @@
+"""The one flow: workbook → engine → plan → render → transport → ledger → output sheets.
+
+    from arcollect.run import collect
+    report = collect(Path("arcollect.xlsx"), now=datetime.now(UTC), send=False)   # refresh / preview
+    report = collect(Path("arcollect.xlsx"), now=datetime.now(UTC), send=True)    # send what is due
+
+The CLI, the ribbon and the scheduler are thin shells over `collect`. With ``send=False`` nothing is sent and the
+ledger is only read; with ``send=True`` in-doubt reminders are reconciled first, then every reminder whose send
+time has come passes the ledger's exactly-once gate one by one, within the mailbox's send-rate limit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from arcollect.book import read, settings, write
+from arcollect.book.schema import (
+    AGING,
+    FX,
+    TABLES,
+    TOTAL,
+    Aging,
+    Customers,
+    ExceptionsSheet,
+    Invoices,
+    Log,
+    Payments,
+    Queue,
+)
+from arcollect.engine import _coerce, aging, dunning, fx, interest, terms
+from arcollect.errors import ArcollectError
+from arcollect.mail import compose
+from arcollect.mail.ledger import Ledger, reconcile
+from arcollect.mail.render import Renderer
+from arcollect.mail.transports import Transport
+from arcollect.mail.transports.outbox import OutboxTransport
+from arcollect.problems import Problem
+
+logger = logging.getLogger(__name__)
+ALREADY_SENT = "already sent"
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunReport:
+    """What one run did: counts, totals by bucket (base currency), reminders by state, problems."""
+
+    now: dt.datetime
+    base_currency: str
+    invoices: int = 0
+    customers: int = 0
+    totals_by_bucket: dict[str, float] = field(default_factory=dict)
+    queue: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sent: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    written_to: Path | None = None
+    notes: list[str] = field(default_factory=list)
+    reminders: dict[str, Any] = field(default_factory=dict)
+
+    def count(self, state: str) -> int:
+        return 0 if self.queue.empty else int((self.queue[Queue.STATE] == state).sum())
+
+    @property
+    def already_sent(self) -> int:
+        """Reminders the ledger had already sent: a second run on the same day sends nothing new."""
+        return 0 if self.queue.empty else int(self.queue[Queue.REASON].str.startswith(ALREADY_SENT).sum())
+
+    @property
+    def held_reasons(self) -> Counter[str]:
+        if self.queue.empty:
+            return Counter()
+        held = self.queue[self.queue[Queue.STATE] == dunning.HELD][Queue.REASON]
+        return Counter(
+            held.str.split(":").str[0].str.split(";").str[0].str.replace(r"\d{4}-\d\d-\d\d", "…", regex=True)
+        )
+
+
+def default_paths(book: Path, config: settings.Settings) -> tuple[Path, Path]:
+    """The ledger and outbox locations: from Settings, relative to the workbook, or beside it."""
+    folder = book.resolve().parent
+    ledger = config.ledger_path or Path(f"{book.stem}.ledger.sqlite")
+    outbox = config.outbox_dir or Path("outbox")
+    return (ledger if ledger.is_absolute() else folder / ledger, outbox if outbox.is_absolute() else folder / outbox)
+
+
+def collect(
+    book: Path | str,
+    *,
+    now: dt.datetime,
+    transport: Transport | None = None,
+    ledger: Ledger | None = None,
+    send: bool = False,
+    write_back: bool = True,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Read `book`, age, price and plan; render and (with `send`) send what is due; write the output sheets."""
+    step = progress or (lambda _label: None)
+    book = Path(book)
+    if now.tzinfo is None:
+        raise ArcollectError("now must be timezone-aware (UTC)")
+    step("Reading the workbook")
+    tables, problems = read.read(book)
+    config, setting_problems = settings.parse_settings(tables["Settings"])
+    policy, policy_problems = settings.parse_policy(tables["DunningLevels"])
+    problems += setting_problems + policy_problems
+    report = RunReport(now=now, base_currency=config.base_currency, problems=problems)
+    ledger_path, outbox_path = default_paths(book, config)
+    own_ledger = ledger is None
+    ledger = ledger or Ledger(ledger_path, store_bodies=config.store_bodies)
+    transport = transport or OutboxTransport(outbox_path, clock=lambda: now)
+    try:
+        step("Ageing and pricing the invoices")
+        customers = _customers(tables["Customers"], config)
+        invoices, more = _prepare(tables["Invoices"], customers, problems)
+        status = invoices[Invoices.STATUS].fillna("Open")
+        invoices = invoices[(status != "Paid") & (invoices[Invoices.OPEN_AMOUNT].fillna(0) != 0)]  # open items only
+        as_of = now.astimezone(dt.UTC).date()
+        aged, aging_problems = aging.age(
+            invoices,
+            as_of,
+            edges=config.bucket_edges,
+            base_currency=config.base_currency,
+            rates=tables["FX"],
+            basis=config.aging_basis,
+        )
+        problems += more + aging_problems
+        aged = _price(aged, customers, tables["Payments"], tables["FX"], as_of, config, problems)
+        summary = aging.summary(aged, as_of, edges=config.bucket_edges, base_currency=config.base_currency)
+        report.invoices, report.customers = len(aged), len(customers)
+        report.totals_by_bucket = summary.loc[TOTAL].to_dict() if TOTAL in summary.index else {}
+
+        if send:
+            step("Reconciling reminders in doubt")
+            settled = reconcile(ledger, transport, now=now)
+            report.unknown = list(settled.unknown)
+        step("Planning reminders")
+        history = _history(ledger)
+        unapplied = _unapplied_cash(tables["Payments"], config, as_of, tables["FX"])
+        queue = dunning.plan(
+            aged,
+            customers,
+            policy,
+            now=now,
+            history=history,
+            grace_days=config.grace_days,
+            minimum_amount=float(config.minimum_amount),
+            unapplied_cash=unapplied,
+            window=config.send_window,
+        )
+        queue = _keys_and_ledger_state(queue, ledger)
+        step("Rendering reminders")
+        reminders = _render(queue, aged, customers, config, policy, problems)
+        report.reminders = reminders
+        if send:
+            step("Sending")
+            _send(queue, reminders, ledger, transport, config, now, report)
+        report.queue = queue
+        report.problems = problems
+        if write_back:
+            step("Writing the output sheets")
+            outputs = _outputs(aged, summary, queue, ledger, problems, customers)
+            result = write.write_tables(book, outputs)
+            report.written_to = result.path_written
+            if result.message:
+                report.notes.append(result.message)
+    finally:
+        if own_ledger:
+            ledger.close()
+    return report
+
+
+# ---- preparing the invoices ------------------------------------------------------------------------------------
+
+
+def _customers(customers: pd.DataFrame, config: settings.Settings) -> pd.DataFrame:
+    """Customers with the late-interest jurisdiction resolved: their own, else their country, else the default."""
+    known = set(interest.JURISDICTIONS)
+    own = customers[Customers.JURISDICTION].fillna("").astype(str).str.upper()
+    country = customers[Customers.COUNTRY].fillna("").astype(str).str.upper()
+    chosen = np.where(own.isin(known), own, np.where(country.isin(known), country, config.default_jurisdiction))
+    return customers.assign(_jurisdiction=chosen)
+
+
+def _prepare(
+    invoices: pd.DataFrame, customers: pd.DataFrame, problems: list[Problem]
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Open amount defaults to the amount; a missing due date comes from the terms (invoice's, else customer's)."""
+    found: list[Problem] = []
+    invoices = invoices.copy()
+    invoices[Invoices.OPEN_AMOUNT] = invoices[Invoices.OPEN_AMOUNT].fillna(invoices[Invoices.AMOUNT])
+    customer_terms = invoices[Invoices.CUSTOMER_ID].map(customers.set_index(Customers.ID)[Customers.TERMS])
+    text = invoices[Invoices.TERMS].where(invoices[Invoices.TERMS].notna(), customer_terms).fillna("")
+    invoices["_terms"] = text
+    parsed, errors = terms.parse_column(text.where(text != "", None))
+    for label, value, message in errors:
+        found.append(Problem("Invoices", label, "Terms override", value, message))
+    usable = parsed.notna()
+    derived = terms.due_date(parsed[usable], invoices.loc[usable, Invoices.INVOICE_DATE]) if usable.any() else None
+    due = pd.to_datetime(invoices[Invoices.DUE_DATE])
+    if derived is not None:
+        due = due.fillna(pd.to_datetime(derived).reindex(due.index))
+    invoices[Invoices.DUE_DATE] = due
+    invoices["_parsed_terms"] = parsed
+    currency = invoices[Invoices.CURRENCY].astype("string").str.upper()
+    not_iso = ~currency.isin(_coerce.currency_codes())
+    found += [
+        Problem("Invoices", label, "Currency", value, "not an ISO 4217 currency code (EUR, USD, GBP …); row left out")
+        for label, value in invoices.loc[not_iso, Invoices.CURRENCY].items()
+    ]
+    invoices = invoices[~not_iso]
+    unknown = ~invoices[Invoices.CUSTOMER_ID].isin(customers[Customers.ID])
+    found += [
+        Problem("Invoices", label, "Customer ID", value, "customer ID not found in Customers")
+        for label, value in invoices.loc[unknown, Invoices.CUSTOMER_ID].items()
+    ]
+    return invoices, found
+
+
+def _price(
+    aged: pd.DataFrame,
+    customers: pd.DataFrame,
+    payments: pd.DataFrame,
+    rates: pd.DataFrame,
+    as_of: dt.date,
+    config: settings.Settings,
+    problems: list[Problem],
+) -> pd.DataFrame:
+    """Discount still available today, its deadline, statutory interest and compensation per invoice.
+
+    Interest is computed per open-amount segment: the amount still open runs from the due date to today, and each
+    payment received late carries interest from the due date to its own date (simple interest is linear in the
+    principal, so the sum of the segments is exactly the interest on the declining balance). The fixed
+    compensation is set in the statute's currency (EUR, GBP) and shown in the invoice's currency at the FX
+    table's cross rate; without a rate it is left out (0) — the missing rate is already an Exceptions row.
+    """
+    aged = aged.copy()
+    with_terms = aged["_parsed_terms"].notna() & (aged[Invoices.OPEN_AMOUNT] > 0)
+    aged[Aging.DISCOUNT_AVAILABLE] = np.nan
+    aged[Aging.DISCOUNT_DEADLINE] = pd.NaT
+    if with_terms.any():
+        subset = aged[with_terms]
+        aged.loc[with_terms, Aging.DISCOUNT_AVAILABLE] = terms.discount(
+            subset[Invoices.OPEN_AMOUNT], subset["_parsed_terms"], subset[Invoices.INVOICE_DATE], as_of
+        )
+        aged.loc[with_terms, Aging.DISCOUNT_DEADLINE] = pd.to_datetime(
+            terms.discount_deadline(subset["_parsed_terms"], subset[Invoices.INVOICE_DATE])
+        )
+    jurisdiction = aged[Invoices.CUSTOMER_ID].map(customers.set_index(Customers.ID)["_jurisdiction"])
+    jurisdiction = jurisdiction.fillna(config.default_jurisdiction)
+    aged[Aging.LATE_INTEREST] = 0.0
+    aged[Aging.FIXED_COMPENSATION] = 0.0
+    late = (aged[Aging.DAYS_PAST_DUE].fillna(0) > 0) & (aged[Invoices.OPEN_AMOUNT] > 0)
+    if late.any():
+        subset = aged[late]
+        try:
+            open_part = interest.late_interest(
+                subset[Invoices.OPEN_AMOUNT], subset[Invoices.DUE_DATE], as_of, jurisdiction[late],
+                currency=subset[Invoices.CURRENCY],
+            )  # fmt: skip
+            paid_part = _interest_on_late_payments(subset, payments, jurisdiction[late], as_of)
+            aged.loc[late, Aging.LATE_INTEREST] = open_part.to_numpy() + paid_part.to_numpy()
+            compensation, currency = interest.fixed_compensation(subset[Invoices.AMOUNT], jurisdiction[late])
+            factor = _cross_rates(pd.Series(currency, index=subset.index), subset[Invoices.CURRENCY], rates, config)
+            aged.loc[late, Aging.FIXED_COMPENSATION] = _coerce.round_money(
+                np.asarray(compensation, dtype="float64") * factor, _coerce.minor_units_array(subset[Invoices.CURRENCY])
+            )
+        except ArcollectError as error:
+            problems.append(
+                Problem("Settings", None, "DefaultJurisdiction", None, f"late interest not computed: {error}")
+            )
+    return aged
+
+
+def _cross_rates(source: pd.Series, target: pd.Series, rates: pd.DataFrame, config: settings.Settings) -> np.ndarray:
+    """Units of `target` currency per unit of `source` currency, through the base currency; NaN → 0 (left out)."""
+    latest = fx.rate_table(rates).drop_duplicates(FX.CURRENCY, keep="last").set_index(FX.CURRENCY)[FX.RATE]
+    latest[config.base_currency] = 1.0
+    factor = source.map(latest).to_numpy(dtype="float64") / target.map(latest).to_numpy(dtype="float64")
+    return np.where(source.to_numpy() == target.to_numpy(), 1.0, np.nan_to_num(factor, nan=0.0))
+
+
+def _interest_on_late_payments(
+    invoices: pd.DataFrame, payments: pd.DataFrame, jurisdiction: pd.Series, as_of: dt.date
+) -> pd.Series:
+    applied = payments[payments[Payments.INVOICE_NUMBER].isin(invoices[Invoices.NUMBER])]
+    if applied.empty:
+        return pd.Series(0.0, index=invoices.index)
+    facts = invoices.reset_index().set_index(Invoices.NUMBER)
+    due = applied[Payments.INVOICE_NUMBER].map(facts[Invoices.DUE_DATE])
+    paid = pd.to_datetime(applied[Payments.DATE])
+    late = paid > due
+    if not late.any():
+        return pd.Series(0.0, index=invoices.index)
+    applied, due, paid = applied[late], due[late], paid[late]
+    where = applied[Payments.INVOICE_NUMBER].map(jurisdiction.set_axis(invoices[Invoices.NUMBER]))
+    amounts = interest.late_interest(
+        applied[Payments.AMOUNT], due, paid.clip(upper=pd.Timestamp(as_of)), where,
+        currency=applied[Payments.INVOICE_NUMBER].map(facts[Invoices.CURRENCY]),
+    )  # fmt: skip
+    per_invoice = amounts.groupby(applied[Payments.INVOICE_NUMBER]).sum()
+    return invoices[Invoices.NUMBER].map(per_invoice).fillna(0.0)
+
+
+def _unapplied_cash(payments: pd.DataFrame, config: settings.Settings, as_of: dt.date, rates: Any) -> pd.Series:
+    """Payments not applied to any invoice, per customer, in the base currency (they reduce what is owed)."""
+    loose = payments[payments[Payments.INVOICE_NUMBER].isna()]
+    if loose.empty:
+        return pd.Series(dtype="float64")
+    base, _problems = fx.to_base(loose[Payments.AMOUNT], loose[Payments.CURRENCY], config.base_currency, rates)
+    return base.groupby(loose[Payments.CUSTOMER_ID]).sum()
+
+
+# ---- reminders ----------------------------------------------------------------------------------------------
+
+
+def _history(ledger: Ledger) -> pd.DataFrame:
+    """Sent reminders, one row per (reminder, invoice), for the planner's already-sent and minimum-days rules."""
+    log = ledger.history()
+    sent = log[log[Log.STATE] == "sent"]
+    if sent.empty:
+        return pd.DataFrame(columns=[Log.CUSTOMER_ID, Log.LEVEL, Invoices.NUMBER, Log.SENT_AT])
+    per_invoice = sent.assign(**{Invoices.NUMBER: sent[Log.INVOICES].str.split("; ")}).explode(Invoices.NUMBER)
+    return per_invoice[[Log.CUSTOMER_ID, Log.LEVEL, Invoices.NUMBER, Log.SENT_AT]].reset_index(drop=True)
+
+
+def _keys_and_ledger_state(queue: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
+    """Every reminder gets its idempotency key; one the ledger already holds as sent is not sent again."""
+    if queue.empty:
+        return queue
+    queue[Queue.KEY] = [compose.key_for(row) for row in queue.to_dict("records")]
+    going = queue[Queue.STATE] != dunning.HELD
+    for position in np.flatnonzero(going.to_numpy()):
+        entry = ledger.get(queue.at[position, Queue.KEY])
+        if entry is not None and entry.state in ("sent", "sending", "unknown"):
+            queue.at[position, Queue.STATE] = dunning.HELD
+            sent_at = f" at {entry.sent_at}" if entry.state == "sent" and entry.sent_at else ""
+            queue.at[position, Queue.REASON] = (
+                f"{ALREADY_SENT}{sent_at} (ledger) — nothing new to send"
+                if entry.state == "sent"
+                else f"in doubt ({entry.state}) in the ledger — reconcile before sending again"
+            )
+    return queue
+
+
+def _render(
+    queue: pd.DataFrame,
+    aged: pd.DataFrame,
+    customers: pd.DataFrame,
+    config: settings.Settings,
+    policy: tuple[settings.DunningLevel, ...],
+    problems: list[Problem],
+) -> dict[str, Any]:
+    """Render every reminder that would go out now or later; a failing template holds only its own reminder."""
+    renderer = Renderer([config.template_dir] if config.template_dir else None)
+    levels = {level.level: level for level in policy}
+    by_customer = customers.drop_duplicates(Customers.ID).set_index(Customers.ID, drop=False)
+    items_by_number = aged.drop_duplicates(Invoices.NUMBER).set_index(Invoices.NUMBER, drop=False)
+    credits = aged[aged[Invoices.OPEN_AMOUNT] < 0]
+    reminders: dict[str, Any] = {}
+    going = queue.index[queue[Queue.STATE].isin([dunning.DUE, dunning.SCHEDULED])]
+    for position in going:
+        row = queue.loc[position]
+        customer = by_customer.loc[row[Queue.CUSTOMER_ID]]
+        level = levels[int(row[Queue.LEVEL])]
+        items = items_by_number.loc[list(row[dunning.INVOICE_LIST])]
+        own_credits = credits[credits[Invoices.CUSTOMER_ID] == row[Queue.CUSTOMER_ID]]
+        try:
+            reminders[row[Queue.KEY]] = compose.compose(row, items, own_credits, customer, config, level, renderer)
+        except ArcollectError as error:
+            queue.at[position, Queue.STATE] = dunning.HELD
+            queue.at[position, Queue.REASON] = f"template problem: {error}"
+            problems.append(Problem("DunningLevels", None, "Template", row[Queue.TEMPLATE], str(error)))
+    return reminders
+
+
+def _send(
+    queue: pd.DataFrame,
+    reminders: dict[str, Any],
+    ledger: Ledger,
+    transport: Transport,
+    config: settings.Settings,
+    now: dt.datetime,
+    report: RunReport,
+) -> None:
+    """Send each due reminder once: plan → sending → result, each step committed, within the rate limit."""
+    due = queue.index[queue[Queue.STATE] == dunning.DUE]
+    # The mailbox's per-minute limit; the outbox is a folder, not a mailbox, so it has none.
+    limited = transport.name != "outbox"
+    budget = config.send_rate_per_minute - ledger.sent_count_since(now - dt.timedelta(minutes=1))
+    for position in due:
+        key = queue.at[position, Queue.KEY]
+        reminder = reminders.get(key)
+        if reminder is None:
+            continue
+        if limited and budget <= 0:
+            queue.at[position, Queue.STATE] = dunning.SCHEDULED
+            queue.at[position, Queue.REASON] = f"send-rate limit ({config.send_rate_per_minute}/minute): next run"
+            continue
+        ledger.plan(reminder, now=now, transport=transport.name, amount_text=None, cycle_date=None)
+        if not ledger.begin_send(key, now=now, transport=transport.name):
+            continue
+        (result,) = transport.send([reminder])
+        ledger.record(result, now=now)
+        budget -= 1
+        queue.at[position, Queue.STATE] = result.status
+        queue.at[position, Queue.REASON] = result.error or ""
+        {"sent": report.sent, "failed": report.failed}.get(result.status, report.unknown).append(key)
+    logger.info("sent %d, failed %d, unknown %d", len(report.sent), len(report.failed), len(report.unknown))
+
+
+# ---- output sheets ----------------------------------------------------------------------------------------------
+
+
+def _header(sheet: str, column: str) -> str:
+    """The column as the user sees it: engine problems name schema keys, the Exceptions sheet shows headers."""
+    table = TABLES.get(sheet)
+    keys = table.keys if table else []
+    return table.column(column).header if column in keys else str(column)
+
+
+def _outputs(
+    aged: pd.DataFrame,
+    summary: pd.DataFrame,
+    queue: pd.DataFrame,
+    ledger: Ledger,
+    problems: list[Problem],
+    customers: pd.DataFrame,
+) -> dict[str, pd.DataFrame]:
+    names = customers.drop_duplicates(Customers.ID).set_index(Customers.ID)[Customers.NAME]
+    aging_sheet = aged.assign(**{Queue.CUSTOMER_NAME: aged[Invoices.CUSTOMER_ID].map(names)})
+    aging_sheet = aging_sheet[[key for key in AGING.keys if key in aging_sheet.columns]]
+    summary_sheet = summary.reset_index()
+    summary_sheet.insert(1, Queue.CUSTOMER_NAME, summary_sheet[Invoices.CUSTOMER_ID].map(names).fillna(""))
+    queue_sheet = queue.reindex(columns=[str(key) for key in Queue]) if not queue.empty else pd.DataFrame()
+    if not queue_sheet.empty:
+        queue_sheet[Queue.SEND_AT_UTC] = pd.to_datetime(queue_sheet[Queue.SEND_AT_UTC], utc=True).dt.tz_localize(None)
+    exceptions = pd.DataFrame(
+        [
+            (p.sheet, p.row, _header(p.sheet, p.column), None if p.value is None else str(p.value), p.reason)
+            for p in problems
+        ],
+        columns=[str(key) for key in ExceptionsSheet],
+    )
+    return {
+        "Aging": aging_sheet,
+        "AgingSummary": summary_sheet,
+        "ReminderQueue": queue_sheet,
+        "ReminderLog": ledger.history(),
+        "Exceptions": exceptions,
+    }

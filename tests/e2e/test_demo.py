@@ -1,0 +1,77 @@
+"""`arcollect demo` and `arcollect send` end to end on the sample workbook, as a user runs them."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from arcollect.book.schema import TABLES
+from arcollect.cli import DEMO_FILE, main
+
+NOW = "2026-11-24T10:00:00+00:00"  # a Tuesday: business hours in Europe, evening in Asia, night in the Americas
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    assert main(["demo", "--dir", str(folder), "--now", NOW]) == 0
+    return folder
+
+
+def sheet_rows(path: Path, name: str) -> list[dict]:
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    rows = list(book[name].iter_rows(values_only=True))
+    header = rows[0]
+    return [dict(zip(header, row, strict=False)) for row in rows[1:] if any(value is not None for value in row)]
+
+
+def test_demo_leaves_filled_output_sheets(demo):
+    workbook = demo / DEMO_FILE
+    aging = sheet_rows(workbook, "Aging")
+    assert len(aging) > 4000
+    assert {row["Bucket"] for row in aging} == {"Current", "1-30", "31-60", "61-90", "91-120", "120+"}
+    summary = sheet_rows(workbook, "AgingSummary")
+    assert summary[-1]["Customer ID"] == "Total" and summary[-1]["Total"] > 0
+    queue = sheet_rows(workbook, "ReminderQueue")
+    assert {"due", "held"} & {row["State"] for row in queue}
+    assert all(row["Reason"] for row in queue if row["State"] == "held")
+    log = sheet_rows(workbook, "ReminderLog")
+    assert log and all(row["State"] == "sent" for row in log)
+
+
+def test_bad_rows_are_reported_with_sheet_row_and_column(demo):
+    exceptions = sheet_rows(demo / DEMO_FILE, "Exceptions")
+    assert len(exceptions) >= 5
+    assert all(row["Sheet"] and row["Row"] and row["Column"] and row["Reason"] for row in exceptions)
+    reasons = " ".join(row["Reason"] for row in exceptions)
+    assert "date" in reasons and "customer ID not found" in reasons
+
+
+def test_the_outbox_holds_one_mime_message_per_sent_reminder(demo):
+    messages = sorted((demo / "outbox").glob("*.eml"))
+    log = sheet_rows(demo / DEMO_FILE, "ReminderLog")
+    assert len(messages) == len(log) > 50
+    parsed = email.message_from_bytes(messages[0].read_bytes(), policy=policy.default)
+    assert parsed["To"] and parsed["Subject"] and parsed["Message-ID"] and parsed["Content-Language"]
+    assert {part.get_content_type() for part in parsed.walk()} >= {"text/plain", "text/html"}
+    assert (demo / "outbox" / "index.html").exists()
+
+
+def test_sending_again_the_same_day_sends_nothing_and_says_why(demo):
+    before = len(list((demo / "outbox").glob("*.eml")))
+    assert main(["send", str(demo / DEMO_FILE), "--now", "2026-11-24T10:30:00+00:00"]) == 0
+    assert len(list((demo / "outbox").glob("*.eml"))) == before
+    queue = sheet_rows(demo / DEMO_FILE, "ReminderQueue")
+    assert not [row for row in queue if row["State"] in ("sent", "due")]
+    assert any(str(row["Reason"]).startswith("already sent") for row in queue)
+
+
+def test_input_sheets_survive_the_run(demo):
+    book = openpyxl.load_workbook(demo / DEMO_FILE)
+    for table in TABLES.values():
+        assert table.name in book.sheetnames
+    assert book["Customers"].max_row > 300
