@@ -392,31 +392,53 @@ def _send(
     config: settings.Settings,
     now: dt.datetime,
     report: RunReport,
+    chunk_size: int = 25,
 ) -> None:
-    """Send each due reminder once: plan → sending → result, each step committed, within the rate limit."""
-    due = queue.index[queue[Queue.STATE] == dunning.DUE]
-    # The mailbox's per-minute limit; the outbox is a folder, not a mailbox, so it has none.
+    """Send each due reminder once, in chunks: plan → sending (committed) → transport → result (committed).
+
+    A reminder passes the ledger's gate (`Ledger.begin_send`) before its chunk goes to the transport, so a crash
+    mid-chunk leaves rows in ``sending`` that the next run reconciles instead of resending blindly. The mailbox's
+    per-minute limit (SendRatePerMinute, counted across runs from the ledger) caps what one run sends; the rest
+    waits for the next run. The outbox is a folder, not a mailbox, so it has no limit.
+    """
     limited = transport.name != "outbox"
     budget = config.send_rate_per_minute - ledger.sent_count_since(now - dt.timedelta(minutes=1))
-    for position in due:
-        key = queue.at[position, Queue.KEY]
-        reminder = reminders.get(key)
+    batch: list[tuple[int, Any]] = []
+    for position in queue.index[queue[Queue.STATE] == dunning.DUE]:
+        reminder = reminders.get(queue.at[position, Queue.KEY])
         if reminder is None:
             continue
         if limited and budget <= 0:
             queue.at[position, Queue.STATE] = dunning.SCHEDULED
             queue.at[position, Queue.REASON] = f"send-rate limit ({config.send_rate_per_minute}/minute): next run"
             continue
-        ledger.plan(reminder, now=now, transport=transport.name, amount_text=None, cycle_date=None)
-        if not ledger.begin_send(key, now=now, transport=transport.name):
+        ledger.plan(reminder, now=now, transport=transport.name)
+        if not ledger.begin_send(reminder.key, now=now, transport=transport.name):
             continue
-        (result,) = transport.send([reminder])
-        ledger.record(result, now=now)
         budget -= 1
+        batch.append((position, reminder))
+        if len(batch) == chunk_size:
+            _send_batch(batch, queue, ledger, transport, now, report)
+            batch = []
+    if batch:
+        _send_batch(batch, queue, ledger, transport, now, report)
+    logger.info("sent %d, failed %d, unknown %d", len(report.sent), len(report.failed), len(report.unknown))
+
+
+def _send_batch(
+    batch: list[tuple[int, Any]],
+    queue: pd.DataFrame,
+    ledger: Ledger,
+    transport: Transport,
+    now: dt.datetime,
+    report: RunReport,
+) -> None:
+    results = transport.send([reminder for _position, reminder in batch])
+    for (position, _reminder), result in zip(batch, results, strict=True):
+        ledger.record(result, now=now)
         queue.at[position, Queue.STATE] = result.status
         queue.at[position, Queue.REASON] = result.error or ""
-        {"sent": report.sent, "failed": report.failed}.get(result.status, report.unknown).append(key)
-    logger.info("sent %d, failed %d, unknown %d", len(report.sent), len(report.failed), len(report.unknown))
+        {"sent": report.sent, "failed": report.failed}.get(result.status, report.unknown).append(result.key)
 
 
 # ---- output sheets ----------------------------------------------------------------------------------------------
