@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args, now)
     except ArcollectError as error:
-        console.print(f"[red]arcollect {args.command}:[/red] {error}")
+        console.print(f"[red]arcollect {args.command}:[/red] {error}", soft_wrap=True)
         return 1
 
 
@@ -86,7 +86,9 @@ def _new(args: argparse.Namespace, now: dt.datetime) -> int:
     if args.path.exists() and not args.force:
         raise ArcollectError(f"{args.path} already exists — choose another name or pass --force")
     template.build(args.path)
-    console.print(f"Created {args.path}: fill in Customers, Invoices and Settings, then run arcollect refresh.")
+    console.print(
+        f"Created {args.path}: fill in Customers, Invoices and Settings, then run arcollect refresh.", soft_wrap=True
+    )
     return 0
 
 
@@ -148,7 +150,7 @@ def _config(args: argparse.Namespace, now: dt.datetime) -> int:
         for problem in problems:
             console.print(f"[yellow]{problem}[/yellow]")
         return 0
-    canonical_key = _canonical_key(args.key)
+    canonical_key = settings.canonical_key(args.key)
     if args.value is None:
         match = shown[shown[SettingsSheet.KEY] == canonical_key]
         console.print(f"{canonical_key} = {match[SettingsSheet.VALUE].iloc[0]}")
@@ -158,7 +160,7 @@ def _config(args: argparse.Namespace, now: dt.datetime) -> int:
     if (keys == canonical_key.lower()).any():
         rows.loc[keys == canonical_key.lower(), SettingsSheet.VALUE] = value
     else:
-        description = shown.loc[shown[SettingsSheet.KEY] == canonical_key, SettingsSheet.DESCRIPTION].iloc[0]
+        description = settings.describe(canonical_key)
         new_row = {SettingsSheet.KEY: canonical_key, SettingsSheet.VALUE: value, SettingsSheet.DESCRIPTION: description}
         rows = pd.concat([rows, pd.DataFrame([new_row])], ignore_index=True)
     result = write.write_tables(args.path, {"Settings": rows})
@@ -226,14 +228,6 @@ def _print_due(report: RunReport) -> None:
     console.print(table)
     if len(going) > 50:
         console.print(f"… and {len(going) - 50} more (ReminderQueue sheet)")
-
-
-def _canonical_key(key: str) -> str:
-    for known in settings.KEYS:
-        if known.lower() == key.lower():
-            return known
-    settings.set_value(key, "")  # raises the ConfigError with a suggestion
-    return key
 
 
 def _instant(text: str) -> dt.datetime:

@@ -1,0 +1,128 @@
+"""The CLI commands on a small real workbook: new, config, refresh, preview, send --dry-run, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from rich.console import Console
+
+from arcollect import cli
+from arcollect.book import template, write
+from arcollect.book.schema import FX, Customers, Invoices
+from arcollect.book.settings import default_settings_rows
+from arcollect.cli import main
+
+NOW = "2026-11-24T10:00:00+00:00"
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch):
+    """A wide terminal, so tables are not cut to the test runner's 80 columns."""
+    monkeypatch.setattr(cli, "console", Console(width=250, highlight=False))
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    path = tmp_path / "Receivables.xlsx"
+    template.build(path)
+    customers = pd.DataFrame(
+        {
+            Customers.ID: ["C1", "C2"],
+            Customers.NAME: ["Müller Maschinenbau GmbH", "Dupont SARL"],
+            Customers.EMAIL: ["ap@mueller.example", "compta@dupont.example"],
+            Customers.COUNTRY: ["DE", "FR"],
+            Customers.LANGUAGE: ["de", "fr"],
+            Customers.CURRENCY: ["EUR", "EUR"],
+            Customers.TERMS: ["net 30", "net 30"],
+        }
+    )
+    invoices = pd.DataFrame(
+        {
+            Invoices.NUMBER: ["INV-1", "INV-2"],
+            Invoices.CUSTOMER_ID: ["C1", "C2"],
+            Invoices.INVOICE_DATE: [dt.date(2026, 9, 15), dt.date(2026, 10, 1)],
+            Invoices.CURRENCY: ["EUR", "EUR"],
+            Invoices.AMOUNT: [1200.0, 800.0],
+        }
+    )
+    settings = default_settings_rows()
+    write.write_tables(
+        path,
+        {
+            "Customers": customers,
+            "Invoices": invoices,
+            "FX": pd.DataFrame({FX.CURRENCY: ["USD"], FX.RATE: [0.86]}),
+            "Settings": settings,
+        },
+    )
+    return path
+
+
+def values(path: Path, sheet: str) -> list[tuple]:
+    return list(openpyxl.load_workbook(path, read_only=True)[sheet].iter_rows(values_only=True))
+
+
+def test_new_creates_a_workbook_and_refuses_to_overwrite_it(tmp_path, capsys):
+    path = tmp_path / "Fresh.xlsx"
+    assert main(["new", str(path)]) == 0
+    assert "Invoices" in openpyxl.load_workbook(path).sheetnames
+    assert main(["new", str(path)]) == 1
+    assert "already exists" in capsys.readouterr().out
+
+
+def test_config_shows_sets_and_validates_a_setting(book, capsys):
+    assert main(["config", str(book), "basecurrency", "usd"]) == 0
+    assert main(["config", str(book), "BaseCurrency"]) == 0
+    assert "BaseCurrency = USD" in capsys.readouterr().out
+    assert main(["config", str(book), "SendWindow", "18:00-09:00"]) == 1
+    assert main(["config", str(book), "SmtpPassword", "hunter2"]) == 1
+    out = capsys.readouterr().out
+    assert "ARCOLLECT_SMTP_PASSWORD" in out and "hunter2" not in out
+    assert main(["config", str(book)]) == 0
+    assert "BucketEdges" in capsys.readouterr().out
+
+
+def test_refresh_fills_the_output_sheets_and_sends_nothing(book):
+    assert main(["refresh", str(book), "--now", NOW]) == 0
+    aging = values(book, "Aging")
+    assert [row[0] for row in aging[1:] if row[0]] == ["INV-1", "INV-2"]
+    assert not (book.parent / "outbox").exists() or not list((book.parent / "outbox").glob("*.eml"))
+
+
+def test_preview_renders_what_would_go_out_without_recording_it(book, capsys):
+    assert main(["preview", str(book), "--now", NOW]) == 0
+    preview = book.parent / "preview"
+    assert (preview / "index.html").exists() and len(list(preview.glob("*.eml"))) == 2
+    assert values(book, "ReminderLog")[1:] in ([], [(None,) * len(values(book, "ReminderLog")[0])])
+
+
+def test_send_dry_run_lists_what_would_go_and_sends_nothing(book, capsys):
+    assert main(["send", str(book), "--dry-run", "--now", NOW]) == 0
+    out = capsys.readouterr().out
+    assert "Would send" in out and "Müller Maschinenbau GmbH" in out
+    assert not (book.parent / "outbox").exists() or not list((book.parent / "outbox").glob("*.eml"))
+
+
+def test_send_then_send_again_writes_each_reminder_once(book):
+    assert main(["send", str(book), "--now", NOW]) == 0
+    first = sorted(p.name for p in (book.parent / "outbox").glob("*.eml"))
+    assert len(first) == 2
+    assert main(["send", str(book), "--now", "2026-11-24T11:00:00+00:00"]) == 0
+    assert sorted(p.name for p in (book.parent / "outbox").glob("*.eml")) == first
+
+
+def test_a_missing_workbook_is_one_plain_sentence_not_a_traceback(tmp_path, capsys):
+    assert main(["refresh", str(tmp_path / "nope.xlsx")]) == 1
+    out = capsys.readouterr().out
+    assert "does not exist" in out and "Traceback" not in out
+
+
+def test_a_file_that_is_not_a_workbook_is_reported_plainly(tmp_path, capsys):
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("hello")
+    assert main(["refresh", str(fake)]) == 1
+    assert "not an Excel workbook" in capsys.readouterr().out
