@@ -15,8 +15,8 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check addin tests benchmarks
-	$(BIN)/ruff format --check addin tests benchmarks
+	$(BIN)/ruff check addin tests benchmarks scripts
+	$(BIN)/ruff format --check addin tests benchmarks scripts
 
 test: lint
 	$(BIN)/python -m pytest -q

@@ -256,6 +256,8 @@ def _price(
         aged.loc[with_terms, Aging.DISCOUNT_DEADLINE] = pd.to_datetime(
             terms.discount_deadline(subset["_parsed_terms"], subset[Invoices.INVOICE_DATE])
         )
+        expired = aged[Aging.DISCOUNT_AVAILABLE] == 0  # shown blank: nothing to take any more
+        aged.loc[expired, [Aging.DISCOUNT_AVAILABLE, Aging.DISCOUNT_DEADLINE]] = [np.nan, pd.NaT]
     jurisdiction = aged[Invoices.CUSTOMER_ID].map(customers.set_index(Customers.ID)["_jurisdiction"])
     jurisdiction = jurisdiction.fillna(config.default_jurisdiction)
     aged[Aging.LATE_INTEREST] = 0.0
