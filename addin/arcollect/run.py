@@ -122,9 +122,9 @@ def collect(
     try:
         step("Ageing and pricing the invoices")
         customers = _customers(tables["Customers"], config)
-        invoices, more = _prepare(tables["Invoices"], customers, problems)
-        status = invoices[Invoices.STATUS].fillna("Open")
-        invoices = invoices[(status != "Paid") & (invoices[Invoices.OPEN_AMOUNT].fillna(0) != 0)]  # open items only
+        all_invoices, more = _prepare(tables["Invoices"], customers, problems)
+        status = all_invoices[Invoices.STATUS].fillna("Open")
+        invoices = all_invoices[(status != "Paid") & (all_invoices[Invoices.OPEN_AMOUNT].fillna(0) != 0)]  # open
         as_of = now.astimezone(dt.UTC).date()
         aged, aging_problems = aging.age(
             invoices,
@@ -158,9 +158,24 @@ def collect(
             unapplied_cash=unapplied,
             window=config.send_window,
         )
+        paid = pd.DataFrame()
+        thanks_level = next((level for level in policy if level.is_thanks), None)
+        if config.thank_you and thanks_level is not None:
+            settled = _with_base_amount(all_invoices, config, tables["FX"])
+            thanked = dunning.thanks(
+                settled,
+                tables["Payments"],
+                customers,
+                thanks_level,
+                now=now,
+                history=history,
+                window=config.send_window,
+            )
+            queue = dunning.combine(queue, thanked)
+            paid = dunning.paid_on_time(settled, tables["Payments"])
         queue = _keys_and_ledger_state(queue, ledger)
         step("Rendering reminders")
-        reminders = _render(queue, aged, customers, config, policy, problems)
+        reminders = _render(queue, aged, customers, config, policy, problems, paid=paid)
         report.reminders = reminders
         if send:
             step("Sending")
@@ -314,6 +329,16 @@ def _interest_on_late_payments(
     return invoices[Invoices.NUMBER].map(per_invoice).fillna(0.0)
 
 
+def _with_base_amount(invoices: pd.DataFrame, config: settings.Settings, rates: Any) -> pd.DataFrame:
+    """Invoices with their whole amount in the base currency, as a thank-you covers what was paid.
+
+    A missing rate is already an Exceptions row for open invoices; a paid one without a rate keeps a blank base
+    amount, which only the queue's base-amount column shows.
+    """
+    base, _problems = fx.to_base(invoices[Invoices.AMOUNT], invoices[Invoices.CURRENCY], config.base_currency, rates)
+    return invoices.assign(**{Aging.BASE_OPEN_AMOUNT: np.asarray(base, dtype="float64")})
+
+
 def _unapplied_cash(payments: pd.DataFrame, config: settings.Settings, as_of: dt.date, rates: Any) -> pd.Series:
     """Payments not applied to any invoice, per customer, in the base currency (they reduce what is owed)."""
     loose = payments[payments[Payments.INVOICE_NUMBER].isna()]
@@ -362,12 +387,17 @@ def _render(
     config: settings.Settings,
     policy: tuple[settings.DunningLevel, ...],
     problems: list[Problem],
+    paid: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """Render every reminder that would go out now or later; a failing template holds only its own reminder."""
+    """Render every reminder that would go out now or later; a failing template holds only its own reminder.
+
+    `paid` are the invoices paid on time (`dunning.paid_on_time`) that thank-you rows refer to.
+    """
     renderer = Renderer([config.template_dir] if config.template_dir else None)
-    levels = {level.level: level for level in policy}
+    levels = {dunning.COLLECTION_FAILED.level: dunning.COLLECTION_FAILED, **{level.level: level for level in policy}}
     by_customer = customers.drop_duplicates(Customers.ID).set_index(Customers.ID, drop=False)
-    items_by_number = aged.drop_duplicates(Invoices.NUMBER).set_index(Invoices.NUMBER, drop=False)
+    everything = pd.concat([aged, paid], ignore_index=True) if paid is not None and not paid.empty else aged
+    items_by_number = everything.drop_duplicates(Invoices.NUMBER).set_index(Invoices.NUMBER, drop=False)
     credits = aged[aged[Invoices.OPEN_AMOUNT] < 0]
     reminders: dict[str, Any] = {}
     going = queue.index[queue[Queue.STATE].isin([dunning.DUE, dunning.SCHEDULED])]

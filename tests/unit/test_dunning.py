@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
 import pytest
 
-from arcollect.book.schema import Aging, Customers, Invoices, Log, Queue
+from arcollect.book.schema import Aging, Customers, Invoices, Log, Payments, Queue
 from arcollect.book.settings import default_policy_rows, parse_policy
 from arcollect.engine import dunning
 
@@ -96,7 +97,7 @@ def test_payment_plan_holds_until_the_next_instalment():
      ({Customers.EMAIL: None}, "no valid email address")],
 )  # fmt: skip
 def test_customer_holds_name_the_reason(override, reason):
-    row = only(plan([invoice("A", "2026-11-10")], customers(**override)))
+    row = only(plan([invoice("A", "2026-11-21")], customers(**override)))  # 3 days late: friendly, debit not failed
     assert row[Queue.STATE] == dunning.HELD and row[Queue.REASON] == reason
 
 
@@ -175,3 +176,163 @@ def test_the_account_manager_is_copied_where_the_level_asks():
 def test_now_without_a_time_zone_is_refused():
     with pytest.raises(ValueError, match="timezone-aware"):
         dunning.plan(pd.DataFrame([invoice("A", "2026-11-10")]), customers(), POLICY, now=NOW.replace(tzinfo=None))
+
+
+# ---- direct debit: a notice when the collection failed, never dunning -------------------------------------------
+
+AUTO_PAY = {Customers.AUTO_PAY: True}
+
+
+@pytest.mark.parametrize(("due", "grace"), [("2026-11-27", 0), ("2026-11-21", 0), ("2026-11-18", 3)])
+def test_auto_pay_customer_is_held_until_the_debit_has_had_time_to_fail(due, grace):
+    queue = plan([invoice("A", due)], customers(**AUTO_PAY), grace_days=grace)
+    assert (queue[Queue.STATE] == dunning.HELD).all()
+    assert set(queue[Queue.REASON]) <= {"pays by direct debit (auto-pay): no reminders"}
+    assert dunning.COLLECTION_FAILED.level not in set(queue[Queue.LEVEL])
+
+
+@pytest.mark.parametrize("due", ["2026-11-20", "2026-11-10", "2026-10-20", "2026-09-01"])
+def test_auto_pay_invoice_open_after_grace_plus_three_days_gets_the_collection_failed_notice_not_a_level(due):
+    row = only(plan([invoice("A", due), invoice("B", "2026-11-10")], customers(**AUTO_PAY)))
+    assert row[Queue.LEVEL] == dunning.COLLECTION_FAILED.level and row[Queue.STATE] == dunning.DUE
+    assert row[Queue.TEMPLATE] == "collection_failed" and row[Queue.LEVEL_NAME] == "Direct debit failed"
+    assert row[dunning.INVOICE_LIST] == ("A", "B")
+
+
+def test_grace_days_delay_the_collection_failed_notice():
+    assert only(plan([invoice("A", "2026-11-19")], customers(**AUTO_PAY), grace_days=1))[Queue.STATE] == dunning.DUE
+    held = only(plan([invoice("A", "2026-11-19")], customers(**AUTO_PAY), grace_days=2))
+    assert held[Queue.STATE] == dunning.HELD and held[Queue.LEVEL] == 1
+
+
+def test_the_collection_failed_notice_goes_once_per_invoice_and_never_turns_into_dunning():
+    history = pd.DataFrame(
+        {Log.CUSTOMER_ID: ["C1"], Log.LEVEL: [dunning.COLLECTION_FAILED.level], Invoices.NUMBER: ["A"],
+         Log.SENT_AT: ["2026-11-01T09:00:00Z"]}
+    )  # fmt: skip
+    later = dt.datetime(2027, 1, 15, 10, 0, tzinfo=dt.UTC)  # A is now 70 days late: escalation for anyone else
+    rows = [invoice("A", "2026-11-06"), invoice("B", "2027-01-05")]
+    queue = dunning.plan(pd.DataFrame(rows), customers(**AUTO_PAY), POLICY, now=later, history=history)
+    assert set(queue[Queue.LEVEL]) == {dunning.COLLECTION_FAILED.level}
+    by_state = queue.set_index(Queue.STATE)
+    assert by_state.loc[dunning.HELD, Queue.INVOICES] == "A"
+    assert by_state.loc[dunning.HELD, Queue.REASON] == "already sent on 2026-11-01"
+    assert by_state.loc[dunning.DUE, Queue.INVOICES] == "B"  # a newly failed debit gets its own notice
+
+
+def test_the_collection_failed_notice_respects_do_not_contact_and_disputes():
+    held = only(plan([invoice("A", "2026-11-10")], customers(**AUTO_PAY, **{Customers.DO_NOT_CONTACT: True})))
+    assert held[Queue.REASON] == "do not contact"
+    disputed = invoice("A", "2026-11-10", status="Disputed", **{Invoices.DISPUTE_REASON: "wrong quantity"})
+    assert only(plan([disputed], customers(**AUTO_PAY)))[Queue.REASON] == "disputed: wrong quantity"
+
+
+# ---- thank-you for paying in full on time ---------------------------------------------------------------------
+
+THANKS = next(level for level in POLICY if level.is_thanks)
+
+
+def paid_invoice(number: str, due: str, amount: float = 100.0, **extra) -> dict:
+    row = invoice(number, due, 0.0, status="Paid")
+    row.pop(Aging.BASE_OPEN_AMOUNT)
+    row[Invoices.AMOUNT] = amount
+    row.update(extra)
+    return row
+
+
+def payment(number: str, day: str, amount: float = 100.0) -> dict:
+    return {Payments.DATE: pd.Timestamp(day), Payments.CUSTOMER_ID: "C1", Payments.INVOICE_NUMBER: number,
+            Payments.AMOUNT: amount, Payments.CURRENCY: "EUR"}  # fmt: skip
+
+
+def thank(rows: list[dict], payments: list[dict], people: pd.DataFrame | None = None, **options) -> pd.DataFrame:
+    return dunning.thanks(
+        pd.DataFrame(rows),
+        pd.DataFrame(payments, columns=list(Payments)),
+        customers() if people is None else people,
+        THANKS,
+        now=options.pop("now", NOW),
+        **options,
+    )
+
+
+def test_a_customer_who_paid_in_full_on_time_gets_one_thank_you_covering_those_invoices():
+    rows = [paid_invoice("A", "2026-11-25"), paid_invoice("B", "2026-11-23", 250.0), paid_invoice("C", "2026-11-30")]
+    payments = [payment("A", "2026-11-20", 40.0), payment("A", "2026-11-23", 60.0), payment("B", "2026-11-23", 250.0),
+                payment("C", "2026-11-24")]  # fmt: skip
+    row = only(thank(rows, payments))
+    assert row[Queue.LEVEL] == THANKS.level and row[Queue.TEMPLATE] == "thanks" and row[Queue.STATE] == dunning.DUE
+    assert row[dunning.INVOICE_LIST] == ("A", "B", "C") and row[Queue.BASE_AMOUNT] == 450.0
+    assert row[Queue.SEND_AT_LOCAL] == "Tue 2026-11-24 11:00 Europe/Berlin"
+
+
+@pytest.mark.parametrize(
+    ("rows", "payments"),
+    [([paid_invoice("A", "2026-11-20")], [payment("A", "2026-11-21")]),  # one day late
+     ([paid_invoice("A", "2026-11-25")], [payment("A", "2026-11-20", 60.0)]),  # partial: not paid in full
+     ([paid_invoice("A", "2026-11-25", **{Invoices.STATUS: "Open", Invoices.OPEN_AMOUNT: 40.0})],
+      [payment("A", "2026-11-20", 60.0)]),  # still open in the workbook
+     ([paid_invoice("A", "2026-11-25")], [payment("A", "2026-11-16")]),  # paid 8 days ago: outside the window
+     ([paid_invoice("A", "2026-11-25")], []),  # no payment recorded: the paid date is not known
+     ([paid_invoice("A", "2026-11-25")], [payment("A", "2026-11-25")])],  # a payment dated after today
+)  # fmt: skip
+def test_no_thank_you_for_late_partial_unknown_or_old_payments(rows, payments):
+    assert thank(rows, payments).empty
+
+
+def test_an_invoice_already_thanked_is_not_thanked_again():
+    history = pd.DataFrame(
+        {
+            Log.CUSTOMER_ID: ["C1"],
+            Log.LEVEL: [THANKS.level],
+            Invoices.NUMBER: ["A"],
+            Log.SENT_AT: ["2026-11-21T09:00:00Z"],
+        }
+    )
+    queue = thank([paid_invoice("A", "2026-11-25"), paid_invoice("B", "2026-11-25")],
+                  [payment("A", "2026-11-20"), payment("B", "2026-11-23")], history=history)  # fmt: skip
+    by_state = queue.set_index(Queue.STATE)
+    assert by_state.loc[dunning.DUE, Queue.INVOICES] == "B"
+    assert by_state.loc[dunning.HELD, Queue.REASON] == "already thanked on 2026-11-21"
+
+
+def test_the_thank_you_waits_for_the_levels_days_after_the_payment():
+    two_days = dataclasses.replace(THANKS, days_offset=2)
+    rows, payments = [paid_invoice("A", "2026-11-30")], [payment("A", "2026-11-23")]
+    assert dunning.thanks(pd.DataFrame(rows), pd.DataFrame(payments), customers(), two_days, now=NOW).empty
+    later = dunning.thanks(pd.DataFrame(rows), pd.DataFrame(payments), customers(), two_days, now=NOW + dt.timedelta(1))
+    assert only(later)[Queue.STATE] == dunning.DUE
+
+
+@pytest.mark.parametrize(
+    ("override", "reason"),
+    [({Customers.DO_NOT_CONTACT: True}, "do not contact"),
+     ({Customers.EMAIL: "nobody"}, "no valid email address ('nobody')")],
+)  # fmt: skip
+def test_no_thank_you_to_do_not_contact_or_without_a_valid_email(override, reason):
+    row = only(thank([paid_invoice("A", "2026-11-25")], [payment("A", "2026-11-20")], customers(**override)))
+    assert row[Queue.STATE] == dunning.HELD and row[Queue.REASON] == reason
+
+
+def test_auto_pay_customers_are_not_thanked_for_their_debits():
+    assert thank([paid_invoice("A", "2026-11-25")], [payment("A", "2026-11-20")], customers(**AUTO_PAY)).empty
+
+
+def test_a_thank_you_does_not_delay_a_reminder():
+    history = pd.DataFrame(
+        {
+            Log.CUSTOMER_ID: ["C1"],
+            Log.LEVEL: [THANKS.level],
+            Invoices.NUMBER: ["P"],
+            Log.SENT_AT: ["2026-11-23T09:00:00Z"],
+        }
+    )
+    assert only(plan([invoice("A", "2026-11-10")], history=history))[Queue.STATE] == dunning.DUE
+
+
+def test_a_customer_with_a_reminder_in_this_run_gets_the_thank_you_in_a_later_run():
+    queue = dunning.combine(
+        plan([invoice("X", "2026-11-10")]), thank([paid_invoice("A", "2026-11-25")], [payment("A", "2026-11-20")])
+    )
+    assert queue[Queue.STATE].tolist() == [dunning.DUE, dunning.HELD]
+    assert queue.loc[1, Queue.REASON] == "the customer's Second reminder goes out first"

@@ -16,11 +16,19 @@ that has reached that level (statement style) — or a group of invoices held fo
 3. **Customer holds** (the first that applies is the reason): customer ID not in Customers, do-not-contact,
    auto-pay (direct debit), no valid email address, credit notes and unapplied cash cover the open amount, the
    reminder's total below the minimum amount, and the policy's minimum days since the customer's previous
-   reminder of any level. A customer gets at most one message per run: when invoices stand at several levels,
-   the highest level goes out and the lower ones wait (the minimum-days rule then spaces them).
-4. **When.** A reminder that is not held goes out at the next moment inside the customer's local business hours
+   reminder of any dunning level (a thank-you or a collection-failed notice does not count: it must not delay
+   a reminder). A customer gets at most one message per run: when invoices stand at several levels, the highest
+   level goes out and the lower ones wait (the minimum-days rule then spaces them).
+4. **Direct debit.** Auto-pay customers are never dunned: we collect from them. An invoice of theirs still open
+   more than the grace days + `DIRECT_DEBIT_SETTLE_DAYS` after its due date means the debit did not go through;
+   those invoices get one `COLLECTION_FAILED` notice (template ``collection_failed``, friendly: check the
+   mandate or pay by transfer), each invoice at most once, with the invoice holds and the other customer holds
+   above. Until then they are held as auto-pay.
+5. **When.** A reminder that is not held goes out at the next moment inside the customer's local business hours
    on a local business day (`calendar.next_send_time`): state ``due`` if that moment has come, ``scheduled``
    otherwise.
+
+The thank-you level is planned apart, by `thanks` (see there), and `combine` adds its rows to the queue.
 
 The engine does not read the clock or the ledger: `now` and the per-invoice history of sent reminders
 (`history`: customer ID, level, invoice number, sent-at UTC) are passed in.
@@ -38,7 +46,8 @@ import numpy as np
 import pandas as pd
 
 from arcollect.book.schema import Aging, Customers, Invoices, Log, Queue
-from arcollect.engine import calendar
+from arcollect.book.settings import DunningLevel
+from arcollect.engine import calendar, metrics
 from arcollect.errors import InputError
 
 DUE, SCHEDULED, HELD = "due", "scheduled", "held"
@@ -46,6 +55,23 @@ LOCAL_DATE = "local_date"
 INVOICE_LIST = "invoice_list"
 COUNTRY, SUBDIVISION, TIME_ZONE = "country", "subdivision", "time_zone"
 _EMAIL = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>]+$")
+
+# A failed SEPA / ACH debit comes back within a few business days: an auto-pay invoice still open this many days
+# after its due date (plus the grace days) was not collected.
+DIRECT_DEBIT_SETTLE_DAYS = 3
+# The notice to auto-pay customers whose debit failed: not a level of the policy; the ledger records it under this
+# level number, so a policy should not use 99 for a level of its own.
+COLLECTION_FAILED = DunningLevel(
+    level=99,
+    name="Direct debit failed",
+    days_offset=DIRECT_DEBIT_SETTLE_DAYS,
+    templates=("collection_failed",),
+    tone="friendly",
+    min_days_since_previous=0,
+)
+# A payment is thanked from the thank-you level's days after it for this many days, then no more: switching
+# ThankYou on (or a run after a long pause) does not thank a whole history of old payments.
+THANKS_WINDOW_DAYS = 7
 
 
 class Level(Protocol):
@@ -87,13 +113,110 @@ def plan(
         return _empty()
     people = _customers(customers, now)
     items = _open_items(invoices, people, now)
-    items = _assign_levels(items, levels, grace_days, history)
-    items = _invoice_holds(items, levels, history)
-    rows = _group(items, levels)
+    auto_pay = _flag(items[Invoices.CUSTOMER_ID].map(people[Customers.AUTO_PAY]))
+    items = _assign_levels(items, levels, grace_days, history, auto_pay)
+    steps = [*levels, COLLECTION_FAILED]  # the notice's position is len(levels)
+    items = _invoice_holds(items, steps, history)
+    rows = _group(items, steps)
     if rows.empty:
         return _empty()
-    rows = _customer_holds(rows, items, people, levels, history, minimum_amount, unapplied_cash)
+    rows = _customer_holds(rows, items, people, steps, history, minimum_amount, unapplied_cash)
     return _send_times(rows, people, now, window)
+
+
+def thanks(
+    invoices: pd.DataFrame,
+    payments: pd.DataFrame,
+    customers: pd.DataFrame,
+    level: Level,
+    *,
+    now: dt.datetime,
+    history: pd.DataFrame | None = None,
+    window: tuple[str, str] | str = calendar.DEFAULT_WINDOW,
+) -> pd.DataFrame:
+    """Thank-you rows for the queue, in the shape of `plan`: one per customer who paid in full on time.
+
+    An invoice is thanked when it is settled in the workbook (status Paid, or nothing open) and its payments
+    (`paid_on_time`) completed it on or before its due date. It is thanked from `level.days_offset` days after that
+    completing payment (0: the next send window after the payment is recorded) until `THANKS_WINDOW_DAYS` days
+    later, counted in the customer's local date; older payments are not thanked. One message per customer covers
+    every such invoice; an invoice already in `history` at this level is not thanked again (a held row says
+    when it was). Never to do-not-contact customers or without a valid email (held, with the reason); auto-pay
+    customers are left out (their invoices are collected by us, nothing to thank for). The thank-you does not
+    wait for the policy's minimum days and, in `plan`, does not count towards them.
+
+    `invoices` are all invoices, paid ones included, with due dates filled in; `Aging.BASE_OPEN_AMOUNT`, when
+    given, is each invoice's *amount* in the base currency (a thank-you covers what was paid), else the amount.
+    """
+    if now.tzinfo is None:
+        raise InputError("now must be a timezone-aware date-time (UTC)")
+    people = _customers(customers, now)
+    paid = paid_on_time(invoices, payments)
+    if paid.empty:
+        return _empty()
+    paid[LOCAL_DATE] = paid[Invoices.CUSTOMER_ID].map(people[LOCAL_DATE])
+    days_since = (paid[LOCAL_DATE] - paid[Invoices.PAID_DATE]).dt.days
+    recent = days_since.between(level.days_offset, level.days_offset + THANKS_WINDOW_DAYS - 1)
+    auto_pay = _flag(paid[Invoices.CUSTOMER_ID].map(people[Customers.AUTO_PAY]))
+    paid = paid[recent.to_numpy() & ~auto_pay]
+    if paid.empty:
+        return _empty()
+    paid = paid.assign(_position=0, _hold="")
+    if history is not None and not history.empty:
+        own = history[history[Log.LEVEL] == level.level]
+        thanked_on = pd.to_datetime(own[Log.SENT_AT], utc=True).groupby(own[Invoices.NUMBER]).max()
+        when = paid[Invoices.NUMBER].map(thanked_on.dt.strftime("%Y-%m-%d"))
+        paid["_hold"] = np.where(when.notna(), "already thanked on " + when.fillna(""), "")
+    rows = _group(paid, [level])
+    rows = _customer_holds(rows, None, people, [level], None, 0.0, None)
+    return _send_times(rows, people, now, window)
+
+
+def paid_on_time(invoices: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
+    """Invoices settled in the workbook and paid in full on or before their due date, ready for a thank-you.
+
+    Settled means status Paid or no open amount; the paid date (`Invoices.PAID_DATE`) is the date Payments reach
+    the invoice amount (`metrics.paid_dates`): a settled invoice without matching payments has no known paid date
+    and is not thanked. For the template, `Invoices.OPEN_AMOUNT` is the paid amount and `Aging.DAYS_PAST_DUE` the
+    paid date minus the due date (0 or less: paid on the due date or that many days before it).
+    """
+    status = invoices[Invoices.STATUS].fillna("Open").astype(str)
+    open_amount = pd.to_numeric(invoices[Invoices.OPEN_AMOUNT], errors="coerce").fillna(0)
+    amount = pd.to_numeric(invoices[Invoices.AMOUNT], errors="coerce")
+    settled = invoices[((status == "Paid") | (open_amount == 0)) & (amount > 0)]
+    if settled.empty or payments.empty:
+        return settled.iloc[0:0].assign(**{Invoices.PAID_DATE: pd.Series(dtype="datetime64[ns]")})
+    paid_dates = metrics.paid_dates(settled, payments).reindex(settled[Invoices.NUMBER])
+    paid = settled.assign(**{Invoices.PAID_DATE: pd.to_datetime(paid_dates.to_numpy())})
+    due = pd.to_datetime(paid[Invoices.DUE_DATE])
+    paid = paid[paid[Invoices.PAID_DATE].notna() & (paid[Invoices.PAID_DATE] <= due)].copy()
+    paid[Invoices.OPEN_AMOUNT] = paid[Invoices.AMOUNT]
+    paid[Aging.DAYS_PAST_DUE] = (paid[Invoices.PAID_DATE] - due[paid.index]).dt.days
+    if Aging.BASE_OPEN_AMOUNT not in paid.columns:
+        paid[Aging.BASE_OPEN_AMOUNT] = paid[Invoices.AMOUNT]
+    return paid
+
+
+def combine(queue: pd.DataFrame, thanked: pd.DataFrame) -> pd.DataFrame:
+    """The reminder queue with the thank-you rows added; one message per customer per run still holds.
+
+    A customer who also gets a reminder in this run gets the thank-you in a later run (within its window):
+    a thank-you and a reminder in one go read as a mixed message.
+    """
+    if thanked.empty:
+        return queue
+    if queue.empty:
+        return thanked.reset_index(drop=True)
+    going = queue[queue[Queue.STATE] != HELD]
+    first = going.groupby(Queue.CUSTOMER_ID)[Queue.LEVEL_NAME].first()
+    thanked = thanked.copy()
+    waiting = (thanked[Queue.STATE] != HELD) & thanked[Queue.CUSTOMER_ID].isin(first.index)
+    reason = "the customer's " + thanked[Queue.CUSTOMER_ID].map(first).fillna("") + " goes out first"
+    thanked[Queue.REASON] = np.where(waiting, reason, thanked[Queue.REASON])
+    thanked[Queue.STATE] = np.where(waiting, HELD, thanked[Queue.STATE])
+    thanked.loc[waiting, Queue.SEND_AT_UTC] = pd.NaT
+    thanked.loc[waiting, Queue.SEND_AT_LOCAL] = ""
+    return pd.concat([queue, thanked], ignore_index=True)
 
 
 # ---- customers -----------------------------------------------------------------------------------------------
@@ -105,8 +228,10 @@ def _customers(customers: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
     zone = people.get(Customers.TIME_ZONE, pd.Series(None, index=people.index, dtype=object))
     zone = zone.where(zone.notna() & (zone.astype("string").str.strip() != ""), calendar.default_time_zone(country))
     local_dates = {name: now.astimezone(ZoneInfo(name)).date() for name in zone.dropna().unique()}
+    auto_pay = people.get(Customers.AUTO_PAY, pd.Series(False, index=people.index))
     return people.assign(
         **{
+            Customers.AUTO_PAY: auto_pay,
             COUNTRY: country,
             TIME_ZONE: zone,
             LOCAL_DATE: pd.to_datetime(zone.map(local_dates)),
@@ -128,9 +253,12 @@ def _open_items(invoices: pd.DataFrame, people: pd.DataFrame, now: dt.datetime) 
 
 
 def _assign_levels(
-    items: pd.DataFrame, levels: list[Level], grace_days: int, history: pd.DataFrame | None
+    items: pd.DataFrame, levels: list[Level], grace_days: int, history: pd.DataFrame | None, auto_pay: np.ndarray
 ) -> pd.DataFrame:
-    """Level position per invoice (index into `levels`, -1 = none); broken promises move one level up."""
+    """Level position per invoice (index into `levels`, -1 = none); broken promises move one level up.
+
+    An auto-pay customer's invoice whose direct debit failed gets position ``len(levels)``: the notice.
+    """
     days = items[Aging.DAYS_PAST_DUE].to_numpy(dtype="int64")
     offsets = np.array([level.days_offset for level in levels])
     thresholds = np.where(offsets > 0, offsets + grace_days, offsets)
@@ -148,6 +276,8 @@ def _assign_levels(
         post_due = np.flatnonzero(offsets >= 0)
         next_position = np.minimum(np.maximum(already + 1, post_due[0] if post_due.size else 0), len(levels) - 1)
         items["_position"] = np.where(broken, np.maximum(items["_position"], next_position), items["_position"])
+    failed = auto_pay & (days > grace_days + DIRECT_DEBIT_SETTLE_DAYS) & (items[Invoices.OPEN_AMOUNT] > 0)
+    items["_position"] = np.where(failed, len(levels), items["_position"])
     return items[(items["_position"] >= 0) | (items[Invoices.OPEN_AMOUNT] < 0)]
 
 
@@ -238,13 +368,14 @@ def _group(items: pd.DataFrame, levels: list[Level]) -> pd.DataFrame:
 
 def _customer_holds(
     rows: pd.DataFrame,
-    items: pd.DataFrame,
+    items: pd.DataFrame | None,
     people: pd.DataFrame,
     levels: list[Level],
     history: pd.DataFrame | None,
     minimum_amount: float,
     unapplied_cash: pd.Series | None,
 ) -> pd.DataFrame:
+    """Hold reasons that belong to the customer; `items` None (a thank-you) skips the balance and amount rules."""
     customer = rows[Queue.CUSTOMER_ID]
     known = customer.isin(people.index)
 
@@ -253,10 +384,12 @@ def _customer_holds(
         return customer.map(column)
 
     email = field(Customers.EMAIL, "").fillna("").astype(str).str.strip()
-    balance = items.groupby(Invoices.CUSTOMER_ID)[Aging.BASE_OPEN_AMOUNT].sum()
+    owed = items is not None
+    balance = items.groupby(Invoices.CUSTOMER_ID)[Aging.BASE_OPEN_AMOUNT].sum() if owed else pd.Series(dtype=float)
     if unapplied_cash is not None:
         balance = balance.sub(unapplied_cash, fill_value=0)
-    last_any = _last_sent_per_customer(history)
+    notice = np.array([level is COLLECTION_FAILED for level in levels])[rows["_position"]]
+    last_any = _last_sent_per_customer(history, [level.level for level in levels if level is not COLLECTION_FAILED])
     last = (
         pd.to_datetime(customer.map(last_any))
         if len(last_any)
@@ -271,10 +404,10 @@ def _customer_holds(
         [
             ~known,
             _flag(field(Customers.DO_NOT_CONTACT, False)),
-            _flag(field(Customers.AUTO_PAY, False)),
+            _flag(field(Customers.AUTO_PAY, False)) & ~notice,
             ~email.str.match(_EMAIL),
-            customer.map(balance).fillna(0) <= 0,
-            rows[Queue.BASE_AMOUNT] < minimum_amount,
+            owed & (customer.map(balance).fillna(0) <= 0),
+            owed & (rows[Queue.BASE_AMOUNT] < minimum_amount),
             last.notna() & (days_since < waits),
         ],
         [
@@ -321,9 +454,11 @@ def _customer_holds(
     return rows
 
 
-def _last_sent_per_customer(history: pd.DataFrame | None) -> pd.Series:
+def _last_sent_per_customer(history: pd.DataFrame | None, dunning_levels: list[int]) -> pd.Series:
+    """The last day each customer was sent a dunning level: thank-yous and notices do not delay a reminder."""
     if history is None or history.empty:
         return pd.Series(dtype="datetime64[ns]")
+    history = history[history[Log.LEVEL].isin(dunning_levels)]
     sent = pd.to_datetime(history[Log.SENT_AT], utc=True).dt.tz_localize(None).dt.normalize()
     return sent.groupby(history[Log.CUSTOMER_ID]).max()
 

@@ -168,22 +168,7 @@ def payment_behaviour(invoices: pd.DataFrame, payments: pd.DataFrame, *, as_of: 
       no paid invoice.
     Customers without a paid invoice have paid_count 0 and NaN elsewhere.
     """
-    invoice_table = pd.DataFrame(
-        {
-            Invoices.NUMBER: invoices[Invoices.NUMBER].to_numpy(dtype=object),
-            Invoices.CUSTOMER_ID: invoices[Invoices.CUSTOMER_ID].to_numpy(dtype=object),
-            Invoices.DUE_DATE: dates(invoices[Invoices.DUE_DATE], "due date"),
-            Invoices.AMOUNT: amounts(invoices[Invoices.AMOUNT], "invoice amount"),
-        }
-    ).drop_duplicates(subset=Invoices.NUMBER, keep="first")
-    payment_table = pd.DataFrame(
-        {
-            Payments.INVOICE_NUMBER: payments[Payments.INVOICE_NUMBER].to_numpy(dtype=object),
-            Payments.DATE: dates(payments[Payments.DATE], "payment date"),
-            Payments.AMOUNT: amounts(payments[Payments.AMOUNT], "payment amount"),
-        }
-    ).dropna(subset=[Payments.DATE, Payments.AMOUNT])
-
+    invoice_table, payment_table = _tables(invoices, payments)
     cutoff = _as_of(as_of, payment_table[Payments.DATE])
     if not np.isnat(cutoff):
         payment_table = payment_table[payment_table[Payments.DATE] <= cutoff]
@@ -212,7 +197,43 @@ def payment_behaviour(invoices: pd.DataFrame, payments: pd.DataFrame, *, as_of: 
     return summary
 
 
+def paid_dates(invoices: pd.DataFrame, payments: pd.DataFrame) -> pd.Series:
+    """The date each invoice became fully paid, indexed by invoice number (`Invoices.PAID_DATE`).
+
+    The same rule as `payment_behaviour`: the date its payments (matched by invoice number) first add up to its
+    amount, i.e. the date of the payment that completes it. Invoices not fully paid, credit notes (amount ≤ 0)
+    and invoices without a due date are left out. Amounts are compared as given (same currency).
+    """
+    invoice_table, payment_table = _tables(invoices, payments)
+    paid = _paid_invoices(invoice_table, payment_table)
+    return pd.Series(
+        pd.to_datetime(paid[Invoices.PAID_DATE]).to_numpy(),
+        index=paid[Invoices.NUMBER].to_numpy(),
+        name=Invoices.PAID_DATE,
+    )
+
+
 # ---- helpers --------------------------------------------------------------------------------------------------
+
+
+def _tables(invoices: pd.DataFrame, payments: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The invoice and payment columns the paid-date rule needs, typed (dates as days, amounts as floats)."""
+    invoice_table = pd.DataFrame(
+        {
+            Invoices.NUMBER: invoices[Invoices.NUMBER].to_numpy(dtype=object),
+            Invoices.CUSTOMER_ID: invoices[Invoices.CUSTOMER_ID].to_numpy(dtype=object),
+            Invoices.DUE_DATE: dates(invoices[Invoices.DUE_DATE], "due date"),
+            Invoices.AMOUNT: amounts(invoices[Invoices.AMOUNT], "invoice amount"),
+        }
+    ).drop_duplicates(subset=Invoices.NUMBER, keep="first")
+    payment_table = pd.DataFrame(
+        {
+            Payments.INVOICE_NUMBER: payments[Payments.INVOICE_NUMBER].to_numpy(dtype=object),
+            Payments.DATE: dates(payments[Payments.DATE], "payment date"),
+            Payments.AMOUNT: amounts(payments[Payments.AMOUNT], "payment amount"),
+        }
+    ).dropna(subset=[Payments.DATE, Payments.AMOUNT])
+    return invoice_table, payment_table
 
 
 def _ratio_times(numerator: Any, denominator: Any, factor: Any, names: tuple[str, str, str]) -> Any:
