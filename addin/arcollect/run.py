@@ -201,8 +201,8 @@ def collect(
 def _customers(customers: pd.DataFrame, config: settings.Settings) -> pd.DataFrame:
     """Customers with the late-interest jurisdiction resolved: their own, else their country, else the default."""
     known = set(interest.JURISDICTIONS)
-    own = customers[Customers.JURISDICTION].fillna("").astype(str).str.upper()
-    country = customers[Customers.COUNTRY].fillna("").astype(str).str.upper()
+    own = customers[Customers.JURISDICTION].astype("string").fillna("").str.upper()
+    country = customers[Customers.COUNTRY].astype("string").fillna("").str.upper()
     chosen = np.where(own.isin(known), own, np.where(country.isin(known), country, config.default_jurisdiction))
     return customers.assign(_jurisdiction=chosen)
 

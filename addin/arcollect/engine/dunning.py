@@ -47,7 +47,7 @@ import pandas as pd
 
 from arcollect.book.schema import Aging, Customers, Invoices, Log, Queue
 from arcollect.book.settings import DunningLevel
-from arcollect.engine import calendar, metrics
+from arcollect.engine import _coerce, calendar, metrics
 from arcollect.errors import InputError
 
 DUE, SCHEDULED, HELD = "due", "scheduled", "held"
@@ -285,7 +285,7 @@ def _invoice_holds(items: pd.DataFrame, levels: list[Level], history: pd.DataFra
     """A reason per invoice that must not be dunned now (empty string = may be dunned)."""
     today = items[LOCAL_DATE]
     status = items[Invoices.STATUS]
-    dispute = items.get(Invoices.DISPUTE_REASON, pd.Series("", index=items.index)).fillna("").astype(str)
+    dispute = items.get(Invoices.DISPUTE_REASON, pd.Series("", index=items.index)).astype("string").fillna("")
     promise = pd.to_datetime(items.get(Invoices.PROMISE_DATE))
     plan_date = pd.to_datetime(items.get(Invoices.PLAN_NEXT_DATE))
     reasons = np.select(
@@ -358,12 +358,30 @@ def _group(items: pd.DataFrame, levels: list[Level]) -> pd.DataFrame:
         )
         .reset_index()
     )
+    grouped[Queue.AMOUNT] = (
+        _amount_text(candidates)
+        .reindex(pd.MultiIndex.from_frame(grouped[[Invoices.CUSTOMER_ID, "_position", "_hold"]]))
+        .to_numpy()
+    )
     position = grouped["_position"].to_numpy()
     grouped[Queue.LEVEL] = np.array([level.level for level in levels])[position]
     grouped[Queue.LEVEL_NAME] = np.array([level.name for level in levels], dtype=object)[position]
     grouped[Queue.STATE] = np.where(grouped["_hold"] != "", HELD, DUE)
     grouped[Queue.REASON] = grouped["_hold"]
     return grouped.rename(columns={Invoices.CUSTOMER_ID: Queue.CUSTOMER_ID})
+
+
+def _amount_text(items: pd.DataFrame) -> pd.Series:
+    """'EUR 1,300.00 + USD 800.25' per (customer, level, hold): the open amount in each currency, as billed."""
+    keys = [Invoices.CUSTOMER_ID, "_position", "_hold"]
+    sums = items.groupby([*keys, Invoices.CURRENCY], sort=True)[Invoices.OPEN_AMOUNT].sum().reset_index()
+    digits = _coerce.minor_units_array(sums[Invoices.CURRENCY].astype(str))
+    rounded = _coerce.round_money(sums[Invoices.OPEN_AMOUNT].to_numpy(dtype="float64"), digits)
+    sums["_text"] = [
+        f"{currency} {amount:,.{places}f}"
+        for currency, amount, places in zip(sums[Invoices.CURRENCY], rounded, digits, strict=True)
+    ]  # one entry per customer, level and currency — not per invoice
+    return sums.groupby(keys, sort=True)["_text"].agg(" + ".join)
 
 
 def _customer_holds(
@@ -383,7 +401,7 @@ def _customer_holds(
         column = people[key] if key in people.columns else pd.Series(default, index=people.index)
         return customer.map(column)
 
-    email = field(Customers.EMAIL, "").fillna("").astype(str).str.strip()
+    email = field(Customers.EMAIL, "").astype("string").fillna("").str.strip()
     owed = items is not None
     balance = items.groupby(Invoices.CUSTOMER_ID)[Aging.BASE_OPEN_AMOUNT].sum() if owed else pd.Series(dtype=float)
     if unapplied_cash is not None:
@@ -439,7 +457,7 @@ def _customer_holds(
     rows[Queue.LANGUAGE] = field(Customers.LANGUAGE).fillna("en").replace("", "en")
     rows[Queue.TO] = email
     cc = field(Customers.CC, "").map(_address_text)
-    manager = field(Customers.ACCOUNT_MANAGER, "").fillna("").astype(str)
+    manager = field(Customers.ACCOUNT_MANAGER, "").astype("string").fillna("")
     wants_manager = np.array([level.cc_account_manager for level in levels])[rows["_position"]]
     rows[Queue.CC] = _join_addresses(cc, manager.where(wants_manager, ""))
     rows[Queue.TEMPLATE] = [
@@ -495,7 +513,7 @@ def _send_times(rows: pd.DataFrame, people: pd.DataFrame, now: dt.datetime, wind
             subset[COUNTRY],
             subset[TIME_ZONE],
             window,
-            subset[SUBDIVISION].fillna("").astype(str),
+            subset[SUBDIVISION].astype("string").fillna(""),
         )
         rows[Queue.SEND_AT_UTC] = send_at.reindex(rows.index)
         rows.loc[ready, Queue.SEND_AT_LOCAL] = _local_text(send_at, subset[TIME_ZONE])

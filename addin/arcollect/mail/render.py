@@ -195,11 +195,13 @@ def add_days(value: dt.date, days: int) -> dt.date:
 
 
 def pad(value: Any, width: int, align: str = "left") -> str:
-    """`value` padded to `width` display columns (wide CJK characters count two); never truncated."""
+    """`value` padded to `width` display columns (wide CJK characters count two); never truncated.
+
+    A value as wide as the column or wider still gets one space on its outer side, so neighbouring columns of a
+    plain-text table never run together ("Rechnungsdatum Fällig am", not "RechnungsdatumFällig am").
+    """
     text = str(value)
-    shortfall = int(width) - sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    if shortfall <= 0:
-        return text
+    shortfall = max(int(width) - sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text), 1)
     return " " * shortfall + text if align == "right" else text + " " * shortfall
 
 

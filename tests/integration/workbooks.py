@@ -1,0 +1,166 @@
+"""Small real workbooks for the collection-run tests, built the way a user fills in a new template.
+
+    path = make_book(tmp_path, customers=[customer("C1")], invoices=[invoice("INV-1", "C1", due="2026-11-10")])
+    report = collect(path, now=TUESDAY, send=True)
+    queue = sheet_rows(path, "ReminderQueue")     # dicts keyed by schema keys, read back with openpyxl
+
+Rows are plain dicts keyed by schema keys; dates are ISO strings or `datetime.date`. Everything not given gets a
+sensible default (a German customer billed in EUR with a valid address), so each test states only what it pins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+from collections.abc import Iterable, Mapping
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+
+from arcollect.book import settings as book_settings
+from arcollect.book import template
+from arcollect.book.schema import FX, TABLES, Customers, Invoices, Payments, SettingsSheet
+from arcollect.book.write import write_tables
+
+BOOK_NAME = "collections.xlsx"
+TUESDAY = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)  # 11:00 in Berlin, 10:00 in London: business hours
+
+
+def customer(customer_id: str, **fields: Any) -> dict[str, Any]:
+    row = {
+        Customers.ID: customer_id,
+        Customers.NAME: f"Customer {customer_id} GmbH",
+        Customers.EMAIL: f"ap-{customer_id.lower()}@client.example",
+        Customers.COUNTRY: "DE",
+        Customers.LANGUAGE: "en",
+        Customers.CURRENCY: "EUR",
+        Customers.TERMS: "net 30",
+    }
+    row.update({Customers(key): value for key, value in fields.items()})
+    return row
+
+
+def invoice(number: str, customer_id: str, *, due: str, amount: float = 1000.0, **fields: Any) -> dict[str, Any]:
+    due_date = dt.date.fromisoformat(due)
+    row = {
+        Invoices.NUMBER: number,
+        Invoices.CUSTOMER_ID: customer_id,
+        Invoices.INVOICE_DATE: due_date - dt.timedelta(days=30),
+        Invoices.DUE_DATE: due_date,
+        Invoices.CURRENCY: "EUR",
+        Invoices.AMOUNT: amount,
+        Invoices.STATUS: "Open",
+    }
+    row.update({Invoices(key): _date_or_value(value) for key, value in fields.items()})
+    return row
+
+
+def payment(
+    day: str, customer_id: str, amount: float, *, invoice_number: str | None, currency: str = "EUR"
+) -> dict[str, Any]:
+    return {
+        Payments.DATE: dt.date.fromisoformat(day),
+        Payments.CUSTOMER_ID: customer_id,
+        Payments.INVOICE_NUMBER: invoice_number,
+        Payments.AMOUNT: amount,
+        Payments.CURRENCY: currency,
+        Payments.METHOD: "Bank transfer",
+    }
+
+
+DEFAULT_FX = tuple({FX.CURRENCY: code, FX.RATE: rate} for code, rate in (("USD", 0.9), ("GBP", 1.15), ("JPY", 0.006)))
+
+
+def make_book(
+    folder: Path,
+    *,
+    customers: Iterable[Mapping[str, Any]],
+    invoices: Iterable[Mapping[str, Any]],
+    payments: Iterable[Mapping[str, Any]] = (),
+    fx: Iterable[Mapping[str, Any]] = DEFAULT_FX,
+    settings: Mapping[str, str] | None = None,
+    policy: pd.DataFrame | None = None,
+    name: str = BOOK_NAME,
+) -> Path:
+    """A new template workbook in `folder` with these input rows and Settings values (key → text)."""
+    path = folder / name
+    template.build(path)
+    setting_rows = book_settings.default_settings_rows()
+    defaults = {"CompanyName": "Acme Supplies Ltd", "SenderMailbox": "ar@acme.example"}
+    for key, value in {**defaults, **(settings or {})}.items():
+        matches = setting_rows[SettingsSheet.KEY] == key
+        assert matches.any(), f"unknown Settings key {key}"
+        setting_rows.loc[matches, SettingsSheet.VALUE] = value
+    write_tables(
+        path,
+        {
+            "Customers": _frame("Customers", customers),
+            "Invoices": _frame("Invoices", invoices),
+            "Payments": _frame("Payments", payments),
+            "FX": _frame("FX", fx),
+            "Settings": setting_rows,
+            **({"DunningLevels": policy} if policy is not None else {}),
+        },
+    )
+    return path
+
+
+def replace_rows(path: Path, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
+    """What a user does between two runs: edit an input table (here: replace its rows) and save."""
+    write_tables(path, {table: _frame(table, rows)})
+
+
+def _frame(table: str, rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    keys = TABLES[table].keys
+    return pd.DataFrame([{str(key): value for key, value in row.items()} for row in rows], columns=keys)
+
+
+def _date_or_value(value: Any) -> Any:
+    if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+# ---- reading what the user sees ------------------------------------------------------------------------------
+
+
+def sheet_rows(path: Path, sheet: str) -> list[dict[str, Any]]:
+    """The rows of an output table as dicts keyed by schema key (unknown headers, e.g. buckets, kept as is)."""
+    header_to_key = {column.header: column.key for column in TABLES[sheet].columns}
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = list(book[sheet].iter_rows(values_only=True))
+    finally:
+        book.close()
+    headers = [header_to_key.get(header, header) for header in rows[0]]
+    return [dict(zip(headers, row, strict=False)) for row in rows[1:] if any(value is not None for value in row)]
+
+
+def by_customer(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row[Customers.ID], []).append(row)
+    return grouped
+
+
+def outbox_messages(folder: Path) -> list[EmailMessage]:
+    """Every .eml in the outbox beside the workbook, parsed as a mail client would."""
+    return [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in sorted((folder / "outbox").glob("*.eml"))
+    ]
+
+
+def text_of(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def to_address(message: EmailMessage) -> str:
+    return message["To"].addresses[0].addr_spec
