@@ -175,7 +175,7 @@ def collect(
             paid = dunning.paid_on_time(settled, tables["Payments"])
         queue = _keys_and_ledger_state(queue, ledger)
         step("Rendering reminders")
-        reminders = _render(queue, aged, customers, config, policy, problems, paid=paid)
+        reminders = _render(queue, aged, customers, config, policy, problems, paid=paid, payments=tables["Payments"])
         report.reminders = reminders
         if send:
             step("Sending")
@@ -388,17 +388,20 @@ def _render(
     policy: tuple[settings.DunningLevel, ...],
     problems: list[Problem],
     paid: pd.DataFrame | None = None,
+    payments: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Render every reminder that would go out now or later; a failing template holds only its own reminder.
 
-    `paid` are the invoices paid on time (`dunning.paid_on_time`) that thank-you rows refer to.
+    `paid` are the invoices paid on time (`dunning.paid_on_time`) that thank-you rows refer to. Each statement
+    shows the customer's credit notes and unapplied payments net (`_credits`).
     """
     renderer = Renderer([config.template_dir] if config.template_dir else None)
     levels = {dunning.COLLECTION_FAILED.level: dunning.COLLECTION_FAILED, **{level.level: level for level in policy}}
     by_customer = customers.drop_duplicates(Customers.ID).set_index(Customers.ID, drop=False)
     everything = pd.concat([aged, paid], ignore_index=True) if paid is not None and not paid.empty else aged
     items_by_number = everything.drop_duplicates(Invoices.NUMBER).set_index(Invoices.NUMBER, drop=False)
-    credits = aged[aged[Invoices.OPEN_AMOUNT] < 0]
+    credits = _credits(aged, payments)
+    credits_by_customer = dict(tuple(credits.groupby(Invoices.CUSTOMER_ID, sort=False)))
     reminders: dict[str, Any] = {}
     going = queue.index[queue[Queue.STATE].isin([dunning.DUE, dunning.SCHEDULED])]
     for position in going:
@@ -406,7 +409,7 @@ def _render(
         customer = by_customer.loc[row[Queue.CUSTOMER_ID]]
         level = levels[int(row[Queue.LEVEL])]
         items = items_by_number.loc[list(row[dunning.INVOICE_LIST])]
-        own_credits = credits[credits[Invoices.CUSTOMER_ID] == row[Queue.CUSTOMER_ID]]
+        own_credits = credits_by_customer.get(row[Queue.CUSTOMER_ID], credits.iloc[0:0])
         try:
             reminders[row[Queue.KEY]] = compose.compose(row, items, own_credits, customer, config, level, renderer)
         except ArcollectError as error:
@@ -414,6 +417,26 @@ def _render(
             queue.at[position, Queue.REASON] = f"template problem: {error}"
             problems.append(Problem("DunningLevels", None, "Template", row[Queue.TEMPLATE], str(error)))
     return reminders
+
+
+def _credits(aged: pd.DataFrame, payments: pd.DataFrame | None) -> pd.DataFrame:
+    """Credit notes and unapplied payments (as negative amounts, named by their reference or date)."""
+    columns = [Invoices.NUMBER, Invoices.CUSTOMER_ID, Invoices.CURRENCY, Invoices.OPEN_AMOUNT]
+    notes = aged.loc[aged[Invoices.OPEN_AMOUNT] < 0, columns]
+    if payments is None or payments.empty:
+        return notes
+    loose = payments[payments[Payments.INVOICE_NUMBER].isna() & (payments[Payments.AMOUNT] > 0)]
+    dated = "Payment " + pd.to_datetime(loose[Payments.DATE]).dt.strftime("%Y-%m-%d")
+    reference = loose[Payments.REFERENCE].astype("string") if Payments.REFERENCE in loose else dated
+    cash = pd.DataFrame(
+        {
+            Invoices.NUMBER: reference.fillna(dated).to_numpy(dtype=object),
+            Invoices.CUSTOMER_ID: loose[Payments.CUSTOMER_ID].to_numpy(dtype=object),
+            Invoices.CURRENCY: loose[Payments.CURRENCY].to_numpy(dtype=object),
+            Invoices.OPEN_AMOUNT: -loose[Payments.AMOUNT].to_numpy(dtype="float64"),
+        }
+    )
+    return pd.concat([notes, cash], ignore_index=True)
 
 
 def _send(

@@ -435,3 +435,22 @@ def test_the_text_statement_keeps_a_space_between_column_headings_in_every_langu
         if f"{heading} " not in line:
             squeezed[language] = line.strip()[:48]
     assert squeezed == {}, "column headings run together in the text part"
+
+
+def test_credit_notes_and_unapplied_payments_are_shown_net_in_the_statement(tmp_path):
+    book = make_book(
+        tmp_path,
+        customers=[customer("NET", language="en", country="GB")],
+        invoices=[
+            invoice("N-1", "NET", due="2026-11-10", amount=1000.0),
+            invoice("CN-1", "NET", due="2026-11-01", amount=-150.0),
+        ],
+        payments=[payment("2026-11-15", "NET", 200.0, invoice_number=None)],
+    )
+    collect(book, now=TUESDAY, send=True)
+
+    (message,) = [m for m in outbox_messages(book.parent) if "N-1" in text_of(m)]
+    text = text_of(message)
+    assert "CN-1" in text and "Payment 2026-11-15" in text
+    balance = format_currency(Decimal("650.00"), "EUR", locale="en_GB")  # 1,000 − 150 credit − 200 unapplied
+    assert balance in text
