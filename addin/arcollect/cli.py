@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from arcollect import __version__
@@ -184,8 +185,14 @@ COMMANDS = {
 def _run(path: Path, now: dt.datetime, *, send: bool) -> RunReport:
     if not Path(path).exists():
         raise ArcollectError(f"{path} does not exist — create one with: arcollect new {path}")
-    with console.status("Working") as status:
-        return collect(path, now=now, send=send, progress=lambda label: status.update(label))
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("Working", total=None)
+
+        def show(label: str, done: int = 0, total: int = 0) -> None:
+            bar.update(task, description=label, completed=done, total=total or None)
+
+        return collect(path, now=now, send=send, progress=show)
 
 
 def _print_report(report: RunReport, *, title: str) -> None:

@@ -47,7 +47,7 @@ from arcollect.problems import Problem
 
 logger = logging.getLogger(__name__)
 ALREADY_SENT = "already sent"
-Progress = Callable[[str], None]
+Progress = Callable[..., None]  # progress(label, done=0, total=0): a step, and how far a long one has got
 
 
 @dataclass
@@ -105,7 +105,7 @@ def collect(
     progress: Progress | None = None,
 ) -> RunReport:
     """Read `book`, age, price and plan; render and (with `send`) send what is due; write the output sheets."""
-    step = progress or (lambda _label: None)
+    step = progress or (lambda *_args: None)
     book = Path(book)
     if now.tzinfo is None:
         raise ArcollectError("now must be timezone-aware (UTC)")
@@ -175,11 +175,13 @@ def collect(
             paid = dunning.paid_on_time(settled, tables["Payments"])
         queue = _keys_and_ledger_state(queue, ledger)
         step("Rendering reminders")
-        reminders = _render(queue, aged, customers, config, policy, problems, paid=paid, payments=tables["Payments"])
+        reminders = _render(
+            queue, aged, customers, config, policy, problems, paid=paid, payments=tables["Payments"], step=step
+        )
         report.reminders = reminders
         if send:
             step("Sending")
-            _send(queue, reminders, ledger, transport, config, now, report)
+            _send(queue, reminders, ledger, transport, config, now, report, step=step)
         report.queue = queue
         report.problems = problems
         if write_back:
@@ -389,6 +391,7 @@ def _render(
     problems: list[Problem],
     paid: pd.DataFrame | None = None,
     payments: pd.DataFrame | None = None,
+    step: Progress | None = None,
 ) -> dict[str, Any]:
     """Render every reminder that would go out now or later; a failing template holds only its own reminder.
 
@@ -404,7 +407,9 @@ def _render(
     credits_by_customer = dict(tuple(credits.groupby(Invoices.CUSTOMER_ID, sort=False)))
     reminders: dict[str, Any] = {}
     going = queue.index[queue[Queue.STATE].isin([dunning.DUE, dunning.SCHEDULED])]
-    for position in going:
+    for done, position in enumerate(going, start=1):
+        if step and (done % 25 == 0 or done == len(going)):
+            step("Rendering reminders", done, len(going))
         row = queue.loc[position]
         customer = by_customer.loc[row[Queue.CUSTOMER_ID]]
         level = levels[int(row[Queue.LEVEL])]
@@ -448,6 +453,7 @@ def _send(
     now: dt.datetime,
     report: RunReport,
     chunk_size: int = 25,
+    step: Progress | None = None,
 ) -> None:
     """Send each due reminder once, in chunks: plan → sending (committed) → transport → result (committed).
 
@@ -459,7 +465,10 @@ def _send(
     limited = transport.name != "outbox"
     budget = config.send_rate_per_minute - ledger.sent_count_since(now - dt.timedelta(minutes=1))
     batch: list[tuple[int, Any]] = []
-    for position in queue.index[queue[Queue.STATE] == dunning.DUE]:
+    due = queue.index[queue[Queue.STATE] == dunning.DUE]
+    for done, position in enumerate(due, start=1):
+        if step and (done % chunk_size == 0 or done == len(due)):
+            step("Sending", done, len(due))
         reminder = reminders.get(queue.at[position, Queue.KEY])
         if reminder is None:
             continue
