@@ -31,7 +31,7 @@ from arcollect.book import demo, read, settings, template, write
 from arcollect.book.schema import Queue, SettingsSheet
 from arcollect.engine import dunning
 from arcollect.errors import ArcollectError
-from arcollect.run import RunReport, collect, default_paths
+from arcollect.run import RunReport, collect
 
 logger = logging.getLogger(__name__)
 console = Console(highlight=False)
@@ -97,7 +97,7 @@ def _demo(args: argparse.Namespace, now: dt.datetime) -> int:
     folder: Path = args.dir
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / DEMO_FILE
-    ledger_path, outbox = default_paths(path, settings.Settings())
+    ledger_path, outbox = settings.Settings().ledger_file(path), settings.Settings().outbox_folder(path)
     for stale in (path, ledger_path):
         stale.unlink(missing_ok=True)
     for old in outbox.glob("*.eml") if outbox.exists() else ():

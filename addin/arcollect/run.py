@@ -39,10 +39,10 @@ from arcollect.book.schema import (
 from arcollect.engine import _coerce, aging, dunning, fx, interest, terms
 from arcollect.errors import ArcollectError
 from arcollect.mail import compose
+from arcollect.mail.dispatch import dispatch
 from arcollect.mail.ledger import Ledger, reconcile
 from arcollect.mail.render import Renderer
-from arcollect.mail.transports import Transport
-from arcollect.mail.transports.outbox import OutboxTransport
+from arcollect.mail.transports import Transport, from_settings
 from arcollect.problems import Problem
 
 logger = logging.getLogger(__name__)
@@ -86,14 +86,6 @@ class RunReport:
         )
 
 
-def default_paths(book: Path, config: settings.Settings) -> tuple[Path, Path]:
-    """The ledger and outbox locations: from Settings, relative to the workbook, or beside it."""
-    folder = book.resolve().parent
-    ledger = config.ledger_path or Path(f"{book.stem}.ledger.sqlite")
-    outbox = config.outbox_dir or Path("outbox")
-    return (ledger if ledger.is_absolute() else folder / ledger, outbox if outbox.is_absolute() else folder / outbox)
-
-
 def collect(
     book: Path | str,
     *,
@@ -115,10 +107,9 @@ def collect(
     policy, policy_problems = settings.parse_policy(tables["DunningLevels"])
     problems += setting_problems + policy_problems
     report = RunReport(now=now, base_currency=config.base_currency, problems=problems)
-    ledger_path, outbox_path = default_paths(book, config)
     own_ledger = ledger is None
-    ledger = ledger or Ledger(ledger_path, store_bodies=config.store_bodies)
-    transport = transport or OutboxTransport(outbox_path, clock=lambda: now)
+    ledger = ledger or Ledger(config.ledger_file(book), store_bodies=config.store_bodies)
+    transport = transport or from_settings(config, book)
     try:
         step("Ageing and pricing the invoices")
         customers = _customers(tables["Customers"], config)
@@ -176,8 +167,9 @@ def collect(
         queue = _keys_and_ledger_state(queue, ledger)
         step("Rendering reminders")
         reminders = _render(
-            queue, aged, customers, config, policy, problems, paid=paid, payments=tables["Payments"], step=step
-        )
+            queue, aged, customers, config, policy, problems, paid=paid, payments=tables["Payments"], step=step,
+            templates=config.template_folder(book),
+        )  # fmt: skip
         report.reminders = reminders
         if send:
             step("Sending")
@@ -392,13 +384,14 @@ def _render(
     paid: pd.DataFrame | None = None,
     payments: pd.DataFrame | None = None,
     step: Progress | None = None,
+    templates: Path | None = None,
 ) -> dict[str, Any]:
     """Render every reminder that would go out now or later; a failing template holds only its own reminder.
 
     `paid` are the invoices paid on time (`dunning.paid_on_time`) that thank-you rows refer to. Each statement
     shows the customer's credit notes and unapplied payments net (`_credits`).
     """
-    renderer = Renderer([config.template_dir] if config.template_dir else None)
+    renderer = Renderer([templates] if templates else None)
     levels = {dunning.COLLECTION_FAILED.level: dunning.COLLECTION_FAILED, **{level.level: level for level in policy}}
     by_customer = customers.drop_duplicates(Customers.ID).set_index(Customers.ID, drop=False)
     everything = pd.concat([aged, paid], ignore_index=True) if paid is not None and not paid.empty else aged
@@ -452,57 +445,38 @@ def _send(
     config: settings.Settings,
     now: dt.datetime,
     report: RunReport,
-    chunk_size: int = 25,
     step: Progress | None = None,
+    rate_window: float = 60.0,
 ) -> None:
-    """Send each due reminder once, in chunks: plan → sending (committed) → transport → result (committed).
+    """Send the due reminders through `dispatch` (exactly once, within SendRatePerMinute) and note the outcome."""
+    due = [
+        position
+        for position in queue.index[queue[Queue.STATE] == dunning.DUE]
+        if queue.at[position, Queue.KEY] in reminders
+    ]
+    by_key = {queue.at[position, Queue.KEY]: position for position in due}
 
-    A reminder passes the ledger's gate (`Ledger.begin_send`) before its chunk goes to the transport, so a crash
-    mid-chunk leaves rows in ``sending`` that the next run reconciles instead of resending blindly. The mailbox's
-    per-minute limit (SendRatePerMinute, counted across runs from the ledger) caps what one run sends; the rest
-    waits for the next run. The outbox is a folder, not a mailbox, so it has no limit.
-    """
-    limited = transport.name != "outbox"
-    budget = config.send_rate_per_minute - ledger.sent_count_since(now - dt.timedelta(minutes=1))
-    batch: list[tuple[int, Any]] = []
-    due = queue.index[queue[Queue.STATE] == dunning.DUE]
-    for done, position in enumerate(due, start=1):
-        if step and (done % chunk_size == 0 or done == len(due)):
-            step("Sending", done, len(due))
-        reminder = reminders.get(queue.at[position, Queue.KEY])
-        if reminder is None:
-            continue
-        if limited and budget <= 0:
-            queue.at[position, Queue.STATE] = dunning.SCHEDULED
-            queue.at[position, Queue.REASON] = f"send-rate limit ({config.send_rate_per_minute}/minute): next run"
-            continue
-        ledger.plan(reminder, now=now, transport=transport.name)
-        if not ledger.begin_send(reminder.key, now=now, transport=transport.name):
-            continue
-        budget -= 1
-        batch.append((position, reminder))
-        if len(batch) == chunk_size:
-            _send_batch(batch, queue, ledger, transport, now, report)
-            batch = []
-    if batch:
-        _send_batch(batch, queue, ledger, transport, now, report)
-    logger.info("sent %d, failed %d, unknown %d", len(report.sent), len(report.failed), len(report.unknown))
+    def noted(result: Any) -> None:
+        queue.at[by_key[result.key], Queue.STATE] = result.status
+        queue.at[by_key[result.key], Queue.REASON] = result.error or ""
 
-
-def _send_batch(
-    batch: list[tuple[int, Any]],
-    queue: pd.DataFrame,
-    ledger: Ledger,
-    transport: Transport,
-    now: dt.datetime,
-    report: RunReport,
-) -> None:
-    results = transport.send([reminder for _position, reminder in batch])
-    for (position, _reminder), result in zip(batch, results, strict=True):
-        ledger.record(result, now=now)
-        queue.at[position, Queue.STATE] = result.status
-        queue.at[position, Queue.REASON] = result.error or ""
-        {"sent": report.sent, "failed": report.failed}.get(result.status, report.unknown).append(result.key)
+    outcome = dispatch(
+        [reminders[queue.at[position, Queue.KEY]] for position in due],
+        ledger,
+        transport,
+        now=now,
+        rate_limit=config.send_rate_per_minute,
+        window=rate_window,
+        on_result=noted,
+        progress=(lambda done, total: step("Sending", done, total)) if step else None,
+    )
+    report.sent += outcome.sent
+    report.failed += outcome.failed
+    report.unknown += outcome.unknown
+    if outcome.stopped:
+        report.notes.append(f"Sending stopped: {outcome.stopped} — the rest waits for the next run.")
+        untouched = [by_key[key] for key in by_key if queue.at[by_key[key], Queue.STATE] == dunning.DUE]
+        queue.loc[untouched, Queue.REASON] = "not sent: the transport stopped this run"
 
 
 # ---- output sheets ----------------------------------------------------------------------------------------------

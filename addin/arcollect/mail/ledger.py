@@ -467,6 +467,17 @@ class Ledger:
             (at, at),
         ).fetchone()[0]
 
+    def sent_times_since(self, since: dt.datetime) -> list[dt.datetime]:
+        """When each message counted by `sent_count_since` was handed over (UTC, oldest first)."""
+        at = utc_text(since)
+        rows = self._db.execute(
+            """SELECT CASE WHEN state = 'sent' THEN sent_at ELSE sending_at END AS moment FROM reminders
+               WHERE (state = 'sent' AND sent_at >= ?) OR (state IN ('sending', 'unknown') AND sending_at >= ?)
+               ORDER BY moment""",
+            (at, at),
+        ).fetchall()
+        return [dt.datetime.fromisoformat(row[0]) for row in rows]
+
 
 def _entry(row: sqlite3.Row) -> Entry:
     return Entry(

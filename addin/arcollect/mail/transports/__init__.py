@@ -21,13 +21,19 @@ Contract, relied on by `arcollect.mail.ledger` for exactly-once delivery:
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
 
+from arcollect.errors import ConfigError, TransportError
 from arcollect.mail.message import Reminder
 
-__all__ = ["SendResult", "SendStatus", "Transport"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["SendResult", "SendStatus", "Transport", "from_settings"]
 
 SendStatus = Literal["sent", "failed", "unknown"]
 
@@ -59,3 +65,95 @@ class Transport(Protocol):
     def check(self) -> str:
         """One plain sentence: OK, or what is wrong with the set-up."""
         ...
+
+
+def from_settings(config: Any, workbook: Path) -> Transport:
+    """The transport the workbook's Settings choose, with its secrets from the environment or the keyring.
+
+    - ``outbox`` (default): `.eml` files in OutboxDir (beside the workbook unless absolute).
+    - ``smtp``: SmtpHost/SmtpPort/SmtpSecurity; with SmtpUser and ARCOLLECT_SMTP_PASSWORD it logs in with the
+      password, otherwise with GraphTenantId/GraphClientId set it uses XOAUTH2 with an app token from msal
+      (scope ``https://outlook.office365.com/.default``, client secret ARCOLLECT_GRAPH_CLIENT_SECRET).
+    - ``ews``: EwsEndpoint, EwsAuth (ntlm/basic with EwsUser + ARCOLLECT_EWS_PASSWORD; oauth2 with the Graph app's
+      tenant, client id and secret, impersonating SenderMailbox).
+    - ``graph``: GraphTenantId, GraphClientId, ARCOLLECT_GRAPH_CLIENT_SECRET, GraphAuthority, GraphEndpoint.
+
+    TLS certificates are verified unless VerifyTls is false (then a warning is logged on every run); a company
+    CA bundle can be named in the environment variable ARCOLLECT_CA_BUNDLE.
+    """
+    from arcollect.mail import secrets
+
+    verify: bool | str = True
+    if not config.verify_tls:
+        logger.warning("VerifyTls is false: TLS certificates of the mail server are NOT checked")
+        verify = False
+    elif os.environ.get("ARCOLLECT_CA_BUNDLE"):
+        verify = os.environ["ARCOLLECT_CA_BUNDLE"]
+    name = config.transport
+    if name == "outbox":
+        from arcollect.mail.transports.outbox import OutboxTransport
+
+        return OutboxTransport(config.outbox_folder(workbook))
+    if name == "smtp":
+        from arcollect.mail.transports.smtp import SmtpTransport
+
+        password = secrets.get(secrets.SMTP_PASSWORD)
+        token_provider = None
+        if not password and config.graph_client_id:
+            token_provider = _app_token_provider(config, "https://outlook.office365.com/.default", verify)
+        elif config.smtp_user and not password:
+            secrets.require(secrets.SMTP_PASSWORD, "The SMTP password")
+        return SmtpTransport(
+            config.smtp_host,
+            config.smtp_port,
+            security=config.smtp_security,
+            username=config.smtp_user or config.sender_mailbox,
+            password=password or "",
+            token_provider=token_provider,
+            verify=verify,
+        )
+    if name == "ews":
+        from arcollect.mail.transports.ews import EwsTransport
+
+        if config.ews_auth == "oauth2":
+            secret = secrets.require(secrets.GRAPH_CLIENT_SECRET, "The app's client secret")
+            return EwsTransport(
+                config.ews_endpoint, mailbox=config.sender_mailbox, auth="oauth2", tenant_id=config.graph_tenant_id,
+                client_id=config.graph_client_id, client_secret=secret, verify=verify,
+            )  # fmt: skip
+        password = secrets.require(secrets.EWS_PASSWORD, "The EWS password")
+        return EwsTransport(
+            config.ews_endpoint, mailbox=config.sender_mailbox, auth=config.ews_auth, username=config.ews_user,
+            password=password, verify=verify,
+        )  # fmt: skip
+    if name == "graph":
+        from arcollect.mail.transports.graph import GraphTransport
+
+        secret = secrets.require(secrets.GRAPH_CLIENT_SECRET, "The Graph client secret")
+        return GraphTransport(
+            config.sender_mailbox, tenant_id=config.graph_tenant_id, client_id=config.graph_client_id,
+            client_secret=secret, authority=config.graph_authority, endpoint=config.graph_endpoint, verify=verify,
+        )  # fmt: skip
+    raise ConfigError(f"Transport '{name}' is not known — use outbox, smtp, ews or graph")
+
+
+def _app_token_provider(config: Any, scope: str, verify: bool | str) -> Any:
+    """A callable returning an app-only OAuth token (msal caches it until it expires)."""
+    import msal
+
+    from arcollect.mail import secrets
+
+    app = msal.ConfidentialClientApplication(
+        config.graph_client_id,
+        client_credential=secrets.require(secrets.GRAPH_CLIENT_SECRET, "The app's client secret"),
+        authority=f"{config.graph_authority.rstrip('/')}/{config.graph_tenant_id}",
+        verify=verify,
+    )
+
+    def token() -> str:
+        result = app.acquire_token_for_client(scopes=[scope])
+        if "access_token" not in result:
+            raise TransportError(f"No OAuth token for SMTP: {result.get('error_description') or result.get('error')}")
+        return result["access_token"]
+
+    return token
