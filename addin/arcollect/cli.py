@@ -6,6 +6,9 @@
     arcollect preview Receivables.xlsx        # refresh + render what would go out into preview/index.html
     arcollect send Receivables.xlsx [--dry-run]
     arcollect config Receivables.xlsx [KEY [VALUE]]
+    arcollect test-connection Receivables.xlsx    # is the mail transport in Settings usable? one sentence
+    arcollect ledger list Receivables.xlsx         # reminders in doubt after a crash (smtp cannot look them up)
+    arcollect ledger resolve Receivables.xlsx KEY --as sent|failed
 
 Every command takes ``--now 2026-11-24T10:00:00+00:00`` (default: the clock) so a run can be reproduced or
 previewed for another day. Errors arcollect anticipates print one plain sentence and exit with status 1; a wrong
@@ -59,6 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
     command("preview", "Refresh, then render the reminders that would go out into an HTML preview.")
     command("send", "Send the reminders that are due now (to the outbox unless Settings choose a mail server).")
     commands.choices["send"].add_argument("--dry-run", action="store_true", help="plan and show, send nothing")
+    command("test-connection", "Check the mail transport chosen in Settings and say in one sentence what is wrong.")
+    ledger = commands.add_parser("ledger", help="Reminders in doubt after a crash: list them, resolve one by hand.")
+    actions = ledger.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for action, help_text in (("list", "List the reminders in doubt."), ("resolve", "Settle one in-doubt reminder.")):
+        sub = actions.add_parser(action, help=help_text, description=help_text)
+        sub.add_argument("path", type=Path, help="the workbook (.xlsx)")
+        sub.add_argument("--now", type=_instant, default=None, help="ISO date-time to run as (default: the clock)")
+    resolve = actions.choices["resolve"]
+    resolve.add_argument("key", help="the reminder's key (or its first 12 characters)")
+    resolve.add_argument("--as", dest="verdict", required=True, choices=["sent", "failed"], help="failed = send again")
+    resolve.add_argument("--note", default="resolved by hand", help="why (kept in the audit trail)")
     config = command("config", "Show the settings, one setting, or set one (validated).")
     config.add_argument("key", nargs="?")
     config.add_argument("value", nargs="?")
@@ -169,7 +183,52 @@ def _config(args: argparse.Namespace, now: dt.datetime) -> int:
     return 0
 
 
+def _test_connection(args: argparse.Namespace, now: dt.datetime) -> int:
+    from arcollect.mail.transports import from_settings
+
+    config = _settings_of(args.path)
+    sentence = from_settings(config, args.path).check()
+    console.print(f"{config.transport}: {sentence}", soft_wrap=True)
+    return 0 if sentence.startswith("OK") else 1
+
+
+def _ledger(args: argparse.Namespace, now: dt.datetime) -> int:
+    from arcollect.mail.ledger import Ledger
+
+    with Ledger(_settings_of(args.path).ledger_file(args.path)) as ledger:
+        doubtful = ledger.in_doubt()
+        if args.action == "list":
+            table = Table("Key", "Customer", "Level", "State", "To", "Subject", "Attempted (UTC)", title="In doubt")
+            for entry in doubtful:
+                attempted = f"{entry.sending_at:%Y-%m-%d %H:%M}" if entry.sending_at else ""
+                table.add_row(
+                    entry.key[:12], entry.customer_id, str(entry.level), entry.state, ", ".join(entry.to),
+                    entry.subject, attempted,
+                )  # fmt: skip
+            console.print(table)
+            console.print(
+                f"{len(doubtful)} in doubt. Check the Sent Items, then: arcollect ledger resolve PATH KEY --as …"
+            )
+            return 0
+        matches = [entry for entry in doubtful if entry.key.startswith(args.key)]
+        if len(matches) != 1:
+            raise ArcollectError(f"{len(matches)} reminders in doubt match '{args.key}' — give more of the key")
+        ledger.resolve(matches[0].key, now=now, state=args.verdict, note=args.note)
+        console.print(f"{matches[0].key[:12]} resolved as {args.verdict}.")
+        return 0
+
+
+def _settings_of(path: Path) -> settings.Settings:
+    if not Path(path).exists():
+        raise ArcollectError(f"{path} does not exist")
+    tables, _problems = read.read(path)
+    config, _setting_problems = settings.parse_settings(tables["Settings"])
+    return config
+
+
 COMMANDS = {
+    "test-connection": _test_connection,
+    "ledger": _ledger,
     "new": _new,
     "demo": _demo,
     "refresh": _refresh,

@@ -126,3 +126,29 @@ def test_a_file_that_is_not_a_workbook_is_reported_plainly(tmp_path, capsys):
     fake.write_text("hello")
     assert main(["refresh", str(fake)]) == 1
     assert "not an Excel workbook" in capsys.readouterr().out
+
+
+def test_test_connection_of_the_outbox_says_ok(book, capsys):
+    assert main(["test-connection", str(book)]) == 0
+    assert "outbox: OK" in capsys.readouterr().out
+
+
+def test_a_reminder_in_doubt_is_listed_and_resolved_by_hand(book, capsys):
+    from arcollect.book.settings import Settings
+    from arcollect.mail.ledger import Ledger
+    from arcollect.run import collect
+
+    now = dt.datetime(2026, 11, 24, 10, tzinfo=dt.UTC)
+    report = collect(book, now=now, send=False, write_back=False)
+    reminder = next(iter(report.reminders.values()))
+    with Ledger(Settings().ledger_file(book)) as ledger:  # a crash after the gate, before the transport answered
+        ledger.plan(reminder, now=now, transport="smtp")
+        assert ledger.begin_send(reminder.key, now=now, transport="smtp")
+    assert main(["ledger", "list", str(book)]) == 0
+    assert reminder.key[:12] in capsys.readouterr().out
+    assert (
+        main(["ledger", "resolve", str(book), reminder.key[:12], "--as", "sent", "--note", "seen in Sent Items"]) == 0
+    )
+    with Ledger(Settings().ledger_file(book)) as ledger:
+        assert ledger.get(reminder.key).state == "sent"
+    assert main(["ledger", "resolve", str(book), "nosuchkey", "--as", "sent"]) == 1
