@@ -47,6 +47,16 @@ def test_messages_of_an_earlier_run_count():
     assert time.now == pytest.approx(1010.0)  # the earlier 30 leave the window 10 s from now
 
 
+def test_a_slow_send_is_counted_from_when_it_completed():
+    time = FakeTime()
+    limiter = RateLimiter(2, window=10, clock=time.clock, sleep=time.sleep)
+    limiter.acquire(2)
+    time.now += 8  # the server was busy; the transport retried for 8 s before both were accepted
+    limiter.done(2)
+    limiter.acquire(1)
+    assert time.now == pytest.approx(1018.0)  # 10 s after they were accepted, not after they were started
+
+
 def test_a_batch_larger_than_the_limit_is_refused():
     with pytest.raises(ValueError, match="cannot fit"):
         RateLimiter(5).acquire(6)

@@ -6,7 +6,8 @@
 For every chunk of reminders, in this order, each step committed before the next:
 
 1. the rate limiter admits the chunk (it sleeps when the last `window` seconds — earlier runs included, from the
-   ledger — already hold `rate_limit` messages; the outbox, a folder, has no limit);
+   ledger — already hold `rate_limit` messages; the outbox, a folder, has no limit), and counts it from the moment
+   its send completes, so a server's receive times keep within the limit even when the transport retried;
 2. each reminder is recorded ``planned`` (if new) and passes the ledger's gate to ``sending`` — a reminder the
    ledger has already sent, or holds in doubt, does not pass and is skipped;
 3. the transport sends the chunk and each result is recorded (``sent``, ``failed`` or ``unknown``).
@@ -85,7 +86,10 @@ def dispatch(
                 batch.append(reminder)
             else:
                 outcome.skipped.append(reminder.key)
-        if batch and not _send(batch, ledger, transport, moment, outcome, on_result):
+        carried_on = not batch or _send(batch, ledger, transport, moment, outcome, on_result)
+        if limiter is not None:
+            limiter.done(len(chunk))
+        if not carried_on:
             break
         if progress:
             progress(min(first + chunk_size, len(reminders)), len(reminders))

@@ -2,6 +2,8 @@
 
     limiter = RateLimiter(30, history=ledger.sent_times_since(now - timedelta(minutes=1)), now=now)
     limiter.acquire(10)          # blocks (sleeps) until 10 more messages fit in the window
+    ...send them...
+    limiter.done(10)             # they are counted from the moment the send completed
 
 Exchange Online accepts 30 messages a minute per mailbox on SMTP submission and rejects the rest; through EWS and
 Graph it queues and slows delivery. arcollect keeps under the limit on its own side: the window starts with the
@@ -57,3 +59,15 @@ class RateLimiter:
             logger.info("Send-rate limit %d per %.0f s: waiting %.1f s", self.limit, self.window, pause)
             self.waited += max(pause, 0.0)
             self._sleep(max(pause, 0.001))
+
+    def done(self, count: int = 1) -> None:
+        """The last `count` acquired messages have been handed over: count them at this moment instead.
+
+        A transport may retry for a while (server busy, 429) before a message is accepted; stamping messages
+        when their send completes — a moment no earlier than their arrival at the server — keeps every window
+        of the server's own receive times within the limit, retries included.
+        """
+        current = self._clock()
+        for _ in range(min(count, len(self._sent))):
+            self._sent.pop()
+        self._sent.extend([current] * count)
