@@ -1,0 +1,74 @@
+"""Exactly once under SIGKILL: a sender process killed at random points, then rerun, sends each reminder once.
+
+Each test starts a real server on 127.0.0.1 in this process, runs `crash_sender.py` as a subprocess sending 1,000
+reminders, kills it with SIGKILL as soon as the server has received a chosen number of messages (five different
+points), and finally lets a run finish. What the server received is the judge.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+
+from arcollect.mail.ledger import Ledger
+from arcollect.mail.message import KEY_HEADER
+
+SENDER = Path(__file__).with_name("crash_sender.py")
+COUNT = 1000
+
+
+def run_sender(ledger: Path, spec: dict, *, kill_when=None, timeout: float = 240) -> str:
+    """Run the sender; with `kill_when`, SIGKILL it as soon as kill_when() is true. Returns its output."""
+    process = subprocess.Popen(
+        [sys.executable, str(SENDER), str(ledger), json.dumps(spec), str(COUNT)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    deadline = time.monotonic() + timeout
+    while kill_when is not None and process.poll() is None:
+        if kill_when():
+            os.kill(process.pid, signal.SIGKILL)
+            break
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("the sender never reached the kill point")
+        time.sleep(0.005)
+    out, err = process.communicate(timeout=timeout)
+    if kill_when is None:
+        assert process.returncode == 0, err[-2000:]
+    return out
+
+
+def crash_five_times_then_finish(ledger: Path, spec: dict, received_count) -> str:
+    points = sorted(random.Random(4711).sample(range(20, COUNT - 20), 5))
+    for point in points:
+        run_sender(ledger, spec, kill_when=lambda point=point: received_count() >= point)
+    return run_sender(ledger, spec)
+
+
+def outbox_keys(folder: Path) -> list[str]:
+    parser = BytesParser(policy=policy.default)
+    return [parser.parsebytes(path.read_bytes(), headersonly=True)[KEY_HEADER] for path in folder.glob("*.eml")]
+
+
+def test_outbox_killed_five_times_delivers_each_reminder_exactly_once(tmp_path):
+    folder = tmp_path / "outbox"
+    spec = {"kind": "outbox", "args": [str(folder)]}
+    out = crash_five_times_then_finish(tmp_path / "ledger.sqlite", spec, lambda: len(list(folder.glob("*.eml"))))
+    keys = outbox_keys(folder)
+    assert len(keys) == COUNT and len(set(keys)) == COUNT
+    assert "unknown=0" in out
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        assert set(ledger.history()["state"]) == {"sent"}
