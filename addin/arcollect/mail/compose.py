@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from arcollect.book.schema import Aging, Customers, Invoices, Queue
-from arcollect.engine import _coerce, dunning
+from arcollect.engine import _coerce, dunning, pricing
 from arcollect.mail.message import Attachment, Reminder, idempotency_key
 from arcollect.mail.render import Renderer
 
@@ -82,7 +82,7 @@ def context(
     ]
     links = items[Invoices.PAYMENT_LINK].dropna() if Invoices.PAYMENT_LINK in items else pd.Series(dtype=object)
     base_digits = _coerce.minor_units(settings.base_currency)
-    jurisdiction = str(customer.get("_jurisdiction") or settings.default_jurisdiction)
+    jurisdiction = str(customer.get(pricing.JURISDICTION) or settings.default_jurisdiction)
     return {
         "customer": {
             "id": str(customer[Customers.ID]),
