@@ -14,9 +14,10 @@ For every chunk of reminders, in this order, each step committed before the next
 
 A crash anywhere leaves at most one chunk in ``sending``; the next run reconciles those before sending anything
 (`arcollect.mail.ledger.reconcile`). When the transport raises `TransportError` (server unreachable, quota
-exhausted) the chunk in flight is marked ``unknown`` — it may partly have gone — and dispatch stops; everything
-not yet attempted stays ``planned`` for the next run. Ledger times are `now` plus the time elapsed since the
-start, so a simulated run (``--now``) stays consistent.
+exhausted) dispatch stops: the chunk in flight is marked ``unknown`` — it may partly have gone — unless the error
+carries the results up to the failure (``error.results``); then those are recorded and the rest of the chunk,
+certainly not handed over, becomes retryable. Everything not yet attempted stays ``planned``. Ledger times are
+`now` plus the time elapsed since the start, so a simulated run (``--now``) stays consistent.
 """
 
 from __future__ import annotations
@@ -114,16 +115,31 @@ def _send(
     try:
         results = transport.send(batch)
     except TransportError as error:
-        for reminder in batch:
-            ledger.mark_unknown(reminder.key, now=moment(), note=f"transport stopped: {error}")
-            outcome.unknown.append(reminder.key)
-            if on_result:
-                on_result(SendResult(reminder.key, "unknown", None, str(error)))
+        reported = list(getattr(error, "results", None) or [])
+        settled = {result.key for result in reported}
+        # With partial results the rest certainly never left; without, any of the chunk may have gone.
+        rest = "failed" if hasattr(error, "results") else "unknown"
+        reported += [
+            SendResult(reminder.key, rest, None, f"transport stopped: {error}", retryable=True)
+            for reminder in batch
+            if reminder.key not in settled
+        ]
+        _record(reported, ledger, moment, outcome, on_result)
         outcome.stopped = str(error)
         return False
+    _record(results, ledger, moment, outcome, on_result)
+    return True
+
+
+def _record(
+    results: Sequence[SendResult],
+    ledger: Ledger,
+    moment: Callable[[], dt.datetime],
+    outcome: Dispatch,
+    on_result: Callable[[SendResult], None] | None,
+) -> None:
     for result in results:
         ledger.record(result, now=moment())
         {"sent": outcome.sent, "failed": outcome.failed}.get(result.status, outcome.unknown).append(result.key)
         if on_result:
             on_result(result)
-    return True

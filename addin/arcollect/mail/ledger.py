@@ -324,13 +324,15 @@ class Ledger:
 
     def record(self, result: SendResult, *, now: dt.datetime, retry_failed: bool = False) -> None:
         """Apply a transport's `SendResult` to its row in ``sending``: ``sent`` → `mark_sent`, ``unknown`` →
-        `mark_unknown`, ``failed`` → `mark_failed`, final unless `retry_failed` (transports have already retried
-        temporary refusals themselves, so a failure they report is normally one that retrying will not fix).
+        `mark_unknown`, ``failed`` → `mark_failed`, final unless the result is `retryable` or `retry_failed` is set
+        (transports have already retried temporary refusals themselves, so a failure they report is normally one
+        that retrying will not fix — except a throttled one, which they mark retryable).
         """
         if result.status == "sent":
             self.mark_sent(result.key, now=now, message_id=result.message_id)
         elif result.status == "failed":
-            self.mark_failed(result.key, now=now, error=result.error or "failed", retryable=retry_failed)
+            retryable = retry_failed or result.retryable
+            self.mark_failed(result.key, now=now, error=result.error or "failed", retryable=retryable)
         else:
             self.mark_unknown(result.key, now=now, note=result.error or "outcome unknown")
 

@@ -11,7 +11,10 @@ Contract, relied on by `arcollect.mail.ledger` for exactly-once delivery:
   server refuses) is a ``failed`` result, not an exception. ``unknown`` means the transport cannot tell whether the
   message left (a timeout after the request was written): the ledger keeps such a reminder out of any resend until
   it is reconciled. A transport raises `TransportError` only when it cannot go on at all (server unreachable, quota
-  exhausted); reminders it had not reported on are then treated as in doubt by the caller.
+  exhausted); reminders it had not reported on are then treated as in doubt by the caller — unless the error
+  carries ``results`` (the outcomes up to the failure): then the reminders without a result were certainly not
+  handed over and go back to be sent again. A ``failed`` result with ``retryable=True`` means the same for one
+  reminder (the server throttled it away, nothing was sent).
 - `find_sent(key)` answers True when a message with this idempotency key was handed over (found in Sent Items or in
   the outbox), False only when the transport is *certain* it was not, and None when it cannot look (smtp) or cannot
   be sure yet (a Sent Items copy may appear with a delay). False makes the ledger send the reminder again, so a
@@ -46,6 +49,7 @@ class SendResult:
     status: SendStatus
     message_id: str | None = None
     error: str | None = None
+    retryable: bool = False  # a failure that did not hand anything over and may succeed later (throttled, quota)
 
 
 @runtime_checkable

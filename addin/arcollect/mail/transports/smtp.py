@@ -1,0 +1,497 @@
+"""The SMTP transport: reminders handed to a mail server with smtplib — STARTTLS or implicit TLS, AUTH or XOAUTH2.
+
+    >>> smtp = SmtpTransport("smtp.office365.com", 587, username="ar@acme.example",
+    ...                      token_provider=lambda: token_from_msal())            # doctest: +SKIP
+    >>> smtp.check()                                                              # doctest: +SKIP
+    'OK: signed in to smtp.office365.com:587 as ar@acme.example (STARTTLS, XOAUTH2).'
+    >>> [result.status for result in smtp.send(reminders)]                        # doctest: +SKIP
+    ['sent', 'sent', 'failed']
+    >>> smtp.find_sent(reminders[0].key) is None       # SMTP cannot look up what was sent  # doctest: +SKIP
+    True
+
+Each reminder goes out as `Reminder.to_email()` — the MIME message the outbox writes, with the Message-ID derived
+from its key and the ``X-Arcollect-Key`` header — to the envelope recipients To + Cc (+ Bcc, which is removed from
+the headers). One connection serves a whole `send()` batch and is closed (QUIT) at its end.
+
+Security: ``starttls`` (port 587) upgrades before AUTH and fails with a plain sentence if the server does not offer
+STARTTLS; ``tls`` (port 465) speaks TLS from the start; ``none`` is allowed only for a server on this machine,
+because the password and the reminders would otherwise cross the network in clear. Certificates are verified
+against the system CAs (``verify=True``) or a company CA bundle (``verify="path.pem"``); ``verify=False`` turns
+verification off and is logged as a warning every time a transport is built. AUTH: XOAUTH2 with the bearer token
+from `token_provider` when one is given (Exchange Online), else LOGIN/PLAIN with `username` and `password`. The
+password and the token are never logged and never appear in an error message.
+
+What the server says decides each reminder's `SendResult` — the exactly-once contract of
+`arcollect.mail.transports` rests on telling the phases of the SMTP dialogue apart, which is why the message is
+sent with the low-level ``MAIL``/``RCPT``/``DATA`` calls rather than ``send_message``:
+
+- A 4xx reply (451, 452, 421, 432 rate limit …) at connect, MAIL, RCPT (every recipient) or end of DATA means
+  "not taken, try later": the message is sent again after ``backoff × 2**attempt`` seconds, at most `retries` more
+  times, then reported ``failed`` with the last reply (whether to retry in a later run is the ledger's business).
+- A 5xx reply is ``failed`` with the server's reply. Recipients are judged one by one: if the server refuses every
+  recipient the reminder is ``failed``; if it accepts some (the others refused with 4xx or 5xx), the message is
+  delivered to those and the reminder is ``sent``, its ``error`` naming the refused addresses and replies (sending
+  it again would duplicate it for the others; fixing the bad address is the user's job).
+- The connection dropped or timed out *before* the message body was transmitted (at MAIL, RCPT or the DATA command
+  itself): the server holds nothing, so the transport reconnects — once per reminder — and sends it again.
+- The connection dropped or timed out *after* the body was transmitted and before the final reply: the server may
+  well have queued the message. The reminder is ``unknown``; the batch goes on over a new connection. SMTP cannot
+  look up what was sent, so `find_sent` always answers None and `arcollect.mail.ledger.reconcile` leaves such a
+  reminder ``unknown`` for a person to settle (``arcollect ledger resolve``) — it is never resent automatically.
+
+When the server becomes unusable mid-batch (unreachable, login refused, drops the line again right after a
+reconnect) `send` raises `SmtpBatchError`, a `TransportError` whose ``results`` hold the outcome of every reminder
+handled so far; the reminders after those were certainly not handed over.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import smtplib
+import ssl
+import time
+from collections.abc import Callable, Sequence
+from email.message import EmailMessage
+from typing import Literal
+
+from arcollect.errors import TransportError
+from arcollect.mail.message import Reminder
+from arcollect.mail.transports import SendResult
+
+logger = logging.getLogger(__name__)
+
+Security = Literal["starttls", "tls", "none"]
+SECURITIES: tuple[Security, ...] = ("starttls", "tls", "none")
+
+_ACCEPTED = (250, 251)
+_LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+class SmtpBatchError(TransportError):
+    """The server became unusable part-way through a batch; `results` are the reminders handled until then.
+
+    ``sent`` and ``unknown`` results among them are real outcomes the caller must record; the reminders after the
+    last result were not handed over to the server at all.
+    """
+
+    def __init__(self, message: str, results: Sequence[SendResult]) -> None:
+        super().__init__(message)
+        self.results = list(results)
+
+
+class _Transient(Exception):
+    """A 4xx reply: nothing was taken, the same message may be offered again later."""
+
+
+class _Dropped(Exception):
+    """The connection was lost before the message body was transmitted: the server holds nothing."""
+
+
+class SmtpTransport:
+    """Sends reminders through one SMTP server; see the module docstring for security, retries and outcomes.
+
+    `sleep` is called for every back-off (tests pass a recorder); `envelope_from` is the MAIL FROM address when it
+    must differ from the message's From (Exchange requires the signed-in mailbox or one it may send as).
+    """
+
+    name = "smtp"
+
+    def __init__(
+        self,
+        host: str,
+        port: int = 587,
+        *,
+        security: Security = "starttls",
+        username: str = "",
+        password: str = "",
+        token_provider: Callable[[], str] | None = None,
+        verify: bool | str = True,
+        timeout: float = 30.0,
+        retries: int = 4,
+        backoff: float = 2.0,
+        sleep: Callable[[float], object] = time.sleep,
+        envelope_from: str | None = None,
+    ) -> None:
+        if security not in SECURITIES:
+            raise TransportError(f"SmtpSecurity {security!r} is not one of starttls, tls, none — use starttls.")
+        if security == "none" and not _is_loopback(host):
+            raise TransportError(
+                f"SmtpSecurity 'none' is only allowed for a mail server on this machine, not {host}: the password "
+                "and the reminders would cross the network unencrypted — use starttls (port 587) or tls (port 465)."
+            )
+        self.host = host
+        self.port = int(port)
+        self.security: Security = security
+        self.username = username
+        self._password = password
+        self._token_provider = token_provider
+        self.verify = verify
+        self.timeout = timeout
+        self.retries = max(0, int(retries))
+        self.backoff = backoff
+        self._sleep = sleep
+        self.envelope_from = envelope_from
+        self._token: str | None = None
+        self._client: smtplib.SMTP | None = None
+        if verify is False and security != "none":
+            logger.warning("TLS certificate verification is OFF for %s (VerifyTls = false)", self._where)
+
+    def __repr__(self) -> str:
+        return f"SmtpTransport({self.host!r}, {self.port}, security={self.security!r}, username={self.username!r})"
+
+    @property
+    def _where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    # -- sending -----------------------------------------------------------------------------------------------------
+
+    def send(self, reminders: Sequence[Reminder]) -> list[SendResult]:
+        """Send each reminder over one connection; one result per reminder, same order (see the module docstring).
+
+        Raises `SmtpBatchError` (with the results so far) when the server cannot be used at all.
+        """
+        results: list[SendResult] = []
+        try:
+            for reminder in reminders:
+                results.append(self._send_one(reminder))  # noqa: PERF401 — `results` must survive an exception
+        except TransportError as error:
+            self._close()
+            logger.warning("SMTP batch stopped after %d of %d reminders: %s", len(results), len(reminders), error)
+            raise SmtpBatchError(str(error), results) from error
+        finally:
+            self._quit()
+        counts = {status: sum(result.status == status for result in results) for status in ("sent", "failed")}
+        logger.info(
+            "SMTP %s: %d sent, %d failed, %d unknown of %d reminders",
+            self._where, counts["sent"], counts["failed"], len(results) - sum(counts.values()), len(results),
+        )  # fmt: skip
+        return results
+
+    def _send_one(self, reminder: Reminder) -> SendResult:
+        """One reminder with its retries: 4xx → back-off and again; a drop before the body → reconnect once."""
+        try:
+            sender, recipients, payload = _envelope(reminder.to_email(), self.envelope_from)
+        except (ValueError, LookupError) as error:  # InputError (a bad address) is a ValueError
+            logger.warning("Reminder %s not sent: %s", reminder.key[:12], error)
+            return SendResult(reminder.key, "failed", None, str(error))
+        attempt = 0
+        reconnected = False
+        while True:
+            try:
+                return self._transaction(reminder, sender, recipients, payload)
+            except _Dropped as drop:
+                self._close()
+                if reconnected:
+                    raise TransportError(
+                        f"The SMTP server {self._where} closed the connection again right after reconnecting ({drop})"
+                        " — try again later."
+                    ) from None
+                reconnected = True
+                logger.info("Connection lost before reminder %s was sent (%s); reconnecting", reminder.key[:12], drop)
+            except _Transient as refusal:
+                if attempt >= self.retries:
+                    logger.warning(
+                        "Reminder %s temporarily refused %d times: %s", reminder.key[:12], attempt + 1, refusal
+                    )
+                    return SendResult(
+                        reminder.key, "failed", None,
+                        f"The SMTP server temporarily refused the message {attempt + 1} times; last reply: {refusal}",
+                        retryable=True,
+                    )  # fmt: skip
+                delay = self.backoff * 2**attempt
+                logger.info(
+                    "Reminder %s temporarily refused (%s); retrying in %.1f s", reminder.key[:12], refusal, delay
+                )
+                self._sleep(delay)
+                attempt += 1
+
+    def _transaction(self, reminder: Reminder, sender: str, recipients: list[str], payload: bytes) -> SendResult:
+        """MAIL, RCPT per recipient, DATA — keeping track of whether the body has been transmitted yet."""
+        client = self._connection()
+        refused: dict[str, str] = {}
+        try:
+            code, reply = client.mail(sender)
+            if code not in _ACCEPTED:
+                return self._refused(client, reminder, "MAIL FROM", code, reply)
+            for recipient in recipients:
+                code, reply = client.rcpt(recipient)
+                if code not in _ACCEPTED:
+                    refused[recipient] = f"{code} {_text(reply)}"
+            if len(refused) == len(recipients):
+                self._reset(client)
+                if any(text.startswith("4") for text in refused.values()):
+                    raise _Transient(_listing(refused))
+                return SendResult(
+                    reminder.key, "failed", None, f"The SMTP server refused every recipient: {_listing(refused)}"
+                )
+            code, reply = client.docmd("DATA")
+            if code != 354:
+                return self._refused(client, reminder, "DATA", code, reply)
+        except OSError as error:  # smtplib's SMTPServerDisconnected, timeouts, resets: all before the body
+            raise _Dropped(str(error) or type(error).__name__) from error
+
+        # From here on the server may hold the whole message; only its final reply says whether it took it.
+        try:
+            client.send(_dot_stuffed(payload))
+            code, reply = client.getreply()
+            if code < 0:  # smtplib's "no parsable reply": nothing we can trust either way
+                raise smtplib.SMTPServerDisconnected(f"unreadable reply {_text(reply)!r}")
+        except OSError as error:
+            self._close()
+            logger.warning("Reminder %s: connection lost before the server confirmed it (%s)", reminder.key[:12], error)
+            return SendResult(
+                reminder.key, "unknown", reminder.message_id,
+                f"The connection to the SMTP server {self._where} was lost after the message was transmitted and "
+                f"before the server confirmed it ({error}); it may have been delivered, so it is not sent again "
+                "automatically — settle it with `arcollect ledger resolve`.",
+            )  # fmt: skip
+        if code in _ACCEPTED:
+            if refused:
+                accepted = [recipient for recipient in recipients if recipient not in refused]
+                note = f"Delivered to {', '.join(accepted)} only; refused: {_listing(refused)}"
+                logger.warning("Reminder %s: %s", reminder.key[:12], note)
+                return SendResult(reminder.key, "sent", reminder.message_id, note)
+            logger.debug("Reminder %s accepted by %s", reminder.key[:12], self._where)
+            return SendResult(reminder.key, "sent", reminder.message_id)
+        return self._refused(client, reminder, "the end of DATA", code, reply)
+
+    def _refused(self, client: smtplib.SMTP, reminder: Reminder, stage: str, code: int, reply: bytes) -> SendResult:
+        """A definite refusal: raise `_Transient` for 4xx, else the ``failed`` result; the transaction is reset."""
+        text = f"{code} {_text(reply)}"
+        if code < 0:  # smtplib's "no parsable reply" before the body: treat as a lost connection
+            self._close()
+            raise _Dropped(text)
+        if code == 421:  # the server is closing the connection
+            self._close()
+        else:
+            self._reset(client)
+        if 400 <= code < 500:
+            raise _Transient(text)
+        logger.warning("Reminder %s refused at %s: %s", reminder.key[:12], stage, text)
+        return SendResult(reminder.key, "failed", None, f"The SMTP server refused the message at {stage}: {text}")
+
+    def _reset(self, client: smtplib.SMTP) -> None:
+        try:
+            client.rset()
+        except OSError:
+            self._close()
+
+    # -- the connection ----------------------------------------------------------------------------------------------
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._client is None:
+            self._client = self._open()
+        return self._client
+
+    def _open(self) -> smtplib.SMTP:
+        """Connect, EHLO, STARTTLS + EHLO (starttls), AUTH. `TransportError` with a plain sentence, or `_Transient`."""
+        where = self._where
+        client: smtplib.SMTP | None = None
+        try:
+            if self.security == "tls":
+                client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._tls_context())
+            else:
+                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            _ehlo(client)
+            if self.security == "starttls":
+                if not client.has_extn("starttls"):
+                    raise TransportError(
+                        f"The SMTP server {where} does not offer STARTTLS — set SmtpSecurity to tls (usually port "
+                        "465) or ask the mail administrator to enable STARTTLS."
+                    )
+                client.starttls(context=self._tls_context())
+                _ehlo(client)
+            self._sign_in(client)
+        except Exception as error:
+            if client is not None:
+                client.close()
+            raise self._explain(error) from error
+        logger.debug("Connected to SMTP server %s (%s)", where, self.security)
+        return client
+
+    def _explain(self, error: Exception) -> Exception:
+        """The sentence for a failed connection set-up; 4xx replies become `_Transient`."""
+        where = self._where
+        if isinstance(error, TransportError | _Transient):
+            return error
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return TransportError(
+                f"The TLS certificate of the SMTP server {where} is not trusted ({error.verify_message}) — if the "
+                "company uses its own certificate authority, set VerifyTls to the path of its CA bundle."
+            )
+        if isinstance(error, ssl.SSLError):
+            return TransportError(
+                f"The TLS handshake with the SMTP server {where} failed ({error.reason or error}) — check SmtpSecurity "
+                "and SmtpPort (starttls is usually port 587, tls port 465)."
+            )
+        if isinstance(error, smtplib.SMTPAuthenticationError):
+            reply = self._scrub(f"{error.smtp_code} {_text(error.smtp_error)}")
+            if self._token_provider is not None:
+                return TransportError(
+                    f"The SMTP server {where} refused the OAuth sign-in (XOAUTH2) for {self._user!r} ({reply}) — "
+                    "check that the app has the SMTP.SendAsApp permission and that SMTP AUTH is on for the mailbox."
+                )
+            hint = (
+                " The server no longer accepts passwords: use OAuth (XOAUTH2)."
+                if "5.7.30" in reply or "basic authentication" in reply.lower()
+                else ""
+            )
+            return TransportError(
+                f"The SMTP server {where} refused the login for {self.username!r} ({reply}) — check SmtpUser and the "
+                f"password in ARCOLLECT_SMTP_PASSWORD.{hint}"
+            )
+        if isinstance(error, smtplib.SMTPNotSupportedError):
+            return TransportError(
+                f"The SMTP server {where} does not offer sign-in (AUTH) on this connection — check SmtpSecurity, or "
+                "clear SmtpUser if the server accepts mail without a login."
+            )
+        if isinstance(error, smtplib.SMTPResponseException):
+            reply = self._scrub(f"{error.smtp_code} {_text(error.smtp_error)}")
+            if 400 <= error.smtp_code < 500:
+                return _Transient(reply)
+            return TransportError(f"The SMTP server {where} refused the connection ({reply}).")
+        if isinstance(error, smtplib.SMTPServerDisconnected):
+            return TransportError(
+                f"The SMTP server {where} closed the connection during set-up ({error}) — check SmtpSecurity and "
+                "SmtpPort (starttls is usually port 587, tls port 465)."
+            )
+        if isinstance(error, OSError):
+            reason = error.strerror or str(error) or type(error).__name__
+            return TransportError(
+                f"The SMTP server {where} is unreachable ({reason}) — check SmtpHost and SmtpPort and the network."
+            )
+        return error
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """Verifying context: system CAs, or the bundle at `verify`; no verification only for ``verify=False``."""
+        if self.verify is False:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            return context
+        if self.verify is True:
+            return ssl.create_default_context()
+        try:
+            return ssl.create_default_context(cafile=str(self.verify))
+        except (OSError, ssl.SSLError) as error:
+            raise TransportError(
+                f"The CA bundle {self.verify} in VerifyTls cannot be read ({error}) — give the path of a PEM file."
+            ) from error
+
+    @property
+    def _user(self) -> str:
+        return self.username or self.envelope_from or ""
+
+    def _sign_in(self, client: smtplib.SMTP) -> None:
+        """XOAUTH2 when a token provider is set, else LOGIN/PLAIN when a user is set, else no AUTH at all."""
+        if self._token_provider is not None:
+            if "XOAUTH2" not in client.esmtp_features.get("auth", "").upper().split():
+                raise TransportError(
+                    f"The SMTP server {self._where} does not offer OAuth sign-in (XOAUTH2) — use a password instead."
+                )
+            try:
+                self._token = self._token_provider()
+            except TransportError:
+                raise
+            except Exception as error:
+                raise TransportError(f"No OAuth token for the SMTP sign-in could be obtained: {error}") from error
+            response = f"user={self._user}\x01auth=Bearer {self._token}\x01\x01"
+            # An error challenge (334 + JSON) must be answered with an empty line; the server then replies 535.
+            client.auth("XOAUTH2", lambda challenge=None: response if challenge is None else "")
+        elif self.username:
+            client.login(self.username, self._password)
+
+    def _scrub(self, text: str) -> str:
+        """`text` with the password and the token blanked out, in case a server echoes them."""
+        for secret in (self._password, self._token):
+            if secret and len(secret) >= 4:
+                text = text.replace(secret, "***")
+        return text
+
+    def _quit(self) -> None:
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.quit()
+        except OSError:
+            client.close()
+
+    def _close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    # -- the rest of the contract ------------------------------------------------------------------------------------
+
+    def find_sent(self, key: str) -> None:
+        """Always None: SMTP has no way to ask what was sent, so in-doubt reminders stay ``unknown`` for a person."""
+        return None
+
+    def check(self) -> str:
+        """Connect, EHLO, STARTTLS, AUTH, QUIT; "OK …" or one sentence on what is wrong. Sends nothing."""
+        try:
+            client = self._open()
+        except TransportError as error:
+            return str(error)
+        except _Transient as refusal:
+            return f"The SMTP server {self._where} is turning connections away for now ({refusal}) — try again later."
+        try:
+            client.quit()
+        except OSError:
+            client.close()
+        channel = {"starttls": "STARTTLS", "tls": "TLS", "none": "no encryption"}[self.security]
+        if self._token_provider is not None:
+            return f"OK: signed in to {self._where} as {self._user} ({channel}, XOAUTH2)."
+        if self.username:
+            return f"OK: signed in to {self._where} as {self.username} ({channel}, password)."
+        return f"OK: connected to {self._where} ({channel}, no sign-in)."
+
+
+def _is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (no DNS lookup: a name that merely resolves there does not count)."""
+    name = host.strip().strip("[]").lower()
+    if name in _LOCAL_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _ehlo(client: smtplib.SMTP) -> None:
+    code, reply = client.ehlo()
+    if code != 250:
+        raise smtplib.SMTPResponseException(code, reply)
+
+
+def _envelope(message: EmailMessage, envelope_from: str | None) -> tuple[str, list[str], bytes]:
+    """MAIL FROM, RCPT TO (To + Cc + Bcc, each address once) and the message bytes without any Bcc header."""
+    recipients: list[str] = []
+    for header in ("To", "Cc", "Bcc"):
+        for value in message.get_all(header, []):
+            for address in value.addresses:
+                if address.addr_spec.lower() not in {known.lower() for known in recipients}:
+                    recipients.append(address.addr_spec)
+    del message["Bcc"]
+    sender = envelope_from or message["From"].addresses[0].addr_spec
+    return sender, recipients, message.as_bytes()
+
+
+def _dot_stuffed(payload: bytes) -> bytes:
+    """The DATA body as smtplib's ``data()`` sends it: CRLF line ends, leading dots doubled, then ``.`` CRLF."""
+    lines = re.sub(rb"\r\n|\n|\r", b"\r\n", payload)
+    stuffed = re.sub(rb"(?m)^\.", b"..", lines)
+    if not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    return stuffed + b".\r\n"
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _listing(refused: dict[str, str]) -> str:
+    return "; ".join(f"{address}: {reply}" for address, reply in refused.items())
