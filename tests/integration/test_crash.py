@@ -23,6 +23,10 @@ import pytest
 from arcollect.mail.ledger import Ledger
 from arcollect.mail.message import KEY_HEADER
 
+from ..servers.graph import GraphServer
+from ..servers.smtp import SmtpServer
+from ..servers.tls import ca_bundle
+
 SENDER = Path(__file__).with_name("crash_sender.py")
 COUNT = 1000
 
@@ -72,3 +76,37 @@ def test_outbox_killed_five_times_delivers_each_reminder_exactly_once(tmp_path):
     assert "unknown=0" in out
     with Ledger(tmp_path / "ledger.sqlite") as ledger:
         assert set(ledger.history()["state"]) == {"sent"}
+
+
+def test_graph_killed_five_times_delivers_each_reminder_exactly_once(tmp_path):
+    with GraphServer() as graph:
+        spec = {
+            "kind": "graph",
+            "args": [graph.mailbox],
+            "kwargs": {
+                "tenant_id": graph.tenant, "client_id": graph.client_id, "client_secret": graph.client_secret,
+                "authority": graph.authority, "endpoint": graph.endpoint, "verify": ca_bundle(),
+            },
+        }  # fmt: skip
+        out = crash_five_times_then_finish(tmp_path / "ledger.sqlite", spec, lambda: len(graph.received))
+        keys = graph.keys()
+    assert len(keys) == COUNT and len(set(keys)) == COUNT, "each key arrives exactly once"
+    assert "unknown=0" in out
+
+
+def test_smtp_killed_five_times_never_sends_twice_and_lists_what_it_cannot_know(tmp_path):
+    with SmtpServer(users={"ar": "pw"}) as server:
+        spec = {
+            "kind": "smtp",
+            "args": [server.host, server.port],
+            "kwargs": {"username": "ar", "password": "pw", "verify": ca_bundle(), "timeout": 10},
+        }
+        crash_five_times_then_finish(tmp_path / "ledger.sqlite", spec, lambda: len(server.messages))
+        received = server.keys()
+    assert max(received.values()) == 1, "no reminder arrived twice"
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        unknown = {entry.key for entry in ledger.in_doubt()}
+        states = ledger.history().set_index("idempotency_key")["state"]
+    assert set(states[states == "unknown"].index) == unknown
+    assert len(unknown) <= 5 * 25 and set(states.index) == set(received) | unknown  # at most the chunks in flight
+    assert (states[list(set(received) - unknown)] == "sent").all()
