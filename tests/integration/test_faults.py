@@ -1,0 +1,69 @@
+"""Transient faults and the send-rate limit: 1,000 reminders, a fifth of the requests refused for a moment.
+
+Every reminder must arrive exactly once, and the server's own receive times must never hold more than the limit
+in any window — retries included. The limit here is short (100 per second) so the test runs in seconds; the
+mechanism is the one that keeps Exchange Online's 30 per minute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from arcollect.mail.dispatch import dispatch
+from arcollect.mail.ledger import Ledger
+
+from ..servers.graph import GraphServer
+from ..servers.smtp import SmtpServer
+from ..servers.tls import ca_bundle
+from .crash_sender import reminders
+
+COUNT, LIMIT, WINDOW = 1000, 100, 1.0
+
+
+def busiest_window(stamps: list[float], window: float) -> int:
+    ordered = sorted(stamps)
+    start, most = 0, 0
+    for end, stamp in enumerate(ordered):
+        while ordered[start] <= stamp - window:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def send_all(tmp_path, transport) -> None:
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        outcome = dispatch(
+            reminders(COUNT), ledger, transport, now=dt.datetime.now(dt.UTC), rate_limit=LIMIT, window=WINDOW
+        )
+        assert len(outcome.sent) == COUNT and not outcome.failed and not outcome.unknown
+
+
+def test_smtp_with_a_fifth_of_messages_deferred_delivers_each_once_within_the_limit(tmp_path):
+    from arcollect.mail.transports.smtp import SmtpTransport
+
+    with SmtpServer(users={"ar": "pw"}, fail_ratio=0.2, seed=7) as server:
+        transport = SmtpTransport(
+            server.host, server.port, username="ar", password="pw", verify=ca_bundle(), backoff=0.01, retries=8
+        )
+        send_all(tmp_path, transport)
+        stamps = [message.received_at for message in server.messages]
+        keys = server.keys()
+    assert len(keys) == COUNT and max(keys.values()) == 1
+    assert busiest_window(stamps, WINDOW) <= LIMIT
+
+
+def test_graph_with_a_fifth_of_requests_throttled_delivers_each_once_within_the_limit(tmp_path):
+    from arcollect.mail.transports.graph import GraphTransport
+
+    with GraphServer(fail_ratio=0.2, seed=7) as graph:
+        transport = GraphTransport(
+            graph.mailbox, tenant_id=graph.tenant, client_id=graph.client_id, client_secret=graph.client_secret,
+            authority=graph.authority, endpoint=graph.endpoint, verify=ca_bundle(), max_retries=10,
+            sleep=lambda seconds: time.sleep(min(seconds, 0.01)),
+        )  # fmt: skip
+        send_all(tmp_path, transport)
+        stamps = [item.at for item in graph.received]
+        keys = graph.keys()
+    assert len(keys) == COUNT and len(set(keys)) == COUNT
+    assert busiest_window(stamps, WINDOW) <= LIMIT
