@@ -45,6 +45,7 @@ from arcollect.problems import Problem
 
 logger = logging.getLogger(__name__)
 ALREADY_SENT = "already sent"
+SENT_ITEMS_DELAY = dt.timedelta(minutes=2)
 Progress = Callable[..., None]  # progress(label, done=0, total=0): a step, and how far a long one has got
 
 
@@ -134,7 +135,10 @@ def collect(
 
         if send:
             step("Reconciling reminders in doubt")
-            settled = reconcile(ledger, transport, now=now)
+            # Exchange writes the Sent Items copy a little after accepting a message: before that, "not found"
+            # would not yet mean "not sent", so recent attempts wait for the next run.
+            delay = SENT_ITEMS_DELAY if transport.name in ("ews", "graph") else dt.timedelta(0)
+            settled = reconcile(ledger, transport, now=now, settle=delay)
             report.unknown = list(settled.unknown)
         step("Planning reminders")
         history = _history(ledger)

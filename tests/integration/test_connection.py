@@ -6,6 +6,7 @@ import pytest
 
 from arcollect.cli import main
 
+from ..servers.ews import EwsServer
 from ..servers.graph import GraphServer
 from ..servers.smtp import SmtpServer, free_port
 from ..servers.tls import ca_bundle
@@ -77,3 +78,28 @@ def test_graph_without_mail_read_names_the_missing_permission(tmp_path, monkeypa
         monkeypatch.setenv("ARCOLLECT_GRAPH_CLIENT_SECRET", graph.client_secret)
         assert main(["test-connection", str(graph_book(tmp_path, graph))]) == 1
     assert "Mail.Read" in capsys.readouterr().out
+
+
+def ews_book(tmp_path, ews: EwsServer):
+    settings = {"Transport": "ews", "EwsEndpoint": ews.url, "EwsAuth": "basic", "EwsUser": "svc-ar",
+                "SenderMailbox": ews.mailbox}  # fmt: skip
+    return make_book(tmp_path, customers=[customer("C1")], invoices=[], settings=settings)
+
+
+def test_ews_ok_then_disabled_for_the_tenant_says_use_graph(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ARCOLLECT_EWS_PASSWORD", SECRET)
+    with EwsServer(tls=True, users={"svc-ar": SECRET}) as ews:
+        book = ews_book(tmp_path, ews)
+        assert main(["test-connection", str(book)]) == 0
+        assert "ews: OK" in capsys.readouterr().out
+        ews.fail_next = [("EwsDisabled",)]
+        assert main(["test-connection", str(book)]) == 1
+    assert "graph" in capsys.readouterr().out.lower()
+
+
+def test_ews_bad_password(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ARCOLLECT_EWS_PASSWORD", "nope-nope-77")
+    with EwsServer(tls=True, users={"svc-ar": SECRET}) as ews:
+        assert main(["test-connection", str(ews_book(tmp_path, ews))]) == 1
+    out = capsys.readouterr().out
+    assert "ARCOLLECT_EWS_PASSWORD" in out and "nope-nope-77" not in out

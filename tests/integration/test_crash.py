@@ -23,6 +23,7 @@ import pytest
 from arcollect.mail.ledger import Ledger
 from arcollect.mail.message import KEY_HEADER
 
+from ..servers.ews import EwsServer
 from ..servers.graph import GraphServer
 from ..servers.smtp import SmtpServer
 from ..servers.tls import ca_bundle
@@ -110,3 +111,19 @@ def test_smtp_killed_five_times_never_sends_twice_and_lists_what_it_cannot_know(
     assert set(states[states == "unknown"].index) == unknown
     assert len(unknown) <= 5 * 25 and set(states.index) == set(received) | unknown  # at most the chunks in flight
     assert (states[list(set(received) - unknown)] == "sent").all()
+
+
+def test_ews_killed_five_times_delivers_each_reminder_exactly_once(tmp_path):
+    with EwsServer(tls=True, users={"svc-ar": "pw"}) as ews:
+        spec = {
+            "kind": "ews",
+            "args": [ews.url],
+            "kwargs": {
+                "mailbox": ews.mailbox, "auth": "basic", "username": "svc-ar", "password": "pw",
+                "verify": ca_bundle(), "chunk_size": 10,
+            },
+        }  # fmt: skip
+        out = crash_five_times_then_finish(tmp_path / "ledger.sqlite", spec, lambda: len(ews.received))
+        keys = [item.key for item in ews.received]
+    assert len(keys) == COUNT and len(set(keys)) == COUNT, "each key arrives exactly once"
+    assert "unknown=0" in out

@@ -13,6 +13,7 @@ import time
 from arcollect.mail.dispatch import dispatch
 from arcollect.mail.ledger import Ledger
 
+from ..servers.ews import EwsServer
 from ..servers.graph import GraphServer
 from ..servers.smtp import SmtpServer
 from ..servers.tls import ca_bundle
@@ -65,5 +66,20 @@ def test_graph_with_a_fifth_of_requests_throttled_delivers_each_once_within_the_
         send_all(tmp_path, transport)
         stamps = [item.at for item in graph.received]
         keys = graph.keys()
+    assert len(keys) == COUNT and len(set(keys)) == COUNT
+    assert busiest_window(stamps, WINDOW) <= LIMIT
+
+
+def test_ews_with_a_fifth_of_requests_answered_server_busy_delivers_each_once_within_the_limit(tmp_path):
+    from arcollect.mail.transports.ews import EwsTransport
+
+    with EwsServer(tls=True, users={"svc-ar": "pw"}, fail_ratio=0.2, busy_back_off_ms=10, seed=7) as ews:
+        transport = EwsTransport(
+            ews.url, mailbox=ews.mailbox, auth="basic", username="svc-ar", password="pw", verify=ca_bundle(),
+            chunk_size=10, max_wait=30,
+        )  # fmt: skip
+        send_all(tmp_path, transport)
+        stamps = [item.received_at for item in ews.received]
+        keys = [item.key for item in ews.received]
     assert len(keys) == COUNT and len(set(keys)) == COUNT
     assert busiest_window(stamps, WINDOW) <= LIMIT

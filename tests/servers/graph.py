@@ -71,7 +71,7 @@ class GraphServer:
     client_id: str = "5e6f7a8b-0000-4000-8000-0000000c0de5"
     client_secret: str = "test-client-secret-value"
     mailbox: str = "ar@acme.example"
-    key_property: str = "String {c11ff724-aa03-4555-9952-8fa248a11c3e} Name ArcollectIdempotencyKey"
+    key_property: str = "String {c11ff724-aa03-4555-9952-8fa248a11c3e} Name ReminderIdempotencyKey"
     token_lifetime: int = 3599
     seed: int = 0
     fail_next: list[tuple[Any, ...]] = field(default_factory=list)

@@ -36,6 +36,10 @@ from arcollect.errors import InputError
 logger = logging.getLogger(__name__)
 
 KEY_HEADER = "X-Arcollect-Key"
+# The idempotency key as a named MAPI property on the Sent Items copy (EWS and Graph alike, so either transport
+# finds what the other sent after a switch from EWS to Graph). Chosen once; never change them.
+KEY_PROPERTY_SET = "c11ff724-aa03-4555-9952-8fa248a11c3e"
+KEY_PROPERTY_NAME = "ReminderIdempotencyKey"
 MESSAGE_ID_DOMAIN = "arcollect.invalid"
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")

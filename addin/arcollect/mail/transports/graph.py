@@ -67,14 +67,22 @@ import requests
 import urllib3
 
 from arcollect.errors import InputError, TransportError
-from arcollect.mail.message import KEY_HEADER, Reminder, message_id, one_line, parse_address
+from arcollect.mail.message import (
+    KEY_HEADER,
+    KEY_PROPERTY_NAME,
+    KEY_PROPERTY_SET,
+    Reminder,
+    message_id,
+    one_line,
+    parse_address,
+)
 from arcollect.mail.transports import SendResult
 
 logger = logging.getLogger(__name__)
 
 SECRET_VARIABLE = "ARCOLLECT_GRAPH_CLIENT_SECRET"
-PROPERTY_SET = "c11ff724-aa03-4555-9952-8fa248a11c3e"
-PROPERTY_NAME = "ArcollectIdempotencyKey"
+PROPERTY_SET = KEY_PROPERTY_SET
+PROPERTY_NAME = KEY_PROPERTY_NAME
 KEY_PROPERTY = f"String {{{PROPERTY_SET}}} Name {PROPERTY_NAME}"
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 SENT_ITEMS = "mailFolders('sentitems')/messages"

@@ -1,0 +1,233 @@
+"""The ews transport with exchangelib, unmodified, against the local EWS endpoint over HTTPS (test CA)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+
+import pytest
+
+from arcollect.errors import TransportError
+from arcollect.mail.ledger import Ledger, reconcile
+from arcollect.mail.message import Attachment, Reminder, idempotency_key, message_id
+from arcollect.mail.transports import Transport
+from arcollect.mail.transports.ews import KEY_PROPERTY_NAME, KEY_PROPERTY_SET, EwsTransport, SendStopped
+from tests.servers.ews import EwsServer
+from tests.servers.tls import ca_bundle
+
+NOW = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
+USERS = {"svc-ar": "correct horse"}
+
+
+def reminder(number: int = 1, **changes: object) -> Reminder:
+    customer = f"C-{number:04d}"
+    base = Reminder(
+        key=idempotency_key(customer, 2, [f"INV-{number}"], NOW.date()),
+        customer_id=customer,
+        level=2,
+        template="firm",
+        language="de",
+        sender="Acme Forderungen <ar@acme.example>",
+        to=(f"Jürgen Weiß <juergen{number}@client.example>",),
+        cc=("am@acme.example",),
+        reply_to="Buchhaltung <buchhaltung@acme.example>",
+        subject=f"Zahlungserinnerung: Rechnung INV-{number} überfällig",
+        html=f"<p>Sehr geehrter Herr Weiß,</p><p>Rechnung INV-{number}: <b>1.200,00 €</b> &amp; Zinsen</p>",
+        text=f"Sehr geehrter Herr Weiß,\nRechnung INV-{number}: 1.200,00 €",
+        attachments=(Attachment("kontoauszug.csv", b"Rechnung;Betrag\nINV-1;1200,00\n", "text/csv"),),
+        invoices=(f"INV-{number}",),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+@pytest.fixture
+def ews():
+    with EwsServer(tls=True, users=USERS) as server:
+        yield server
+
+
+def transport(server: EwsServer, **options: object) -> EwsTransport:
+    settings: dict[str, object] = {
+        "mailbox": server.mailbox, "auth": "basic", "username": "svc-ar", "password": "correct horse",
+        "verify": ca_bundle(), "max_wait": 10.0, "timeout": 5.0,
+    }  # fmt: skip
+    settings.update(options)
+    return EwsTransport(server.url, **settings)  # type: ignore[arg-type]
+
+
+def test_ews_implements_the_transport_protocol(ews):
+    assert isinstance(transport(ews), Transport)
+    assert transport(ews).name == "ews"
+
+
+def test_reminder_arrives_with_every_field_and_the_key_after_exactly_getfolder_getfolder_createitem(ews):
+    item = reminder()
+    [result] = transport(ews).send([item])
+
+    assert (result.key, result.status, result.message_id, result.error) == (
+        item.key,
+        "sent",
+        message_id(item.key),
+        None,
+    )
+    assert ews.requests == ["GetFolder", "GetFolder", "CreateItem"]
+    [received] = ews.received
+    assert received.disposition == "SendAndSaveCopy"
+    assert received.subject == item.subject
+    assert (received.body, received.body_type) == (item.html, "HTML")
+    assert received.to == ["juergen1@client.example"]
+    assert received.cc == ["am@acme.example"]
+    assert received.bcc == []
+    assert received.reply_to == ["buchhaltung@acme.example"]
+    assert received.attachments == [("kontoauszug.csv", "text/csv", b"Rechnung;Betrag\nINV-1;1200,00\n")]
+    key_property = {"PropertySetId": KEY_PROPERTY_SET, "PropertyName": KEY_PROPERTY_NAME, "PropertyType": "String"}
+    assert {**key_property, "Value": item.key} in received.extended
+    assert received.key == item.key
+    assert received.header("X-Arcollect-Key") == item.key
+
+
+def test_25_reminders_with_chunk_size_10_take_three_createitem_requests(ews):
+    items = [reminder(number) for number in range(25)]
+    results = transport(ews, chunk_size=10).send(items)
+
+    assert [result.status for result in results] == ["sent"] * 25
+    assert [result.key for result in results] == [item.key for item in items]
+    assert ews.requests.count("CreateItem") == 3
+    assert [received.key for received in ews.received] == [item.key for item in items]
+
+
+def test_find_sent_answers_true_after_send_and_false_for_an_unknown_key_with_one_finditem(ews):
+    ews_transport = transport(ews)
+    item = reminder()
+    ews_transport.send([item])
+    ews.requests.clear()
+
+    assert ews_transport.find_sent(item.key) is True
+    assert ews_transport.find_sent(reminder(2).key) is False
+    assert ews.requests == ["FindItem", "FindItem"]
+
+
+def test_find_sent_raises_transport_error_when_exchange_cannot_be_asked(ews):
+    ews_transport = transport(ews)
+    ews_transport.send([reminder()])
+    ews.fail_next = [("EwsDisabled",)]
+    with pytest.raises(TransportError, match="403"):
+        ews_transport.find_sent(reminder().key)
+
+
+def test_server_busy_back_off_is_honoured_and_the_reminder_is_delivered_once(ews):
+    ews_transport = transport(ews)
+    ews_transport.send([reminder(1)])  # folders cached, so the fault hits CreateItem
+    ews.fail_next = [("ErrorServerBusy", 300)]
+    started = time.monotonic()
+    [result] = ews_transport.send([reminder(2)])
+
+    assert result.status == "sent"
+    assert time.monotonic() - started >= 0.3
+    assert [received.key for received in ews.received] == [reminder(1).key, reminder(2).key]
+    assert ews.requests[-2:] == ["CreateItem", "CreateItem"]
+
+
+def test_http_503_with_retry_after_is_retried_and_the_reminder_is_delivered_once(ews):
+    ews.fail_next = [("HTTP503", 1)]
+    started = time.monotonic()
+    [result] = transport(ews).send([reminder()])
+
+    assert result.status == "sent"
+    assert time.monotonic() - started >= 1.0
+    assert [received.key for received in ews.received] == [reminder().key]
+
+
+def test_a_refused_recipient_fails_only_that_reminder(ews):
+    ews.recipient_not_found = {"juergen2@client.example"}
+    results = transport(ews).send([reminder(1), reminder(2), reminder(3)])
+
+    assert [result.status for result in results] == ["sent", "failed", "sent"]
+    assert "ErrorMailRecipientNotFound" in (results[1].error or "")
+    assert [received.key for received in ews.received] == [reminder(1).key, reminder(3).key]
+
+
+def test_quota_exhausted_stops_with_what_was_sent_reported_and_no_further_requests(ews):
+    ews.quota_after = 12
+    items = [reminder(number) for number in range(30)]
+    ews_transport = transport(ews, chunk_size=5)
+    with pytest.raises(SendStopped, match="quota") as stopped:
+        ews_transport.send(items)
+
+    error = stopped.value
+    assert isinstance(error, TransportError) and error.quota
+    statuses = [result.status for result in error.results]
+    assert statuses == ["sent"] * 10 + ["unknown"] * 5 + ["failed"] * 15  # chunk 3 went in part: in doubt
+    assert error.not_attempted == tuple(item.key for item in items[15:])
+    assert all((result.error or "").startswith("not attempted") for result in error.results[15:])
+    assert len(ews.received) == 12
+    assert ews.requests.count("CreateItem") == 3
+
+    ews.requests.clear()
+    with pytest.raises(SendStopped) as again:
+        ews_transport.send([reminder(99)])
+    assert again.value.not_attempted == (reminder(99).key,)
+    assert ews.requests == []
+
+
+def test_a_response_after_the_timeout_is_unknown_and_reconcile_finds_it_without_resending(ews, tmp_path):
+    item, later_item = reminder(1), reminder(2)
+    ews_transport = transport(ews, timeout=0.5)
+    ews_transport.check()
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        for each in (item, later_item):
+            ledger.plan(each, now=NOW, transport="ews")
+            assert ledger.begin_send(each.key, now=NOW, transport="ews")
+        _ = ews_transport.account.sent  # folders cached: the slow answer hits CreateItem
+        ews.fail_next = [("slow", 1.5)]
+        with pytest.raises(SendStopped, match="did not answer") as stopped:
+            ews_transport.send([item])
+        [result] = stopped.value.results
+        assert result.status == "unknown"
+        ledger.record(result, now=NOW)
+        assert ledger.get(item.key).state == "unknown"
+
+        time.sleep(1.2)  # the server stored it while the client had given up
+        report = reconcile(ledger, ews_transport, now=NOW + dt.timedelta(minutes=10), settle=dt.timedelta(minutes=5))
+        assert item.key in report.sent
+        assert later_item.key in report.resend  # never handed over: sent once more, by the normal gate
+        assert ledger.get(item.key).state == "sent"
+    assert [received.key for received in ews.received] == [item.key]
+
+
+def test_check_says_ok_when_sent_items_can_be_read(ews):
+    assert transport(ews).check().startswith("OK")
+    assert ews.requests == ["GetFolder", "GetFolder"]
+
+
+def test_check_names_the_refused_password_without_revealing_it(ews):
+    sentence = transport(ews, password="wrong guess").check()
+    assert "password was refused" in sentence
+    assert "ARCOLLECT_EWS_PASSWORD" in sentence
+    assert "wrong guess" not in sentence and "correct horse" not in sentence
+
+
+def test_check_says_the_endpoint_is_unreachable_on_a_closed_port(ews):
+    closed = EwsTransport(ews.closed_port_url(), mailbox=ews.mailbox, auth="basic", username="u", password="p")
+    assert "unreachable" in closed.check()
+
+
+def test_check_says_ews_is_disabled_and_to_use_graph(ews):
+    ews.fail_next = [("EwsDisabled",)]
+    sentence = transport(ews).check()
+    assert "403" in sentence and "Transport graph" in sentence
+
+
+def test_check_names_a_missing_permission(ews):
+    ews.fail_next = [("ResponseError", "ErrorImpersonateUserDenied")]
+    assert "missing permission" in transport(ews).check()
+
+
+def test_tls_verification_is_on_by_default_and_rejects_an_unknown_ca(ews):
+    default = transport(ews, verify=True)
+    assert "certificate" in default.check().lower()
+    with pytest.raises(SendStopped, match="certificate") as stopped:
+        default.send([reminder()])
+    assert stopped.value.not_attempted == (reminder().key,)
+    assert ews.received == []

@@ -1,0 +1,386 @@
+"""A small local Exchange Web Services endpoint that answers the SOAP subset exchangelib sends for reminders.
+
+    with EwsServer(tls=True, users={"svc": "pw"}) as ews:
+        transport = EwsTransport(ews.url, mailbox=ews.mailbox, auth="basic", username="svc", password="pw",
+                                 verify=ca_bundle())
+        transport.send([reminder])
+        assert ews.requests == ["GetFolder", "GetFolder", "CreateItem"]
+        assert ews.received[0].key == reminder.key
+
+Operations: GetFolder (root, sentitems), CreateItem (SendAndSaveCopy / SendOnly / SaveOnly, any batch size),
+FindItem with an ``IsEqualTo`` restriction on an ``ExtendedFieldURI`` (``And``/``Or`` of those too), GetItem of stored
+items. Every response carries the ``ServerVersionInfo`` header of Exchange 2016 CU (15.1.2507.6). Every message sent
+is parsed into a `Received` record (subject, body and its type, recipients, attachments decoded, extended properties)
+with the time the server took it; SendAndSaveCopy items are also kept in Sent Items for FindItem/GetItem.
+
+Faults, for the tests that need them:
+
+- ``fail_next``: consumed one per request, in order — ``("ErrorServerBusy", back_off_ms)`` (SOAP fault, HTTP 500),
+  ``("HTTP503", retry_after_s)``, ``("slow", seconds)`` (the request is processed and stored, then the answer is
+  delayed past the client's timeout), ``("401",)``, ``("EwsDisabled",)`` (HTTP 403, empty body — what Exchange Online
+  answers since EWS was blocked), ``("ResponseError", "ErrorAccessDenied")`` (the operation's response message fails
+  with that code);
+- ``fail_ratio``: that share of requests (seeded, reproducible) gets ``ErrorServerBusy`` with ``busy_back_off_ms``;
+- ``quota_after=k``: once k messages were sent, each further message fails with ErrorSubmissionQuotaExceeded;
+- ``recipient_not_found``: addresses that make a message fail with ErrorMailRecipientNotFound (nothing is sent);
+- ``latency``: seconds added to every request (benchmarks).
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from lxml import etree
+
+from tests.servers.tls import server_context
+
+S = "http://schemas.xmlsoap.org/soap/envelope/"
+M = "http://schemas.microsoft.com/exchange/services/2006/messages"
+T = "http://schemas.microsoft.com/exchange/services/2006/types"
+E = "http://schemas.microsoft.com/exchange/services/2006/errors"
+KEY_PROPERTY = "ReminderIdempotencyKey"
+_ENVELOPE = (
+    f'<s:Envelope xmlns:s="{S}" xmlns:m="{M}" xmlns:t="{T}"><s:Header>'
+    '<t:ServerVersionInfo MajorVersion="15" MinorVersion="1" MajorBuildNumber="2507" MinorBuildNumber="6" '
+    'Version="V2017_07_11"/></s:Header><s:Body>{body}</s:Body></s:Envelope>'
+)
+
+
+def _t(name: str) -> str:
+    return f"{{{T}}}{name}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+@dataclass
+class Received:
+    """One message as the server parsed it from CreateItem."""
+
+    subject: str
+    body: str
+    body_type: str
+    to: list[str]
+    cc: list[str]
+    bcc: list[str]
+    reply_to: list[str]
+    attachments: list[tuple[str, str, bytes]]  # (name, content type, content)
+    extended: list[dict[str, str]]  # ExtendedFieldURI attributes plus "Value"
+    disposition: str
+    received_at: float
+    element: Any = field(repr=False, default=None)
+
+    @property
+    def key(self) -> str | None:
+        """The value of the idempotency-key extended property (any property set), if present."""
+        return next((prop["Value"] for prop in self.extended if prop.get("PropertyName") == KEY_PROPERTY), None)
+
+    def header(self, name: str) -> str | None:
+        """The value of an internet header set through the InternetHeaders property set."""
+        for prop in self.extended:
+            if prop.get("DistinguishedPropertySetId") == "InternetHeaders" and prop.get("PropertyName") == name:
+                return prop["Value"]
+        return None
+
+
+def _addresses(message: Any, container: str) -> list[str]:
+    return [node.text or "" for node in message.iterfind(f"{_t(container)}/{_t('Mailbox')}/{_t('EmailAddress')}")]
+
+
+def _parse(message: Any, disposition: str) -> Received:
+    body = message.find(_t("Body"))
+    attachments = [
+        (
+            node.findtext(_t("Name")) or "",
+            node.findtext(_t("ContentType")) or "",
+            base64.b64decode(node.findtext(_t("Content")) or ""),
+        )
+        for node in message.iterfind(f"{_t('Attachments')}/{_t('FileAttachment')}")
+    ]
+    extended = [
+        {**dict(node.find(_t("ExtendedFieldURI")).attrib), "Value": node.findtext(_t("Value")) or ""}
+        for node in message.iterfind(_t("ExtendedProperty"))
+    ]
+    return Received(
+        subject=message.findtext(_t("Subject")) or "",
+        body=(body.text or "") if body is not None else "",
+        body_type=body.get("BodyType", "") if body is not None else "",
+        to=_addresses(message, "ToRecipients"),
+        cc=_addresses(message, "CcRecipients"),
+        bcc=_addresses(message, "BccRecipients"),
+        reply_to=_addresses(message, "ReplyTo"),
+        attachments=attachments,
+        extended=extended,
+        disposition=disposition,
+        received_at=time.time(),
+        element=message,
+    )
+
+
+class EwsServer:
+    """The endpoint, served from a thread on 127.0.0.1 (HTTP, or HTTPS with the test CA when `tls`)."""
+
+    def __init__(
+        self,
+        *,
+        tls: bool = False,
+        users: dict[str, str] | None = None,
+        mailbox: str = "ar@acme.example",
+        latency: float = 0.0,
+        fail_ratio: float = 0.0,
+        busy_back_off_ms: int = 20,
+        seed: int = 1,
+        quota_after: int | None = None,
+        recipient_not_found: set[str] | frozenset[str] = frozenset(),
+    ) -> None:
+        self.tls, self.users, self.mailbox, self.latency = tls, users, mailbox, latency
+        self.fail_ratio, self.busy_back_off_ms, self.quota_after = fail_ratio, busy_back_off_ms, quota_after
+        self.recipient_not_found = {address.lower() for address in recipient_not_found}
+        self.fail_next: list[tuple[Any, ...]] = []
+        self.requests: list[str] = []
+        self.received: list[Received] = []
+        self.sent_items: dict[str, Received] = {}
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "EwsServer is not running"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}/EWS/Exchange.asmx"
+
+    def __enter__(self) -> EwsServer:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.daemon_threads = True
+        server.ews = self  # type: ignore[attr-defined]
+        if self.tls:
+            server.socket = server_context().wrap_socket(server.socket, server_side=True)
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="ews-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._server is not None and self._thread is not None
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+    def closed_port_url(self) -> str:
+        """A URL on a port nothing listens on (bound, then released) — for "unreachable" tests."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        return f"https://127.0.0.1:{port}/EWS/Exchange.asmx"
+
+    # -- the operations --------------------------------------------------------------------------------------------
+
+    def _fault(self) -> tuple[Any, ...] | None:
+        with self._lock:
+            if self.fail_next:
+                return self.fail_next.pop(0)
+            if self.fail_ratio and self._random.random() < self.fail_ratio:
+                return ("ErrorServerBusy", self.busy_back_off_ms)
+        return None
+
+    def handle(self, operation: Any, error_code: str | None) -> str:
+        name = etree.QName(operation).localname
+        if error_code:
+            return _response(name, [_error(name, error_code)])
+        handler = getattr(self, f"_op_{name}", None)
+        if handler is None:
+            return _response(name, [_error(name, "ErrorInvalidRequest", f"{name} is not emulated")])
+        return handler(operation)
+
+    def _op_GetFolder(self, operation: Any) -> str:
+        messages = []
+        for folder in operation.iterfind(f"{{{M}}}FolderIds/{_t('DistinguishedFolderId')}"):
+            folder_id = folder.get("Id")
+            messages.append(
+                _success(
+                    "GetFolder",
+                    f'<m:Folders><t:Folder><t:FolderId Id="{folder_id}-id" ChangeKey="ck"/>'
+                    '<t:ParentFolderId Id="root-id" ChangeKey="ck"/><t:FolderClass>IPF.Note</t:FolderClass>'
+                    f"<t:DisplayName>{'Sent Items' if folder_id == 'sentitems' else folder_id}</t:DisplayName>"
+                    f"<t:TotalCount>{len(self.sent_items)}</t:TotalCount><t:ChildFolderCount>0</t:ChildFolderCount>"
+                    "<t:UnreadCount>0</t:UnreadCount></t:Folder></m:Folders>",
+                )
+            )
+        return _response("GetFolder", messages)
+
+    def _op_CreateItem(self, operation: Any) -> str:
+        disposition = operation.get("MessageDisposition", "SaveOnly")
+        messages = []
+        for message in operation.iterfind(f"{{{M}}}Items/{_t('Message')}"):
+            item = _parse(message, disposition)
+            refused = [
+                address for address in item.to + item.cc + item.bcc if address.lower() in self.recipient_not_found
+            ]
+            with self._lock:
+                if refused:
+                    messages.append(_error("CreateItem", "ErrorMailRecipientNotFound", f"Recipient {refused[0]}"))
+                    continue
+                if self.quota_after is not None and len(self.received) >= self.quota_after:
+                    messages.append(_error("CreateItem", "ErrorSubmissionQuotaExceeded", "Submission quota exceeded"))
+                    continue
+                if disposition == "SaveOnly":
+                    messages.append(_error("CreateItem", "ErrorInvalidRequest", "drafts are not emulated"))
+                    continue
+                self.received.append(item)
+                if disposition == "SendAndSaveCopy":
+                    self.sent_items[f"item-{len(self.received)}"] = item
+            messages.append(_success("CreateItem", "<m:Items/>"))
+        return _response("CreateItem", messages)
+
+    def _op_FindItem(self, operation: Any) -> str:
+        restriction = operation.find(f"{{{M}}}Restriction")
+        view = operation.find(f"{{{M}}}IndexedPageItemView")
+        limit = int(view.get("MaxEntriesReturned", "1000")) if view is not None else 1000
+        with self._lock:
+            found = [
+                item_id
+                for item_id, item in self.sent_items.items()
+                if restriction is None or _matches(restriction[0], item)
+            ]
+        items = "".join(
+            f'<t:Message><t:ItemId Id="{item_id}" ChangeKey="ck"/></t:Message>' for item_id in found[:limit]
+        )
+        root = (
+            f'<m:RootFolder IndexedPagingOffset="{min(limit, len(found))}" TotalItemsInView="{len(found)}" '
+            f'IncludesLastItemInRange="{"true" if len(found) <= limit else "false"}"><t:Items>{items}</t:Items>'
+            "</m:RootFolder>"
+        )
+        return _response("FindItem", [_success("FindItem", root)])
+
+    def _op_GetItem(self, operation: Any) -> str:
+        messages = []
+        for item_id in operation.iterfind(f"{{{M}}}ItemIds/{_t('ItemId')}"):
+            item = self.sent_items.get(item_id.get("Id", ""))
+            if item is None:
+                messages.append(_error("GetItem", "ErrorItemNotFound", "The item was not found"))
+                continue
+            extended = "".join(
+                etree.tostring(node, encoding="unicode") for node in item.element.iterfind(_t("ExtendedProperty"))
+            )
+            messages.append(
+                _success(
+                    "GetItem",
+                    f'<m:Items><t:Message><t:ItemId Id="{item_id.get("Id")}" ChangeKey="ck"/>'
+                    f"<t:Subject>{_escape(item.subject)}</t:Subject>{extended}</t:Message></m:Items>",
+                )
+            )
+        return _response("GetItem", messages)
+
+
+def _matches(condition: Any, item: Received) -> bool:
+    kind = etree.QName(condition).localname
+    if kind == "And":
+        return all(_matches(child, item) for child in condition)
+    if kind == "Or":
+        return any(_matches(child, item) for child in condition)
+    if kind == "IsEqualTo":
+        uri = condition.find(_t("ExtendedFieldURI"))
+        constant = condition.find(f"{_t('FieldURIOrConstant')}/{_t('Constant')}")
+        if uri is None or constant is None:
+            return False
+        wanted = {name: value for name, value in uri.attrib.items() if name != "PropertyType"}
+        return any(
+            all(prop.get(name) == value for name, value in wanted.items()) and prop["Value"] == constant.get("Value")
+            for prop in item.extended
+        )
+    return False
+
+
+def _success(operation: str, content: str) -> str:
+    return (
+        f'<m:{operation}ResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
+        f"{content}</m:{operation}ResponseMessage>"
+    )
+
+
+def _error(operation: str, code: str, text: str = "") -> str:
+    return (
+        f'<m:{operation}ResponseMessage ResponseClass="Error"><m:MessageText>{_escape(text or code)}</m:MessageText>'
+        f"<m:ResponseCode>{code}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>"
+        f"</m:{operation}ResponseMessage>"
+    )
+
+
+def _response(operation: str, messages: list[str]) -> str:
+    return _ENVELOPE.format(
+        body=f"<m:{operation}Response><m:ResponseMessages>{''.join(messages)}</m:ResponseMessages></m:{operation}Response>"
+    )
+
+
+def _server_busy(back_off_ms: int) -> str:
+    text = "The server cannot service this request right now. Try again later."
+    return _ENVELOPE.format(
+        body=f'<s:Fault><faultcode xmlns:a="{T}">a:ErrorServerBusy</faultcode><faultstring>{text}</faultstring>'
+        f'<detail><e:ResponseCode xmlns:e="{E}">ErrorServerBusy</e:ResponseCode><e:Message xmlns:e="{E}">{text}'
+        f'</e:Message><t:MessageXml><t:Value Name="BackOffMilliseconds">{back_off_ms}</t:Value></t:MessageXml>'
+        "</detail></s:Fault>"
+    )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as IIS does; exchangelib reuses its one connection
+    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stall per answer
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+        return
+
+    def do_POST(self) -> None:
+        ews: EwsServer = self.server.ews  # type: ignore[attr-defined]
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if ews.latency:
+            time.sleep(ews.latency)
+        if ews.users is not None and not self._authorised(ews.users):
+            self._reply(401, b"", {"WWW-Authenticate": 'Basic realm="ews"'})
+            return
+        operation = etree.fromstring(body).find(f"{{{S}}}Body")[0]
+        with ews._lock:
+            ews.requests.append(etree.QName(operation).localname)
+        fault = ews._fault()
+        kind = fault[0] if fault else None
+        if kind == "ErrorServerBusy":
+            self._reply(500, _server_busy(int(fault[1])).encode())
+        elif kind == "HTTP503":
+            self._reply(503, b"Service Unavailable", {"Retry-After": str(fault[1])})
+        elif kind == "401":
+            self._reply(401, b"", {"WWW-Authenticate": 'Basic realm="ews"'})
+        elif kind == "EwsDisabled":
+            self._reply(403, b"")
+        else:
+            answer = ews.handle(operation, fault[1] if kind == "ResponseError" else None).encode()
+            if kind == "slow":
+                time.sleep(float(fault[1]))
+            self._reply(200, answer)
+
+    def _authorised(self, users: dict[str, str]) -> bool:
+        scheme, _, encoded = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        username, _, password = base64.b64decode(encoded).decode("utf-8", "replace").partition(":")
+        return users.get(username) == password
+
+    def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/xml; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up ("slow")
+            self.close_connection = True
