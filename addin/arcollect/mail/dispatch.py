@@ -63,8 +63,13 @@ def dispatch(
     sleep: Callable[[float], None] = time.sleep,
     on_result: Callable[[SendResult], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Dispatch:
-    """Send `reminders` in order through `transport`; see the module docstring for the guarantees."""
+    """Send `reminders` in order through `transport`; see the module docstring for the guarantees.
+
+    `stop` is asked before each chunk: when it answers True (SIGTERM, Ctrl-C) dispatch returns after the chunk in
+    flight has been recorded, leaving the rest ``planned`` — nothing half-done for the next run to guess about.
+    """
     outcome = Dispatch()
     started = clock()
 
@@ -77,6 +82,9 @@ def dispatch(
         limiter = RateLimiter(rate_limit, window=window, history=history, now=now, clock=clock, sleep=sleep)
         chunk_size = max(1, min(chunk_size, rate_limit))
     for first in range(0, len(reminders), chunk_size):
+        if stop is not None and stop():
+            outcome.stopped = "asked to stop"
+            break
         chunk = reminders[first : first + chunk_size]
         if limiter is not None:
             limiter.acquire(len(chunk))
