@@ -7,6 +7,10 @@
 The CLI, the ribbon and the scheduler are thin shells over `collect`. With ``send=False`` nothing is sent and the
 ledger is only read; with ``send=True`` in-doubt reminders are reconciled first, then every reminder whose send
 time has come passes the ledger's exactly-once gate one by one, within the mailbox's send-rate limit.
+
+`book` is a workbook file, or a workbook open in Excel (an xlwings `Book`; the ribbon passes ``xw.Book.caller()``).
+`Source` reads and writes either one the same way; for a live book the ledger, outbox and templates are found
+beside its file (`Book.fullname`), exactly as for the file.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arcollect.book import read, settings, write
+from arcollect.book import live, read, settings, write
 from arcollect.book.schema import (
     AGING,
     TABLES,
@@ -85,8 +89,24 @@ class RunReport:
         )
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where the tables come from and go back to: a workbook file, or a workbook open in Excel (`book.live`)."""
+
+    path: Path
+    read_tables: Callable[[], tuple[dict[str, pd.DataFrame], list[Problem]]]
+    write_tables: Callable[[Mapping[str, pd.DataFrame]], write.WriteResult]
+
+    @classmethod
+    def of(cls, book: Path | str | Any) -> Source:
+        if isinstance(book, str | Path):
+            path = Path(book)
+            return cls(path, lambda: read.read(path), lambda tables: write.write_tables(path, tables))
+        return cls(live.location(book), lambda: live.read(book), lambda tables: live.write_tables(book, tables))
+
+
 def collect(
-    book: Path | str,
+    book: Path | str | Any,
     *,
     now: dt.datetime,
     transport: Transport | None = None,
@@ -95,13 +115,17 @@ def collect(
     write_back: bool = True,
     progress: Progress | None = None,
 ) -> RunReport:
-    """Read `book`, age, price and plan; render and (with `send`) send what is due; write the output sheets."""
+    """Read `book`, age, price and plan; render and (with `send`) send what is due; write the output sheets.
+
+    `book` is a path or a live xlwings `Book` (see `Source`).
+    """
     step = progress or (lambda *_args: None)
-    book = Path(book)
     if now.tzinfo is None:
         raise ArcollectError("now must be timezone-aware (UTC)")
+    source = Source.of(book)
+    book = source.path
     step("Reading the workbook")
-    tables, problems = read.read(book)
+    tables, problems = source.read_tables()
     config, setting_problems = settings.parse_settings(tables["Settings"])
     policy, policy_problems = settings.parse_policy(tables["DunningLevels"])
     problems += setting_problems + policy_problems
@@ -184,7 +208,7 @@ def collect(
         if write_back:
             step("Writing the output sheets")
             outputs = _outputs(aged, summary, queue, ledger, problems, customers)
-            result = write.write_tables(book, outputs)
+            result = source.write_tables(outputs)
             report.written_to = result.path_written
             if result.message:
                 report.notes.append(result.message)

@@ -1,0 +1,229 @@
+"""Read and write the tables of a workbook that is open in Excel, through xlwings — one block per table.
+
+    >>> import xlwings as xw
+    >>> from arcollect.book import live
+    >>> book = xw.Book.caller()                          # the workbook whose ribbon button was clicked
+    >>> tables, problems = live.read(book)               # the same tables and problems as book.read.read(path)
+    >>> live.write_tables(book, {"Aging": aged})         # the same rows and formats as book.write.write_tables
+
+This is `arcollect.book.read` and `arcollect.book.write` for a live book. Every Excel Table (ListObject) is read
+with one call (its whole range, header included) and written with one call (header and rows as one 2-D list), plus
+one call per date/money column for its number format and one to resize the Table: a call into Excel costs about as
+much as a thousand cells, so per-cell calls would make a 50,000-row refresh take minutes. The raw rows go through
+`read.read_rows`, so a live book and the same book saved to disk give identical DataFrames and problems; the rows
+written come from the same conversion as `write.py`.
+
+What differs from the file reader, and why:
+
+- Only the Excel Table is read (the file reader reads the whole sheet from A1). A sheet that has no Table of the
+  schema name is read from its used range, so both readers agree on a sheet without one. The DataFrame index is
+  still the Excel row number, wherever the Table starts.
+- Cells holding an Excel error (``#N/A``) are read as their text: xlwings would otherwise hand over the COM error
+  code (a negative integer), which reads as a plausible amount or date serial. The row is kept or left out as the
+  file reader does (which sees such a cell as empty), and the problem names the error ("#N/A: not an amount").
+- Text that Excel would take for a formula (``= + - @``, tab, CR) is written with a leading apostrophe, which is
+  how Excel, through COM, is told "this is text" (the cell shows the text, the apostrophe is its prefix character).
+  So is text Excel would silently turn into a number, date or TRUE/FALSE ("00123", "2026-03-31", "TRUE"), which
+  would otherwise lose its leading zeros or change type.
+- Nothing is saved: the workbook stays open in Excel with the new rows, and the user saves it. The ledger and the
+  outbox, which must survive, live beside the workbook's file (`location`).
+
+The module uses only the xlwings object model (`book.sheets`, `sheet.tables`, `Range.value`, `Range.options`,
+`Range.number_format`, `Table.resize`) and never imports xlwings itself, so it runs wherever a book-like object
+does — in Excel on Windows/macOS, and in the tests against a stand-in backed by a real .xlsx.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from arcollect.book import read as file_read
+from arcollect.book import schema, template
+from arcollect.book import write as file_write
+from arcollect.book.schema import Kind, Table
+from arcollect.errors import ArcollectError, InputError
+from arcollect.problems import Problem
+
+logger = logging.getLogger(__name__)
+
+QUOTE = "'"
+"""Excel's text prefix: a value written as ``'=1+1`` is stored as the text ``=1+1``."""
+_EXCEL_WOULD_CONVERT = re.compile(
+    r"^\s*[-+(]?[\d.,\s/:'%$€£¥-]*\d[\d.,\s/:'%)$€£¥-]*$|^\s*(true|false)\s*$", re.IGNORECASE
+)
+
+
+def location(book: Any) -> Path:
+    """The workbook's file on disk; its ledger, outbox, preview and log live beside it.
+
+    A workbook that has never been saved has no folder, so arcollect refuses to run rather than put the ledger —
+    the record of what was sent — somewhere the user would not find it again.
+    """
+    path = Path(str(book.fullname))
+    if not path.is_file():
+        raise ArcollectError(
+            f"Save {book.name} to a folder first: arcollect keeps its ledger and outbox beside the workbook."
+        )
+    return path.resolve()
+
+
+def read(book: Any) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Every input table of the open workbook as a typed DataFrame, and the problems found (as `read.read`)."""
+    tables: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for table in schema.INPUT_TABLES:
+        frame, found = _read_one(book, table)
+        tables[table.name] = frame
+        problems.extend(found)
+    logger.info("read %s: %s; %d problem(s)", book.name, {k: len(v) for k, v in tables.items()}, len(problems))
+    return tables, problems
+
+
+def read_table(book: Any, name: str) -> pd.DataFrame:
+    """One input table (e.g. ``FX`` for ``=AR_FX``) as `read` types it; its problems are logged, not returned."""
+    if name not in schema.TABLES:
+        raise InputError(f"no table named {name} — known tables: {', '.join(schema.TABLES)}")
+    frame, problems = _read_one(book, schema.TABLES[name])
+    for problem in problems:
+        logger.info("%s", problem)
+    return frame
+
+
+def write_tables(book: Any, tables: Mapping[str, pd.DataFrame]) -> file_write.WriteResult:
+    """Replace the rows of each named table in the open workbook (not saved: the user saves in Excel).
+
+    Unknown table names raise `InputError` before anything is written. A missing sheet or Table is created.
+    """
+    unknown = [name for name in tables if name not in schema.TABLES]
+    if unknown:
+        raise InputError(f"no table named {', '.join(unknown)} — known tables: {', '.join(schema.TABLES)}")
+    for name, frame in tables.items():
+        write_table(book, schema.TABLES[name], frame)
+    message = f"{', '.join(tables)} written to {book.name} (open in Excel; save it to keep them)"
+    logger.info(message)
+    return file_write.WriteResult(path_written=Path(str(book.fullname)), side_file=False, message=message)
+
+
+# ---- reading -----------------------------------------------------------------------------------------------
+
+
+def _sheet(book: Any, name: str) -> Any | None:
+    """The sheet called `name`, compared as Excel compares sheet names (case-insensitively)."""
+    return next((sheet for sheet in book.sheets if sheet.name.casefold() == name.casefold()), None)
+
+
+def _excel_table(sheet: Any, name: str) -> Any | None:
+    return next((table for table in sheet.tables if table.name.casefold() == name.casefold()), None)
+
+
+def _read_one(book: Any, table: Table) -> tuple[pd.DataFrame, list[Problem]]:
+    sheet = _sheet(book, table.sheet)
+    if sheet is None:
+        reason = f"sheet '{table.sheet}' is missing — add it back"
+        return file_read.empty_table(table), [Problem(table.name, None, "", None, reason)]
+    excel_table = _excel_table(sheet, table.name)
+    block = excel_table.range if excel_table is not None else sheet.used_range
+    # ndim=2: a one-row Table (header only) would otherwise come back as a flat list of headers.
+    rows = block.options(ndim=2, err_to_str=True).value
+    first_row, first_column = block.row, block.column
+    if excel_table is None:
+        rows = [[None] * (first_column - 1) + row for row in rows]
+        rows = [[] for _ in range(first_row - 1)] + rows
+        first_row = 1
+    frame, problems = file_read.read_rows(table, rows)
+    if first_row == 1:
+        return frame, problems
+    offset = first_row - 1
+    frame.index = frame.index + offset
+    return frame, [problem._replace(row=_shifted(problem.row, offset)) for problem in problems]
+
+
+def _shifted(row: Any, offset: int) -> Any:
+    return row + offset if isinstance(row, int) else row
+
+
+# ---- writing -----------------------------------------------------------------------------------------------
+
+
+def write_table(book: Any, table: Table, frame: pd.DataFrame) -> None:
+    """Replace `table`'s header and rows in the open workbook: one block of values, then resize the Table."""
+    frame = file_write._with_index_column(table, frame)
+    keys, headers = file_write._layout(table, frame)
+    kinds = template.column_kinds(table, keys)
+    sheet = _sheet(book, table.sheet) or _new_sheet(book, table)
+    excel_table = _excel_table(sheet, table.name)
+    if excel_table is not None:
+        whole = excel_table.range
+        first_row, first_column = whole.row, whole.column
+        old_rows, old_columns = whole.shape
+    else:
+        first_row, first_column, old_rows, old_columns = 1, 1, 1, len(headers)
+
+    columns = [
+        _excel_values(frame[key], kind) if key in frame.columns else [None] * len(frame)
+        for key, kind in zip(keys, kinds, strict=True)
+    ]
+    body = [list(row) for row in zip(*columns, strict=True)] or [[None] * len(headers)]
+    block = [[_text(header) for header in headers], *body]
+    # Rows and columns the previous, larger table used are blanked in the same call, so nothing stale remains.
+    height, width = max(len(block), old_rows), max(len(headers), old_columns)
+    block = [row + [None] * (width - len(row)) for row in block]
+    block += [[None] * width for _ in range(height - len(block))]
+    sheet.range((first_row, first_column), (first_row + height - 1, first_column + width - 1)).value = block
+
+    last_row, last_column = first_row + len(body), first_column + len(headers) - 1
+    target = sheet.range((first_row, first_column), (last_row, last_column))
+    if excel_table is None:
+        sheet.tables.add(source=target, name=table.name, table_style_name=template.TABLE_STYLE, has_headers=True)
+    else:
+        excel_table.resize(target)
+    for offset, kind in enumerate(kinds):
+        number_format = template.NUMBER_FORMATS.get(kind)
+        if number_format is not None:
+            column = first_column + offset
+            sheet.range((first_row + 1, column), (last_row, column)).number_format = number_format
+    logger.debug("%s: %d row(s) written, table %s", table.name, len(frame), target.address)
+
+
+def _new_sheet(book: Any, table: Table) -> Any:
+    sheets = list(book.sheets)
+    sheet = book.sheets.add(table.sheet, after=sheets[-1] if sheets else None)
+    logger.info("sheet %s was missing and has been added", table.sheet)
+    return sheet
+
+
+def _excel_values(series: pd.Series, kind: Kind) -> list[Any]:
+    """One column as the values written through xlwings: as `write.py` writes them, with text made safe."""
+    values = file_write._cell_values(series, kind)
+    return [_excel_value(value) for value in values]
+
+
+def _excel_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, Decimal):
+        return float(value)  # Excel holds doubles; COM has no portable decimal type
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)  # the type every xlwings engine passes as a date
+    return value
+
+
+def _text(value: Any) -> Any:
+    """Text Excel must keep as text: quote-prefixed when Excel would read it as a formula, number or date."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value:
+        return None
+    if value.startswith((*file_write.FORMULA_STARTS, QUOTE)) or _EXCEL_WOULD_CONVERT.match(value):
+        return QUOTE + value
+    return value
