@@ -6,6 +6,8 @@
     arcollect preview Receivables.xlsx        # refresh + render what would go out into preview/index.html
     arcollect send Receivables.xlsx [--dry-run]
     arcollect config Receivables.xlsx [KEY [VALUE]]
+    arcollect schedule Receivables.xlsx [--once] [--dry-run]   # unattended: sends in customers' business hours
+    arcollect schedule install Receivables.xlsx   # a Windows Task Scheduler task and a systemd user unit
     arcollect test-connection Receivables.xlsx    # is the mail transport in Settings usable? one sentence
     arcollect ledger list Receivables.xlsx         # reminders in doubt after a crash (smtp cannot look them up)
     arcollect ledger resolve Receivables.xlsx KEY --as sent|failed
@@ -62,6 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
     command("preview", "Refresh, then render the reminders that would go out into an HTML preview.")
     command("send", "Send the reminders that are due now (to the outbox unless Settings choose a mail server).")
     commands.choices["send"].add_argument("--dry-run", action="store_true", help="plan and show, send nothing")
+    schedule = commands.add_parser(
+        "schedule",
+        help="Run unattended: send what is due in each customer's business hours (or: schedule install PATH).",
+        description="arcollect schedule PATH [--once] [--dry-run]  |  arcollect schedule install PATH [--write DIR]",
+    )
+    schedule.add_argument("target", nargs="+", metavar="PATH", help="the workbook, or: install PATH")
+    schedule.add_argument("--once", action="store_true", help="one tick, then exit (for cron / Task Scheduler)")
+    schedule.add_argument("--dry-run", action="store_true", help="plan and print, send nothing")
+    schedule.add_argument("--write", type=Path, default=None, help="install: write the files into this folder")
+    schedule.add_argument("--now", type=_instant, default=None, help="ISO date-time to run as (default: the clock)")
     command("test-connection", "Check the mail transport chosen in Settings and say in one sentence what is wrong.")
     ledger = commands.add_parser("ledger", help="Reminders in doubt after a crash: list them, resolve one by hand.")
     actions = ledger.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -183,6 +195,44 @@ def _config(args: argparse.Namespace, now: dt.datetime) -> int:
     return 0
 
 
+def _schedule(args: argparse.Namespace, now: dt.datetime) -> int:
+    from arcollect import scheduler
+
+    if args.target[0] == "install":
+        if len(args.target) != 2:
+            raise ArcollectError("usage: arcollect schedule install PATH [--write DIR]")
+        workbook = Path(args.target[1]).resolve()
+        files = {
+            "arcollect-task.xml": scheduler.task_scheduler_xml(workbook),
+            "arcollect.service": scheduler.systemd_unit(workbook),
+        }
+        for name, text in files.items():
+            if args.write:
+                args.write.mkdir(parents=True, exist_ok=True)
+                (args.write / name).write_text(text, encoding="utf-16" if name.endswith(".xml") else "utf-8")
+                console.print(f"Wrote {args.write / name}")
+            else:
+                console.print(f"# {name}", soft_wrap=True, markup=False)
+                console.print(text, soft_wrap=True, markup=False, highlight=False)
+        return 0
+    workbook = Path(args.target[0])
+    if not workbook.exists():
+        raise ArcollectError(f"{workbook} does not exist")
+    scheduler.configure_logging(workbook)
+    started = dt.datetime.now(dt.UTC)
+    clock = (lambda: args.now + (dt.datetime.now(dt.UTC) - started)) if args.now else None
+    runner = scheduler.Schedule(workbook, dry_run=args.dry_run, clock=clock)
+    status = runner.run(once=args.once)
+    last = runner.ticks[-1] if runner.ticks else None
+    if args.once and last is not None and last.report is not None:
+        _print_report(last.report, title=f"{'Dry run of the' if args.dry_run else 'The'} schedule of {workbook}")
+        _print_due(last.report)
+    if last is not None and last.error:
+        console.print(f"[red]The tick failed:[/red] {last.error}", soft_wrap=True)
+        return 1
+    return status
+
+
 def _test_connection(args: argparse.Namespace, now: dt.datetime) -> int:
     from arcollect.mail.transports import from_settings
 
@@ -227,6 +277,7 @@ def _settings_of(path: Path) -> settings.Settings:
 
 
 COMMANDS = {
+    "schedule": _schedule,
     "test-connection": _test_connection,
     "ledger": _ledger,
     "new": _new,

@@ -70,6 +70,8 @@ class RunReport:
     written_to: Path | None = None
     notes: list[str] = field(default_factory=list)
     reminders: dict[str, Any] = field(default_factory=dict)
+    time_zones: set[str] = field(default_factory=set)
+    outputs: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def count(self, state: str) -> int:
         return 0 if self.queue.empty else int((self.queue[Queue.STATE] == state).sum())
@@ -114,10 +116,15 @@ def collect(
     send: bool = False,
     write_back: bool = True,
     progress: Progress | None = None,
+    results_file: Path | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> RunReport:
     """Read `book`, age, price and plan; render and (with `send`) send what is due; write the output sheets.
 
-    `book` is a path or a live xlwings `Book` (see `Source`).
+    `book` is a path or a live xlwings `Book` (see `Source`). With `results_file` the output sheets go to that
+    copy of the workbook instead of the workbook itself (the unattended schedule never writes into a workbook a
+    person may have open). `stop` is asked between send chunks; when it answers True the run ends after the
+    chunk in flight.
     """
     step = progress or (lambda *_args: None)
     if now.tzinfo is None:
@@ -155,6 +162,7 @@ def collect(
         problems += pricing_problems
         summary = aging.summary(aged, as_of, edges=config.bucket_edges, base_currency=config.base_currency)
         report.invoices, report.customers = len(aged), len(customers)
+        report.time_zones = dunning.time_zones(customers)
         report.totals_by_bucket = summary.loc[TOTAL].to_dict() if TOTAL in summary.index else {}
 
         if send:
@@ -197,18 +205,23 @@ def collect(
         step("Rendering reminders")
         reminders = _render(
             queue, aged, customers, config, policy, problems, paid=paid, payments=tables["Payments"], step=step,
-            templates=config.template_folder(book),
+            templates=config.template_folder(book), only_due=send,
         )  # fmt: skip
         report.reminders = reminders
         if send:
             step("Sending")
-            _send(queue, reminders, ledger, transport, config, now, report, step=step)
+            _send(queue, reminders, ledger, transport, config, now, report, step=step, stop=stop)
         report.queue = queue
         report.problems = problems
+        report.outputs = _outputs(aged, summary, queue, ledger, problems, customers)
         if write_back:
             step("Writing the output sheets")
-            outputs = _outputs(aged, summary, queue, ledger, problems, customers)
-            result = source.write_tables(outputs)
+            outputs = report.outputs
+            result = (
+                write.write_tables(source.path, outputs, out=results_file)
+                if results_file is not None
+                else source.write_tables(outputs)
+            )
             report.written_to = result.path_written
             if result.message:
                 report.notes.append(result.message)
@@ -261,6 +274,7 @@ def _render(
     payments: pd.DataFrame | None = None,
     step: Progress | None = None,
     templates: Path | None = None,
+    only_due: bool = False,
 ) -> dict[str, Any]:
     """Render every reminder that would go out now or later; a failing template holds only its own reminder.
 
@@ -275,7 +289,9 @@ def _render(
     credits = _credits(aged, payments)
     credits_by_customer = dict(tuple(credits.groupby(Invoices.CUSTOMER_ID, sort=False)))
     reminders: dict[str, Any] = {}
-    going = queue.index[queue[Queue.STATE].isin([dunning.DUE, dunning.SCHEDULED])]
+    # A send renders what goes out now; a refresh or preview also what waits for business hours (and so finds a
+    # broken template before the schedule meets it).
+    going = queue.index[queue[Queue.STATE].isin([dunning.DUE] if only_due else [dunning.DUE, dunning.SCHEDULED])]
     for done, position in enumerate(going, start=1):
         if step and (done % 25 == 0 or done == len(going)):
             step("Rendering reminders", done, len(going))
@@ -323,6 +339,7 @@ def _send(
     report: RunReport,
     step: Progress | None = None,
     rate_window: float = 60.0,
+    stop: Callable[[], bool] | None = None,
 ) -> None:
     """Send the due reminders through `dispatch` (exactly once, within SendRatePerMinute) and note the outcome."""
     due = [
@@ -345,6 +362,7 @@ def _send(
         window=rate_window,
         on_result=noted,
         progress=(lambda done, total: step("Sending", done, total)) if step else None,
+        stop=stop,
     )
     report.sent += outcome.sent
     report.failed += outcome.failed
@@ -377,7 +395,9 @@ def _outputs(
     aging_sheet = aged.assign(**{Queue.CUSTOMER_NAME: aged[Invoices.CUSTOMER_ID].map(names)})
     aging_sheet = aging_sheet[[key for key in AGING.keys if key in aging_sheet.columns]]
     summary_sheet = summary.reset_index()
-    summary_sheet.insert(1, Queue.CUSTOMER_NAME, summary_sheet[Invoices.CUSTOMER_ID].map(names).fillna(""))
+    summary_sheet.insert(
+        1, Queue.CUSTOMER_NAME, summary_sheet[Invoices.CUSTOMER_ID].map(names).astype("string").fillna("")
+    )
     queue_sheet = queue.reindex(columns=[str(key) for key in Queue]) if not queue.empty else pd.DataFrame()
     if not queue_sheet.empty:
         queue_sheet[Queue.SEND_AT_UTC] = pd.to_datetime(queue_sheet[Queue.SEND_AT_UTC], utc=True).dt.tz_localize(None)

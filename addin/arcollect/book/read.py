@@ -89,11 +89,28 @@ def read(path: str | Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Every input table of the workbook at `path` as a typed DataFrame, and the problems found on the way.
 
     Never raises for bad rows or missing sheets (they become problems); raises `InputError` when the file is not
-    there or is not an Excel workbook.
+    there or is not an Excel workbook. The last result is kept while the file's modification time and size stay
+    the same, so a long-running schedule does not parse an unchanged workbook again every tick; callers get
+    copies (pandas copy-on-write makes them cheap) and cannot change the kept tables.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path.name}: file not found ({path})")
+    info = path.stat()
+    stamp = (str(path.resolve()), info.st_mtime_ns, info.st_size)
+    if _last_read.get("stamp") == stamp:  # the schedule reads the same unchanged file every tick
+        tables, problems = _last_read["result"]
+        return {name: frame.copy() for name, frame in tables.items()}, list(problems)
+    result = _read(path)
+    _last_read.update(stamp=stamp, result=result)
+    tables, problems = result
+    return {name: frame.copy() for name, frame in tables.items()}, list(problems)
+
+
+_last_read: dict[str, Any] = {}
+
+
+def _read(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
     except (python_calamine.CalamineError, OSError, ValueError) as exc:

@@ -225,8 +225,7 @@ def combine(queue: pd.DataFrame, thanked: pd.DataFrame) -> pd.DataFrame:
 def _customers(customers: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
     people = customers.drop_duplicates(Customers.ID).set_index(Customers.ID, drop=False)
     country = people[Customers.COUNTRY].astype("string").str.upper()
-    zone = people.get(Customers.TIME_ZONE, pd.Series(None, index=people.index, dtype=object))
-    zone = zone.where(zone.notna() & (zone.astype("string").str.strip() != ""), calendar.default_time_zone(country))
+    zone = _zones(people)
     local_dates = {name: now.astimezone(ZoneInfo(name)).date() for name in zone.dropna().unique()}
     auto_pay = people.get(Customers.AUTO_PAY, pd.Series(False, index=people.index))
     return people.assign(
@@ -237,6 +236,18 @@ def _customers(customers: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
             LOCAL_DATE: pd.to_datetime(zone.map(local_dates)),
         }
     )
+
+
+def time_zones(customers: pd.DataFrame) -> set[str]:
+    """The distinct IANA zones the customers keep: their own, or their country's main zone."""
+    return {str(zone) for zone in _zones(customers).dropna().unique()}
+
+
+def _zones(customers: pd.DataFrame) -> pd.Series:
+    """Each customer's IANA zone: the Time zone column, else the main zone of the country."""
+    country = customers[Customers.COUNTRY].astype("string").str.upper()
+    own = customers.get(Customers.TIME_ZONE, pd.Series(None, index=customers.index, dtype=object))
+    return own.where(own.notna() & (own.astype("string").str.strip() != ""), calendar.default_time_zone(country))
 
 
 def _open_items(invoices: pd.DataFrame, people: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:

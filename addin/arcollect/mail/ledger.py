@@ -574,5 +574,6 @@ def reconcile(
 
 
 def _older(entry: Entry, now: dt.datetime, settle: dt.timedelta) -> bool:
-    """True when the last attempt is at least `settle` before `now` (or has no recorded time)."""
-    return entry.sending_at is None or now - entry.sending_at >= settle
+    """True when the last attempt is at least `settle` before `now` (or has no recorded time, or no settling is
+    asked for: a transport whose lookup is immediate, like the outbox, needs no wait, whatever the clocks say)."""
+    return settle <= dt.timedelta(0) or entry.sending_at is None or now - entry.sending_at >= settle

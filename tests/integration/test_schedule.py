@@ -1,0 +1,139 @@
+"""The unattended schedule over a simulated week, a locked and a broken workbook, and `--once --dry-run`.
+
+The week runs on the demo workbook under a travelling clock (time-machine): the `schedule` package, the
+scheduler's own clock and the engine all see the simulated time, and the scheduler's sleep moves the clock on
+instead of waiting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+import time_machine
+
+from arcollect.book import demo, template, write
+from arcollect.book.schema import Customers, SettingsSheet
+from arcollect.book.settings import Settings
+from arcollect.cli import main
+from arcollect.engine import calendar
+from arcollect.mail.ledger import Ledger
+from arcollect.mail.message import KEY_HEADER
+from arcollect.scheduler import AlreadyRunning, Schedule
+
+MONDAY = dt.datetime(2026, 11, 23, 0, 0, tzinfo=dt.UTC)
+FINANCE = "finance@northwind.example"
+
+
+def demo_book(folder: Path, **settings: str) -> Path:
+    path = folder / "Receivables.xlsx"
+    template.build(path)
+    tables = demo.tables(MONDAY.date())
+    rows = tables["Settings"]
+    for key, value in {"FinanceContact": FINANCE, **settings}.items():
+        rows.loc[rows[SettingsSheet.KEY] == key, SettingsSheet.VALUE] = value
+    write.write_tables(path, tables)
+    return path
+
+
+def outbox(path: Path) -> list:
+    parser = BytesParser(policy=policy.default)
+    return [parser.parsebytes(file.read_bytes(), headersonly=True) for file in (path.parent / "outbox").glob("*.eml")]
+
+
+def run_for(schedule: Schedule, traveller, until: dt.datetime) -> None:
+    """Let the schedule's own loop run; its sleeps move the travelling clock, and it stops at `until`."""
+
+    def sleep(seconds: float) -> None:
+        traveller.shift(dt.timedelta(seconds=max(seconds, 1)))
+        if dt.datetime.now(dt.UTC) >= until:
+            schedule.stopping = True
+
+    schedule.sleep = sleep
+    schedule.run()
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("week")
+    book = demo_book(folder)
+    with time_machine.travel(MONDAY, tick=False) as traveller:
+        schedule = Schedule(book)
+        run_for(schedule, traveller, MONDAY + dt.timedelta(days=7))
+    return book, schedule
+
+
+def test_a_week_ticks_every_quarter_hour_and_logs_each_tick(week):
+    _book, schedule = week
+    assert len(schedule.ticks) == 7 * 24 * 4  # Monday 00:00 up to Sunday 23:45
+    gaps = {b.at - a.at for a, b in zip(schedule.ticks, schedule.ticks[1:], strict=False)}
+    assert gaps == {dt.timedelta(minutes=15)}
+    assert all(tick.error is None for tick in schedule.ticks)
+
+
+def test_every_reminder_goes_out_once_inside_its_customers_local_business_hours(week):
+    book, _schedule = week
+    customers = demo.tables(MONDAY.date())["Customers"].set_index(Customers.ID)
+    with Ledger(Settings().ledger_file(book)) as ledger:
+        log = ledger.history()
+    sent = log[log["state"] == "sent"]
+    assert len(sent) > 200
+    zones = customers[Customers.TIME_ZONE].fillna(pd.Series(calendar.default_time_zone(customers[Customers.COUNTRY])))
+    assert zones.loc[sent["customer_id"]].nunique() >= 6
+    for row in sent.to_dict("records"):
+        zone = ZoneInfo(zones[row["customer_id"]])
+        local = row["sent_at"].replace(tzinfo=dt.UTC).astimezone(zone)
+        country = customers.loc[row["customer_id"], Customers.COUNTRY]
+        subdivision = customers.loc[row["customer_id"], Customers.SUBDIVISION]
+        assert dt.time(9) <= local.time() < dt.time(17), (row["customer_id"], local)
+        assert calendar.is_business_day(local.date(), country, subdivision), (row["customer_id"], local)
+    keys = [message[KEY_HEADER] for message in outbox(book)]
+    assert len(keys) == len(set(keys)) == len(sent)
+
+
+def test_a_second_schedule_of_the_same_workbook_is_refused_and_names_the_holder(tmp_path):
+    book = demo_book(tmp_path)
+    first = Schedule(book)
+    held = first._lock(Settings())
+    try:
+        with pytest.raises(AlreadyRunning, match=r"already running.*pid"):
+            Schedule(book).run(once=True)
+    finally:
+        held.__exit__(None, None, None)
+
+
+def test_open_in_excel_then_broken_then_fixed_keeps_running_alerts_once_and_recovers(tmp_path, caplog):
+    book = demo_book(tmp_path, FailureAlertAfter="3")
+    good = book.read_bytes()
+    (tmp_path / f"~${book.name}").write_text("owner", encoding="utf-8")  # Excel has it open
+    caplog.set_level(logging.INFO)
+    with time_machine.travel(dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC), tick=False) as traveller:
+        schedule = Schedule(book)
+        first = schedule.tick()
+        assert first.error is None and first.report.sent, "an open workbook is still read and its reminders sent"
+        assert book.read_bytes() == good, "the open workbook is never written"
+        assert schedule.results_file.exists()
+        book.write_bytes(b"this is not a workbook any more")
+        for _ in range(6):
+            traveller.shift(dt.timedelta(minutes=15))
+            assert schedule.tick().error
+        alerts = [message for message in outbox(book) if message["To"] == FINANCE]
+        assert len(alerts) == 1 and "failed 3 times" in alerts[0]["Subject"]
+        book.write_bytes(good)  # fixed
+        traveller.shift(dt.timedelta(minutes=15))
+        assert schedule.tick().error is None
+    assert "not an Excel workbook" in caplog.text
+
+
+def test_once_dry_run_prints_what_would_go_out_and_when(tmp_path, capsys):
+    book = demo_book(tmp_path)
+    assert main(["schedule", str(book), "--once", "--dry-run", "--now", "2026-11-24T10:00:00+00:00"]) == 0
+    out = capsys.readouterr().out
+    assert "Would send" in out and "Europe/Berlin" in out
+    assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").glob("*.eml"))

@@ -1,0 +1,83 @@
+"""`arcollect schedule` as a real process: one instance per workbook, SIGTERM and SIGKILL mid-send, restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+from arcollect.book.settings import Settings
+from arcollect.mail.ledger import Ledger
+from arcollect.mail.message import KEY_HEADER
+
+from .test_schedule import demo_book
+
+NOW = "2026-11-24T10:00:00+00:00"  # business hours in Europe: a couple of hundred reminders are due
+
+
+def start(book: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "arcollect", "schedule", str(book), "--now", NOW, *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+
+
+def wait_for(condition, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def eml_keys(book: Path) -> list[str]:
+    parser = BytesParser(policy=policy.default)
+    folder = book.parent / "outbox"
+    return [parser.parsebytes(p.read_bytes(), headersonly=True)[KEY_HEADER] for p in folder.glob("*.eml")]
+
+
+def ledger_states(book: Path) -> dict[str, str]:
+    with Ledger(Settings().ledger_file(book)) as ledger:
+        log = ledger.history()
+    return dict(zip(log["idempotency_key"], log["state"], strict=True))
+
+
+def test_one_instance_sigterm_and_sigkill_mid_send_then_restart_lose_and_double_nothing(tmp_path):
+    book = demo_book(tmp_path)
+    outbox = tmp_path / "outbox"
+
+    first = start(book)
+    wait_for(lambda: outbox.exists() and len(list(outbox.glob("*.eml"))) >= 10)
+    second = start(book)
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 1 and "already running" in out + err and str(first.pid) in out + err
+
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=60) == 0, first.stderr.read()
+    states = ledger_states(book)
+    assert "sending" not in states.values() and "unknown" not in states.values()
+    sent = {key for key, state in states.items() if state == "sent"}
+    assert sorted(eml_keys(book)) == sorted(sent), "every sent row has its message, and no message is unrecorded"
+    assert len(sent) > 0
+
+    killed = start(book)
+    before = len(sent)
+    wait_for(lambda: len(list(outbox.glob("*.eml"))) >= before + 10)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=60)
+
+    finished = start(book, "--once")
+    out, err = finished.communicate(timeout=180)
+    assert finished.returncode == 0, err[-2000:]
+    keys = eml_keys(book)
+    assert len(keys) == len(set(keys)), "nothing doubled"
+    states = ledger_states(book)
+    assert set(states.values()) == {"sent"}, "nothing left in doubt or planned"
+    assert set(keys) == set(states), "nothing lost"
