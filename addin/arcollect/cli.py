@@ -9,6 +9,8 @@
     arcollect schedule Receivables.xlsx [--once] [--dry-run]   # unattended: sends in customers' business hours
     arcollect schedule install Receivables.xlsx   # a Windows Task Scheduler task and a systemd user unit
     arcollect test-connection Receivables.xlsx    # is the mail transport in Settings usable? one sentence
+    arcollect addin build [OUT]                    # workbook/arcollect.xlam from the sources, no Excel needed
+    arcollect addin install                        # into Excel's start-up folder + the add-in's configuration
     arcollect ledger list Receivables.xlsx         # reminders in doubt after a crash (smtp cannot look them up)
     arcollect ledger resolve Receivables.xlsx KEY --as sent|failed
 
@@ -74,6 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--dry-run", action="store_true", help="plan and print, send nothing")
     schedule.add_argument("--write", type=Path, default=None, help="install: write the files into this folder")
     schedule.add_argument("--now", type=_instant, default=None, help="ISO date-time to run as (default: the clock)")
+    addin = commands.add_parser("addin", help="Build or install the Excel add-in (arcollect.xlam).")
+    addin_actions = addin.add_subparsers(dest="action", metavar="ACTION", required=True)
+    build = addin_actions.add_parser("build", help="Build arcollect.xlam from the sources in the package.")
+    build.add_argument("out", nargs="?", type=Path, default=Path("workbook/arcollect.xlam"))
+    install = addin_actions.add_parser("install", help="Install the add-in for Excel on this machine (Windows/macOS).")
+    install.add_argument("xlam", nargs="?", type=Path, default=Path("workbook/arcollect.xlam"))
+    install.add_argument("--dry-run", action="store_true", help="say what would be done, change nothing")
+    for sub in (build, install):
+        sub.add_argument("--now", type=_instant, default=None, help=argparse.SUPPRESS)
     command("test-connection", "Check the mail transport chosen in Settings and say in one sentence what is wrong.")
     ledger = commands.add_parser("ledger", help="Reminders in doubt after a crash: list them, resolve one by hand.")
     actions = ledger.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -233,6 +244,22 @@ def _schedule(args: argparse.Namespace, now: dt.datetime) -> int:
     return status
 
 
+def _addin(args: argparse.Namespace, now: dt.datetime) -> int:
+    if args.action == "build":
+        from arcollect.excel.addin import build
+
+        built = build.build(args.out)
+        console.print(f"Built {built}", soft_wrap=True)
+        return 0
+    from arcollect.excel import install
+
+    for action, path in install.install(args.xlam, dry_run=args.dry_run):
+        console.print(f"{'Would ' if args.dry_run else ''}{action} {path}", soft_wrap=True)
+    if not args.dry_run:
+        console.print("Start Excel: the Collections tab appears (see README, 'Use it in Excel').", soft_wrap=True)
+    return 0
+
+
 def _test_connection(args: argparse.Namespace, now: dt.datetime) -> int:
     from arcollect.mail.transports import from_settings
 
@@ -277,6 +304,7 @@ def _settings_of(path: Path) -> settings.Settings:
 
 
 COMMANDS = {
+    "addin": _addin,
     "schedule": _schedule,
     "test-connection": _test_connection,
     "ledger": _ledger,

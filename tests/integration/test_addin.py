@@ -197,9 +197,22 @@ def test_every_udf_wrapper_matches_its_python_function(extracted: dict[str, tupl
     for name, arguments in wrappers.items():
         assert arguments == _expected_signature(getattr(module, name)), name
     vba = extracted["arcollect_udfs"][1]
-    assert f'AR_BUCKET = XLPy.CallUDF("{FIXTURE_MODULE}", "AR_BUCKET", Array(due, as_of, edges), ActiveWorkbook' in vba
+    assert (
+        f'AR_BUCKET = ArcollectErrors(XLPy.CallUDF("{FIXTURE_MODULE}", "AR_BUCKET", Array(due, as_of, edges), '
+        "ActiveWorkbook, Application.Caller))"
+    ) in vba
     assert f'XLPy.CallUDF("{FIXTURE_MODULE}", "AR_WHERE", Array(value, Nothing), ActiveWorkbook' in vba
     assert "Application.Volatile" in vba.split("Function AR_BUCKET")[1].split("End Function")[0]
+
+
+def test_error_text_from_python_becomes_excel_error_values_in_the_wrappers(extracted: dict[str, tuple[str, str]]):
+    vba = extracted["arcollect_udfs"][1]
+    helper = vba.split("Private Function ArcollectError(")[1].split("End Function")[0]
+    for text, error in (("#VALUE!", "xlErrValue"), ("#N/A", "xlErrNA"), ("#DIV/0!", "xlErrDiv0")):
+        assert f'Case "{text}": ArcollectError = CVErr({error})' in helper
+    from arcollect.excel import udfs
+
+    assert {udfs.VALUE, udfs.NA, udfs.DIV0} == {"#VALUE!", "#N/A", "#DIV/0!"}, "the texts the cell functions return"
 
 
 def test_the_real_udf_wrappers_match_arcollect_excel_udfs(tmp_path: Path) -> None:

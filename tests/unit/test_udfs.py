@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-import sys
-import types
 import typing
 from decimal import Decimal
 
@@ -215,16 +213,17 @@ def test_fx_to_another_base_uses_the_cross_rate() -> None:
     assert udfs.convert(100.0, "EUR", "nonsense", rates=RATES) == udfs.VALUE
 
 
-def test_ar_fx_reads_rates_and_base_currency_of_the_calling_workbook(monkeypatch: pytest.MonkeyPatch) -> None:
-    book = object()
-    tables = {
-        "FX": pd.DataFrame({FX.CURRENCY: ["USD"], FX.RATE: [0.5]}),
-        "Settings": pd.DataFrame({SettingsSheet.KEY: ["BaseCurrency"], SettingsSheet.VALUE: ["CHF"]}),
-    }
-    fake_live = types.ModuleType("arcollect.book.live")
-    fake_live.read_table = lambda given, name: tables[name] if given is book else None  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "arcollect.book.live", fake_live)
-    monkeypatch.setattr(sys.modules["arcollect.book"], "live", fake_live, raising=False)
+def test_ar_fx_reads_rates_and_base_currency_of_the_calling_workbook(monkeypatch, tmp_path) -> None:
+    from arcollect.book import template, write
+    from arcollect.book.settings import default_settings_rows
+    from tests.excel_standin import StandInBook
+
+    path = tmp_path / "book.xlsx"
+    template.build(path)
+    settings = default_settings_rows()
+    settings.loc[settings[SettingsSheet.KEY] == "BaseCurrency", SettingsSheet.VALUE] = "CHF"
+    write.write_tables(path, {"FX": pd.DataFrame({FX.CURRENCY: ["USD"], FX.RATE: [0.5]}), "Settings": settings})
+    book = StandInBook(path)  # the live book Excel would hand over, read through arcollect.book.live
     monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: book), raising=False)
     assert udfs.AR_FX([[10.0], [10.0], [10.0]], [["USD"], ["CHF"], ["GBP"]]) == [[5.0], [10.0], [udfs.NA]]
 

@@ -165,7 +165,59 @@ def vba_module(module_name: str, vba_name: str) -> str:
     ]
     for function in functions(module_name):
         lines += _wrapper(module_name, function)
+    lines += ERROR_HELPERS
     return "\r\n".join(lines) + "\r\n"
+
+
+# The cell functions hand error cells back as the text "#VALUE!", "#N/A" or "#DIV/0!" (one bad row must not turn
+# the whole column into an error). Under the classic COM add-in xlwings writes such text as text, so the wrappers
+# turn it into Excel's own error values, cell by cell, in scalars and in 1-D or 2-D results alike.
+ERROR_HELPERS = [
+    "#If App = \"Microsoft Excel\" Then",
+    "Private Function ArcollectErrors(ByVal result As Variant) As Variant",
+    "    Dim i As Long, j As Long",
+    "    If Not IsArray(result) Then",
+    "        ArcollectErrors = ArcollectError(result)",
+    "        Exit Function",
+    "    End If",
+    "    If Dimensions(result) = 1 Then",
+    "        For i = LBound(result) To UBound(result)",
+    "            result(i) = ArcollectError(result(i))",
+    "        Next i",
+    "    Else",
+    "        For i = LBound(result, 1) To UBound(result, 1)",
+    "            For j = LBound(result, 2) To UBound(result, 2)",
+    "                result(i, j) = ArcollectError(result(i, j))",
+    "            Next j",
+    "        Next i",
+    "    End If",
+    "    ArcollectErrors = result",
+    "End Function",
+    "",
+    "Private Function ArcollectError(ByVal value As Variant) As Variant",
+    "    ArcollectError = value",
+    "    If VarType(value) = vbString Then",
+    "        Select Case value",
+    "            Case \"#VALUE!\": ArcollectError = CVErr(xlErrValue)",
+    "            Case \"#N/A\": ArcollectError = CVErr(xlErrNA)",
+    "            Case \"#DIV/0!\": ArcollectError = CVErr(xlErrDiv0)",
+    "        End Select",
+    "    End If",
+    "End Function",
+    "",
+    "Private Function Dimensions(ByVal values As Variant) As Long",
+    "    Dim n As Long, bound As Long",
+    "    On Error GoTo done",
+    "    Do",
+    "        n = n + 1",
+    "        bound = UBound(values, n)",
+    "    Loop",
+    "done:",
+    "    Dimensions = n - 1",
+    "End Function",
+    "#End If",
+    "",
+]
 
 
 def _wrapper(module_name: str, function: CellFunction) -> list[str]:
@@ -209,7 +261,7 @@ def _wrapper(module_name: str, function: CellFunction) -> list[str]:
     body += [
         '#If App = "Microsoft Excel" Then',
         "    If TypeOf Application.Caller Is Range Then On Error GoTo failed",
-        f"    {function.name} = {call}, ActiveWorkbook, Application.Caller)",
+        f"    {function.name} = ArcollectErrors({call}, ActiveWorkbook, Application.Caller))",
         "    Exit Function",
         "#Else",
         f"    {function.name} = {call})",
