@@ -173,7 +173,7 @@ def vba_module(module_name: str, vba_name: str) -> str:
 # the whole column into an error). Under the classic COM add-in xlwings writes such text as text, so the wrappers
 # turn it into Excel's own error values, cell by cell, in scalars and in 1-D or 2-D results alike.
 ERROR_HELPERS = [
-    "#If App = \"Microsoft Excel\" Then",
+    '#If App = "Microsoft Excel" Then',
     "Private Function ArcollectErrors(ByVal result As Variant) As Variant",
     "    Dim i As Long, j As Long",
     "    If Not IsArray(result) Then",
@@ -198,9 +198,9 @@ ERROR_HELPERS = [
     "    ArcollectError = value",
     "    If VarType(value) = vbString Then",
     "        Select Case value",
-    "            Case \"#VALUE!\": ArcollectError = CVErr(xlErrValue)",
-    "            Case \"#N/A\": ArcollectError = CVErr(xlErrNA)",
-    "            Case \"#DIV/0!\": ArcollectError = CVErr(xlErrDiv0)",
+    '            Case "#VALUE!": ArcollectError = CVErr(xlErrValue)',
+    '            Case "#N/A": ArcollectError = CVErr(xlErrNA)',
+    '            Case "#DIV/0!": ArcollectError = CVErr(xlErrDiv0)',
     "        End Select",
     "    End If",
     "End Function",
