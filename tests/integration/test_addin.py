@@ -362,3 +362,21 @@ def test_main_builds_to_the_path_given_or_says_why_not(
     assert builder.main([str(tmp_path / "b.xlam")]) == 1
     assert "does not import" in capsys.readouterr().err
     assert builder.main([str(tmp_path / "c.xlam"), "--oops"]) == 2
+
+
+def test_the_function_wizard_help_comes_from_the_python_docstrings_and_arg_docs(tmp_path: Path) -> None:
+    module = _real_udfs()
+    built = builder.build(tmp_path / "arcollect.xlam")
+    parser = VBA_Parser(str(built))
+    try:
+        code = {name: text for _, _, name, text in parser.extract_macros()}
+    finally:
+        parser.close()
+    workbook_module = code["ThisWorkbook.cls"].replace("\r\n", "\n")
+    assert "Private Sub Workbook_Open()\n    RegisterArcollectFunctions\n" in workbook_module
+    register = code["arcollect_udfs.bas"].split("Public Sub RegisterArcollectFunctions()")[1]
+    for name in ("AR_DAYS_PAST_DUE", "AR_BUCKET", "AR_LATE_INTEREST", "AR_FX", "AR_CEI"):
+        first_line = inspect.getdoc(getattr(module, name)).splitlines()[0].replace('"', '""')
+        line = next(text for text in register.splitlines() if f'Macro:="{name}"' in text)
+        assert f'Description:="{first_line}"' in line and 'Category:="arcollect"' in line
+    assert 'ArgumentDescriptions:=Array("Due date(s): a cell or a column of dates.", "Date to count to' in register

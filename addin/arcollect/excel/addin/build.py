@@ -83,10 +83,14 @@ def on_actions(custom_ui: str) -> list[str]:
     return _ON_ACTION.findall(custom_ui)
 
 
+# The function wizard's help for the cell functions (see `udf_wrappers.registration`), set when the add-in opens.
+WORKBOOK_OPEN = "Private Sub Workbook_Open()\r\n    RegisterArcollectFunctions\r\nEnd Sub\r\n"
+
+
 def modules(*, udf_module: str = UDF_MODULE, ribbon_module_name: str = RIBBON_MODULE) -> list[ovba.Module]:
     """The add-in's VBA modules, in the order the project lists them."""
     return [
-        ovba.Module.for_document("ThisWorkbook", "workbook"),
+        ovba.Module.for_document("ThisWorkbook", "workbook", code=WORKBOOK_OPEN),
         ovba.Module.for_document("Sheet1", "worksheet"),
         ovba.Module("Ribbon", ribbon_module(ribbon_module_name)),
         ovba.Module("xlwings", xlwings_module()),

@@ -61,8 +61,9 @@ class Module:
     document: bool = False
 
     @classmethod
-    def for_document(cls, name: str, kind: str) -> Module:
-        """The source Excel gives a fresh document module — `kind` "workbook" (ThisWorkbook) or "worksheet"."""
+    def for_document(cls, name: str, kind: str, code: str = "") -> Module:
+        """The source Excel gives a fresh document module — `kind` "workbook" (ThisWorkbook) or "worksheet" —
+        followed by `code` (CRLF line ends), if any."""
         base = WORKBOOK_BASE if kind == "workbook" else WORKSHEET_BASE
         lines = [
             f'Attribute VB_Name = "{name}"',
@@ -74,7 +75,7 @@ class Module:
             "Attribute VB_TemplateDerived = False",
             "Attribute VB_Customizable = True",
         ]
-        return cls(name, "\r\n".join(lines) + "\r\n", document=True)
+        return cls(name, "\r\n".join(lines) + "\r\n" + code, document=True)
 
 
 def vba_project(name: str, modules: Sequence[Module], *, project_id: str | None = None) -> bytes:

@@ -17,6 +17,7 @@ bundled xlwings module defines, and `ActiveWorkbook` because an add-in's functio
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import inspect
 import textwrap
@@ -48,6 +49,9 @@ class CellFunction:
     volatile: bool = False
     call_in_wizard: bool = True
     vba_args: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    category: str = ""
+    argument_docs: dict[str, str] = field(default_factory=dict)
 
     @property
     def vba_parameters(self) -> tuple[Parameter, ...]:
@@ -84,8 +88,31 @@ def functions(module_name: str) -> list[CellFunction]:
             for kind, opts in (d for d in decorators if d)
             if kind == "arg" and "vba" in opts
         }
-        found.append(_cell_function(module, node.name, kinds[0][0], options, vba_args))
+        docs = {
+            str(opts["__arg__"]): str(opts["doc"])
+            for kind, opts in (d for d in decorators if d)
+            if kind == "arg" and opts.get("doc")
+        }
+        category = options.get("category") or _module_constant(module, node, "category")
+        function = _cell_function(module, node.name, kinds[0][0], options, vba_args)
+        description = (inspect.getdoc(getattr(module, node.name)) or "").splitlines()
+        found.append(
+            dataclasses.replace(
+                function, description=description[0] if description else "", category=str(category or ""),
+                argument_docs=docs,
+            )
+        )  # fmt: skip
     return found
+
+
+def _module_constant(module: ModuleType, node: ast.FunctionDef | ast.AsyncFunctionDef, keyword: str) -> object:
+    """A decorator keyword given as a module constant (`category=CATEGORY`): its value in the module."""
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Call):
+            for item in decorator.keywords:
+                if item.arg == keyword and isinstance(item.value, ast.Name):
+                    return getattr(module, item.value.id, None)
+    return None
 
 
 def _xlwings_aliases(tree: ast.Module) -> dict[str, str]:
@@ -163,10 +190,36 @@ def vba_module(module_name: str, vba_name: str) -> str:
         f"'Generated from {module_name} by arcollect addin build - changes will be lost with the next build.",
         '#Const App = "Microsoft Excel" \'Adjust when using outside of Excel',
     ]
-    for function in functions(module_name):
+    found = functions(module_name)
+    for function in found:
         lines += _wrapper(module_name, function)
     lines += ERROR_HELPERS
+    lines += registration(found)
     return "\r\n".join(lines) + "\r\n"
+
+
+def registration(found: list[CellFunction]) -> list[str]:
+    """`RegisterArcollectFunctions`: the function wizard's one-line help, argument help and category.
+
+    xlwings registers these with `Application.MacroOptions` when it imports UDFs itself; a prebuilt add-in calls
+    this from `Workbook_Open` instead. Excel may refuse MacroOptions for a hidden add-in in some versions, so
+    errors are ignored there: the functions work either way, only the wizard's help text would be missing.
+    """
+    lines = ["Public Sub RegisterArcollectFunctions()", "    On Error Resume Next"]
+    for function in found:
+        if function.sub:
+            continue
+        arguments = ", ".join(_vba_text(function.argument_docs.get(p.name, "")) for p in function.vba_parameters)
+        lines.append(
+            f'    Application.MacroOptions Macro:="{function.name}", Description:={_vba_text(function.description)}, '
+            f"Category:={_vba_text(function.category or 'arcollect')}, ArgumentDescriptions:=Array({arguments})"
+        )
+    return [*lines, "End Sub", ""]
+
+
+def _vba_text(text: str) -> str:
+    """A VBA string literal (quotes doubled), at most 255 characters as MacroOptions allows."""
+    return '"' + text[:255].replace('"', '""') + '"'
 
 
 # The cell functions hand error cells back as the text "#VALUE!", "#N/A" or "#DIV/0!" (one bad row must not turn
