@@ -254,7 +254,7 @@ class Schedule:
             ]
             subject = f"arcollect: {len(lines)} reminders go out in {zone} on {local_day:%Y-%m-%d}"
             key = idempotency_key("digest", DIGEST_LEVEL, [zone], local_day)
-            if self._email(now, config, key, DIGEST_LEVEL, subject, lines):
+            if self._email(now, config, key, DIGEST_LEVEL, subject, lines) == "sent":
                 sent.append(zone)
         return sent
 
@@ -264,11 +264,13 @@ class Schedule:
             return True
         subject = f"arcollect schedule of {self.workbook.name} failed {self.state.failures} times in a row"
         key = idempotency_key("alert", ALERT_LEVEL, [self.workbook.name, now.isoformat()], now.date())
-        return self._email(now, config, key, ALERT_LEVEL, subject, [("Last error", reason, now.isoformat())])
+        outcome = self._email(now, config, key, ALERT_LEVEL, subject, [("Last error", reason, now.isoformat())])
+        return outcome != "failed"
 
     def _email(
         self, now: dt.datetime, config: settings.Settings, key: str, level: int, subject: str, lines: list[tuple]
-    ) -> bool:
+    ) -> str:
+        """Send one email to the finance contact once (ledger key): "sent", "already" (sent before) or "failed"."""
         text = "\n".join(" · ".join(parts) for parts in lines)
         rows = "".join("<tr>" + "".join(f"<td>{html.escape(part)}</td>" for part in parts) + "</tr>" for parts in lines)
         reminder = Reminder(
@@ -279,15 +281,15 @@ class Schedule:
         )  # fmt: skip
         if self.dry_run:
             logger.info("Dry run: would email %s: %s", config.finance_contact, subject)
-            return True
+            return "sent"
         try:
             transport = self._transport or from_settings(config, self.workbook)
             with Ledger(config.ledger_file(self.workbook)) as ledger:
                 outcome = dispatch([reminder], ledger, transport, now=now, rate_limit=config.send_rate_per_minute)
         except ArcollectError as error:
             logger.error("Could not email %s: %s", config.finance_contact, error)
-            return False
-        return bool(outcome.sent or outcome.skipped)
+            return "failed"
+        return "sent" if outcome.sent else "already" if outcome.skipped else "failed"
 
     # ---- process plumbing ----------------------------------------------------------------------------------
 

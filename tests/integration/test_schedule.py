@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -59,13 +60,29 @@ def run_for(schedule: Schedule, traveller, until: dt.datetime) -> None:
     schedule.run()
 
 
+class Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 @pytest.fixture(scope="module")
 def week(tmp_path_factory):
     folder = tmp_path_factory.mktemp("week")
     book = demo_book(folder)
-    with time_machine.travel(MONDAY, tick=False) as traveller:
-        schedule = Schedule(book)
-        run_for(schedule, traveller, MONDAY + dt.timedelta(days=7))
+    log = Lines()
+    logging.getLogger("arcollect.scheduler").addHandler(log)
+    logging.getLogger("arcollect.scheduler").setLevel(logging.INFO)
+    try:
+        with time_machine.travel(MONDAY, tick=False) as traveller:
+            schedule = Schedule(book)
+            run_for(schedule, traveller, MONDAY + dt.timedelta(days=7))
+    finally:
+        logging.getLogger("arcollect.scheduler").removeHandler(log)
+    schedule.log_lines = log.lines
     return book, schedule
 
 
@@ -75,6 +92,9 @@ def test_a_week_ticks_every_quarter_hour_and_logs_each_tick(week):
     gaps = {b.at - a.at for a, b in zip(schedule.ticks, schedule.ticks[1:], strict=False)}
     assert gaps == {dt.timedelta(minutes=15)}
     assert all(tick.error is None for tick in schedule.ticks)
+    tick_lines = [line for line in schedule.log_lines if " alive " in line or " tick: " in line]
+    assert len(tick_lines) == len(schedule.ticks), "one log line per tick"
+    assert sum(tick.ran for tick in schedule.ticks) < len(schedule.ticks) / 4, "most ticks only say they are alive"
 
 
 def test_every_reminder_goes_out_once_inside_its_customers_local_business_hours(week):
@@ -137,3 +157,25 @@ def test_once_dry_run_prints_what_would_go_out_and_when(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Would send" in out and "Europe/Berlin" in out
     assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").glob("*.eml"))
+
+
+def test_a_digest_tells_the_finance_contact_what_goes_out_before_a_time_zones_first_sends(tmp_path):
+    book = demo_book(tmp_path, DigestLeadMinutes="60")
+    with time_machine.travel(dt.datetime(2026, 11, 24, 7, 20, tzinfo=dt.UTC), tick=False) as traveller:
+        schedule = Schedule(book)
+        first = schedule.tick()  # 08:20 in Berlin: the 09:00 sends there are 40 minutes away
+        assert "Europe/Berlin" in first.digests, first.digests
+        traveller.shift(dt.timedelta(minutes=15))
+        os.utime(book)  # someone saved the workbook: the next tick runs in full
+        second = schedule.tick()
+        assert second.ran and "Europe/Berlin" not in second.digests, "one digest per time zone and day"
+    digests = [message for message in outbox(book) if message["To"] == FINANCE]
+    berlin = [message for message in digests if "Europe/Berlin" in message["Subject"]]
+    assert len(berlin) == 1 and "2026-11-24" in berlin[0]["Subject"]
+
+
+def test_the_cli_logs_to_a_rotating_file_beside_the_workbook(tmp_path):
+    book = demo_book(tmp_path)
+    assert main(["schedule", str(book), "--once", "--dry-run", "--now", "2026-11-24T10:00:00+00:00"]) == 0
+    log = tmp_path / "Receivables.schedule.log"
+    assert log.exists() and " tick: " in log.read_text(encoding="utf-8")
