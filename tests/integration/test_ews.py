@@ -7,13 +7,16 @@ import datetime as dt
 import time
 
 import pytest
+from exchangelib import FailFast
 
+from arcollect.book.settings import Settings
 from arcollect.errors import TransportError
 from arcollect.mail.ledger import Ledger, reconcile
 from arcollect.mail.message import Attachment, Reminder, idempotency_key, message_id
-from arcollect.mail.transports import Transport
+from arcollect.mail.transports import Transport, from_settings
 from arcollect.mail.transports.ews import KEY_PROPERTY_NAME, KEY_PROPERTY_SET, EwsTransport, SendStopped
 from tests.servers.ews import EwsServer
+from tests.servers.graph import GraphServer
 from tests.servers.tls import ca_bundle
 
 NOW = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
@@ -231,3 +234,129 @@ def test_tls_verification_is_on_by_default_and_rejects_an_unknown_ca(ews):
         default.send([reminder()])
     assert stopped.value.not_attempted == (reminder().key,)
     assert ews.received == []
+
+
+# -- OAuth2 client credentials + impersonation, with the local identity server as GraphAuthority -------------------
+
+OUTLOOK_SCOPE = "https://outlook.office365.com/.default"
+
+
+@pytest.fixture
+def identity():
+    with GraphServer() as graph:
+        yield graph
+
+
+@pytest.fixture
+def ews_online(identity):
+    with EwsServer(tls=True, bearer=identity.token_valid, mailbox=identity.mailbox) as server:
+        yield server
+
+
+def oauth_transport(server: EwsServer, graph: GraphServer, **options: object) -> EwsTransport:
+    settings: dict[str, object] = {
+        "mailbox": server.mailbox, "auth": "oauth2", "tenant_id": graph.tenant, "client_id": graph.client_id,
+        "client_secret": graph.client_secret, "authority": graph.authority, "verify": ca_bundle(),
+        "max_wait": 10.0, "timeout": 5.0,
+    }  # fmt: skip
+    settings.update(options)
+    return EwsTransport(server.url, **settings)  # type: ignore[arg-type]
+
+
+def assert_every_request_impersonates_with_the_one_token(server: EwsServer, graph: GraphServer) -> None:
+    assert server.calls
+    assert {call.bearer for call in server.calls} <= graph.issued_tokens
+    assert len({call.bearer for call in server.calls}) == 1
+    for call in server.calls:
+        assert call.authorization == f"Bearer {call.bearer}"
+        assert "ExchangeImpersonation" in call.soap_headers
+        assert call.impersonated == server.mailbox
+        assert call.anchor_mailbox == server.mailbox
+
+
+def test_oauth2_reminders_arrive_with_one_token_for_several_sends_and_impersonation_on_every_request(
+    ews_online, identity
+):
+    ews_transport = oauth_transport(ews_online, identity)
+    items = [reminder(number) for number in range(1, 4)]
+    results = [result for item in items for result in ews_transport.send([item])]
+
+    assert [result.status for result in results] == ["sent"] * 3
+    assert [received.key for received in ews_online.received] == [item.key for item in items]
+    assert ews_online.requests == ["GetFolder", "GetFolder", "CreateItem", "CreateItem", "CreateItem"]
+    assert identity.token_requests == 1
+    assert identity.token_scopes == [OUTLOOK_SCOPE]
+    assert identity.requests == [("POST", f"/{identity.tenant}/oauth2/v2.0/token")]
+    assert_every_request_impersonates_with_the_one_token(ews_online, identity)
+
+
+def test_oauth2_check_says_ok_and_find_sent_uses_the_token(ews_online, identity):
+    ews_transport = oauth_transport(ews_online, identity)
+    assert ews_transport.check().startswith("OK")
+    item = reminder()
+    ews_transport.send([item])
+
+    assert ews_transport.find_sent(item.key) is True
+    assert identity.token_requests == 2  # check() signs in on its own fail-fast connection
+    assert ews_online.requests == ["GetFolder", "GetFolder", "GetFolder", "GetFolder", "CreateItem", "FindItem"]
+    assert all(call.bearer in identity.issued_tokens for call in ews_online.calls)
+    mailbox = ews_online.mailbox
+    assert {(call.impersonated, call.anchor_mailbox) for call in ews_online.calls} == {(mailbox, mailbox)}
+
+
+def test_oauth2_check_names_a_wrong_client_secret_without_revealing_either_secret(ews_online, identity):
+    sentence = oauth_transport(ews_online, identity, client_secret="not-the-secret-42").check()
+
+    assert "ARCOLLECT_GRAPH_CLIENT_SECRET" in sentence
+    assert "not-the-secret-42" not in sentence and identity.client_secret not in sentence
+    assert "\n" not in sentence and sentence.endswith(".") and sentence.count(". ") == 0
+    assert identity.token_requests == 1
+    assert ews_online.calls == []  # no token, so Exchange was never asked
+
+
+def test_oauth2_token_that_exchange_refuses_is_reported_as_such(identity):
+    with EwsServer(tls=True, bearer=set(), mailbox=identity.mailbox) as server:
+        sentence = oauth_transport(server, identity).check()
+
+    assert "refused the OAuth token" in sentence and "ARCOLLECT_GRAPH_CLIENT_SECRET" in sentence
+    assert identity.client_secret not in sentence
+    assert server.calls and all(call.bearer in identity.issued_tokens for call in server.calls)
+
+
+def test_oauth2_token_request_verifies_tls_and_rejects_an_unknown_ca_by_default(ews_online, identity):
+    sentence = oauth_transport(ews_online, identity, verify=True).check()
+
+    assert "certificate" in sentence.lower()
+    assert identity.token_requests == 0  # refused during the handshake, the secret was never sent
+    assert ews_online.calls == []
+
+
+def test_from_settings_builds_an_oauth2_ews_transport_that_sends_through_the_given_authority(
+    ews_online, identity, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("ARCOLLECT_GRAPH_CLIENT_SECRET", identity.client_secret)
+    monkeypatch.setenv("ARCOLLECT_CA_BUNDLE", ca_bundle())
+    settings = Settings(
+        transport="ews", ews_endpoint=ews_online.url, ews_auth="oauth2", graph_tenant_id=identity.tenant,
+        graph_client_id=identity.client_id, graph_authority=identity.authority, sender_mailbox=ews_online.mailbox,
+    )  # fmt: skip
+    ews_transport = from_settings(settings, tmp_path / "book.xlsx")
+
+    assert isinstance(ews_transport, EwsTransport)
+    assert ews_transport.auth == "oauth2" and ews_transport.authority == identity.authority
+    [result] = ews_transport.send([reminder()])
+    assert result.status == "sent"
+    assert [received.key for received in ews_online.received] == [reminder().key]
+    assert identity.token_requests == 1
+    assert_every_request_impersonates_with_the_one_token(ews_online, identity)
+
+
+def test_oauth2_authority_defaults_to_microsoft_sign_in():
+    ews_transport = EwsTransport(
+        "https://outlook.office365.com/EWS/Exchange.asmx", mailbox="ar@contoso.example", auth="oauth2",
+        tenant_id="contoso-tenant", client_id="app", client_secret="s3cret",
+    )  # fmt: skip
+    credentials = ews_transport._new_account(FailFast()).protocol.credentials
+
+    assert credentials.token_url == "https://login.microsoftonline.com/contoso-tenant/oauth2/v2.0/token"
+    assert credentials.scope == [OUTLOOK_SCOPE]

@@ -13,6 +13,11 @@ items. Every response carries the ``ServerVersionInfo`` header of Exchange 2016 
 is parsed into a `Received` record (subject, body and its type, recipients, attachments decoded, extended properties)
 with the time the server took it; SendAndSaveCopy items are also kept in Sent Items for FindItem/GetItem.
 
+Authentication: ``users`` ({name: password}) checks HTTP Basic; ``bearer`` checks ``Authorization: Bearer <token>``
+against a set of tokens or a callable (``bearer=graph.token_valid`` accepts what the local identity server issued).
+Either refusal is a 401 before the operation runs. Every request, refused or not, is kept in `calls` with its
+Authorization and X-AnchorMailbox headers, the names of its SOAP headers and the impersonated PrimarySmtpAddress.
+
 Faults, for the tests that need them:
 
 - ``fail_next``: consumed one per request, in order — ``("ErrorServerBusy", back_off_ms)`` (SOAP fault, HTTP 500),
@@ -33,6 +38,7 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -91,6 +97,37 @@ class Received:
         return None
 
 
+@dataclass(frozen=True)
+class Call:
+    """One HTTP request as it arrived: what a test checks about authentication and impersonation."""
+
+    operation: str
+    authorization: str | None  # the Authorization header
+    anchor_mailbox: str | None  # the X-AnchorMailbox header
+    soap_headers: tuple[str, ...]  # local names of the children of soap:Header, in order
+    impersonated: str | None  # ExchangeImpersonation/ConnectingSID/PrimarySmtpAddress
+
+    @property
+    def bearer(self) -> str | None:
+        """The token of an ``Authorization: Bearer …`` header, else None."""
+        scheme, _, token = (self.authorization or "").partition(" ")
+        return token if scheme.lower() == "bearer" else None
+
+
+def _call(envelope: Any, operation: Any, headers: Any) -> Call:
+    header = envelope.find(f"{{{S}}}Header")
+    children = list(header) if header is not None else []
+    return Call(
+        operation=etree.QName(operation).localname,
+        authorization=headers.get("Authorization"),
+        anchor_mailbox=headers.get("X-AnchorMailbox"),
+        soap_headers=tuple(etree.QName(child).localname for child in children),
+        impersonated=envelope.findtext(
+            f"{{{S}}}Header/{_t('ExchangeImpersonation')}/{_t('ConnectingSID')}/{_t('PrimarySmtpAddress')}"
+        ),
+    )
+
+
 def _addresses(message: Any, container: str) -> list[str]:
     return [node.text or "" for node in message.iterfind(f"{_t(container)}/{_t('Mailbox')}/{_t('EmailAddress')}")]
 
@@ -133,6 +170,7 @@ class EwsServer:
         *,
         tls: bool = False,
         users: dict[str, str] | None = None,
+        bearer: Callable[[str], bool] | Collection[str] | None = None,
         mailbox: str = "ar@acme.example",
         latency: float = 0.0,
         fail_ratio: float = 0.0,
@@ -141,11 +179,12 @@ class EwsServer:
         quota_after: int | None = None,
         recipient_not_found: set[str] | frozenset[str] = frozenset(),
     ) -> None:
-        self.tls, self.users, self.mailbox, self.latency = tls, users, mailbox, latency
+        self.tls, self.users, self.bearer, self.mailbox, self.latency = tls, users, bearer, mailbox, latency
         self.fail_ratio, self.busy_back_off_ms, self.quota_after = fail_ratio, busy_back_off_ms, quota_after
         self.recipient_not_found = {address.lower() for address in recipient_not_found}
         self.fail_next: list[tuple[Any, ...]] = []
-        self.requests: list[str] = []
+        self.requests: list[str] = []  # operations that passed authentication
+        self.calls: list[Call] = []  # every request, refused ones too
         self.received: list[Received] = []
         self.sent_items: dict[str, Received] = {}
         self._random = random.Random(seed)
@@ -344,10 +383,16 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if ews.latency:
             time.sleep(ews.latency)
+        envelope = etree.fromstring(body)
+        operation = envelope.find(f"{{{S}}}Body")[0]
+        with ews._lock:
+            ews.calls.append(_call(envelope, operation, self.headers))
         if ews.users is not None and not self._authorised(ews.users):
             self._reply(401, b"", {"WWW-Authenticate": 'Basic realm="ews"'})
             return
-        operation = etree.fromstring(body).find(f"{{{S}}}Body")[0]
+        if ews.bearer is not None and not self._bearer_valid(ews.bearer):
+            self._reply(401, b"", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            return
         with ews._lock:
             ews.requests.append(etree.QName(operation).localname)
         fault = ews._fault()
@@ -372,6 +417,12 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         username, _, password = base64.b64decode(encoded).decode("utf-8", "replace").partition(":")
         return users.get(username) == password
+
+    def _bearer_valid(self, accepted: Callable[[str], bool] | Collection[str]) -> bool:
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return False
+        return accepted(token) if callable(accepted) else token in accepted
 
     def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         try:

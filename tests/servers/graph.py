@@ -106,6 +106,17 @@ class GraphServer:
     def keys(self) -> list[str | None]:
         return [item.key for item in self.received]
 
+    @property
+    def issued_tokens(self) -> frozenset[str]:
+        """Every access token the token endpoint has handed out so far."""
+        with self._lock:
+            return frozenset(self._tokens)
+
+    def token_valid(self, token: str) -> bool:
+        """True for a token this server issued — for another local server that accepts them (EwsServer(bearer=…))."""
+        with self._lock:
+            return token in self._tokens
+
     def __enter__(self) -> GraphServer:
         handler = type("Handler", (_Handler,), {"graph": self})
         self._server = _TLSServer(("127.0.0.1", 0), handler)

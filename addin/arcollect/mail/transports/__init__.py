@@ -123,7 +123,7 @@ def from_settings(config: Any, workbook: Path) -> Transport:
             secret = secrets.require(secrets.GRAPH_CLIENT_SECRET, "The app's client secret")
             return EwsTransport(
                 config.ews_endpoint, mailbox=config.sender_mailbox, auth="oauth2", tenant_id=config.graph_tenant_id,
-                client_id=config.graph_client_id, client_secret=secret, verify=verify,
+                client_id=config.graph_client_id, client_secret=secret, authority=config.graph_authority, verify=verify,
             )  # fmt: skip
         password = secrets.require(secrets.EWS_PASSWORD, "The EWS password")
         return EwsTransport(

@@ -46,13 +46,20 @@ A caller that only knows the `Transport` contract treats the whole call as in do
 slower). A quota error (ErrorSubmissionQuotaExceeded, ErrorQuotaExceeded) also sets `exhausted`: every later `send`
 on this transport raises `SendStopped` at once without contacting the server — the mailbox is done for the day.
 
+OAuth2 (client credentials): the token comes from ``{authority}/{tenant}/oauth2/v2.0/token`` with the scope
+``https://outlook.office365.com/.default``; `authority` is Settings ``GraphAuthority`` (Microsoft's sign-in address
+unless told otherwise — a national cloud, or a local identity server in tests). exchangelib fetches it once per
+connection and sends it as ``Authorization: Bearer`` on every request, together with the impersonation header and
+``X-AnchorMailbox`` naming `mailbox`.
+
 TLS: `verify` is True (the default CA store), False, or the path of a CA bundle (a company CA). exchangelib builds its
-`requests` sessions itself and offers one hook, the class attribute `BaseProtocol.HTTP_ADAPTER_CLS`. We install, once
-per process, an adapter (mixed into whatever adapter class is already there) that applies the `verify` registered
-for the request's endpoint and leaves every other URL (other EWS users, the OAuth token endpoint) exactly as
-`requests` would handle it. The last `EwsTransport` built for an endpoint decides its verification in this process.
-Each transport gets its own exchangelib `Protocol` (its own timeout, retry policy and connection), not the shared
-cached one.
+`requests` sessions itself and offers one hook, the class attribute `BaseProtocol.HTTP_ADAPTER_CLS`; it mounts that
+adapter for the EWS endpoint and, with OAuth2, for the token URL too. We install, once per process, an adapter (mixed
+into whatever adapter class is already there) that applies the `verify` registered for the request's URL — the EWS
+endpoint, and the token URL of an oauth2 transport — and leaves every other URL (other EWS users) exactly as
+`requests` would handle it. The last `EwsTransport` built for an endpoint or token URL decides its verification in
+this process. Each transport gets its own exchangelib `Protocol` (its own timeout, retry policy and connection), not
+the shared cached one.
 """
 
 from __future__ import annotations
@@ -125,6 +132,25 @@ class KeyHeader(ExtendedProperty):
     property_type = "String"
 
 
+class _AuthorityCredentials(OAuth2Credentials):
+    """exchangelib's client-credentials grant with the token URL under `authority` instead of the fixed
+    ``https://login.microsoftonline.com`` (national clouds, a local identity server); the scope stays exchangelib's
+    ``https://outlook.office365.com/.default``."""
+
+    def __init__(self, *, authority: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.authority = authority.rstrip("/")
+
+    @property
+    def token_url(self) -> str:
+        return _token_url(self.authority, self.tenant_id)
+
+
+def _token_url(authority: str, tenant_id: str) -> str:
+    """Where the OAuth2 token for EWS is fetched: ``{authority}/{tenant}/oauth2/v2.0/token``."""
+    return f"{authority.rstrip('/')}/{tenant_id}/oauth2/v2.0/token"
+
+
 _registered = threading.Lock()
 
 
@@ -156,7 +182,8 @@ _VERIFY: dict[str, bool | str] = {}
 
 
 class _EndpointVerification(requests.adapters.HTTPAdapter):
-    """Applies the `verify` registered for the request's EWS endpoint; other URLs keep what requests passes."""
+    """Applies the `verify` registered for the request's URL (EWS endpoint or token URL); other URLs keep what
+    requests passes."""
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         url = request.url or ""
@@ -208,6 +235,7 @@ class EwsTransport:
         client_id: str = "",
         client_secret: str = "",
         verify: bool | str = True,
+        authority: str = "https://login.microsoftonline.com",
         chunk_size: int = 10,
         max_wait: float = 60.0,
         timeout: float = 30.0,
@@ -219,6 +247,10 @@ class EwsTransport:
             raise ConfigError(f"EwsAuth {auth!r} is not one of ntlm, basic, oauth2")
         if auth == "oauth2" and not (tenant_id and client_id and client_secret):
             raise ConfigError("EwsAuth oauth2 needs GraphTenantId, GraphClientId and ARCOLLECT_GRAPH_CLIENT_SECRET")
+        if auth == "oauth2" and urlsplit(authority).scheme != "https":
+            raise ConfigError(
+                f"GraphAuthority {authority!r} is not an https:// URL like https://login.microsoftonline.com"
+            )
         if auth != "oauth2" and not (username and password):
             raise ConfigError(f"EwsAuth {auth} needs EwsUser and the password in ARCOLLECT_EWS_PASSWORD (or keyring)")
         if isinstance(verify, str) and not Path(verify).is_file():
@@ -227,6 +259,7 @@ class EwsTransport:
             raise ConfigError(f"EWS chunk size must be at least 1, not {chunk_size}")
         self.endpoint, self.mailbox, self.auth = endpoint, mailbox, auth
         self.username, self.tenant_id, self.client_id = username, tenant_id, client_id
+        self.authority = authority.rstrip("/")
         self._password, self._client_secret = password, client_secret
         self.verify, self.chunk_size, self.max_wait, self.timeout = verify, chunk_size, max_wait, timeout
         self.build = tuple(build)
@@ -234,6 +267,8 @@ class EwsTransport:
         self._account: Account | None = None
         _register_properties()
         _install_verification(endpoint, verify)
+        if auth == "oauth2":
+            _install_verification(_token_url(self.authority, tenant_id), verify)
 
     @property
     def host(self) -> str:
@@ -244,9 +279,10 @@ class EwsTransport:
         would make a second transport silently reuse the first one's timeout and retry policy."""
         if self.auth == "oauth2":
             identity = Identity(primary_smtp_address=self.mailbox)
-            credentials: Any = OAuth2Credentials(
-                client_id=self.client_id, client_secret=self._client_secret, tenant_id=self.tenant_id, identity=identity
-            )
+            credentials: Any = _AuthorityCredentials(
+                authority=self.authority, client_id=self.client_id, client_secret=self._client_secret,
+                tenant_id=self.tenant_id, identity=identity,
+            )  # fmt: skip
             auth_type, access_type = OAUTH2, IMPERSONATION
         else:
             credentials = Credentials(self.username, self._password)
