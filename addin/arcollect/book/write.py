@@ -67,8 +67,28 @@ class WriteResult:
     message: str
 
 
-def write_tables(path: str | Path, tables: Mapping[str, pd.DataFrame], *, out: str | Path | None = None) -> WriteResult:
-    """Replace the rows of each named table in the workbook at `path` and save.
+@dataclass(frozen=True)
+class CellUpdate:
+    """Set `column` of the rows of `table` whose `key` column holds one of `values`' keys — nothing else changes.
+
+    For an input table the user owns (Customers' "Credit hold" after an escalation): rewriting the whole table
+    would drop the user's own columns and formatting, so only those cells are written.
+    """
+
+    table: str
+    key: str
+    column: str
+    values: Mapping[Any, Any]
+
+
+def write_tables(
+    path: str | Path,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    out: str | Path | None = None,
+    updates: Sequence[CellUpdate] = (),
+) -> WriteResult:
+    """Replace the rows of each named table in the workbook at `path`, apply the cell `updates`, and save.
 
     Saves into `path` itself unless `out` is given or Excel holds the workbook open; then the whole workbook with
     the new rows goes to `out` (default ``<stem>.results.xlsx`` beside it) and `path` is left byte for byte as it
@@ -88,6 +108,8 @@ def write_tables(path: str | Path, tables: Mapping[str, pd.DataFrame], *, out: s
     book = _load(path)
     for name, frame in tables.items():
         write_table(book, schema.TABLES[name], frame)
+    for update in updates:
+        update_cells(book, update)
     save_atomic(book, target)
     if locked:
         message = f"{path.name} is open in Excel, so it was not changed; the results are in {target.name}"
@@ -97,6 +119,27 @@ def write_tables(path: str | Path, tables: Mapping[str, pd.DataFrame], *, out: s
         message = f"{', '.join(tables)} written to {path.name}"
     logger.info(message)
     return WriteResult(path_written=target, side_file=target != path, message=message)
+
+
+def update_cells(book: Workbook, update: CellUpdate) -> int:
+    """Apply one `CellUpdate` in place; returns how many cells changed. Headers are matched as the reader does."""
+    table = schema.TABLES[update.table]
+    if table.sheet not in book.sheetnames:
+        return 0
+    sheet = book[table.sheet]
+    header = {str(cell.value).strip().casefold(): cell.column for cell in sheet[1] if cell.value is not None}
+    key_column = header.get(table.column(update.key).header.casefold())
+    value_column = header.get(table.column(update.column).header.casefold())
+    if key_column is None or value_column is None:
+        return 0
+    wanted = {str(key): value for key, value in update.values.items()}
+    changed = 0
+    for row in range(2, sheet.max_row + 1):
+        key = sheet.cell(row=row, column=key_column).value
+        if key is not None and str(key).strip() in wanted:
+            _set(sheet.cell(row=row, column=value_column), wanted[str(key).strip()])
+            changed += 1
+    return changed
 
 
 def owner_file(path: Path) -> Path | None:
