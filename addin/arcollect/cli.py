@@ -8,6 +8,7 @@
     arcollect config Receivables.xlsx [KEY [VALUE]]
     arcollect schedule Receivables.xlsx [--once] [--dry-run]   # unattended: sends in customers' business hours
     arcollect schedule install Receivables.xlsx   # a Windows Task Scheduler task and a systemd user unit
+    arcollect import Receivables.xlsx --from export.csv [--mapping sap_fbl5n] [--partial]
     arcollect test-connection Receivables.xlsx    # is the mail transport in Settings usable? one sentence
     arcollect addin build [OUT]                    # workbook/arcollect.xlam from the sources, no Excel needed
     arcollect addin install                        # into Excel's start-up folder + the add-in's configuration
@@ -85,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--dry-run", action="store_true", help="say what would be done, change nothing")
     for sub in (build, install):
         sub.add_argument("--now", type=_instant, default=None, help=argparse.SUPPRESS)
+    importing = command("import", "Load an open-items export (ERP / accounting system) into Invoices and Customers.")
+    importing.add_argument("--from", dest="export", type=Path, required=True, help="the export: .csv or .xlsx")
+    importing.add_argument("--mapping", default=None, help="quickbooks, sap_fbl5n or a mapping of the Mappings sheet")
+    importing.add_argument(
+        "--partial", action="store_true", help="the export is not complete: close nothing that is missing from it"
+    )
     command("test-connection", "Check the mail transport chosen in Settings and say in one sentence what is wrong.")
     ledger = commands.add_parser("ledger", help="Reminders in doubt after a crash: list them, resolve one by hand.")
     actions = ledger.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -260,6 +267,20 @@ def _addin(args: argparse.Namespace, now: dt.datetime) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace, now: dt.datetime) -> int:
+    from arcollect.book import importer
+
+    if not args.path.exists():
+        raise ArcollectError(f"{args.path} does not exist — create one with: arcollect new {args.path}")
+    report = importer.import_open_items(args.path, args.export, mapping=args.mapping, full=not args.partial)
+    console.print(report.summary(), soft_wrap=True)
+    for problem in report.problems[:20]:
+        console.print(f"[yellow]{problem}[/yellow]", soft_wrap=True)
+    if len(report.problems) > 20:
+        console.print(f"… and {len(report.problems) - 20} more on the Exceptions sheet", soft_wrap=True)
+    return 0
+
+
 def _test_connection(args: argparse.Namespace, now: dt.datetime) -> int:
     from arcollect.mail.transports import from_settings
 
@@ -304,6 +325,7 @@ def _settings_of(path: Path) -> settings.Settings:
 
 
 COMMANDS = {
+    "import": _import,
     "addin": _addin,
     "schedule": _schedule,
     "test-connection": _test_connection,

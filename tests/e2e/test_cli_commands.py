@@ -152,3 +152,12 @@ def test_a_reminder_in_doubt_is_listed_and_resolved_by_hand(book, capsys):
     with Ledger(Settings().ledger_file(book)) as ledger:
         assert ledger.get(reminder.key).state == "sent"
     assert main(["ledger", "resolve", str(book), "nosuchkey", "--as", "sent"]) == 1
+
+
+def test_import_loads_an_erp_export_and_prints_what_changed(book, capsys):
+    export = Path(__file__).resolve().parents[1] / "data" / "qbo_aged_receivables_2026-03-31.csv"
+    assert main(["import", str(book), "--from", str(export)]) == 0
+    out = capsys.readouterr().out
+    assert "quickbooks:" in out and "added" in out
+    invoices = [row[0] for row in values(book, "Invoices")[1:] if row[0]]
+    assert len(invoices) > 2

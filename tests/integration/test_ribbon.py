@@ -168,15 +168,14 @@ def test_dashboard_refreshes_and_shows_the_aging_summary(tmp_path, open_live):
     assert len(sheet_rows(path, "AgingSummary")) == 4  # three customers and the total
 
 
-def test_import_says_plainly_that_import_comes_later_and_changes_nothing(tmp_path, open_live):
+def test_import_from_excel_says_how_to_run_it_with_the_cli_and_changes_nothing(tmp_path, open_live):
     path = demo_like(tmp_path)
     book = open_live(path)
     ribbon.import_open_items(book, pick_file=lambda _app: str(tmp_path / "open-items.csv"))
     ribbon.import_open_items(book, pick_file=lambda _app: None)
-    assert [alert.prompt for alert in book.app.alerts] == [
-        "Importing open items is not available yet in this version of arcollect, so open-items.csv was not read. "
-        "For now, paste the rows into the Invoices table and press Refresh."
-    ]
+    [alert] = book.app.alerts
+    assert "open-items.csv was not read" in alert.prompt
+    assert f'arcollect import "{path}" --from "{tmp_path / "open-items.csv"}"' in alert.prompt
     assert not [call for call in book.calls if call[0] == "write"]
     assert any("no file chosen" in line for line in log_lines(tmp_path))
 

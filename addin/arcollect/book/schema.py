@@ -229,6 +229,88 @@ class ExceptionsSheet(StrEnum):
     REASON = "reason"
 
 
+class Kpi(StrEnum):
+    """Month-end collections KPIs (engine/analytics.kpis): one row per month end, amounts in the base currency."""
+
+    MONTH_END = "month_end"
+    DAYS = "days_in_month"
+    CREDIT_SALES = "credit_sales"
+    BEGINNING_RECEIVABLES = "beginning_receivables"
+    RECEIVABLES = "receivables"
+    CURRENT_RECEIVABLES = "current_receivables"
+    OVERDUE_RECEIVABLES = "overdue_receivables"
+    DSO = "dso"
+    DSO_COUNTBACK = "dso_countback"
+    BEST_POSSIBLE_DSO = "best_possible_dso"
+    ADD = "add"
+    CEI = "cei"
+
+
+class Headline(StrEnum):
+    """Keys of the KPI tiles (engine/analytics.kpis headline dict)."""
+
+    AS_OF = "as_of"
+    MONTH_END = "month_end"
+    DSO = "dso"
+    DSO_COUNTBACK = "dso_countback"
+    BEST_POSSIBLE_DSO = "best_possible_dso"
+    ADD = "add"
+    CEI = "cei"
+    OPEN_TOTAL = "open_total"
+    OVERDUE_TOTAL = "overdue_total"
+    OVERDUE_PERCENT = "overdue_percent"
+    OVERDUE_BY_BUCKET = "overdue_by_bucket"
+    OVERDUE_BY_CURRENCY = "overdue_by_currency"
+    TOP_DEBTORS = "top_debtors"
+    PROBLEMS = "problems"
+
+
+class Debtors(StrEnum):
+    """Top debtors table (customer id is `Invoices.CUSTOMER_ID`), base currency."""
+
+    OPEN_BASE = "open_base"
+    OVERDUE_BASE = "overdue_base"
+
+
+class Risk(StrEnum):
+    """Per-customer risk score and its named features (engine/analytics.risk)."""
+
+    SCORE = "risk_score"
+    REASONS = "risk_reasons"
+    WEIGHTED_DAYS_LATE = "recent_weighted_days_late"
+    DAYS_LATE_TREND = "days_late_trend"
+    LATE_SHARE = "late_share"
+    BROKEN_PROMISES = "broken_promises"
+    OVERDUE_SHARE = "overdue_share"
+    PREDICTED_PAY_DATE = "predicted_pay_date"
+
+
+class Calibration(StrEnum):
+    """Keys of the holdout calibration report (engine/analytics.calibration)."""
+
+    FIT_COUNT = "fit_count"
+    HOLDOUT_COUNT = "holdout_count"
+    MAE_DAYS = "mae_days"
+    WITHIN_7_SHARE = "within_7_share"
+    BASELINE_MAE_DAYS = "baseline_mae_days"
+    BASELINE_WITHIN_7_SHARE = "baseline_within_7_share"
+
+
+class Effectiveness(StrEnum):
+    """Reminder effectiveness per level, template and language (engine/analytics.effectiveness)."""
+
+    LEVEL = "level"
+    TEMPLATE = "template"
+    LANGUAGE = "language"
+    REMINDERS = "reminders"
+    INVOICES = "invoices"
+    PAID_7_SHARE = "paid_7_share"
+    PAID_14_SHARE = "paid_14_share"
+    PAID_30_SHARE = "paid_30_share"
+    PAID_14_COUNT = "paid_14_count"
+    MEDIAN_DAYS_TO_PAY = "median_days_to_pay"
+
+
 # ---- tables ------------------------------------------------------------------------------------------------
 
 C = Column
@@ -419,3 +501,33 @@ del C
 INPUT_TABLES: tuple[Table, ...] = (CUSTOMERS, INVOICES, PAYMENTS, FX_TABLE, SETTINGS, DUNNING_LEVELS)
 OUTPUT_TABLES: tuple[Table, ...] = (AGING, AGING_SUMMARY, REMINDER_QUEUE, REMINDER_LOG, EXCEPTIONS)
 TABLES: dict[str, Table] = {table.name: table for table in (*INPUT_TABLES, *OUTPUT_TABLES)}
+
+
+# ---- import mappings ---------------------------------------------------------------------------------------
+
+
+class Mappings(StrEnum):
+    """One row per mapped column of an ERP export: which export column fills which Invoices column."""
+
+    NAME = "mapping"
+    TARGET = "target_column"
+    SOURCE = "source_column"
+    FIXED = "fixed_value"
+
+
+MAPPINGS = Table(
+    "Mappings",
+    (
+        Column(Mappings.NAME, "Mapping", Kind.TEXT, True, doc="Name used with arcollect import --mapping"),
+        Column(Mappings.TARGET, "Target column", Kind.TEXT, True, doc="Invoices header, Customer name, Clearing date"),
+        Column(Mappings.SOURCE, "Source column", Kind.TEXT, doc="Header of the column in the export", width=24),
+        Column(
+            Mappings.FIXED,
+            "Fixed value or format",
+            Kind.TEXT,
+            doc="Value used when the source is blank or absent; for dates a format such as %m/%d/%Y",
+            width=24,
+        ),
+    ),
+    "Column mappings for arcollect import; optional, read by book.importer only, so it is not in TABLES.",
+)

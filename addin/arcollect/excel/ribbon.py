@@ -151,10 +151,11 @@ def dashboard(book: Any = None, *, now: dt.datetime | None = None) -> Outcome | 
 
 
 def import_open_items(book: Any = None, *, pick_file: FilePicker | None = None) -> Outcome | None:
-    """Ask for the file of open items; the import itself arrives with the import issue ("analytics").
+    """Ask for the file of open items and say how to import it: the import writes the workbook file, which Excel
+    holds open, so from inside Excel it is not run yet (`arcollect import` does it with the workbook closed).
 
-    Until then the user is told so plainly and nothing is read or changed — a pretend import would be worse than
-    none. `pick_file(app)` returns the chosen path or None when cancelled.
+    Nothing is read or changed here — a pretend import would be worse than none. `pick_file(app)` returns the
+    chosen path or None when cancelled.
     """
 
     def work(book: Any) -> Outcome:
@@ -162,8 +163,8 @@ def import_open_items(book: Any = None, *, pick_file: FilePicker | None = None) 
         if not chosen:
             return Outcome("no file chosen")
         message = (
-            f"Importing open items is not available yet in this version of arcollect, so {Path(chosen).name} "
-            "was not read. For now, paste the rows into the Invoices table and press Refresh."
+            f"Importing from inside Excel is not available yet, so {Path(chosen).name} was not read. Close this "
+            f'workbook and run: arcollect import "{live.location(book)}" --from "{chosen}"'
         )
         return Outcome(f"{chosen} chosen; import not available yet", message)
 
