@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint demo bench clean
+.PHONY: test lint demo bench clean tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,19 @@ lint: $(STAMP)
 	$(BIN)/ruff check addin tests benchmarks scripts
 	$(BIN)/ruff format --check addin tests benchmarks scripts
 
-test: lint
+# The add-in and dashboard tests open the built files with LibreOffice (and pdftoppm). On Debian/Ubuntu as root
+# they are installed here when missing; elsewhere install them once (libreoffice-calc, poppler-utils).
+tools:
+	@if ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing LibreOffice (calc, headless) and poppler-utils for the tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui poppler-utils fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "LibreOffice (soffice) and pdftoppm are needed by the tests: install libreoffice-calc and poppler-utils"; \
+	  fi; \
+	fi
+
+test: lint tools
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)

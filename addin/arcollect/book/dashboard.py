@@ -1,0 +1,314 @@
+"""The Dashboard sheet: KPI tiles and native Excel charts, rebuilt from the analytics on every write.
+
+    >>> from arcollect.book import dashboard
+    >>> dashboard.write(
+    ...     "arcollect.xlsx",
+    ...     tiles={"DSO": 41.2, "Best possible DSO": 28.0, "CEI": "87 %"},
+    ...     aging=aging_by_bucket,  # bucket -> open amount in the base currency
+    ...     dso_trend=trend,  # month, DSO simple, DSO count-back, best possible DSO
+    ...     overdue_by_currency=overdue,  # currency -> overdue amount in the base currency
+    ...     effectiveness=paid_within_14_days,  # level -> share paid within 14 days (0..1)
+    ...     base_currency="EUR",
+    ... )
+    PosixPath('arcollect.xlsx')
+
+The sheet holds a title, one row of tiles (label above a big number), four charts (aging by bucket, DSO trend,
+overdue by currency, reminder effectiveness by level) and, to their right, the "Chart data" block the charts
+point at. The charts are native openpyxl charts over real cells, so Excel and LibreOffice draw them without
+arcollect and a user can read or copy the numbers behind each one; the block sits near the top so a print of
+the first rows (``scripts/render_workbook.py``) keeps it.
+
+openpyxl reads charts back only as far as it models them (3.1 keeps the series and references; older releases
+and anything it does not model — styles Excel adds, a chart a user edited — are dropped when it saves again). So
+the sheet is never updated in place: it is deleted and rebuilt, charts included, on every call, and a refresh
+calls `write` *after* `book.write.write_tables`, so the last save is the one that drew the charts.
+
+Each frame gives its categories either as the index (a named or non-default index) or, with a default
+RangeIndex, as its first column; the remaining numeric columns are the series, their column names the legend.
+An empty frame leaves a "no data yet" note where its chart would be. Everything from data is written the way
+`book.write` writes it: text that looks like a formula stays text. A float tile shows with one decimal; pass
+text for any other presentation ("87 %", "EUR 1.2m").
+
+The save follows `book.write`'s rules: atomic, and never over a workbook Excel holds open — then the dashboard
+goes into ``<stem>.results.xlsx`` (built on that side file when `write_tables` already put results there).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.axis import ChartLines
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from arcollect.book import template
+from arcollect.book.write import _load, _set, owner_file, save_atomic
+
+logger = logging.getLogger(__name__)
+
+SHEET = "Dashboard"
+DATA_TITLE = "Chart data"
+
+_TILE_COLUMNS = 2  # each tile spans two columns
+_COLUMN_WIDTH = 13
+_CHART_WIDTH_CM = 15.5
+_CHART_HEIGHT_CM = 7.5
+_CHART_ROWS = 17  # rows a chart of that height covers at the default row height, plus a gap
+_FIRST_CHART_ROW = 7
+_CHART_COLUMNS = ("A", "G")
+_SHEET_COLUMNS = 12
+_DATA_ROW = 3
+_DATA_COLUMN = _SHEET_COLUMNS + 2
+_TILE_FILL = PatternFill("solid", fgColor="DDEBF7")
+_TILE_BORDER = Side(style="thin", color="9BC2E6")
+_MONEY = template.NUMBER_FORMATS[template.Kind.MONEY]
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Where one chart's data landed: categories in `first_row+1..last_row` of column `column`, series to its right."""
+
+    column: int
+    first_row: int
+    last_row: int
+    series: int
+
+
+def write(
+    path: str | Path,
+    *,
+    tiles: Mapping[str, str | float],
+    aging: pd.DataFrame | pd.Series,
+    dso_trend: pd.DataFrame,
+    overdue_by_currency: pd.DataFrame | pd.Series,
+    effectiveness: pd.DataFrame | pd.Series,
+    base_currency: str,
+) -> Path:
+    """Rebuild the Dashboard sheet of the workbook at `path` and save; returns the file written.
+
+    Returns `path` itself unless Excel holds it open (an owner file ``~$…`` beside it); then `path` is left byte
+    for byte as it was and the returned side file ``<stem>.results.xlsx`` carries the dashboard.
+    """
+    path = Path(path)
+    target = path
+    source = path
+    if owner_file(path) is not None:
+        target = path.with_name(f"{path.stem}.results{path.suffix or '.xlsx'}")
+        source = target if target.is_file() else path
+    book = _load(source)
+    build(
+        book,
+        tiles=tiles,
+        aging=aging,
+        dso_trend=dso_trend,
+        overdue_by_currency=overdue_by_currency,
+        effectiveness=effectiveness,
+        base_currency=base_currency,
+    )
+    save_atomic(book, target)
+    if target != path:
+        logger.info("%s is open in Excel, so it was not changed; the dashboard is in %s", path.name, target.name)
+    else:
+        logger.info("dashboard written to %s", path.name)
+    return target
+
+
+def build(
+    book: Workbook,
+    *,
+    tiles: Mapping[str, str | float],
+    aging: pd.DataFrame | pd.Series,
+    dso_trend: pd.DataFrame,
+    overdue_by_currency: pd.DataFrame | pd.Series,
+    effectiveness: pd.DataFrame | pd.Series,
+    base_currency: str,
+) -> Worksheet:
+    """Replace the Dashboard sheet of `book` in memory (kept in its place, or second after README when new)."""
+    position = book.sheetnames.index(SHEET) if SHEET in book.sheetnames else min(1, len(book.sheetnames))
+    if SHEET in book.sheetnames:
+        book.remove(book[SHEET])
+    sheet = book.create_sheet(SHEET, position)
+    sheet.sheet_properties.tabColor = "1F4E78"
+    sheet.sheet_view.showGridLines = False
+    for column in range(1, _DATA_COLUMN + 16):
+        sheet.column_dimensions[get_column_letter(column)].width = _COLUMN_WIDTH
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet["A1"] = "Collections dashboard"
+    sheet["A1"].font = Font(bold=True, size=16, color="1F4E78")
+    _set(sheet["A2"], f"Amounts in {base_currency}. Rebuilt by every refresh; edits on this sheet are not kept.")
+    sheet["A2"].font = Font(italic=True, color="595959")
+    _write_tiles(sheet, tiles)
+
+    specs = [
+        ("Open amount by aging bucket", aging, f"Open ({base_currency})", _MONEY, _bar),
+        ("DSO trend (days)", dso_trend, "Days", "0.0", _line),
+        ("Overdue by currency", overdue_by_currency, f"Overdue ({base_currency})", _MONEY, _bar),
+        ("Paid within 14 days of the reminder, by level", effectiveness, "Share paid", "0%", _bar),
+    ]
+    sheet.cell(row=_DATA_ROW, column=_DATA_COLUMN, value=DATA_TITLE).font = Font(bold=True, size=12, color="1F4E78")
+    data_column = _DATA_COLUMN
+    for index, (title, frame, axis_title, number_format, make) in enumerate(specs):
+        anchor = f"{_CHART_COLUMNS[index % 2]}{_FIRST_CHART_ROW + (index // 2) * _CHART_ROWS}"
+        labels, values = _categories(frame, axis_title)
+        block = _write_block(sheet, data_column, title, labels, values, number_format)
+        data_column += len(values.columns) + 2
+        if block is None:
+            note = sheet[anchor]
+            note.value = f"{title}: no data yet"
+            note.font = Font(italic=True, color="808080")
+            continue
+        chart = make(sheet, block, title, axis_title, number_format)
+        chart.width, chart.height = _CHART_WIDTH_CM, _CHART_HEIGHT_CM
+        sheet.add_chart(chart, anchor)
+    return sheet
+
+
+# ---- tiles -------------------------------------------------------------------------------------------------
+
+
+def _write_tiles(sheet: Worksheet, tiles: Mapping[str, str | float]) -> None:
+    """One tile per KPI on rows 4-5: a small label, the value big and bold, framed and shaded."""
+    for index, (label, value) in enumerate(tiles.items()):
+        first = 1 + index * _TILE_COLUMNS
+        last = first + _TILE_COLUMNS - 1
+        for row in (4, 5):
+            sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+            for column in range(first, last + 1):
+                cell = sheet.cell(row=row, column=column)
+                cell.fill = _TILE_FILL
+                cell.border = Border(
+                    left=_TILE_BORDER if column == first else None,
+                    right=_TILE_BORDER if column == last else None,
+                    top=_TILE_BORDER if row == 4 else None,
+                    bottom=_TILE_BORDER if row == 5 else None,
+                )
+        label_cell = sheet.cell(row=4, column=first)
+        _set(label_cell, str(label))
+        label_cell.font = Font(size=10, color="1F4E78")
+        label_cell.alignment = Alignment(horizontal="center")
+        value_cell = sheet.cell(row=5, column=first)
+        _set(value_cell, _tile_value(value))
+        value_cell.font = Font(size=20, bold=True, color="1F4E78")
+        value_cell.alignment = Alignment(horizontal="center", vertical="center")
+        if isinstance(value_cell.value, float):
+            value_cell.number_format = "#,##0.0"
+    sheet.row_dimensions[5].height = 34
+
+
+def _tile_value(value: Any) -> Any:
+    """Numbers stay numbers (blank when missing); anything else is shown as text."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return float(value)
+    if hasattr(value, "item"):  # numpy scalar
+        return _tile_value(value.item())
+    return str(value)
+
+
+# ---- data block and charts ---------------------------------------------------------------------------------
+
+
+def _categories(frame: pd.DataFrame | pd.Series, default_name: str) -> tuple[list[str], pd.DataFrame]:
+    """Split `frame` into category labels (text) and numeric series columns (see the module docstring)."""
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame(default_name if frame.name is None else str(frame.name))
+    if isinstance(frame.index, pd.RangeIndex) and frame.index.name is None and len(frame.columns) > 1:
+        frame = frame.set_index(frame.columns[0])
+    labels = [_label(value) for value in frame.index]
+    values = frame.apply(pd.to_numeric, errors="coerce").astype("float64")
+    values.columns = [str(column) for column in values.columns]
+    return labels, values
+
+
+def _label(value: Any) -> str:
+    """Category text: months as ``2026-03``, dates as ISO, everything else as written."""
+    if isinstance(value, pd.Period):
+        return str(value)
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m") if value.day == 1 else value.strftime("%Y-%m-%d")
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _write_block(
+    sheet: Worksheet, column: int, title: str, labels: list[str], values: pd.DataFrame, number_format: str
+) -> _Block | None:
+    """Write one chart's numbers under the "Chart data" title: a caption, a header row, one row per category."""
+    caption = sheet.cell(row=_DATA_ROW + 1, column=column)
+    _set(caption, title)
+    caption.font = Font(italic=True, color="595959")
+    header_row = _DATA_ROW + 2
+    for offset, name in enumerate(values.columns, start=1):
+        _set(sheet.cell(row=header_row, column=column + offset), name)
+    template.style_header(sheet, len(values.columns) + 1, header_row, column)
+    for row, (label, numbers) in enumerate(zip(labels, values.itertuples(index=False), strict=True), header_row + 1):
+        _set(sheet.cell(row=row, column=column), label)
+        for offset, number in enumerate(numbers, start=1):
+            cell = sheet.cell(row=row, column=column + offset)
+            cell.value = None if pd.isna(number) else float(number)
+            cell.number_format = number_format
+    if not labels or values.columns.empty:
+        return None
+    return _Block(column=column, first_row=header_row, last_row=header_row + len(labels), series=len(values.columns))
+
+
+def _references(sheet: Worksheet, block: _Block) -> tuple[Reference, Reference]:
+    data = Reference(
+        sheet,
+        min_col=block.column + 1,
+        max_col=block.column + block.series,
+        min_row=block.first_row,
+        max_row=block.last_row,
+    )
+    categories = Reference(sheet, min_col=block.column, min_row=block.first_row + 1, max_row=block.last_row)
+    return data, categories
+
+
+def _bar(sheet: Worksheet, block: _Block, title: str, axis_title: str, number_format: str) -> BarChart:
+    chart = BarChart()
+    chart.type = "col"
+    chart.varyColors = False
+    data, categories = _references(sheet, block)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(categories)
+    if block.series == 1:
+        chart.legend = None
+    _dress(chart, title, axis_title, number_format)
+    return chart
+
+
+def _line(sheet: Worksheet, block: _Block, title: str, axis_title: str, number_format: str) -> LineChart:
+    chart = LineChart()
+    data, categories = _references(sheet, block)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(categories)
+    for series in chart.series:
+        series.smooth = False
+        series.marker.symbol = "circle"
+    chart.legend.position = "b"
+    _dress(chart, title, axis_title, number_format)
+    return chart
+
+
+def _dress(chart: BarChart | LineChart, title: str, axis_title: str, number_format: str) -> None:
+    """Title, axis title and number format; axes shown (openpyxl ≥ 3.1 hides them unless told otherwise)."""
+    chart.title = title
+    chart.style = 10
+    chart.y_axis.title = axis_title
+    chart.y_axis.number_format = number_format
+    chart.y_axis.majorGridlines = ChartLines()
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
