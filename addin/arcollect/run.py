@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arcollect.book import live, read, settings, write
+from arcollect.book import cases, live, read, settings, write
 from arcollect.book.schema import (
     AGING,
     TABLES,
@@ -72,6 +72,7 @@ class RunReport:
     reminders: dict[str, Any] = field(default_factory=dict)
     time_zones: set[str] = field(default_factory=set)
     outputs: dict[str, pd.DataFrame] = field(default_factory=dict)
+    escalated: list[str] = field(default_factory=list)
 
     def count(self, state: str) -> int:
         return 0 if self.queue.empty else int((self.queue[Queue.STATE] == state).sum())
@@ -98,13 +99,16 @@ class Source:
     path: Path
     read_tables: Callable[[], tuple[dict[str, pd.DataFrame], list[Problem]]]
     write_tables: Callable[[Mapping[str, pd.DataFrame]], write.WriteResult]
+    live: bool = False
 
     @classmethod
     def of(cls, book: Path | str | Any) -> Source:
         if isinstance(book, str | Path):
             path = Path(book)
             return cls(path, lambda: read.read(path), lambda tables: write.write_tables(path, tables))
-        return cls(live.location(book), lambda: live.read(book), lambda tables: live.write_tables(book, tables))
+        return cls(
+            live.location(book), lambda: live.read(book), lambda tables: live.write_tables(book, tables), live=True
+        )
 
 
 def collect(
@@ -208,20 +212,23 @@ def collect(
             templates=config.template_folder(book), only_due=send,
         )  # fmt: skip
         report.reminders = reminders
+        updates: list[write.CellUpdate] = []
         if send:
             step("Sending")
             _send(queue, reminders, ledger, transport, config, now, report, step=step, stop=stop)
+            updates = _escalate(queue, report, policy, customers, aged, ledger, book, now)
         report.queue = queue
         report.problems = problems
         report.outputs = _outputs(aged, summary, queue, ledger, problems, customers)
         if write_back:
             step("Writing the output sheets")
             outputs = report.outputs
-            result = (
-                write.write_tables(source.path, outputs, out=results_file)
-                if results_file is not None
-                else source.write_tables(outputs)
-            )
+            if results_file is not None:
+                result = write.write_tables(source.path, outputs, out=results_file, updates=updates)
+            elif not source.live:
+                result = write.write_tables(source.path, outputs, updates=updates)
+            else:
+                result = source.write_tables(outputs)
             report.written_to = result.path_written
             if result.message:
                 report.notes.append(result.message)
@@ -371,6 +378,40 @@ def _send(
         report.notes.append(f"Sending stopped: {outcome.stopped} — the rest waits for the next run.")
         untouched = [by_key[key] for key in by_key if queue.at[by_key[key], Queue.STATE] == dunning.DUE]
         queue.loc[untouched, Queue.REASON] = "not sent: the transport stopped this run"
+
+
+def _escalate(
+    queue: pd.DataFrame,
+    report: RunReport,
+    policy: tuple[settings.DunningLevel, ...],
+    customers: pd.DataFrame,
+    aged: pd.DataFrame,
+    ledger: Ledger,
+    book: Path,
+    now: dt.datetime,
+) -> list[write.CellUpdate]:
+    """Customers whose escalation reminder went out now: credit hold (Customers shows it) and an agency case file.
+
+    Nothing is sent to an agency: the case file (open items, the whole reminder history, contacts, statutory
+    interest and compensation claimable) lands in ``cases/`` beside the workbook for a person to pass on.
+    """
+    escalating = {level.level for level in policy if level.escalate}
+    sent_now = queue[(queue[Queue.STATE] == "sent") & queue[Queue.LEVEL].isin(escalating)]
+    if sent_now.empty:
+        return []
+    history = ledger.history()
+    by_id = customers.drop_duplicates(Customers.ID).set_index(Customers.ID, drop=False)
+    for customer_id in sent_now[Queue.CUSTOMER_ID].unique():
+        report.escalated.append(str(customer_id))
+        cases.write_case(
+            cases.case_folder(book),
+            customer=by_id.loc[customer_id].to_dict(),
+            invoices=aged,
+            history=history,
+            as_of=now,
+        )
+    report.notes.append(f"Escalated {len(report.escalated)} customer(s): credit hold set, case files in cases/")
+    return [write.CellUpdate("Customers", Customers.ID, Customers.CREDIT_HOLD, dict.fromkeys(report.escalated, True))]
 
 
 # ---- output sheets ----------------------------------------------------------------------------------------------

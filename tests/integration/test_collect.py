@@ -12,11 +12,12 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 from babel.dates import format_date
 from babel.numbers import format_currency
 
-from arcollect.book.schema import Aging, DunningLevels, ExceptionsSheet, Invoices, Queue
+from arcollect.book.schema import Aging, Customers, DunningLevels, ExceptionsSheet, Invoices, Queue
 from arcollect.book.settings import default_policy_rows
 from arcollect.engine import interest
 from arcollect.run import collect
@@ -454,3 +455,23 @@ def test_credit_notes_and_unapplied_payments_are_shown_net_in_the_statement(tmp_
     assert "CN-1" in text and "Payment 2026-11-15" in text
     balance = format_currency(Decimal("650.00"), "EUR", locale="en_GB")  # 1,000 − 150 credit − 200 unapplied
     assert balance in text
+
+
+def test_an_escalation_puts_the_customer_on_credit_hold_and_writes_an_agency_case_file(tmp_path):
+    from arcollect.book import cases
+
+    book = make_book(
+        tmp_path,
+        customers=[customer("LATE", country="DE", language="de"), customer("FINE", country="DE", language="de")],
+        invoices=[invoice("L-1", "LATE", due="2026-09-01"), invoice("F-1", "FINE", due="2026-11-10")],
+    )
+    report = collect(book, now=TUESDAY, send=True)
+
+    assert report.escalated == ["LATE"]
+    customers = {row[Customers.ID]: row for row in sheet_rows(book, "Customers")}
+    assert customers["LATE"][Customers.CREDIT_HOLD] is True
+    assert customers["FINE"][Customers.CREDIT_HOLD] in (None, False)
+    case = cases.case_folder(book) / cases.file_name("LATE")
+    assert case.exists() and not (cases.case_folder(book) / cases.file_name("FINE")).exists()
+    sheets = openpyxl.load_workbook(case, read_only=True).sheetnames
+    assert {"Summary", "OpenItems", "ReminderHistory"} <= set(sheets)
