@@ -26,19 +26,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arcollect.book import cases, live, read, settings, write
+from arcollect.book import cases, dashboard, live, read, settings, write
 from arcollect.book.schema import (
     AGING,
     TABLES,
     TOTAL,
     Customers,
+    Effectiveness,
     ExceptionsSheet,
+    Headline,
     Invoices,
+    Kpi,
     Log,
     Payments,
     Queue,
 )
-from arcollect.engine import aging, dunning, pricing
+from arcollect.engine import aging, analytics, dunning, pricing
 from arcollect.errors import ArcollectError
 from arcollect.mail import compose
 from arcollect.mail.dispatch import dispatch
@@ -227,6 +230,8 @@ def collect(
                 result = write.write_tables(source.path, outputs, out=results_file, updates=updates)
             elif not source.live:
                 result = write.write_tables(source.path, outputs, updates=updates)
+                step("Drawing the dashboard")
+                _dashboard(result.path_written, tables, all_invoices, ledger, customers, as_of, config, problems)
             else:
                 result = source.write_tables(outputs)
             report.written_to = result.path_written
@@ -412,6 +417,53 @@ def _escalate(
         )
     report.notes.append(f"Escalated {len(report.escalated)} customer(s): credit hold set, case files in cases/")
     return [write.CellUpdate("Customers", Customers.ID, Customers.CREDIT_HOLD, dict.fromkeys(report.escalated, True))]
+
+
+def _dashboard(
+    path: Path,
+    tables: dict[str, pd.DataFrame],
+    invoices: pd.DataFrame,
+    ledger: Ledger,
+    customers: pd.DataFrame,
+    as_of: dt.date,
+    config: settings.Settings,
+    problems: list[Problem],
+) -> None:
+    """The Dashboard sheet: KPI tiles and native charts from `engine.analytics`, rebuilt on every refresh."""
+    monthly, headline = analytics.kpis(
+        invoices, tables["Payments"], as_of, base_currency=config.base_currency, rates=tables["FX"]
+    )
+    effect = analytics.effectiveness(ledger.history(), tables["Payments"], invoices, customers=customers)
+    by_level = (
+        effect.groupby(Effectiveness.LEVEL)[Effectiveness.PAID_14_SHARE].mean()
+        if not effect.empty
+        else pd.Series(dtype="float64")
+    )
+    trend = monthly.set_index(Kpi.MONTH_END)[[Kpi.DSO, Kpi.DSO_COUNTBACK, Kpi.BEST_POSSIBLE_DSO]]
+    trend.index = pd.to_datetime(trend.index).strftime("%Y-%m")
+    trend.columns = ["DSO", "DSO count-back", "Best possible DSO"]
+
+    def number(key: str) -> float | str:
+        value = headline.get(key)
+        return "–" if value is None or pd.isna(value) else float(value)
+
+    tiles = {
+        "DSO": number(Headline.DSO),
+        "Best possible DSO": number(Headline.BEST_POSSIBLE_DSO),
+        "ADD": number(Headline.ADD),
+        "CEI %": number(Headline.CEI),
+        "% overdue": number(Headline.OVERDUE_PERCENT),
+        f"Total open ({config.base_currency})": f"{float(headline.get(Headline.OPEN_TOTAL) or 0):,.0f}",
+    }
+    dashboard.write(
+        path,
+        tiles=tiles,
+        aging=headline[Headline.OVERDUE_BY_BUCKET].rename("Overdue"),
+        dso_trend=trend,
+        overdue_by_currency=headline[Headline.OVERDUE_BY_CURRENCY].rename("Overdue"),
+        effectiveness=by_level.rename("Paid within 14 days"),
+        base_currency=config.base_currency,
+    )
 
 
 # ---- output sheets ----------------------------------------------------------------------------------------------

@@ -75,3 +75,22 @@ def test_input_sheets_survive_the_run(demo):
     for table in TABLES.values():
         assert table.name in book.sheetnames
     assert book["Customers"].max_row > 300
+
+
+def test_the_refresh_draws_the_dashboard_with_tiles_and_four_native_charts(demo):
+    import zipfile
+
+    book = openpyxl.load_workbook(demo / DEMO_FILE)
+    assert "Dashboard" in book.sheetnames
+    values = [cell for row in book["Dashboard"].iter_rows(values_only=True) for cell in row if cell is not None]
+    assert "DSO" in values and "% overdue" in values
+    with zipfile.ZipFile(demo / DEMO_FILE) as package:
+        charts = [name for name in package.namelist() if name.startswith("xl/charts/chart")]
+    assert len(charts) == 4
+
+
+def test_escalated_customers_are_on_credit_hold_with_a_case_file_each(demo):
+    customers = sheet_rows(demo / DEMO_FILE, "Customers")
+    held = [row["Customer ID"] for row in customers if row["Credit hold"] is True]
+    files = sorted(path.stem for path in (demo / "cases").glob("*.xlsx"))
+    assert held and sorted(held) == files

@@ -477,7 +477,12 @@ def effectiveness(
     pairs[Invoices.NUMBER] = pairs[Invoices.NUMBER].astype(str).str.strip()
     pairs = pairs[pairs[Invoices.NUMBER] != ""]
     paid_on = pd.to_datetime(metrics.paid_dates(invoices, payments))
-    days = (pairs[Invoices.NUMBER].map(paid_on) - pairs[Log.SENT_AT]).dt.days.clip(lower=0)
+    paid_at = (  # an empty datetime mapping would make pandas try a float cast
+        pd.to_datetime(pairs[Invoices.NUMBER].map(paid_on))
+        if len(paid_on)
+        else pd.Series(pd.NaT, index=pairs.index, dtype="datetime64[ns]")
+    )
+    days = (paid_at - pairs[Log.SENT_AT]).dt.days.clip(lower=0)
     pairs = pairs.assign(_days=days)
     for window in PAID_WITHIN_DAYS:
         pairs[f"_within_{window}"] = (pairs["_days"] <= window).astype("float64")
