@@ -229,9 +229,10 @@ def collect(
             if results_file is not None:
                 result = write.write_tables(source.path, outputs, out=results_file, updates=updates)
             elif not source.live:
-                result = write.write_tables(source.path, outputs, updates=updates)
-                step("Drawing the dashboard")
-                _dashboard(result.path_written, tables, all_invoices, ledger, customers, as_of, config, problems)
+                charts = _dashboard(tables, all_invoices, ledger, customers, as_of, config)
+                result = write.write_tables(
+                    source.path, outputs, updates=updates, also=lambda book: dashboard.build(book, **charts)
+                )
             else:
                 result = source.write_tables(outputs)
             report.written_to = result.path_written
@@ -420,16 +421,14 @@ def _escalate(
 
 
 def _dashboard(
-    path: Path,
     tables: dict[str, pd.DataFrame],
     invoices: pd.DataFrame,
     ledger: Ledger,
     customers: pd.DataFrame,
     as_of: dt.date,
     config: settings.Settings,
-    problems: list[Problem],
-) -> None:
-    """The Dashboard sheet: KPI tiles and native charts from `engine.analytics`, rebuilt on every refresh."""
+) -> dict[str, Any]:
+    """What the Dashboard shows (`dashboard.build` keywords): KPI tiles and chart data from `engine.analytics`."""
     monthly, headline = analytics.kpis(
         invoices, tables["Payments"], as_of, base_currency=config.base_currency, rates=tables["FX"]
     )
@@ -455,15 +454,14 @@ def _dashboard(
         "% overdue": number(Headline.OVERDUE_PERCENT),
         f"Total open ({config.base_currency})": f"{float(headline.get(Headline.OPEN_TOTAL) or 0):,.0f}",
     }
-    dashboard.write(
-        path,
-        tiles=tiles,
-        aging=headline[Headline.OVERDUE_BY_BUCKET].rename("Overdue"),
-        dso_trend=trend,
-        overdue_by_currency=headline[Headline.OVERDUE_BY_CURRENCY].rename("Overdue"),
-        effectiveness=by_level.rename("Paid within 14 days"),
-        base_currency=config.base_currency,
-    )
+    return {
+        "tiles": tiles,
+        "aging": headline[Headline.OVERDUE_BY_BUCKET].rename("Overdue"),
+        "dso_trend": trend,
+        "overdue_by_currency": headline[Headline.OVERDUE_BY_CURRENCY].rename("Overdue"),
+        "effectiveness": by_level.rename("Paid within 14 days"),
+        "base_currency": config.base_currency,
+    }
 
 
 # ---- output sheets ----------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ import datetime as dt
 import logging
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -87,6 +87,7 @@ def write_tables(
     *,
     out: str | Path | None = None,
     updates: Sequence[CellUpdate] = (),
+    also: Callable[[Workbook], Any] | None = None,
 ) -> WriteResult:
     """Replace the rows of each named table in the workbook at `path`, apply the cell `updates`, and save.
 
@@ -110,6 +111,8 @@ def write_tables(
         write_table(book, schema.TABLES[name], frame)
     for update in updates:
         update_cells(book, update)
+    if also is not None:  # e.g. the Dashboard: built in the same load and save, not a second round trip
+        also(book)
     save_atomic(book, target)
     if locked:
         message = f"{path.name} is open in Excel, so it was not changed; the results are in {target.name}"
