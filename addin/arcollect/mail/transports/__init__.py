@@ -85,7 +85,7 @@ def from_settings(config: Any, workbook: Path) -> Transport:
     TLS certificates are verified unless VerifyTls is false (then a warning is logged on every run); a company
     CA bundle can be named in the environment variable ARCOLLECT_CA_BUNDLE.
     """
-    from arcollect.mail import secrets
+    from arcollect.mail import credentials
 
     verify: bool | str = True
     if not config.verify_tls:
@@ -101,12 +101,12 @@ def from_settings(config: Any, workbook: Path) -> Transport:
     if name == "smtp":
         from arcollect.mail.transports.smtp import SmtpTransport
 
-        password = secrets.get(secrets.SMTP_PASSWORD)
+        password = credentials.get(credentials.SMTP_PASSWORD)
         token_provider = None
         if not password and config.graph_client_id:
             token_provider = _app_token_provider(config, "https://outlook.office365.com/.default", verify)
         elif config.smtp_user and not password:
-            secrets.require(secrets.SMTP_PASSWORD, "The SMTP password")
+            credentials.require(credentials.SMTP_PASSWORD, "The SMTP password")
         return SmtpTransport(
             config.smtp_host,
             config.smtp_port,
@@ -120,12 +120,12 @@ def from_settings(config: Any, workbook: Path) -> Transport:
         from arcollect.mail.transports.ews import EwsTransport
 
         if config.ews_auth == "oauth2":
-            secret = secrets.require(secrets.GRAPH_CLIENT_SECRET, "The app's client secret")
+            secret = credentials.require(credentials.GRAPH_CLIENT_SECRET, "The app's client secret")
             return EwsTransport(
                 config.ews_endpoint, mailbox=config.sender_mailbox, auth="oauth2", tenant_id=config.graph_tenant_id,
                 client_id=config.graph_client_id, client_secret=secret, authority=config.graph_authority, verify=verify,
             )  # fmt: skip
-        password = secrets.require(secrets.EWS_PASSWORD, "The EWS password")
+        password = credentials.require(credentials.EWS_PASSWORD, "The EWS password")
         return EwsTransport(
             config.ews_endpoint, mailbox=config.sender_mailbox, auth=config.ews_auth, username=config.ews_user,
             password=password, verify=verify,
@@ -133,7 +133,7 @@ def from_settings(config: Any, workbook: Path) -> Transport:
     if name == "graph":
         from arcollect.mail.transports.graph import GraphTransport
 
-        secret = secrets.require(secrets.GRAPH_CLIENT_SECRET, "The Graph client secret")
+        secret = credentials.require(credentials.GRAPH_CLIENT_SECRET, "The Graph client secret")
         return GraphTransport(
             config.sender_mailbox, tenant_id=config.graph_tenant_id, client_id=config.graph_client_id,
             client_secret=secret, authority=config.graph_authority, endpoint=config.graph_endpoint, verify=verify,
@@ -145,11 +145,11 @@ def _app_token_provider(config: Any, scope: str, verify: bool | str) -> Any:
     """A callable returning an app-only OAuth token (msal caches it until it expires)."""
     import msal
 
-    from arcollect.mail import secrets
+    from arcollect.mail import credentials
 
     app = msal.ConfidentialClientApplication(
         config.graph_client_id,
-        client_credential=secrets.require(secrets.GRAPH_CLIENT_SECRET, "The app's client secret"),
+        client_credential=credentials.require(credentials.GRAPH_CLIENT_SECRET, "The app's client secret"),
         authority=f"{config.graph_authority.rstrip('/')}/{config.graph_tenant_id}",
         verify=verify,
     )

@@ -1,6 +1,6 @@
 """Passwords, client secrets and tokens: from the environment or the OS keyring, never from the workbook.
 
-    password = secrets.get("ARCOLLECT_SMTP_PASSWORD")      # env var first, then keyring ("arcollect", name)
+    password = credentials.get("ARCOLLECT_SMTP_PASSWORD")      # env var first, then keyring ("arcollect", name)
 
 Store one in the keyring once with ``python -m keyring set arcollect ARCOLLECT_SMTP_PASSWORD``. The value is
 never logged, never put into an error message and never written anywhere by arcollect.
