@@ -36,7 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from arcollect.book import schema, template
 from arcollect.book.schema import Aging, Customers, Invoices, Kind, Log, Table
-from arcollect.book.write import _set, owner_file, save_atomic, write_table
+from arcollect.book.write import owner_file, save_atomic, set_cell, write_table
 
 logger = logging.getLogger(__name__)
 
@@ -205,9 +205,9 @@ def _write_summary(
     for column in "BCDEF":
         sheet.column_dimensions[column].width = 20
     name = customer.get(Customers.NAME) or customer.get(Customers.ID)
-    _set(sheet["A1"], f"Case file: {_text(name)}")
+    set_cell(sheet["A1"], f"Case file: {_text(name)}")
     sheet["A1"].font = Font(bold=True, size=14, color="1F4E78")
-    _set(sheet["A2"], "Prepared by arcollect for a collections agency; nothing has been sent automatically.")
+    set_cell(sheet["A2"], "Prepared by arcollect for a collections agency; nothing has been sent automatically.")
     sheet["A2"].font = Font(italic=True, color="595959")
     sheet["A3"] = "As of"
     sheet["B3"] = as_of
@@ -220,7 +220,7 @@ def _write_summary(
     for key in _CONTACT_KEYS:
         row += 1
         sheet.cell(row=row, column=1, value=schema.CUSTOMERS.column(key).header).font = Font(bold=True)
-        _set(sheet.cell(row=row, column=2), _text(customer.get(key)))
+        set_cell(sheet.cell(row=row, column=2), _text(customer.get(key)))
 
     row += 2
     sheet.cell(row=row, column=1, value="Claimable by currency").font = Font(bold=True, color="1F4E78")
@@ -231,7 +231,7 @@ def _write_summary(
     money = template.NUMBER_FORMATS[Kind.MONEY]
     for values in claim.itertuples(index=False):
         row += 1
-        _set(sheet.cell(row=row, column=1), str(values[0]))
+        set_cell(sheet.cell(row=row, column=1), str(values[0]))
         sheet.cell(row=row, column=2, value=int(values[1]))
         for column, amount in enumerate(values[2:], start=3):
             cell = sheet.cell(row=row, column=column, value=float(amount))

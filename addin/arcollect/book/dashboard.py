@@ -50,7 +50,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from arcollect.book import template
-from arcollect.book.write import _load, _set, owner_file, save_atomic
+from arcollect.book.write import load_workbook, owner_file, save_atomic, set_cell
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def write(
     if owner_file(path) is not None:
         target = path.with_name(f"{path.stem}.results{path.suffix or '.xlsx'}")
         source = target if target.is_file() else path
-    book = _load(source)
+    book = load_workbook(source)
     build(
         book,
         tiles=tiles,
@@ -146,7 +146,7 @@ def build(
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet["A1"] = "Collections dashboard"
     sheet["A1"].font = Font(bold=True, size=16, color="1F4E78")
-    _set(sheet["A2"], f"Amounts in {base_currency}. Rebuilt by every refresh; edits on this sheet are not kept.")
+    set_cell(sheet["A2"], f"Amounts in {base_currency}. Rebuilt by every refresh; edits on this sheet are not kept.")
     sheet["A2"].font = Font(italic=True, color="595959")
     _write_tiles(sheet, tiles)
 
@@ -194,11 +194,11 @@ def _write_tiles(sheet: Worksheet, tiles: Mapping[str, str | float]) -> None:
                     bottom=_TILE_BORDER if row == 5 else None,
                 )
         label_cell = sheet.cell(row=4, column=first)
-        _set(label_cell, str(label))
+        set_cell(label_cell, str(label))
         label_cell.font = Font(size=10, color="1F4E78")
         label_cell.alignment = Alignment(horizontal="center")
         value_cell = sheet.cell(row=5, column=first)
-        _set(value_cell, _tile_value(value))
+        set_cell(value_cell, _tile_value(value))
         value_cell.font = Font(size=20, bold=True, color="1F4E78")
         value_cell.alignment = Alignment(horizontal="center", vertical="center")
         if isinstance(value_cell.value, float):
@@ -248,14 +248,14 @@ def _write_block(
 ) -> _Block | None:
     """Write one chart's numbers under the "Chart data" title: a caption, a header row, one row per category."""
     caption = sheet.cell(row=_DATA_ROW + 1, column=column)
-    _set(caption, title)
+    set_cell(caption, title)
     caption.font = Font(italic=True, color="595959")
     header_row = _DATA_ROW + 2
     for offset, name in enumerate(values.columns, start=1):
-        _set(sheet.cell(row=header_row, column=column + offset), name)
+        set_cell(sheet.cell(row=header_row, column=column + offset), name)
     template.style_header(sheet, len(values.columns) + 1, header_row, column)
     for row, (label, numbers) in enumerate(zip(labels, values.itertuples(index=False), strict=True), header_row + 1):
-        _set(sheet.cell(row=row, column=column), label)
+        set_cell(sheet.cell(row=row, column=column), label)
         for offset, number in enumerate(numbers, start=1):
             cell = sheet.cell(row=row, column=column + offset)
             cell.value = None if pd.isna(number) else float(number)

@@ -156,8 +156,8 @@ def _shifted(row: Any, offset: int) -> Any:
 
 def write_table(book: Any, table: Table, frame: pd.DataFrame) -> None:
     """Replace `table`'s header and rows in the open workbook: one block of values, then resize the Table."""
-    frame = file_write._with_index_column(table, frame)
-    keys, headers = file_write._layout(table, frame)
+    frame = file_write.with_index_column(table, frame)
+    keys, headers = file_write.layout(table, frame)
     kinds = template.column_kinds(table, keys)
     sheet = _sheet(book, table.sheet) or _new_sheet(book, table)
     excel_table = _excel_table(sheet, table.name)
@@ -203,7 +203,7 @@ def _new_sheet(book: Any, table: Table) -> Any:
 
 def _excel_values(series: pd.Series, kind: Kind) -> list[Any]:
     """One column as the values written through xlwings: as `write.py` writes them, with text made safe."""
-    values = file_write._cell_values(series, kind)
+    values = file_write.cell_values(series, kind)
     return [_excel_value(value) for value in values]
 
 

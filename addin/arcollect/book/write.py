@@ -106,7 +106,7 @@ def write_tables(
         target = path.with_name(f"{path.stem}.results{path.suffix or '.xlsx'}")
     else:
         target = path
-    book = _load(path)
+    book = load_workbook(path)
     for name, frame in tables.items():
         write_table(book, schema.TABLES[name], frame)
     for update in updates:
@@ -140,7 +140,7 @@ def update_cells(book: Workbook, update: CellUpdate) -> int:
     for row in range(2, sheet.max_row + 1):
         key = sheet.cell(row=row, column=key_column).value
         if key is not None and str(key).strip() in wanted:
-            _set(sheet.cell(row=row, column=value_column), wanted[str(key).strip()])
+            set_cell(sheet.cell(row=row, column=value_column), wanted[str(key).strip()])
             changed += 1
     return changed
 
@@ -165,7 +165,8 @@ def save_atomic(book: Workbook, target: Path) -> None:
         raise
 
 
-def _load(path: Path) -> Workbook:
+def load_workbook(path: Path) -> Workbook:
+    """The workbook at `path` with everything openpyxl can keep (links, and VBA for .xlsm); `InputError` if unusable."""
     if not path.is_file():
         raise InputError(f"{path.name}: file not found ({path})")
     try:
@@ -179,8 +180,8 @@ def _load(path: Path) -> Workbook:
 
 def write_table(book: Workbook, table: Table, frame: pd.DataFrame) -> None:
     """Replace `table`'s header and rows on its sheet in `book` (in memory) with `frame`."""
-    frame = _with_index_column(table, frame)
-    keys, headers = _layout(table, frame)
+    frame = with_index_column(table, frame)
+    keys, headers = layout(table, frame)
     sheet = book[table.sheet] if table.sheet in book.sheetnames else _new_sheet(book, table)
     excel_table = _find_table(sheet, table.name)
     if excel_table is not None:
@@ -191,17 +192,17 @@ def write_table(book: Workbook, table: Table, frame: pd.DataFrame) -> None:
     _clear(sheet, first_row, first_column, max(old_last_column, last_column), max(old_last_row, sheet.max_row))
 
     for offset, header in enumerate(headers):
-        _set(sheet.cell(row=first_row, column=first_column + offset), header)
+        set_cell(sheet.cell(row=first_row, column=first_column + offset), header)
     template.style_header(sheet, len(headers), first_row, first_column)
 
     kinds = template.column_kinds(table, keys)
     for offset, (key, kind) in enumerate(zip(keys, kinds, strict=True)):
         column = first_column + offset
-        values = _cell_values(frame[key], kind) if key in frame.columns else [None] * len(frame)
+        values = cell_values(frame[key], kind) if key in frame.columns else [None] * len(frame)
         number_format = template.NUMBER_FORMATS.get(kind)
         for row, value in enumerate(values, start=first_row + 1):
             cell = sheet.cell(row=row, column=column)
-            _set(cell, value)
+            set_cell(cell, value)
             if number_format is not None:
                 cell.number_format = number_format
 
@@ -215,13 +216,14 @@ def write_table(book: Workbook, table: Table, frame: pd.DataFrame) -> None:
     logger.debug("%s: %d row(s) written, table %s", table.name, len(frame), ref)
 
 
-def _with_index_column(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+def with_index_column(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its index as a column when the index is one of the table's keys (AgingSummary's customer)."""
     if frame.index.name in table.keys and frame.index.name not in frame.columns:
         return frame.reset_index()
     return frame
 
 
-def _layout(table: Table, frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+def layout(table: Table, frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     """Column keys and headers in sheet order."""
     if table.name not in _OPEN_ENDED:
         return table.keys, table.headers
@@ -279,7 +281,7 @@ def _resize_table(
 # ---- values ------------------------------------------------------------------------------------------------
 
 
-def _set(cell: Any, value: Any) -> None:
+def set_cell(cell: Any, value: Any) -> None:
     """Store `value`; text that Excel could take for a formula is stored as a quote-prefixed string."""
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -291,7 +293,7 @@ def _set(cell: Any, value: Any) -> None:
     cell.value = value
 
 
-def _cell_values(series: pd.Series, kind: Kind) -> list[Any]:
+def cell_values(series: pd.Series, kind: Kind) -> list[Any]:
     """One column as Python values openpyxl writes: dates, datetimes, numbers, bools, text; None when missing."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         stamps = series.dt.tz_convert("UTC").dt.tz_localize(None) if series.dt.tz is not None else series
