@@ -20,7 +20,6 @@ from arcollect.book import template
 from arcollect.book.schema import Log
 from arcollect.excel import ribbon
 from arcollect.mail.ledger import Ledger
-from tests.excel_standin import StandInBook
 
 from .workbooks import TUESDAY, customer, invoice, make_book, sheet_rows
 
@@ -46,18 +45,9 @@ def demo_like(folder: Path) -> Path:
 
 
 @pytest.fixture(params=KINDS)
-def open_live(request, tmp_path):
-    """Open a workbook file as a live book of the parametrized kind; saved and closed by the caller's `done`."""
-    opened = []
-
-    def opener(path: Path, answers: tuple[str, ...] = ()) -> StandInBook:
-        book = StandInBook(path, answers)
-        opened.append(book)
-        return book
-
-    yield opener
-    for book in opened:
-        book.close()
+def open_live(request, open_book):
+    """Open a workbook file as a live book of the parametrized kind (today: the stand-in)."""
+    return open_book
 
 
 def log_lines(folder: Path) -> list[str]:

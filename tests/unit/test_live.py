@@ -18,26 +18,12 @@ import python_calamine
 from arcollect.book import demo, live, read, template, write
 from arcollect.book.schema import TABLES, Customers, Invoices
 from arcollect.errors import ArcollectError, InputError
-from tests.excel_standin import COM_ERROR_CODES, StandInBook
+from tests.excel_standin import COM_ERROR_CODES
 from tests.integration.workbooks import customer, invoice, make_book, sheet_rows
 
 AS_OF = dt.date(2026, 11, 24)
 TRICKY_TEXTS = ["=HYPERLINK(\"http://x.example\")", "+49 30 1234", "-minus", "@SUM(A1)", "00123", "2026-03-31",
                 "TRUE", "'quoted", "1-30", "\tTab"]  # fmt: skip
-
-
-@pytest.fixture
-def open_book():
-    opened: list[StandInBook] = []
-
-    def opener(path: Path, answers: tuple[str, ...] = ()) -> StandInBook:
-        book = StandInBook(path, answers)
-        opened.append(book)
-        return book
-
-    yield opener
-    for book in opened:
-        book.close()
 
 
 def small_book(folder: Path) -> Path:
