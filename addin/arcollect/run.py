@@ -219,17 +219,19 @@ def collect(
         if send:
             step("Sending")
             _send(queue, reminders, ledger, transport, config, now, report, step=step, stop=stop)
-            updates = _escalate(queue, report, policy, customers, aged, ledger, book, now)
+        log = ledger.history()  # after sending: what the output sheets, case files and dashboard all show
+        if send:
+            updates = _escalate(queue, report, policy, customers, aged, log, book, now)
         report.queue = queue
         report.problems = problems
-        report.outputs = _outputs(aged, summary, queue, ledger, problems, customers)
+        report.outputs = _outputs(aged, summary, queue, log, problems, customers)
         if write_back:
             step("Writing the output sheets")
             outputs = report.outputs
             if results_file is not None:
                 result = write.write_tables(source.path, outputs, out=results_file, updates=updates)
             elif not source.live:
-                charts = _dashboard(tables, all_invoices, ledger, customers, as_of, config)
+                charts = _dashboard(tables, all_invoices, log, customers, as_of, config)
                 result = write.write_tables(
                     source.path, outputs, updates=updates, also=lambda book: dashboard.build(book, **charts)
                 )
@@ -392,7 +394,7 @@ def _escalate(
     policy: tuple[settings.DunningLevel, ...],
     customers: pd.DataFrame,
     aged: pd.DataFrame,
-    ledger: Ledger,
+    history: pd.DataFrame,
     book: Path,
     now: dt.datetime,
 ) -> list[write.CellUpdate]:
@@ -405,7 +407,6 @@ def _escalate(
     sent_now = queue[(queue[Queue.STATE] == "sent") & queue[Queue.LEVEL].isin(escalating)]
     if sent_now.empty:
         return []
-    history = ledger.history()
     by_id = customers.drop_duplicates(Customers.ID).set_index(Customers.ID, drop=False)
     for customer_id in sent_now[Queue.CUSTOMER_ID].unique():
         report.escalated.append(str(customer_id))
@@ -423,7 +424,7 @@ def _escalate(
 def _dashboard(
     tables: dict[str, pd.DataFrame],
     invoices: pd.DataFrame,
-    ledger: Ledger,
+    log: pd.DataFrame,
     customers: pd.DataFrame,
     as_of: dt.date,
     config: settings.Settings,
@@ -432,7 +433,7 @@ def _dashboard(
     monthly, headline = analytics.kpis(
         invoices, tables["Payments"], as_of, base_currency=config.base_currency, rates=tables["FX"]
     )
-    effect = analytics.effectiveness(ledger.history(), tables["Payments"], invoices, customers=customers)
+    effect = analytics.effectiveness(log, tables["Payments"], invoices, customers=customers)
     by_level = (
         effect.groupby(Effectiveness.LEVEL)[Effectiveness.PAID_14_SHARE].mean()
         if not effect.empty
@@ -478,7 +479,7 @@ def _outputs(
     aged: pd.DataFrame,
     summary: pd.DataFrame,
     queue: pd.DataFrame,
-    ledger: Ledger,
+    log: pd.DataFrame,
     problems: list[Problem],
     customers: pd.DataFrame,
 ) -> dict[str, pd.DataFrame]:
@@ -503,6 +504,6 @@ def _outputs(
         "Aging": aging_sheet,
         "AgingSummary": summary_sheet,
         "ReminderQueue": queue_sheet,
-        "ReminderLog": ledger.history(),
+        "ReminderLog": log,
         "Exceptions": exceptions,
     }
