@@ -141,7 +141,8 @@ def _demo(args: argparse.Namespace, now: dt.datetime) -> int:
     folder: Path = args.dir
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / DEMO_FILE
-    ledger_path, outbox = settings.Settings().ledger_file(path), settings.Settings().outbox_folder(path)
+    defaults = settings.Settings()  # the demo workbook keeps the default ledger and outbox places
+    ledger_path, outbox = defaults.ledger_file(path), defaults.outbox_folder(path)
     for stale in (path, ledger_path):
         stale.unlink(missing_ok=True)
     for old in outbox.glob("*.eml") if outbox.exists() else ():
