@@ -35,7 +35,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from arcollect import __version__
-from arcollect.book import demo, read, settings, template, write
+from arcollect.book import demo, demo_history, read, settings, template, write
 from arcollect.book.schema import Queue, SettingsSheet
 from arcollect.engine import dunning
 from arcollect.errors import ArcollectError
@@ -150,7 +150,8 @@ def _demo(args: argparse.Namespace, now: dt.datetime) -> int:
     with console.status("Writing the sample workbook"):
         template.build(path)
         write.write_tables(path, demo.tables(now.date()))
-    console.print(f"Sample workbook: {path}")
+        history = demo_history.seed(ledger_path, read.read(path)[0], now=now)  # typed, bad rows left out
+    console.print(f"Sample workbook: {path} ({history} past reminders in its ledger)")
     report = _run(path, now, send=True)
     _print_report(report, title=f"arcollect demo — {now:%Y-%m-%d %H:%M} UTC")
     console.print(f"Outbox: {outbox} ({len(report.sent)} new .eml files, preview in index.html)")

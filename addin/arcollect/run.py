@@ -26,22 +26,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from arcollect import insight
 from arcollect.book import cases, dashboard, live, read, settings, write
 from arcollect.book.schema import (
     AGING,
     TABLES,
     TOTAL,
     Customers,
-    Effectiveness,
     ExceptionsSheet,
-    Headline,
     Invoices,
-    Kpi,
     Log,
     Payments,
     Queue,
+    Risk,
 )
-from arcollect.engine import aging, analytics, dunning, pricing
+from arcollect.engine import aging, dunning, pricing
 from arcollect.errors import ArcollectError
 from arcollect.mail import compose
 from arcollect.mail.dispatch import dispatch
@@ -224,14 +223,20 @@ def collect(
             updates = _escalate(queue, report, policy, customers, aged, log, book, now)
         report.queue = queue
         report.problems = problems
-        report.outputs = _outputs(aged, summary, queue, log, problems, customers)
+        view = None
+        if write_back and results_file is None:  # the schedule's side file holds no analytics: ticks stay light
+            step("Analysing payment history")
+            view = insight.build(
+                tables, all_invoices, aged, log, customers, as_of, base_currency=config.base_currency, policy=policy
+            )
+        report.outputs = _outputs(aged, summary, queue, log, problems, customers, view)
         if write_back:
             step("Writing the output sheets")
             outputs = report.outputs
             if results_file is not None:
                 result = write.write_tables(source.path, outputs, out=results_file, updates=updates)
-            elif not source.live:
-                charts = _dashboard(tables, all_invoices, log, customers, as_of, config)
+            elif not source.live and view is not None:
+                charts = view.dashboard
                 result = write.write_tables(
                     source.path, outputs, updates=updates, also=lambda book: dashboard.build(book, **charts)
                 )
@@ -421,50 +426,6 @@ def _escalate(
     return [write.CellUpdate("Customers", Customers.ID, Customers.CREDIT_HOLD, dict.fromkeys(report.escalated, True))]
 
 
-def _dashboard(
-    tables: dict[str, pd.DataFrame],
-    invoices: pd.DataFrame,
-    log: pd.DataFrame,
-    customers: pd.DataFrame,
-    as_of: dt.date,
-    config: settings.Settings,
-) -> dict[str, Any]:
-    """What the Dashboard shows (`dashboard.build` keywords): KPI tiles and chart data from `engine.analytics`."""
-    monthly, headline = analytics.kpis(
-        invoices, tables["Payments"], as_of, base_currency=config.base_currency, rates=tables["FX"]
-    )
-    effect = analytics.effectiveness(log, tables["Payments"], invoices, customers=customers)
-    by_level = (
-        effect.groupby(Effectiveness.LEVEL)[Effectiveness.PAID_14_SHARE].mean()
-        if not effect.empty
-        else pd.Series(dtype="float64")
-    )
-    trend = monthly.set_index(Kpi.MONTH_END)[[Kpi.DSO, Kpi.DSO_COUNTBACK, Kpi.BEST_POSSIBLE_DSO]]
-    trend.index = pd.to_datetime(trend.index).strftime("%Y-%m")
-    trend.columns = ["DSO", "DSO count-back", "Best possible DSO"]
-
-    def number(key: str) -> float | str:
-        value = headline.get(key)
-        return "–" if value is None or pd.isna(value) else float(value)
-
-    tiles = {
-        "DSO": number(Headline.DSO),
-        "Best possible DSO": number(Headline.BEST_POSSIBLE_DSO),
-        "ADD": number(Headline.ADD),
-        "CEI %": number(Headline.CEI),
-        "% overdue": number(Headline.OVERDUE_PERCENT),
-        f"Total open ({config.base_currency})": f"{float(headline.get(Headline.OPEN_TOTAL) or 0):,.0f}",
-    }
-    return {
-        "tiles": tiles,
-        "aging": headline[Headline.OVERDUE_BY_BUCKET].rename("Overdue"),
-        "dso_trend": trend,
-        "overdue_by_currency": headline[Headline.OVERDUE_BY_CURRENCY].rename("Overdue"),
-        "effectiveness": by_level.rename("Paid within 14 days"),
-        "base_currency": config.base_currency,
-    }
-
-
 # ---- output sheets ----------------------------------------------------------------------------------------------
 
 
@@ -482,9 +443,13 @@ def _outputs(
     log: pd.DataFrame,
     problems: list[Problem],
     customers: pd.DataFrame,
+    view: insight.View | None = None,
 ) -> dict[str, pd.DataFrame]:
     names = customers.drop_duplicates(Customers.ID).set_index(Customers.ID)[Customers.NAME]
     aging_sheet = aged.assign(**{Queue.CUSTOMER_NAME: aged[Invoices.CUSTOMER_ID].map(names)})
+    if view is not None:
+        predicted = view.predicted[~view.predicted.index.duplicated()]
+        aging_sheet[Risk.PREDICTED_PAY_DATE] = pd.to_datetime(aging_sheet[Invoices.NUMBER].map(predicted))
     aging_sheet = aging_sheet[[key for key in AGING.keys if key in aging_sheet.columns]]
     summary_sheet = summary.reset_index()
     summary_sheet.insert(
@@ -506,4 +471,5 @@ def _outputs(
         "ReminderQueue": queue_sheet,
         "ReminderLog": log,
         "Exceptions": exceptions,
+        **(view.sheets if view is not None else {}),
     }

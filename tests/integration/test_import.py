@@ -154,9 +154,12 @@ def test_a_user_row_overrides_one_column_of_a_built_in_mapping(book, tmp_path):
 
 
 def _add_mappings(path: Path, rows: list[tuple]) -> None:
+    """Type rows into the template's Mappings table, as a user would, and widen the table over them."""
     book = openpyxl.load_workbook(path)
-    sheet = book.create_sheet(schema.MAPPINGS.sheet)
-    sheet.append(schema.MAPPINGS.headers)
-    for row in rows:
-        sheet.append(list(row))
+    sheet = book[schema.MAPPINGS.sheet]
+    assert [cell.value for cell in sheet[1]] == schema.MAPPINGS.headers
+    for number, row in enumerate(rows, start=2):
+        for column, value in enumerate(row, start=1):
+            sheet.cell(row=number, column=column, value=value)
+    sheet.tables[schema.MAPPINGS.name].ref = f"A1:D{max(2, len(rows) + 1)}"
     book.save(path)

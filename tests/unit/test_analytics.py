@@ -323,10 +323,38 @@ def test_effectiveness_counts_sent_reminders_and_paid_shares_per_level_template_
             Effectiveness.PAID_14_SHARE: [0.5, 1.0, 0.0],
             Effectiveness.PAID_30_SHARE: [1.0, 1.0, 0.0],
             Effectiveness.PAID_14_COUNT: [1, 1, 0],
+            Effectiveness.PAID_14_BASE: [2, 1, 1],
             Effectiveness.MEDIAN_DAYS_TO_PAY: [11.5, 11.0, math.nan],
         }
     )
     pd.testing.assert_frame_equal(table, expected, check_dtype=False)
+
+
+def test_effectiveness_as_of_counts_a_window_only_for_reminders_old_enough() -> None:
+    # As of 03-20: k1 sent 03-01 (19 days ago) is in the 7- and 14-day windows, not yet in the 30-day one;
+    # k2 sent 03-15 (5 days ago) is in none. I1 paid 03-05 (4 days after k1); I2 (k2) not paid yet.
+    history = _history(
+        [
+            ("k1", "A", 1, "friendly", "sent", "I1", "2026-03-01 10:00"),
+            ("k2", "A", 1, "friendly", "sent", "I2", "2026-03-15 10:00"),
+        ]
+    )
+    invoices = pd.DataFrame(
+        {
+            Invoices.NUMBER: ["I1", "I2"],
+            Invoices.CUSTOMER_ID: ["A", "A"],
+            Invoices.DUE_DATE: ["2026-02-20"] * 2,
+            Invoices.AMOUNT: [100.0] * 2,
+        }
+    )
+    payments = pd.DataFrame({Payments.DATE: ["2026-03-05"], Payments.INVOICE_NUMBER: ["I1"], Payments.AMOUNT: [100.0]})
+    row = analytics.effectiveness(history, payments, invoices, as_of="2026-03-20").iloc[0]
+    assert (row[Effectiveness.REMINDERS], row[Effectiveness.INVOICES]) == (2, 2)
+    # 7 days: only k1 matured (1 of 1 paid); without as_of k2 would count as unpaid (1 of 2)
+    assert row[Effectiveness.PAID_7_SHARE] == 1.0
+    assert (row[Effectiveness.PAID_14_COUNT], row[Effectiveness.PAID_14_BASE]) == (1, 1)
+    assert math.isnan(row[Effectiveness.PAID_30_SHARE])
+    assert analytics.effectiveness(history, payments, invoices).iloc[0][Effectiveness.PAID_7_SHARE] == 0.5
 
 
 def test_effectiveness_without_customers_leaves_language_blank() -> None:

@@ -14,7 +14,7 @@ from babel.numbers import format_currency
 from arcollect.errors import ArcollectError
 from arcollect.mail.render import Renderer, RenderError
 
-TEMPLATES = ("incentive", "friendly", "firm", "final", "escalation", "thanks")
+TEMPLATES = ("incentive", "friendly", "friendly_b", "firm", "final", "escalation", "thanks")
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "ja", "zh")
 
 
@@ -116,6 +116,23 @@ def test_every_template_renders_in_every_language(renderer: Renderer, template: 
     for number in ("INV-1001", "INV-1002", "INV-2001"):
         assert number in rendered.text
     assert _eur("1734.56", language, "DE") in _plain(rendered.text)  # the EUR subtotal in the customer's locale
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_friendly_b_variant_has_the_same_words_with_the_payment_details_before_the_statement(
+    renderer: Renderer, language: str
+) -> None:
+    context = make_context(language=language)
+    context["level"] = {"number": 1, "name": "Reminder", "tone": "friendly"}
+    plain = renderer.render("friendly", language, context)
+    variant = renderer.render("friendly_b", language, context)
+    assert variant.subject == plain.subject
+    for rendered in (plain, variant):
+        assert "DE89 3704" in rendered.text and "DE89 3704" in rendered.html
+    assert plain.text.index("DE89 3704") > plain.text.index("INV-2001")
+    assert variant.text.index("DE89 3704") < variant.text.index("INV-1002")
+    assert variant.html.index("DE89 3704") < variant.html.index("INV-1002")
+    assert sorted(variant.text.split()) == sorted(plain.text.split())  # only the order differs
 
 
 def test_german_money_uses_comma_decimals_and_trailing_euro_sign(renderer: Renderer) -> None:

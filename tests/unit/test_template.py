@@ -20,10 +20,13 @@ SHEET_ORDER = [
     "FX",
     "Settings",
     "DunningLevels",
+    "Mappings",
     "Aging",
     "AgingSummary",
+    "CustomerRisk",
     "ReminderQueue",
     "ReminderLog",
+    "Effectiveness",
     "Exceptions",
 ]
 
@@ -150,7 +153,8 @@ def test_committed_workbook_matches_what_build_produces(tmp_path):
 
 
 def test_money_and_date_kinds_have_formats():
-    assert set(template.NUMBER_FORMATS) == {Kind.DATE, Kind.DATETIME, Kind.MONEY, Kind.INTEGER}
+    assert set(template.NUMBER_FORMATS) == {Kind.DATE, Kind.DATETIME, Kind.MONEY, Kind.INTEGER, Kind.PERCENT}
+    assert template.NUMBER_FORMATS[Kind.PERCENT] == "0%"
 
 
 def content(path: Path) -> dict:

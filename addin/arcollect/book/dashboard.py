@@ -36,7 +36,7 @@ goes into ``<stem>.results.xlsx`` (built on that side file when `write_tables` a
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,8 @@ def write(
     overdue_by_currency: pd.DataFrame | pd.Series,
     effectiveness: pd.DataFrame | pd.Series,
     base_currency: str,
+    top_debtors: pd.DataFrame | None = None,
+    verdicts: Sequence[str] = (),
 ) -> Path:
     """Rebuild the Dashboard sheet of the workbook at `path` and save; returns the file written.
 
@@ -112,6 +114,8 @@ def write(
         overdue_by_currency=overdue_by_currency,
         effectiveness=effectiveness,
         base_currency=base_currency,
+        top_debtors=top_debtors,
+        verdicts=verdicts,
     )
     save_atomic(book, target)
     if target != path:
@@ -130,6 +134,8 @@ def build(
     overdue_by_currency: pd.DataFrame | pd.Series,
     effectiveness: pd.DataFrame | pd.Series,
     base_currency: str,
+    top_debtors: pd.DataFrame | None = None,
+    verdicts: Sequence[str] = (),
 ) -> Worksheet:
     """Replace the Dashboard sheet of `book` in memory (kept in its place, or second after README when new)."""
     position = book.sheetnames.index(SHEET) if SHEET in book.sheetnames else min(1, len(book.sheetnames))
@@ -171,7 +177,67 @@ def build(
         chart = make(sheet, block, title, axis_title, number_format)
         chart.width, chart.height = _CHART_WIDTH_CM, _CHART_HEIGHT_CM
         sheet.add_chart(chart, anchor)
+    row = _FIRST_CHART_ROW + 2 * _CHART_ROWS
+    row = _write_debtors(sheet, row, top_debtors if top_debtors is not None else pd.DataFrame())
+    _write_lines(sheet, row + 1, "A/B tests", verdicts or ["No dunning level names two templates yet."])
     return sheet
+
+
+# ---- top debtors and A/B verdicts --------------------------------------------------------------------------
+
+
+def _write_debtors(sheet: Worksheet, row: int, debtors: pd.DataFrame) -> int:
+    """The top debtors as a small table under the charts; returns the first row after it.
+
+    Text columns take their width from the frame's column order: the first (the customer) spans two columns,
+    numbers one column each, and the last (the reasons) the rest of the sheet's width.
+    """
+    title = sheet.cell(row=row, column=1)
+    set_cell(title, f"Top {len(debtors)} debtors" if len(debtors) else "Top debtors")
+    title.font = Font(bold=True, size=12, color="1F4E78")
+    if debtors.empty:
+        set_cell(sheet.cell(row=row + 1, column=1), "No open balances.")
+        return row + 2
+    spans = _spans(len(debtors.columns))
+    header_row = row + 1
+    for (first, last), name in zip(spans, debtors.columns, strict=True):
+        if last > first:
+            sheet.merge_cells(start_row=header_row, start_column=first, end_row=header_row, end_column=last)
+        set_cell(sheet.cell(row=header_row, column=first), str(name))
+    template.style_header(sheet, spans[-1][1], header_row, 1)
+    for offset, values in enumerate(debtors.itertuples(index=False), start=1):
+        for (first, last), value, column in zip(spans, values, debtors.columns, strict=True):
+            if last > first:
+                sheet.merge_cells(
+                    start_row=header_row + offset, start_column=first, end_row=header_row + offset, end_column=last
+                )
+            cell = sheet.cell(row=header_row + offset, column=first)
+            if pd.api.types.is_numeric_dtype(debtors[column].dtype) and not isinstance(value, bool):
+                cell.value = None if pd.isna(value) else float(value)
+                whole = not pd.api.types.is_float_dtype(debtors[column].dtype)
+                cell.number_format = "0" if whole else _MONEY
+                if whole:  # a score between money and words reads best centred
+                    cell.alignment = Alignment(horizontal="center")
+            else:
+                set_cell(cell, "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
+    return header_row + len(debtors) + 1
+
+
+def _spans(columns: int) -> list[tuple[int, int]]:
+    """Sheet columns per frame column: two for the first, one for each middle one, the rest for the last."""
+    spans = [(1, 2), *[(2 + index, 2 + index) for index in range(1, columns - 1)]]
+    if columns > 1:
+        start = spans[-1][1] + 1
+        spans.append((start, max(start, _SHEET_COLUMNS)))
+    return spans
+
+
+def _write_lines(sheet: Worksheet, row: int, title: str, lines: Sequence[str]) -> None:
+    heading = sheet.cell(row=row, column=1)
+    set_cell(heading, title)
+    heading.font = Font(bold=True, size=12, color="1F4E78")
+    for offset, line in enumerate(lines, start=1):
+        set_cell(sheet.cell(row=row + offset, column=1), line)
 
 
 # ---- tiles -------------------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from arcollect.book.schema import (
     INVOICES,
     PAYMENTS,
     SETTINGS,
+    DunningLevels,
     SettingsSheet,
 )
 from arcollect.book.schema import FX as FXColumns
@@ -68,6 +69,7 @@ BAD_ROWS: dict[str, tuple[str, str, str]] = {
     "INV-2026-900004": ("Invoices", I.CUSTOMER_ID, UNKNOWN_CUSTOMER),
     BAD_CUSTOMER: ("Customers", C.EMAIL, BAD_EMAIL),
 }
+AB_TEMPLATES = ("friendly", "friendly_b")  # level 1 tests the payment-details-first layout
 SETTINGS_VALUES = {
     "CompanyName": COMPANY,
     "SenderMailbox": "ar@northwind.example",
@@ -261,8 +263,15 @@ def tables(as_of: dt.date, seed: int = 7) -> dict[str, pd.DataFrame]:
         PAYMENTS.name: payments,
         FX_TABLE.name: _fx(as_of),
         SETTINGS.name: settings[list(SETTINGS.keys)],
-        "DunningLevels": default_policy_rows(),
+        "DunningLevels": _policy(),
     }
+
+
+def _policy() -> pd.DataFrame:
+    """The default policy, with the friendly level as an A/B test of its two templates (`AB_TEMPLATES`)."""
+    policy = default_policy_rows()
+    policy.loc[policy[DunningLevels.TONE] == "friendly", DunningLevels.TEMPLATE] = "|".join(AB_TEMPLATES)
+    return policy
 
 
 # ---- customers -------------------------------------------------------------------------------------------------

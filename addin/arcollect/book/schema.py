@@ -36,6 +36,7 @@ class Kind(StrEnum):
     NUMBER = "number"
     INTEGER = "integer"
     BOOL = "bool"
+    PERCENT = "percent"  # a share 0..1 shown as a percentage; output sheets only
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,7 @@ class Risk(StrEnum):
     BROKEN_PROMISES = "broken_promises"
     OVERDUE_SHARE = "overdue_share"
     PREDICTED_PAY_DATE = "predicted_pay_date"
+    NEXT_PAY_DATE = "next_predicted_pay_date"
 
 
 class Calibration(StrEnum):
@@ -308,7 +310,14 @@ class Effectiveness(StrEnum):
     PAID_14_SHARE = "paid_14_share"
     PAID_30_SHARE = "paid_30_share"
     PAID_14_COUNT = "paid_14_count"
+    PAID_14_BASE = "paid_14_base"
     MEDIAN_DAYS_TO_PAY = "median_days_to_pay"
+
+
+class EffectivenessSheet(StrEnum):
+    """Columns the Effectiveness sheet adds to `Effectiveness`."""
+
+    VERDICT = "ab_verdict"
 
 
 # ---- tables ------------------------------------------------------------------------------------------------
@@ -427,8 +436,9 @@ AGING = Table(
         C(Aging.DISCOUNT_DEADLINE, "Discount deadline", Kind.DATE, width=12),
         C(Aging.LATE_INTEREST, "Late interest", Kind.MONEY),
         C(Aging.FIXED_COMPENSATION, "Fixed compensation", Kind.MONEY),
+        C(Risk.PREDICTED_PAY_DATE, "Predicted pay date", Kind.DATE, width=12),
     ),
-    "Every open invoice aged and priced as of the run date.",
+    "Every open invoice aged and priced as of the run date, with the date the customer's history says it gets paid.",
     output=True,
 )
 AGING_SUMMARY = Table(
@@ -496,10 +506,57 @@ EXCEPTIONS = Table(
     "Every value the last run could not use, with where it is and why. Fix the cell and refresh.",
     output=True,
 )
+CUSTOMER_RISK = Table(
+    "CustomerRisk",
+    (
+        C(Invoices.CUSTOMER_ID, "Customer ID"),
+        C(Queue.CUSTOMER_NAME, "Customer", width=28),
+        C(Risk.SCORE, "Risk score", Kind.INTEGER, width=8, doc="0 = no warning signs, 100 = every sign at its worst"),
+        C(Risk.REASONS, "Why", width=60, doc="The features that add the most points, largest first"),
+        C(Debtors.OPEN_BASE, "Open (base)", Kind.MONEY),
+        C(Debtors.OVERDUE_BASE, "Overdue (base)", Kind.MONEY),
+        C(Risk.NEXT_PAY_DATE, "Next predicted payment", Kind.DATE, width=12),
+        C(PaymentBehaviour.PAID_COUNT, "Invoices paid", Kind.INTEGER, width=9),
+        C(PaymentBehaviour.ON_TIME_SHARE, "Paid on time", Kind.PERCENT, width=9),
+        C(Risk.WEIGHTED_DAYS_LATE, "Days late (recent-weighted)", Kind.NUMBER, width=12),
+        C(Risk.DAYS_LATE_TREND, "Trend (days)", Kind.NUMBER, width=9, doc="Last quarter minus the one before"),
+        C(Risk.BROKEN_PROMISES, "Broken promises", Kind.INTEGER, width=9),
+        C(Customers.CREDIT_HOLD, "Credit hold", Kind.BOOL, width=9),
+    ),
+    "Every customer with invoices, riskiest first: an explainable 0–100 score with its reasons in words, "
+    "payment behaviour and the next predicted payment. Rank 1–10 by open balance is the Dashboard's top debtors.",
+    output=True,
+)
+EFFECTIVENESS = Table(
+    "Effectiveness",
+    (
+        C(Effectiveness.LEVEL, "Level", Kind.INTEGER, width=7),
+        C(Effectiveness.TEMPLATE, "Template", width=16),
+        C(Effectiveness.LANGUAGE, "Language", width=9),
+        C(Effectiveness.REMINDERS, "Reminders", Kind.INTEGER, width=10),
+        C(Effectiveness.INVOICES, "Invoices", Kind.INTEGER, width=9),
+        C(Effectiveness.PAID_7_SHARE, "Paid ≤ 7 days", Kind.PERCENT, width=10),
+        C(Effectiveness.PAID_14_SHARE, "Paid ≤ 14 days", Kind.PERCENT, width=10),
+        C(Effectiveness.PAID_30_SHARE, "Paid ≤ 30 days", Kind.PERCENT, width=10),
+        C(Effectiveness.MEDIAN_DAYS_TO_PAY, "Median days to pay", Kind.NUMBER, width=10),
+        C(EffectivenessSheet.VERDICT, "A/B verdict", width=70, doc="For a level with two templates"),
+    ),
+    "Which reminders work: per level, template and language, the share of invoices paid within 7, 14 and 30 "
+    "days of the reminder (only reminders that old count in each window) and, for A/B levels, a verdict.",
+    output=True,
+)
 del C
 
 INPUT_TABLES: tuple[Table, ...] = (CUSTOMERS, INVOICES, PAYMENTS, FX_TABLE, SETTINGS, DUNNING_LEVELS)
-OUTPUT_TABLES: tuple[Table, ...] = (AGING, AGING_SUMMARY, REMINDER_QUEUE, REMINDER_LOG, EXCEPTIONS)
+OUTPUT_TABLES: tuple[Table, ...] = (
+    AGING,
+    AGING_SUMMARY,
+    CUSTOMER_RISK,
+    REMINDER_QUEUE,
+    REMINDER_LOG,
+    EFFECTIVENESS,
+    EXCEPTIONS,
+)
 TABLES: dict[str, Table] = {table.name: table for table in (*INPUT_TABLES, *OUTPUT_TABLES)}
 
 
@@ -529,5 +586,8 @@ MAPPINGS = Table(
             width=24,
         ),
     ),
-    "Column mappings for arcollect import; optional, read by book.importer only, so it is not in TABLES.",
+    "Optional: how the columns of your ERP's open-items export fill Invoices, for arcollect import --mapping NAME. "
+    "Built in: quickbooks (QuickBooks/Xero aged receivables) and sap_fbl5n (SAP FBL5N line items); rows here with "
+    "one of those names change single columns of it, any other name is a new mapping.",
 )
+"""Read by `book.importer` only (a refresh ignores it), so it is not in TABLES; the template adds the sheet."""

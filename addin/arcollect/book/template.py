@@ -57,6 +57,7 @@ NUMBER_FORMATS: dict[Kind, str] = {
     Kind.DATETIME: "yyyy-mm-dd hh:mm",
     Kind.MONEY: "#,##0.00",
     Kind.INTEGER: "0",
+    Kind.PERCENT: "0%",
 }
 TABLE_STYLE = "TableStyleMedium2"
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -107,6 +108,8 @@ def build(path: str | Path | None = None) -> Workbook:
         rows = _default_rows(table)
         _fill_sheet(sheet, table, headers, rows)
         _add_validations(sheet, table)
+    mappings = book.create_sheet(schema.MAPPINGS.name, book.sheetnames.index(schema.DUNNING_LEVELS.name) + 1)
+    _fill_sheet(mappings, schema.MAPPINGS, schema.MAPPINGS.headers, None)
     _add_lists_sheet(book)
     if path is not None:
         book.save(Path(path))
@@ -317,6 +320,7 @@ def readme_lines() -> list[str]:
     lines = list(_INTRO)
     for table in schema.INPUT_TABLES:
         lines.extend(_table_lines(table))
+    lines.extend(_table_lines(schema.MAPPINGS))
     lines.extend(["", "Output sheets (rewritten by every refresh — do not type into them)"])
     for table in schema.OUTPUT_TABLES:
         lines.extend(_table_lines(table))

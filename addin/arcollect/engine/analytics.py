@@ -439,6 +439,7 @@ def effectiveness(
     invoices: pd.DataFrame,
     *,
     customers: pd.DataFrame | None = None,
+    as_of: Any = None,
 ) -> pd.DataFrame:
     """How soon invoices get paid after each reminder: one row per (level, template, language).
 
@@ -447,7 +448,13 @@ def effectiveness(
     (the payment that completes it, `metrics.paid_dates`) − the calendar day of `sent_at`, at least 0 (a payment
     crossing the reminder counts as day 0); unpaid invoices never count as paid. Columns (`Effectiveness`):
     reminders (sent reminders), invoices (pairs), paid_7/14/30_share (share of pairs paid in full within that
-    many days), paid_14_count, median_days_to_pay (over the pairs paid at all; NaN if none).
+    many days), paid_14_count, paid_14_base (the pairs the 14-day share is over), median_days_to_pay (over the
+    pairs paid at all; NaN if none).
+
+    With `as_of`, a window counts only the pairs whose reminder went out at least that many days before it: a
+    reminder sent 10 days ago is in the 7-day share but not yet in the 14- or 30-day ones, so young reminders
+    do not drag the shares down. A share with no such pair is NaN. Without `as_of` every pair counts in every
+    window (for a history already cut to reminders old enough).
 
     The ledger does not record the language; it is taken from `customers` (`Customers.LANGUAGE`, blank =
     "en") when given, else left blank. Reminders sent less than 30 days ago have not had their full window
@@ -485,7 +492,11 @@ def effectiveness(
     days = (paid_at - pairs[Log.SENT_AT]).dt.days.clip(lower=0)
     pairs = pairs.assign(_days=days)
     for window in PAID_WITHIN_DAYS:
-        pairs[f"_within_{window}"] = (pairs["_days"] <= window).astype("float64")
+        within = (pairs["_days"] <= window).astype("float64")
+        if as_of is not None:
+            matured = pairs[Log.SENT_AT] + pd.Timedelta(days=window) <= _as_of_day(as_of)
+            within = within.where(matured)
+        pairs[f"_within_{window}"] = within
 
     grouped = pairs.groupby(keys, dropna=False)
     table = pd.DataFrame(
@@ -496,13 +507,18 @@ def effectiveness(
             Effectiveness.PAID_14_SHARE: grouped["_within_14"].mean(),
             Effectiveness.PAID_30_SHARE: grouped["_within_30"].mean(),
             Effectiveness.PAID_14_COUNT: grouped["_within_14"].sum(),
+            Effectiveness.PAID_14_BASE: grouped["_within_14"].count(),
             Effectiveness.MEDIAN_DAYS_TO_PAY: grouped["_days"].median(),
         }
     )
-    table = table.fillna({Effectiveness.INVOICES: 0, Effectiveness.PAID_14_COUNT: 0})
-    table[Effectiveness.INVOICES] = table[Effectiveness.INVOICES].astype("int64")
-    table[Effectiveness.PAID_14_COUNT] = table[Effectiveness.PAID_14_COUNT].astype("int64")
+    counts = [Effectiveness.INVOICES, Effectiveness.PAID_14_COUNT, Effectiveness.PAID_14_BASE]
+    table = table.fillna(dict.fromkeys(counts, 0))
+    table[counts] = table[counts].astype("int64")
     return table.reset_index()[[column.value for column in Effectiveness]]
+
+
+def _as_of_day(as_of: Any) -> pd.Timestamp:
+    return pd.Timestamp(_coerce.dates(as_of, "as-of date")[()])
 
 
 def ab_verdict(rows: pd.DataFrame) -> str:
@@ -512,9 +528,14 @@ def ab_verdict(rows: pd.DataFrame) -> str:
     taken as the invoice-weighted mean of the rows' medians (an approximation when languages differ). Speed is
     the difference in median days to pay; significance is a two-proportion z-test on the 14-day paid share,
     ``z = (p_a − p_b) / sqrt(p (1 − p) (1/n_a + 1/n_b))`` with the pooled share p and n = invoices;
-    ``|z| ≥ 1.96`` is significant at 5 %. Example: "B pays 4 days sooner than A; not yet significant
-    (z = 0.76) — 41 vs 38 reminders, 59% vs 50% paid within 14 days". Other than two templates → says so.
+    ``|z| ≥ 1.96`` is significant at 5 %. The 14-day shares are over `Effectiveness.PAID_14_BASE` when the rows
+    have it (pairs old enough for the window), else over all invoices. Example: "B pays 4 days sooner than A;
+    not yet significant (z = 0.76) — 41 vs 38 reminders, 59% vs 50% paid within 14 days". Other than two
+    templates → says so.
     """
+    rows = rows.assign(
+        _base=rows[Effectiveness.PAID_14_BASE] if Effectiveness.PAID_14_BASE in rows else rows[Effectiveness.INVOICES]
+    )
     weighted_median = rows[Effectiveness.MEDIAN_DAYS_TO_PAY] * rows[Effectiveness.INVOICES]
     pooled = (
         rows.assign(
@@ -525,6 +546,7 @@ def ab_verdict(rows: pd.DataFrame) -> str:
                 Effectiveness.REMINDERS,
                 Effectiveness.INVOICES,
                 Effectiveness.PAID_14_COUNT,
+                "_base",
                 "_weighted",
                 "_median_weight",
             ]
@@ -534,9 +556,7 @@ def ab_verdict(rows: pd.DataFrame) -> str:
     if len(pooled) != 2:
         return f"needs two templates to compare; found {len(pooled)}"
     median = (pooled["_weighted"] / pooled["_median_weight"]).where(pooled["_median_weight"] > 0)
-    share = (pooled[Effectiveness.PAID_14_COUNT] / pooled[Effectiveness.INVOICES]).where(
-        pooled[Effectiveness.INVOICES] > 0
-    )
+    share = (pooled[Effectiveness.PAID_14_COUNT] / pooled["_base"]).where(pooled["_base"] > 0)
     first, second = pooled.index
     if median.isna().any():
         fast, slow = (first, second) if share.fillna(0)[first] >= share.fillna(0)[second] else (second, first)
@@ -550,9 +570,9 @@ def ab_verdict(rows: pd.DataFrame) -> str:
         speed = f"{fast} pays {gap} {'day' if gap == 1 else 'days'} sooner than {slow}"
     z = _two_proportion_z(
         pooled.loc[fast, Effectiveness.PAID_14_COUNT],
-        pooled.loc[fast, Effectiveness.INVOICES],
+        pooled.loc[fast, "_base"],
         pooled.loc[slow, Effectiveness.PAID_14_COUNT],
-        pooled.loc[slow, Effectiveness.INVOICES],
+        pooled.loc[slow, "_base"],
     )
     significance = "significant" if abs(z) >= SIGNIFICANT_Z else "not yet significant"
     sizes = f"{pooled.loc[fast, Effectiveness.REMINDERS]} vs {pooled.loc[slow, Effectiveness.REMINDERS]} reminders"

@@ -1,0 +1,144 @@
+"""A refresh writes the analytics a credit controller reads: CustomerRisk, predicted pay dates on Aging,
+Effectiveness with the A/B verdict, and the Dashboard's top debtors — on a small history computed by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import openpyxl
+import pytest
+
+from arcollect.book import settings
+from arcollect.book.schema import Customers, Debtors, DunningLevels, Effectiveness, EffectivenessSheet, Risk
+from arcollect.book.schema import Invoices as I
+from arcollect.mail.ledger import Ledger
+from arcollect.mail.message import Reminder, idempotency_key
+from arcollect.run import collect
+
+from .workbooks import TUESDAY, customer, invoice, make_book, payment, sheet_rows
+
+AS_OF = TUESDAY.date()  # 2026-11-24
+
+
+def _sent(ledger: Ledger, customer_id: str, level: int, template: str, invoices: tuple[str, ...], day: str) -> None:
+    """What the ledger holds after a reminder went out on `day`."""
+    at = dt.datetime.fromisoformat(day).replace(hour=9, tzinfo=dt.UTC)
+    reminder = Reminder(
+        key=idempotency_key(customer_id, level, invoices, at.date()),
+        customer_id=customer_id,
+        level=level,
+        template=template,
+        language="en",
+        sender="ar@acme.example",
+        to=(f"ap-{customer_id.lower()}@client.example",),
+        cc=(),
+        reply_to=None,
+        subject="Payment reminder",
+        html="<p>x</p>",
+        text="x",
+        invoices=invoices,
+        variant=template,
+    )
+    ledger.plan(reminder, now=at, transport="outbox")
+    assert ledger.begin_send(reminder.key, now=at, transport="outbox")
+    ledger.mark_sent(reminder.key, now=at, message_id=reminder.message_id)
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory):
+    # History (amounts 1000 EUR): LATE paid H1 due 08-01 on 08-31 and H2 due 09-01 on 10-01 (30 days late each);
+    # OK paid H3 due 08-01 on 07-30 (2 days early). Open: O1 LATE 5000 due 11-20 (4 days overdue), O2 OK 8000
+    # due 12-10, O3 NEW 100 due 12-20 (no history).
+    folder = tmp_path_factory.mktemp("analytics")
+    policy = settings.default_policy_rows()
+    policy.loc[policy[DunningLevels.TONE] == "friendly", DunningLevels.TEMPLATE] = "friendly|friendly_b"
+    path = make_book(
+        folder,
+        customers=[customer("LATE"), customer("OK"), customer("NEW")],
+        invoices=[
+            invoice("H1", "LATE", due="2026-08-01", status="Paid"),
+            invoice("H2", "LATE", due="2026-09-01", status="Paid"),
+            invoice("H3", "OK", due="2026-08-01", status="Paid"),
+            invoice("O1", "LATE", due="2026-11-20", amount=5000.0),
+            invoice("O2", "OK", due="2026-12-10", amount=8000.0),
+            invoice("O3", "NEW", due="2026-12-20", amount=100.0),
+        ],
+        payments=[
+            payment("2026-08-31", "LATE", 1000.0, invoice_number="H1"),
+            payment("2026-10-01", "LATE", 1000.0, invoice_number="H2"),
+            payment("2026-07-30", "OK", 1000.0, invoice_number="H3"),
+        ],
+        policy=policy,
+    )
+    # Reminders: friendly to LATE for H1 on 08-04 and H2 on 09-04 (paid 27 days later each);
+    # friendly_b to OK for H3 on 07-28 (paid 2 days later).
+    with Ledger(settings.Settings().ledger_file(path)) as ledger:
+        _sent(ledger, "LATE", 1, "friendly", ("H1",), "2026-08-04")
+        _sent(ledger, "LATE", 1, "friendly", ("H2",), "2026-09-04")
+        _sent(ledger, "OK", 1, "friendly_b", ("H3",), "2026-07-28")
+    collect(path, now=TUESDAY)
+    return path
+
+
+def test_customer_risk_ranks_the_late_payer_first_and_says_why(book) -> None:
+    rows = {row[I.CUSTOMER_ID]: row for row in sheet_rows(book, "CustomerRisk")}
+    assert list(rows) == ["LATE", "OK", "NEW"]  # riskiest first; OK and NEW score 0, larger balance first
+    late = rows["LATE"]
+    # 30 days late saturates its 35 points; all paid late 10; all of the open balance overdue 15
+    assert late[Risk.SCORE] >= 60
+    assert late[Risk.REASONS].startswith("pays 30 days late on average")
+    assert "100% of the open balance overdue" in late[Risk.REASONS]
+    assert (late[Debtors.OPEN_BASE], late[Debtors.OVERDUE_BASE]) == (5000.0, 5000.0)
+    assert late[Risk.WEIGHTED_DAYS_LATE] == 30.0 and late["paid_count"] == 2 and late["on_time_share"] == 0.0
+    assert rows["OK"][Risk.REASONS] == "pays on time" and rows["OK"][Risk.SCORE] == 0
+    assert (rows["OK"][Debtors.OPEN_BASE], rows["OK"][Debtors.OVERDUE_BASE]) == (8000.0, 0.0)
+    assert rows["NEW"]["paid_count"] == 0 and rows["NEW"][Customers.CREDIT_HOLD] is False
+
+
+def test_aging_shows_each_open_invoice_s_predicted_pay_date(book) -> None:
+    predicted = {row[I.NUMBER]: row[Risk.PREDICTED_PAY_DATE].date() for row in sheet_rows(book, "Aging")}
+    assert predicted["O1"] == dt.date(2026, 12, 20)  # due 11-20 + LATE's 30 days
+    assert predicted["O2"] == dt.date(2026, 12, 8)  # due 12-10 − OK's 2 days early
+    # NEW has no history: the portfolio's mean, weights amount × 0.5 ** (days since paid / 90) as of 11-24
+    history = [(30, 85), (30, 54), (-2, 117)]  # (days late, days since paid) of H1, H2, H3
+    weights = [0.5 ** (age / 90) for _, age in history]
+    portfolio = sum(days * weight for (days, _), weight in zip(history, weights, strict=True)) / sum(weights)
+    assert round(portfolio) == 22  # (0.520 × 30 + 0.660 × 30 + 0.406 × −2) / 1.586 = 21.8
+    assert predicted["O3"] == dt.date(2026, 12, 20) + dt.timedelta(days=round(portfolio))
+    risk = {row[I.CUSTOMER_ID]: row for row in sheet_rows(book, "CustomerRisk")}
+    assert risk["LATE"][Risk.NEXT_PAY_DATE].date() == dt.date(2026, 12, 20)
+
+
+def test_effectiveness_compares_the_two_templates_of_the_a_b_level(book) -> None:
+    rows = {row[Effectiveness.TEMPLATE]: row for row in sheet_rows(book, "Effectiveness")}
+    friendly, variant = rows["friendly"], rows["friendly_b"]
+    assert (friendly[Effectiveness.REMINDERS], friendly[Effectiveness.INVOICES]) == (2, 2)
+    assert (friendly[Effectiveness.PAID_14_SHARE], friendly[Effectiveness.PAID_30_SHARE]) == (0.0, 1.0)
+    assert friendly[Effectiveness.MEDIAN_DAYS_TO_PAY] == 27.0
+    assert (variant[Effectiveness.PAID_7_SHARE], variant[Effectiveness.MEDIAN_DAYS_TO_PAY]) == (1.0, 2.0)
+    # 14-day shares 1/1 vs 0/2; pooled p = 1/3, se = sqrt(1/3 × 2/3 × (1/1 + 1/2)) = 0.5774 → z = 1/0.5774 = 1.73
+    verdict = (
+        "friendly_b pays 25 days sooner than friendly; not yet significant (z = 1.73) — "
+        "1 vs 2 reminders, 100% vs 0% paid within 14 days"
+    )
+    assert friendly[EffectivenessSheet.VERDICT] == variant[EffectivenessSheet.VERDICT] == verdict
+    assert math.isclose((1 - 0) / math.sqrt(1 / 3 * 2 / 3 * 1.5), 1.7320508, rel_tol=1e-6)
+
+
+def test_the_dashboard_lists_the_top_debtors_and_the_a_b_verdict(book) -> None:
+    sheet = openpyxl.load_workbook(book)["Dashboard"]
+    cells = {cell.value: cell for row in sheet.iter_rows() for cell in row if cell.value is not None}
+    title = cells["Top 3 debtors"]
+    names = [sheet.cell(row=title.row + offset, column=1).value for offset in (2, 3, 4)]
+    assert names == ["Customer OK GmbH", "Customer LATE GmbH", "Customer NEW GmbH"]  # by open balance
+    assert sheet.cell(row=title.row + 2, column=3).value == 8000.0
+    heading = cells["A/B tests"]
+    assert sheet.cell(row=heading.row + 1, column=1).value.startswith("Level 1: friendly_b pays 25 days sooner")
+
+
+def test_money_columns_are_base_currency_and_shares_show_as_percentages(book) -> None:
+    sheet = openpyxl.load_workbook(book)["CustomerRisk"]
+    headers = [cell.value for cell in sheet[1]]
+    assert sheet.cell(row=2, column=headers.index("Paid on time") + 1).number_format == "0%"
+    assert sheet.cell(row=2, column=headers.index("Open (base)") + 1).number_format == "#,##0.00"
