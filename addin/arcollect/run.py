@@ -449,7 +449,9 @@ def _outputs(
     aging_sheet = aged.assign(**{Queue.CUSTOMER_NAME: aged[Invoices.CUSTOMER_ID].map(names)})
     if view is not None:
         predicted = view.predicted[~view.predicted.index.duplicated()]
-        aging_sheet[Risk.PREDICTED_PAY_DATE] = pd.to_datetime(aging_sheet[Invoices.NUMBER].map(predicted))
+        aging_sheet[Risk.PREDICTED_PAY_DATE] = (  # an empty datetime mapping would make pandas try a float cast
+            pd.to_datetime(aging_sheet[Invoices.NUMBER].map(predicted)) if len(predicted) else pd.NaT
+        )
     aging_sheet = aging_sheet[[key for key in AGING.keys if key in aging_sheet.columns]]
     summary_sheet = summary.reset_index()
     summary_sheet.insert(

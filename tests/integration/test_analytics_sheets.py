@@ -142,3 +142,14 @@ def test_money_columns_are_base_currency_and_shares_show_as_percentages(book) ->
     headers = [cell.value for cell in sheet[1]]
     assert sheet.cell(row=2, column=headers.index("Paid on time") + 1).number_format == "0%"
     assert sheet.cell(row=2, column=headers.index("Open (base)") + 1).number_format == "#,##0.00"
+
+
+def test_a_workbook_without_invoices_gets_empty_analytics_sheets(tmp_path) -> None:
+    path = make_book(tmp_path, customers=[customer("C1")], invoices=[])
+    collect(path, now=TUESDAY)
+    assert sheet_rows(path, "CustomerRisk") == []
+    assert sheet_rows(path, "Effectiveness") == []
+    assert sheet_rows(path, "Aging") == []
+    sheet = openpyxl.load_workbook(path)["Dashboard"]
+    values = [cell.value for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert "No open balances." in values and "No dunning level names two templates yet." in values
