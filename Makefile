@@ -4,14 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint demo bench clean tools
+.PHONY: test lint audit demo bench clean tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools  # the venv seeds an old, vulnerable setuptools
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# requirements.lock constrains every package to the audited version, so what is tested is what was audited.
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
 lint: $(STAMP)
@@ -30,7 +31,12 @@ tools:
 	  fi; \
 	fi
 
-test: lint tools
+# Known vulnerabilities in the locked dependency set (requirements.lock; README says how to regenerate it): the
+# PyPA advisory snapshot in security/advisories.json always, and pip-audit online where PyPI's data answers.
+audit: $(STAMP)
+	$(BIN)/python scripts/audit.py requirements.lock
+
+test: lint tools audit
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)

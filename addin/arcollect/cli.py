@@ -14,6 +14,8 @@
     arcollect addin install                        # into Excel's start-up folder + the add-in's configuration
     arcollect ledger list Receivables.xlsx         # reminders in doubt after a crash (smtp cannot look them up)
     arcollect ledger resolve Receivables.xlsx KEY --as sent|failed
+    arcollect ledger export Receivables.xlsx [--out ledger.csv|ledger.jsonl]   # every row, for audits and GDPR
+    arcollect ledger purge Receivables.xlsx --before 2024-01-01 [--dry-run]    # retention; exactly once still holds
 
 Every command takes ``--now 2026-11-24T10:00:00+00:00`` (default: the clock) so a run can be reproduced or
 previewed for another day. Errors arcollect anticipates print one plain sentence and exit with status 1; a wrong
@@ -36,7 +38,7 @@ from rich.table import Table
 
 from arcollect import __version__
 from arcollect.book import demo, demo_history, read, settings, template, write
-from arcollect.book.schema import Queue, SettingsSheet
+from arcollect.book.schema import Invoices, Queue, SettingsSheet
 from arcollect.engine import dunning
 from arcollect.errors import ArcollectError
 from arcollect.run import RunReport, collect
@@ -93,9 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--partial", action="store_true", help="the export is not complete: close nothing that is missing from it"
     )
     command("test-connection", "Check the mail transport chosen in Settings and say in one sentence what is wrong.")
-    ledger = commands.add_parser("ledger", help="Reminders in doubt after a crash: list them, resolve one by hand.")
+    ledger = commands.add_parser(
+        "ledger", help="The reminder ledger: list or resolve reminders in doubt, export it, purge old entries."
+    )
     actions = ledger.add_subparsers(dest="action", metavar="ACTION", required=True)
-    for action, help_text in (("list", "List the reminders in doubt."), ("resolve", "Settle one in-doubt reminder.")):
+    for action, help_text in (
+        ("list", "List the reminders in doubt."),
+        ("resolve", "Settle one in-doubt reminder."),
+        ("export", "Write every ledger row to a .csv or .jsonl file (bodies only if StoreBodies kept them)."),
+        ("purge", "Delete entries whose last activity is before a date (never those in doubt or still needed)."),
+    ):
         sub = actions.add_parser(action, help=help_text, description=help_text)
         sub.add_argument("path", type=Path, help="the workbook (.xlsx)")
         sub.add_argument("--now", type=_instant, default=None, help="ISO date-time to run as (default: the clock)")
@@ -103,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("key", help="the reminder's key (or its first 12 characters)")
     resolve.add_argument("--as", dest="verdict", required=True, choices=["sent", "failed"], help="failed = send again")
     resolve.add_argument("--note", default="resolved by hand", help="why (kept in the audit trail)")
+    actions.choices["export"].add_argument(
+        "--out", type=Path, default=None, help="the file to write, .csv or .jsonl (default: beside the workbook)"
+    )
+    purge = actions.choices["purge"]
+    purge.add_argument("--before", type=_day, required=True, help="purge entries last active before this date")
+    purge.add_argument("--dry-run", action="store_true", help="say what would be purged, change nothing")
     config = command("config", "Show the settings, one setting, or set one (validated).")
     config.add_argument("key", nargs="?")
     config.add_argument("value", nargs="?")
@@ -295,7 +310,15 @@ def _test_connection(args: argparse.Namespace, now: dt.datetime) -> int:
 def _ledger(args: argparse.Namespace, now: dt.datetime) -> int:
     from arcollect.mail.ledger import Ledger
 
-    with Ledger(_settings_of(args.path).ledger_file(args.path)) as ledger:
+    config = _settings_of(args.path)
+    if args.action == "purge":
+        return _purge(args, config.ledger_file(args.path))
+    with Ledger(config.ledger_file(args.path)) as ledger:
+        if args.action == "export":
+            target = args.out or args.path.parent / f"{args.path.stem}.ledger-export-{now:%Y%m%d}.csv"
+            count = ledger.export(target)
+            console.print(f"Exported {count} ledger rows to {target}", soft_wrap=True)
+            return 0
         doubtful = ledger.in_doubt()
         if args.action == "list":
             table = Table("Key", "Customer", "Level", "State", "To", "Subject", "Attempted (UTC)", title="In doubt")
@@ -316,6 +339,21 @@ def _ledger(args: argparse.Namespace, now: dt.datetime) -> int:
         ledger.resolve(matches[0].key, now=now, state=args.verdict, note=args.note)
         console.print(f"{matches[0].key[:12]} resolved as {args.verdict}.")
         return 0
+
+
+def _purge(args: argparse.Namespace, ledger_file: Path) -> int:
+    """Retention: the workbook's open invoices are passed on, so their dunning history is never purged."""
+    from arcollect.engine import pricing
+    from arcollect.mail.ledger import Ledger
+
+    tables, _problems = read.read(args.path)
+    invoices = tables["Invoices"]
+    amounts = invoices[Invoices.OPEN_AMOUNT].fillna(invoices[Invoices.AMOUNT])
+    open_invoices = pricing.open_items(invoices.assign(**{Invoices.OPEN_AMOUNT: amounts}))[Invoices.NUMBER]
+    with Ledger(ledger_file) as ledger:
+        report = ledger.purge(args.before, open_invoices=set(open_invoices.astype(str)), dry_run=args.dry_run)
+    console.print(("Dry run — nothing changed. " if args.dry_run else "") + report.summary(), soft_wrap=True)
+    return 0
 
 
 def _settings_of(path: Path) -> settings.Settings:
@@ -397,6 +435,13 @@ def _print_due(report: RunReport) -> None:
     console.print(table)
     if len(going) > 50:
         console.print(f"… and {len(going) - 50} more (ReminderQueue sheet)")
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date, e.g. 2024-01-01") from error
 
 
 def _instant(text: str) -> dt.datetime:

@@ -12,6 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import python_calamine
+from openpyxl.utils import get_column_letter
 
 from arcollect.book import schema, template
 from arcollect.book.read import read
@@ -19,6 +20,7 @@ from arcollect.book.schema import Aging, Customers, ExceptionsSheet, Invoices, Q
 from arcollect.book.write import write_tables
 from arcollect.errors import InputError
 
+AGING_LAST = get_column_letter(len(schema.AGING.keys))  # the Aging table's last column
 HOSTILE = ['=HYPERLINK("http://evil","x")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "\tTAB", "=1+1"]
 
 
@@ -79,7 +81,7 @@ def test_output_tables_are_written_and_read_back_with_openpyxl_and_calamine(book
     result = write_tables(book_path, {"Aging": aging_rows(3)})
     assert result.path_written == book_path and not result.side_file
     sheet = openpyxl.load_workbook(book_path)["Aging"]
-    assert sheet.tables["Aging"].ref == "A1:O4"
+    assert sheet.tables["Aging"].ref == f"A1:{AGING_LAST}4"
     assert [cell.value for cell in sheet[1]] == schema.AGING.headers
     assert sheet["A2"].value == "INV-0"
     assert sheet["E2"].value == dt.datetime(2026, 2, 4) and sheet["E2"].number_format == "yyyy-mm-dd"
@@ -144,14 +146,14 @@ def test_text_that_looks_like_a_formula_stays_text(book_path):
 
 def test_rewriting_a_smaller_table_clears_old_rows_and_shrinks_the_table(book_path):
     write_tables(book_path, {"Aging": aging_rows(50)})
-    assert openpyxl.load_workbook(book_path)["Aging"].tables["Aging"].ref == "A1:O51"
+    assert openpyxl.load_workbook(book_path)["Aging"].tables["Aging"].ref == f"A1:{AGING_LAST}51"
     write_tables(book_path, {"Aging": aging_rows(2)})
     sheet = openpyxl.load_workbook(book_path)["Aging"]
-    assert sheet.tables["Aging"].ref == "A1:O3"
+    assert sheet.tables["Aging"].ref == f"A1:{AGING_LAST}3"
     assert sheet.max_row == 3
     assert all(cell.value is None for row in sheet.iter_rows(min_row=4, max_row=51) for cell in row)
     write_tables(book_path, {"Aging": aging_rows(0)})
-    assert openpyxl.load_workbook(book_path)["Aging"].tables["Aging"].ref == "A1:O2"
+    assert openpyxl.load_workbook(book_path)["Aging"].tables["Aging"].ref == f"A1:{AGING_LAST}2"
 
 
 def test_aging_summary_columns_follow_the_frame(book_path):

@@ -29,17 +29,27 @@ States and the only transitions allowed::
 Every change is one committed transaction (WAL, ``synchronous=FULL``) that updates the row and appends to the
 ``transitions`` audit table, so a crash between any two statements leaves a consistent database. Times are passed
 in by the caller (``now``, timezone-aware) and stored as UTC ISO-8601; the ledger never reads the clock.
-Bodies are not stored unless ``store_bodies=True`` (data minimisation): the ledger keeps recipients, subject, key,
-level, invoices and times, which is what an audit of "who was chased, when, for what" needs. No secrets, ever.
+Bodies are not stored unless ``store_bodies=True`` (Settings ``StoreBodies``, default false — data minimisation):
+the ledger keeps recipients, subject, key, level, invoices and times, which is what an audit of "who was chased,
+when, for what" needs. No secrets, ever.
+
+Retention (`export`, `purge`; ``arcollect ledger export|purge``): `purge` deletes the rows whose last activity is
+before a date, with their audit trail, overwriting the freed pages (``secure_delete``) and truncating the WAL so
+the personal data is gone from the file, not just unlinked. It never deletes a reminder in doubt (``sending``,
+``unknown``), nor a sent one about an invoice the caller says is still open (the planner's history needs it). A
+purged *sent* reminder leaves a tombstone — its key (a sha256 digest, no personal data) and sent time — which
+`plan`, `begin_send` and `get` treat as ``sent``: exactly once still holds for that key after the purge.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +107,18 @@ CREATE TABLE transitions (
 );
 CREATE INDEX transitions_by_key ON transitions (key, id);
 """
+# Added without a schema version bump: created on open when missing, so a version-1 ledger simply gains it.
+_TOMBSTONES = """
+CREATE TABLE IF NOT EXISTS tombstones (
+    key      TEXT PRIMARY KEY,         -- idempotency key of a purged sent reminder (a digest: no personal data)
+    sent_at  TEXT NOT NULL
+)"""
+EXPORT_COLUMNS = (
+    "key", "customer_id", "level", "template", "variant", "language", "recipients", "cc", "subject", "invoices",
+    "amount_text", "cycle_date", "state", "retryable", "transport", "message_id", "attempts", "planned_at",
+    "sending_at", "sent_at", "error",
+)  # fmt: skip
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class LedgerError(ArcollectError):
@@ -129,6 +151,27 @@ class Entry:
     sent_at: dt.datetime | None
     error: str | None
     body: str | None
+    purged: bool = False  # a tombstone: only key, state ``sent`` and sent_at are left
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """What `purge` did: keys deleted (``tombstoned``: the sent ones, remembered by key and date only) and kept."""
+
+    purged: tuple[str, ...] = ()
+    tombstoned: tuple[str, ...] = ()
+    kept_in_doubt: tuple[str, ...] = ()
+    kept_open_invoices: tuple[str, ...] = ()
+    kept_recent: int = 0
+
+    def summary(self) -> str:
+        """One paragraph for the command line."""
+        return (
+            f"Purged {len(self.purged)} reminder(s) ({len(self.tombstoned)} sent ones kept as a tombstone: key and "
+            f"sent date only, so they are never sent again). Kept {len(self.kept_in_doubt)} in doubt (settle them "
+            f"with arcollect ledger resolve first), {len(self.kept_open_invoices)} about invoices still open (the "
+            f"dunning history needs them) and {self.kept_recent} with activity on or after the date."
+        )
 
 
 @dataclass(frozen=True)
@@ -193,6 +236,7 @@ class Ledger:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
+            self._db.execute(_TOMBSTONES)
         except (sqlite3.DatabaseError, LedgerError):
             self._db.close()
             raise
@@ -255,6 +299,9 @@ class Ledger:
         body = json.dumps({"text": reminder.text, "html": reminder.html}) if self.store_bodies else None
         cycle = cycle_date.isoformat() if isinstance(cycle_date, dt.date) else cycle_date
         with self._transaction() as db:
+            if self._tombstone(reminder.key) is not None:
+                logger.debug("Not planning %s: it was sent and purged (tombstone)", reminder.key[:12])
+                return False
             inserted = db.execute(
                 """INSERT INTO reminders (key, customer_id, level, template, variant, language, recipients, cc,
                        subject, invoices, amount_text, cycle_date, state, transport, planned_at, body)
@@ -296,6 +343,9 @@ class Ledger:
         """
         at = utc_text(now)
         with self._transaction() as db:
+            if self._tombstone(key) is not None:
+                logger.debug("Not sending %s: it was sent and purged (tombstone)", key[:12])
+                return False
             row = self._state(key)
             if not (row["state"] == "planned" or (row["state"] == "failed" and row["retryable"])):
                 logger.debug("Not sending %s: it is %s", key[:12], row["state"])
@@ -388,6 +438,11 @@ class Ledger:
             raise LedgerError(f"No reminder with key {key[:12]}… in the ledger {self.path}")
         return row
 
+    def _tombstone(self, key: str) -> str | None:
+        """The sent time of a purged sent reminder with `key`, or None."""
+        row = self._db.execute("SELECT sent_at FROM tombstones WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
     def _audit(self, key: str, from_state: str | None, to_state: str, at: str, note: str | None) -> None:
         self._db.execute(
             "INSERT INTO transitions (key, from_state, to_state, at, note) VALUES (?, ?, ?, ?, ?)",
@@ -399,7 +454,10 @@ class Ledger:
     def get(self, key: str) -> Entry | None:
         """The reminder with `key`, or None."""
         row = self._db.execute("SELECT * FROM reminders WHERE key = ?", (key,)).fetchone()
-        return None if row is None else _entry(row)
+        if row is not None:
+            return _entry(row)
+        sent_at = self._tombstone(key)
+        return None if sent_at is None else _tombstone_entry(key, sent_at)
 
     def in_doubt(self) -> list[Entry]:
         """Reminders in ``sending`` or ``unknown``, oldest attempt first: reconcile these before sending anything."""
@@ -479,6 +537,129 @@ class Ledger:
             (at, at),
         ).fetchall()
         return [dt.datetime.fromisoformat(row[0]) for row in rows]
+
+    # -- retention -----------------------------------------------------------------------------------------------
+
+    def export_rows(self) -> list[dict[str, Any]]:
+        """Every reminder (oldest first) as a dict of `EXPORT_COLUMNS`, lists as JSON text, plus ``purged``; the
+        ``body`` only where the ledger stored one (StoreBodies); tombstones last, with key, state and sent_at only."""
+        rows = self._db.execute("SELECT * FROM reminders ORDER BY planned_at, key").fetchall()
+        with_body = any(row["body"] is not None for row in rows)
+        exported = []
+        for row in rows:
+            record: dict[str, Any] = {column: row[column] for column in EXPORT_COLUMNS}
+            record["purged"] = False
+            if with_body:
+                record["body"] = row["body"]
+            exported.append(record)
+        for key, sent_at in self._db.execute("SELECT key, sent_at FROM tombstones ORDER BY sent_at, key"):
+            record = dict.fromkeys(EXPORT_COLUMNS)
+            record.update(key=key, state="sent", sent_at=sent_at, purged=True)
+            if with_body:
+                record["body"] = None
+            exported.append(record)
+        return exported
+
+    def export(self, target: str | Path) -> int:
+        """Write `export_rows` to `target` — ``.csv`` (UTF-8 with BOM for Excel, text that Excel would take for a
+        formula quote-prefixed) or ``.jsonl`` (one JSON object per line, values as stored) — atomically: a reader
+        or a crash sees the previous file or the complete new one. Returns the number of rows written."""
+        from arcollect.mail.transports.outbox import atomic_write
+
+        target = Path(target)
+        rows = self.export_rows()
+        suffix = target.suffix.lower()
+        if suffix == ".jsonl":
+            data = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode("utf-8")
+        elif suffix == ".csv":
+            buffer = io.StringIO()
+            columns = list(rows[0]) if rows else [*EXPORT_COLUMNS, "purged"]
+            writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
+            writer.writeheader()
+            writer.writerows({name: _csv_cell(value) for name, value in row.items()} for row in rows)
+            data = buffer.getvalue().encode("utf-8-sig")
+        else:
+            raise InputError(f"Export file {target.name!r} must end in .csv or .jsonl")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, data)
+        logger.info("Exported %d ledger rows to %s", len(rows), target)
+        return len(rows)
+
+    def purge(
+        self,
+        before: dt.date,
+        *,
+        open_invoices: Collection[str] = (),
+        dry_run: bool = False,
+    ) -> PurgeReport:
+        """Delete the reminders whose last activity (any state change) is before `before` (00:00 UTC).
+
+        Kept: reminders in doubt (``sending``/``unknown``) whatever their age; sent reminders naming an invoice in
+        `open_invoices` (the planner's "already sent / minimum days since the last level" rules read them); and
+        everything with activity on or after the date. A purged sent reminder becomes a tombstone (key and sent
+        time), so it can never be planned or sent again; a purged planned or failed one never left, so it needs
+        none. One transaction; afterwards the WAL is checkpointed and truncated, and deleted rows are overwritten
+        (``secure_delete``). With `dry_run` nothing changes and the report says what would be done.
+        """
+        cutoff = utc_text(dt.datetime.combine(before, dt.time(0), tzinfo=dt.UTC))
+        still_open = {str(number) for number in open_invoices}
+        purged: list[str] = []
+        tombstoned: list[str] = []
+        in_doubt: list[str] = []
+        kept_open: list[str] = []
+        self._db.execute("PRAGMA secure_delete = ON")
+        with self._transaction() as db:
+            rows = db.execute(
+                """SELECT r.key, r.state, r.sent_at, r.invoices,
+                          MAX(r.planned_at, COALESCE(r.sending_at, ''), COALESCE(r.sent_at, ''),
+                              COALESCE((SELECT MAX(t.at) FROM transitions t WHERE t.key = r.key), '')) AS last
+                   FROM reminders r ORDER BY r.planned_at, r.key"""
+            ).fetchall()
+            recent = sum(row["last"] >= cutoff for row in rows)
+            for row in (row for row in rows if row["last"] < cutoff):
+                if row["state"] in IN_DOUBT:
+                    in_doubt.append(row["key"])
+                elif row["state"] == "sent" and still_open.intersection(json.loads(row["invoices"])):
+                    kept_open.append(row["key"])
+                else:
+                    if row["state"] == "sent":
+                        tombstoned.append(row["key"])
+                        if not dry_run:
+                            db.execute(
+                                "INSERT OR REPLACE INTO tombstones (key, sent_at) VALUES (?, ?)",
+                                (row["key"], row["sent_at"] or row["last"]),
+                            )
+                    purged.append(row["key"])
+                    if not dry_run:
+                        db.execute("DELETE FROM transitions WHERE key = ?", (row["key"],))
+                        db.execute("DELETE FROM reminders WHERE key = ?", (row["key"],))
+        if purged and not dry_run:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        report = PurgeReport(tuple(purged), tuple(tombstoned), tuple(in_doubt), tuple(kept_open), recent)
+        logger.info(
+            "Ledger purge before %s%s: %d purged (%d tombstones), kept %d in doubt, %d open invoices, %d recent",
+            before, " (dry run)" if dry_run else "", len(purged), len(tombstoned), len(in_doubt), len(kept_open),
+            recent,
+        )  # fmt: skip
+        return report
+
+
+def _csv_cell(value: Any) -> Any:
+    """A value for the CSV export: text Excel would evaluate as a formula gets a leading apostrophe."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _tombstone_entry(key: str, sent_at: str) -> Entry:
+    moment = _time(sent_at)
+    return Entry(
+        key=key, customer_id="", level=0, template="", variant=None, language="", to=(), cc=(), subject="",
+        invoices=(), amount_text=None, cycle_date=None, state="sent", retryable=False, transport="", message_id=None,
+        attempts=0, planned_at=moment, sending_at=None, sent_at=moment, error=None, body=None, purged=True,
+    )  # fmt: skip
 
 
 def _entry(row: sqlite3.Row) -> Entry:

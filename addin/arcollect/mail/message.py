@@ -11,9 +11,12 @@ attachments and the idempotency key that makes it deliverable exactly once. `Rem
 message the outbox writes and the SMTP transport sends; the EWS and Graph transports read the fields directly but
 use the same `message_id` and key header so that a message can be found again whichever way it left.
 
-Header injection: a subject is collapsed onto one line (CR, LF and other control characters become spaces); an
-address or display name containing CR/LF, or an address that does not parse as exactly one mailbox, raises
-`InputError` — it is never "repaired" into something that might reach a different person.
+Header injection: a subject is collapsed onto one line (CR, LF and other control characters become spaces), after
+decoding any RFC 2047 encoded words in it (``=?utf-8?b?DQpCY2M6…?=`` would otherwise be decoded by the header
+machinery into a line break and a ``Bcc:`` line of its own); an address or display name containing a line break —
+literally or inside an encoded word — or a value that is not exactly one valid addr-spec (``local@domain.tld``:
+dot-atom local part, no quoting, no IP literal, host-name labels) raises `InputError`. Nothing is ever "repaired"
+into something that might reach a different person, and no transport sends a reminder whose address was refused.
 """
 
 from __future__ import annotations
@@ -44,6 +47,11 @@ MESSAGE_ID_DOMAIN = "arcollect.invalid"
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 _LINE_BREAK = re.compile(r"[\r\n\x85\u2028\u2029]")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_LOCAL_PART = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_UNSTRUCTURED = email.policy.default.header_factory
 _KEY = re.compile(r"[A-Za-z0-9_-]+")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 
@@ -118,31 +126,64 @@ def message_id(key: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """`text` with every run of control characters (CR, LF, TAB …) replaced by one space, trimmed."""
-    return _CONTROL.sub(" ", text or "").strip()
+    """`text` as a mail reader shows it, on one line: RFC 2047 encoded words decoded (repeatedly, so a word that
+    decodes to another one is decoded too) and every run of control characters (CR, LF, TAB …) replaced by one
+    space, trimmed. The result reads back as itself when it is put in a header, so no value can start a new one."""
+    return _CONTROL.sub(" ", _decoded(_CONTROL.sub(" ", text or ""))).strip()
+
+
+def _decoded(text: str) -> str:
+    """`text` with its encoded words decoded the way the header machinery decodes them, until none is left."""
+    current = text
+    for _ in range(8):
+        if not _ENCODED_WORD.search(current):
+            return current
+        decoded = str(_UNSTRUCTURED("subject", current))
+        if decoded == current:
+            return current
+        current = decoded
+    raise InputError(f"{text[:80]!r} nests encoded words eight levels deep — not a plausible header value")
 
 
 def parse_address(text: str) -> Address:
     """One mailbox (``a@example.com`` or ``Name <a@example.com>``) as an `Address`, or `InputError`.
 
-    Rejects a value containing CR/LF, several addresses, a missing ``@`` or domain, and a non-ASCII local part
-    (not deliverable without SMTPUTF8); an internationalised domain is IDNA-encoded.
+    Rejects a value containing CR/LF (also inside an encoded word of the display name), several addresses, and an
+    addr-spec that is not ``dot-atom@host.name``: a quoted or non-ASCII local part (not deliverable without
+    SMTPUTF8), consecutive or edge dots, an IP literal, a label with a leading or trailing hyphen, a domain
+    without a dot. An internationalised domain is IDNA-encoded.
     """
-    if _LINE_BREAK.search(text or ""):
+    if _LINE_BREAK.search(text or "") or "\x00" in (text or ""):
         raise InputError(f"E-mail address {text!r} contains a line break — remove it")
     pairs = email.utils.getaddresses([text or ""])
     if len(pairs) != 1:
         raise InputError(f"{text!r} must be exactly one e-mail address")
     name, addr_spec = pairs[0]
     local, at, domain = addr_spec.rpartition("@")
-    if not at or not local or not domain or "." not in domain.strip(".") or any(c.isspace() for c in addr_spec):
+    if not at or not local or not domain or any(c.isspace() for c in addr_spec):
         raise InputError(f"E-mail address {text!r} is not valid — expected name@example.com")
     if not local.isascii():
         raise InputError(f"E-mail address {text!r} has non-ASCII characters before the @ — not deliverable")
     try:
         domain = domain.encode("idna").decode("ascii")
-        return Address(display_name=one_line(name), username=local, domain=domain)
-    except (ValueError, UnicodeError, IndexError) as error:
+    except (ValueError, UnicodeError) as error:
+        raise InputError(f"E-mail address {text!r} is not valid — expected name@example.com") from error
+    labels = domain.lower().split(".")
+    if (
+        len(local) > 64
+        or not _LOCAL_PART.fullmatch(local)
+        or len(domain) > 253
+        or len(labels) < 2
+        or not all(_LABEL.fullmatch(label) for label in labels)
+        or labels[-1].isdigit()
+    ):
+        raise InputError(f"E-mail address {text!r} is not valid — expected name@example.com")
+    display_name = _decoded(_CONTROL.sub(" ", name))
+    if _LINE_BREAK.search(display_name) or _CONTROL.search(display_name):
+        raise InputError(f"The name in {text!r} hides a line break in an encoded word — remove it")
+    try:
+        return Address(display_name=one_line(display_name), username=local, domain=domain)
+    except (ValueError, IndexError) as error:
         raise InputError(f"E-mail address {text!r} is not valid — expected name@example.com") from error
 
 

@@ -11,9 +11,11 @@ can override one file and inherit the rest. The built-in folder is found next to
 (`<repo>/templates`); a wheel install would need that folder shipped as package data (a packaging task).
 
 Why a sandbox: templates are user-editable files (the `TemplateDir` setting), so they are treated as untrusted code.
-They run in Jinja2's `SandboxedEnvironment`; reaching outside the documented context (`''.__class__`,
-`cycler.__init__.__globals__`) raises `RenderError`, as do syntax errors and undefined names (`StrictUndefined`:
-a typo is an error, never a silent blank). Callers catch `RenderError` per reminder and go on with the others.
+They run in Jinja2's `ImmutableSandboxedEnvironment` (no private or dunder attributes, no changing the context's
+lists and dicts, no `str.format` escapes), without Jinja's extra globals `lipsum`, `cycler` and `joiner`; reaching
+outside the documented context (`''.__class__`, `self.__init__.__globals__`, `lipsum`, `config`) raises
+`RenderError` naming the template file and line, as do syntax errors and undefined names (`StrictUndefined`: a typo
+is an error, never a silent blank). Callers catch `RenderError` per reminder and go on with the others.
 
 HTML is autoescaped (`.html.j2`), plain text is not (`.txt.j2`); customer data is never evaluated as template code.
 The subject is the html template's `subject` block, unescaped and stripped of control characters so that no value
@@ -44,7 +46,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_currency, format_percent
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, select_autoescape
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 import arcollect
@@ -58,6 +60,7 @@ BUILTIN_TEMPLATE_DIR = Path(arcollect.__file__).resolve().parents[2] / "template
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 _SUBJECT_MAX = 250
+_UNDOCUMENTED_GLOBALS = ("lipsum", "cycler", "joiner")
 _locale: contextvars.ContextVar[Locale] = contextvars.ContextVar("arcollect_render_locale")
 
 
@@ -87,7 +90,7 @@ class Renderer:
         if BUILTIN_TEMPLATE_DIR not in search:
             search.append(BUILTIN_TEMPLATE_DIR)
         self.search_path: tuple[Path, ...] = tuple(search)
-        self.environment = SandboxedEnvironment(
+        self.environment = ImmutableSandboxedEnvironment(
             loader=FileSystemLoader([str(p) for p in self.search_path]),
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
             undefined=StrictUndefined,
@@ -98,6 +101,8 @@ class Renderer:
         self.environment.filters.update(
             money=money, date=date, percent=percent, add_days=add_days, pad=pad, http_url=http_url
         )
+        for name in _UNDOCUMENTED_GLOBALS:  # not part of the documented context: a template using one is an error
+            self.environment.globals.pop(name, None)
 
     def has_template(self, template: str, language: str) -> bool:
         """True when `<language>/<template>.html.j2` exists somewhere on the search path."""

@@ -52,7 +52,8 @@ unless told otherwise — a national cloud, or a local identity server in tests)
 connection and sends it as ``Authorization: Bearer`` on every request, together with the impersonation header and
 ``X-AnchorMailbox`` naming `mailbox`.
 
-TLS: `verify` is True (the default CA store), False, or the path of a CA bundle (a company CA). exchangelib builds its
+TLS: `verify` is True (the default CA store), False (logged as a warning every time a transport is built, i.e. on
+every run), or the path of a CA bundle (a company CA). exchangelib builds its
 `requests` sessions itself and offers one hook, the class attribute `BaseProtocol.HTTP_ADAPTER_CLS`; it mounts that
 adapter for the EWS endpoint and, with OAuth2, for the token URL too. We install, once per process, an adapter (mixed
 into whatever adapter class is already there) that applies the `verify` registered for the request's URL — the EWS
@@ -265,6 +266,8 @@ class EwsTransport:
         self.build = tuple(build)
         self.exhausted: str | None = None
         self._account: Account | None = None
+        if verify is False:
+            logger.warning("TLS certificate verification is OFF for EWS at %s (VerifyTls = false)", self.host)
         _register_properties()
         _install_verification(endpoint, verify)
         if auth == "oauth2":

@@ -125,7 +125,8 @@ class GraphTransport:
     """Sends reminders from `mailbox` through Microsoft Graph with app-only (client credentials) sign-in.
 
     `authority` and `endpoint` default to the Microsoft cloud (Settings ``GraphAuthority``/``GraphEndpoint``);
-    `verify` is True (system CAs) or a CA bundle path, never False in production. `sleep` is how back-off waits.
+    `verify` is True (system CAs) or a CA bundle path, never False in production (False is logged as a warning
+    every time a transport is built, i.e. on every run). `sleep` is how back-off waits.
     """
 
     name = "graph"
@@ -161,6 +162,11 @@ class GraphTransport:
         self._app: msal.ConfidentialClientApplication | None = None
         self._session = _Session(verify, timeout)
         self._user_url = f"{self.endpoint}/users/{quote(mailbox, safe='@')}"
+        if verify is False:
+            logger.warning(
+                "TLS certificate verification is OFF for Microsoft Graph %s and sign-in %s (VerifyTls = false)",
+                urlsplit(self.endpoint).netloc, urlsplit(self.authority).netloc,
+            )  # fmt: skip
 
     def __repr__(self) -> str:
         return f"GraphTransport({self.mailbox!r}, tenant_id={self.tenant_id!r}, client_id={self.client_id!r})"

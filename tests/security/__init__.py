@@ -1,0 +1,1 @@
+"""Security tests: hostile input, faults and secrets (issue #9)."""
