@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint audit demo bench clean tools
+.PHONY: test lint audit demo bench clean tools fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,10 +42,16 @@ test: lint tools audit
 demo: $(STAMP)
 	$(BIN)/arcollect demo --dir demo
 
+# The fuzz tests with many more examples than make test runs (tests/fuzz/conftest.py: profiles ci and fuzz);
+# about half an hour. FUZZ_ARGS passes pytest options, e.g. FUZZ_ARGS="-k terms".
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/fuzz $(FUZZ_ARGS)
+
+# Issue #8's benchmarks and their table (engine 10k/100k/1M, reading, refresh + LibreOffice formulas, rendering,
+# UDFs, memory), then EWS batching. About eight minutes on two cores; figures in docs/BENCHMARKS.md.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/run_all.py
 	$(BIN)/python benchmarks/bench_ews.py
-	$(BIN)/python benchmarks/bench_udfs.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info addin/*.egg-info

@@ -59,7 +59,7 @@ from typing import Any
 import pandas as pd
 import python_calamine
 
-from arcollect.book import schema
+from arcollect.book import guard, schema
 from arcollect.book import settings as book_settings
 from arcollect.book.read import convert, read, read_rows
 from arcollect.book.schema import Customers, ExceptionsSheet, Invoices, Kind, Mappings, Table
@@ -285,6 +285,8 @@ def read_export(path: Path) -> list[list[Any]]:
     if not path.is_file():
         raise InputError(f"{path.name}: file not found ({path})")
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        if path.suffix.lower() != ".xls":
+            guard.check(path)
         try:
             with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
                 rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
@@ -316,6 +318,7 @@ def _dialect(text: str) -> type[csv.Dialect]:
 
 
 def _sheet_rows(workbook: Path, sheet: str) -> list[list[Any]]:
+    guard.check(workbook)
     try:
         with python_calamine.CalamineWorkbook.from_path(str(workbook)) as book:
             names = {name.casefold(): name for name in book.sheet_names}

@@ -13,19 +13,24 @@ not know are ignored; so are rows with nothing in any known column.
 
 How cells are read, per `Kind` (whole columns at a time; only unusual cells go through Python one by one):
 
-- DATE: real dates, Excel serial numbers (1900 date system), ISO text (2026-03-31), and European text
-  dd.mm.yyyy or dd/mm/yyyy — **slash dates are read day first** (03/04/2026 is 3 April 2026).
+- DATE: real dates, Excel serial numbers (1900 date system), ISO text (2026-03-31; a time zone suffix keeps the
+  wall-clock time), and European text dd.mm.yyyy or dd/mm/yyyy — **slash dates are read day first** (03/04/2026
+  is 3 April 2026). Dates after 2262-04-11 (the last a ``datetime64[ns]`` column holds) are bad values.
 - MONEY, NUMBER: numbers, or text with thousands separators. The last of ``.``/``,`` in the text is the decimal
   mark when both appear ("1,234.56", "1.234,56"); a lone comma is a thousands separator only when exactly three
   digits follow it and at most three precede it ("1,234" is 1234, "12,5" is 12.5); several dots without a comma
   are thousands separators ("1.234.567"). Spaces and apostrophes are ignored ("1 234.56", "1'234.56"),
-  "(12.50)" and a trailing minus "12.50-" are negative.
-- INTEGER: as NUMBER, and the value must be whole; nullable ``Int64``.
+  "(12.50)" and a trailing minus "12.50-" are negative. Infinite numbers are bad values, and so are amounts
+  (MONEY) of `MAX_AMOUNT` (10^15) or more, beyond which a float64 no longer holds every cent.
+- INTEGER: as NUMBER, and the value must be whole and at most 2^53; nullable ``Int64``.
 - BOOL: TRUE/FALSE, yes/no, y/n, 1/0 and x (ticked); nullable ``boolean``.
 - TEXT: stripped; numbers that are really identifiers come back without a decimal part (invoice 10023 → "10023").
 - CODE: as TEXT, upper-cased (ISO currency and country codes).
-- EMAIL: lower-cased, must contain one "@". EMAILS: lower-cased and split on ``;`` or ``,`` into a tuple of
-  addresses (an empty cell gives ``()``). Full address validation is the planner's job.
+- EMAIL: lower-cased, one address that email-validator accepts (syntax only, no DNS look-up; each distinct
+  address is checked once). EMAILS: lower-cased and split on ``;`` or ``,`` into a tuple of addresses (an empty
+  cell gives ``()``); one invalid address makes the whole cell bad (``()``), and the problem names it.
+- Any text longer than `MAX_TEXT` (32,767 characters, Excel's limit for a cell) is a bad value; problems show
+  the first 200 characters of it.
 
 Columns with allowed values (Language, Status, Tone) match case-insensitively and come back in the schema's
 spelling ("open" → "Open"). Missing values are ``None`` in text columns, NaT/NaN/<NA> elsewhere.
@@ -40,43 +45,59 @@ What is reported (sheet, Excel row, column header, raw value, reason) and what h
   values (Language, Tone) become missing, which means the default (English; no tone);
 - a second or later row with the same key (`Table.unique`, e.g. Invoice): left out, the first one is kept;
 - a required column missing from the header: one problem for the table, which comes back empty;
-- a missing sheet: one problem, and an empty table with all columns.
+- a missing sheet: one problem, and an empty table with all columns;
+- Customers: a Time zone that is not an IANA name becomes missing (the country's zone); a Country the holiday
+  calendar does not know leaves the row out, an unknown Subdivision becomes missing (the whole country's).
 
 Derived defaults (due date from terms, open amount = amount) are the engine's business, not the reader's.
-A file that is not an Excel workbook raises `arcollect.errors.InputError`.
+A file that is not an Excel workbook, or one `arcollect.book.guard` refuses (zip bombs, XML entity
+declarations, damaged archives), raises `arcollect.errors.InputError` before python-calamine opens it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
+import zoneinfo
 from pathlib import Path
 from typing import Any
 
+import email_validator
 import numpy as np
 import pandas as pd
 import python_calamine
 
-from arcollect.book import schema
-from arcollect.book.schema import Column, Invoices, Kind, Table
+from arcollect.book import guard, schema
+from arcollect.book.schema import Column, Customers, Invoices, Kind, Table
+from arcollect.engine import calendar
 from arcollect.errors import InputError
 from arcollect.problems import Problem
 
 logger = logging.getLogger(__name__)
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # serial 1 = 1900-01-01 in the 1900 date system (after the leap bug)
-_LAST_SERIAL = 2_958_465  # 9999-12-31
+_LAST_SERIAL = (
+    pd.Timestamp.max.date() - EXCEL_EPOCH.date()
+).days  # 2262-04-11, the last day a datetime64[ns] column holds
 _TRUE = ("true", "yes", "y", "1", "1.0", "x", "wahr", "ja", "oui", "vrai")
 _FALSE = ("false", "no", "n", "0", "0.0", "falsch", "nein", "non", "faux")
 _BOOLS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 _EUROPEAN_DATE = re.compile(r"^\s*(\d{1,2})[./](\d{1,2})[./](\d{4})\s*$")
+_TIME_ZONE = re.compile(r"^(.*\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(?:Z|[+-]\d\d(?::?\d\d)?)$", re.IGNORECASE)
+_NUMERIC_TYPES = [int, float, np.int64, np.float64]
+MAX_AMOUNT = 1e15  # beyond this a float64 no longer holds every cent; larger amounts are typos or hostile input
+_MAX_WHOLE = 2**53  # the largest whole number a float64 cell holds exactly
+MAX_TEXT = 32_767  # Excel's limit for one cell; longer text cannot have been typed in Excel
+_SHOWN_TEXT = 200
 _SKIP_ROW_ON_UNKNOWN = {(schema.INVOICES.name, Invoices.STATUS)}
+_TIME_ZONE_COLUMN = (schema.CUSTOMERS.name, Customers.TIME_ZONE)
 
 _REASONS = {
     Kind.DATE: "not a date — write 2026-03-31",
     Kind.DATETIME: "not a date and time — write 2026-03-31 14:30",
-    Kind.MONEY: "not an amount — write 1234.56",
+    Kind.MONEY: "not an amount (or more than 15 digits before the decimal point) — write 1234.56",
     Kind.NUMBER: "not a number — write 1234.56",
     Kind.INTEGER: "not a whole number — write e.g. 30",
     Kind.BOOL: "not TRUE or FALSE — write TRUE or FALSE (yes/no, 1/0 and x also work)",
@@ -111,11 +132,12 @@ _last_read: dict[str, Any] = {}
 
 
 def _read(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    guard.check(path)
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
     except (python_calamine.CalamineError, OSError, ValueError) as exc:
         raise InputError(f"{path.name} is not an Excel workbook (.xlsx) or cannot be opened: {exc}") from exc
-    sheets = {name.casefold(): name for name in book.sheet_names}
+    sheets = {name.strip().casefold(): name for name in book.sheet_names}
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     with book:
@@ -148,13 +170,19 @@ def read_rows(table: Table, rows: list[list[Any]]) -> tuple[pd.DataFrame, list[P
     positions, problems = _match_header(table, header)
     if problems:
         return empty_table(table), problems
-    raw = pd.DataFrame(rows[1:], dtype=object)
+    body = rows[1:]
+    width = max(map(len, body), default=0)
+    if any(len(row) != width for row in body):  # calamine's rows are even; rows from elsewhere may not be
+        body = [[*row, *([None] * (width - len(row)))] for row in body]
+    raw = pd.DataFrame(body, dtype=object)
     raw.index = pd.RangeIndex(2, 2 + len(raw))
     raw = raw.reindex(columns=range(max(len(header), raw.shape[1])))
     cells = pd.DataFrame({key: raw[position] for key, position in positions.items()}, index=raw.index)
-    empty = cells.isna() | cells.apply(_blank_text)
+    text = cells.apply(_text_only)
+    empty = cells.isna() | text.apply(lambda column: column.str.strip().eq(""))
     cells = cells[~empty.all(axis=1)]
     empty = empty.loc[cells.index]
+    too_long = text.loc[cells.index].apply(lambda column: column.str.len().gt(MAX_TEXT))
 
     keep = pd.Series(True, index=cells.index)
     columns: dict[str, pd.Series] = {}
@@ -163,8 +191,12 @@ def read_rows(table: Table, rows: list[list[Any]]) -> tuple[pd.DataFrame, list[P
             columns[column.key] = _typed(pd.Series(None, index=cells.index, dtype=object), column.kind)
             continue
         raw_column = cells[column.key]
-        values, bad = convert(raw_column.where(~empty[column.key], None), column.kind)
+        usable = ~empty[column.key] & ~too_long[column.key]
+        values, bad = convert(raw_column.where(usable, None), column.kind)
+        bad = bad | too_long[column.key]
         values, unknown = _canonical(values, column)
+        if (table.name, column.key) == _TIME_ZONE_COLUMN:
+            values, bad = _time_zones(values, bad)
         skip_unknown = (table.name, column.key) in _SKIP_ROW_ON_UNKNOWN
         drop = unknown if skip_unknown else pd.Series(False, index=cells.index)
         if column.required:
@@ -172,6 +204,8 @@ def read_rows(table: Table, rows: list[list[Any]]) -> tuple[pd.DataFrame, list[P
         problems.extend(_report(table, column, raw_column, bad, unknown, empty[column.key], drop))
         keep &= ~drop
         columns[column.key] = values
+    if table.name == schema.CUSTOMERS.name and Customers.COUNTRY in columns:
+        keep &= _places(table, columns, problems)
     frame = pd.DataFrame(columns, index=cells.index)[keep]
     frame, duplicates = _drop_duplicates(table, frame, cells)
     problems.extend(duplicates)
@@ -214,17 +248,21 @@ def convert(values: pd.Series, kind: Kind) -> tuple[pd.Series, pd.Series]:
     present = values.notna()
     if kind in (Kind.DATE, Kind.DATETIME):
         result = _dates(values, keep_time=kind is Kind.DATETIME)
-    elif kind in (Kind.MONEY, Kind.NUMBER):
+    elif kind is Kind.MONEY:
+        result = _numbers(values)
+        result = result.where(result.abs() < MAX_AMOUNT)
+    elif kind is Kind.NUMBER:
         result = _numbers(values)
     elif kind is Kind.INTEGER:
         numbers = _numbers(values)
-        whole = numbers.where(numbers == np.floor(numbers))
+        whole = numbers.where((numbers == np.floor(numbers)) & (numbers.abs() <= _MAX_WHOLE))
         result = pd.Series(pd.array(whole, dtype="Float64").astype("Int64"), index=values.index)
     elif kind is Kind.BOOL:
         result = _bools(values)
     elif kind is Kind.EMAIL:
         result = _texts(values).str.lower()
         result = result.where(~result.str.contains(r"[;,\s]", na=False) & result.str.count("@").eq(1))
+        result = result.where(_valid_addresses(result))
         result = result.astype(object).where(result.notna(), None)
     elif kind is Kind.EMAILS:
         return _address_lists(values)
@@ -242,20 +280,31 @@ def _typed(values: pd.Series, kind: Kind) -> pd.Series:
     return result
 
 
-def _blank_text(values: pd.Series) -> pd.Series:
-    text = values.where(_kinds(values).eq(str))
-    return text.notna() & text.str.strip().eq("")
+def _text_only(values: pd.Series) -> pd.Series:
+    """The text cells of a column (object dtype, so the .str methods always work); NaN elsewhere."""
+    return values.astype(object).where(_kinds(values).eq(str))
 
 
 def _timestamp(value: Any) -> pd.Timestamp:
+    """One real date cell as a naive ns Timestamp (wall-clock time where it was taken); NaT outside what ns holds."""
     try:
-        return pd.Timestamp(value).as_unit("ns")
-    except (ValueError, OverflowError):
+        stamp = pd.Timestamp(value)
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_localize(None)
+        return stamp.as_unit("ns")
+    except (ValueError, OverflowError, TypeError):
         return pd.NaT
 
 
 def _kinds(values: pd.Series) -> pd.Series:
     return values.map(type)
+
+
+def _nanoseconds(stamps: pd.Series) -> pd.Series:
+    """Datetimes of any resolution as ``datetime64[ns]``; dates outside what that holds (after 2262) become NaT."""
+    stamps = pd.to_datetime(stamps, errors="coerce")
+    inside = (stamps >= pd.Timestamp.min) & (stamps <= pd.Timestamp.max)
+    return stamps.where(inside).astype("datetime64[ns]")
 
 
 def _dates(values: pd.Series, *, keep_time: bool) -> pd.Series:
@@ -264,34 +313,33 @@ def _dates(values: pd.Series, *, keep_time: bool) -> pd.Series:
     real = types.isin([dt.date, dt.datetime, pd.Timestamp])
     if real.any():
         result[real] = pd.to_datetime(values[real].map(_timestamp))
-    serial = types.isin([int, float, np.int64, np.float64])
+    serial = types.isin(_NUMERIC_TYPES)
     if serial.any():
         days = pd.to_numeric(values[serial], errors="coerce").astype("float64")
         days = days.where((days >= 1) & (days <= _LAST_SERIAL))
         result[serial] = EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
     text = types.eq(str)
     if text.any():
-        strings = values[text].str.strip()
-        iso = pd.to_datetime(strings, format="ISO8601", errors="coerce")
+        strings = values[text].str.strip().str.replace(_TIME_ZONE, r"\1", regex=True)
+        iso = _nanoseconds(pd.to_datetime(strings, format="ISO8601", errors="coerce"))
         european = strings.str.extract(_EUROPEAN_DATE)
         rebuilt = european[2] + "-" + european[1].str.zfill(2) + "-" + european[0].str.zfill(2)
-        iso = iso.fillna(pd.to_datetime(rebuilt, format="%Y-%m-%d", errors="coerce"))
-        if getattr(iso.dt, "tz", None) is not None:
-            iso = iso.dt.tz_localize(None)
+        iso = iso.fillna(_nanoseconds(pd.to_datetime(rebuilt, format="%Y-%m-%d", errors="coerce")))
         result[text] = iso
     return result if keep_time else result.dt.normalize()
 
 
 def _numbers(values: pd.Series) -> pd.Series:
+    """Finite float64 numbers; NaN where a cell is not a number (text that is not one, inf, NaN, dates)."""
     types = _kinds(values)
     result = pd.Series(np.nan, index=values.index, dtype="float64")
-    numeric = types.isin([int, float, np.int64, np.float64])
+    numeric = types.isin(_NUMERIC_TYPES)
     if numeric.any():
-        result[numeric] = values[numeric].astype("float64")
+        result[numeric] = pd.to_numeric(values[numeric], errors="coerce").astype("float64")
     text = types.eq(str)
     if text.any():
         result[text] = _parse_amounts(values[text])
-    return result
+    return result.where(np.isfinite(result))
 
 
 def _parse_amounts(strings: pd.Series) -> pd.Series:
@@ -349,9 +397,99 @@ def _address_lists(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     lists = parts.map(
         lambda items: tuple(item.strip() for item in items if item.strip()) if isinstance(items, list) else ()
     )
-    bad = lists.map(lambda addresses: any(address.count("@") != 1 or " " in address for address in addresses))
+    addresses = lists.explode().dropna()
+    invalid = addresses[~_valid_addresses(addresses)].index.unique()
+    bad = pd.Series(lists.index.isin(invalid), index=lists.index)
     lists = lists.where(~bad, ())
     return lists.astype(object), bad & values.notna()
+
+
+def _valid_addresses(addresses: pd.Series) -> pd.Series:
+    """True where the text is one deliverable-looking address (email-validator syntax checks, no DNS look-up).
+
+    Each distinct address is checked once; missing values are False.
+    """
+    present = addresses.notna()
+    verdicts = {address: address_problem(address) is None for address in pd.unique(addresses[present])}
+    return addresses.map(verdicts).where(present, False).astype(bool)
+
+
+@functools.lru_cache(maxsize=65_536)
+def address_problem(address: str) -> str | None:
+    """Why `address` cannot receive a reminder (email-validator's explanation), or None when it can.
+
+    Syntax only — no DNS look-up, so a run works offline and an unreachable name server never holds reminders.
+    The reserved ``.test`` domain is accepted (demo and test workbooks use it; nothing can be delivered there);
+    the other special-use names (``localhost``, ``.local``, ``.invalid``, ``.onion`` …) are not.
+    """
+    try:
+        email_validator.validate_email(address, check_deliverability=False, test_environment=True)
+    except email_validator.EmailNotValidError as exc:
+        return str(exc)
+    if "." not in address.rpartition("@")[2]:  # test_environment lets a bare "@test" through
+        return "The part after the @-sign is not valid. It should have a period."
+    return None
+
+
+def _places(table: Table, columns: dict[str, pd.Series], problems: list[Problem]) -> pd.Series:
+    """Check Country and Subdivision against the holiday calendar, which the planner needs for every customer.
+
+    An unknown country leaves the row out; an unknown subdivision is dropped (the whole country's holidays).
+    Each distinct pair is looked up once. Returns the rows to keep; `columns` and `problems` are updated.
+    """
+    country = columns[Customers.COUNTRY]
+    subdivision = columns.get(Customers.SUBDIVISION, pd.Series(None, index=country.index, dtype=object))
+    pairs = pd.DataFrame({"country": country, "subdivision": subdivision}).astype(object)
+    pairs = pairs.where(pairs.notna(), "")
+    verdicts = {pair: _place_problem(*pair) for pair in set(pairs.itertuples(index=False, name=None))}
+    found = pd.Series([verdicts[pair] for pair in pairs.itertuples(index=False, name=None)], index=pairs.index)
+    bad_country = found.eq("country") & country.notna()
+    bad_subdivision = found.eq("subdivision")
+    for row in country.index[bad_country]:
+        reason = "not a country the holiday calendar knows — write an ISO code such as DE, FR, GB; the row is left out"
+        problems.append(Problem(table.name, int(row), table.column(Customers.COUNTRY).header, country[row], reason))
+    for row in country.index[bad_subdivision]:
+        reason = f"not a subdivision of {country[row]} the holiday calendar knows; the whole country's holidays apply"
+        header = table.column(Customers.SUBDIVISION).header
+        problems.append(Problem(table.name, int(row), header, subdivision[row], reason))
+    if Customers.SUBDIVISION in columns:
+        columns[Customers.SUBDIVISION] = subdivision.where(~bad_subdivision, None)
+    return ~bad_country
+
+
+@functools.lru_cache(maxsize=4096)
+def _place_problem(country: str, subdivision: str) -> str | None:
+    """'country' or 'subdivision' when the holiday calendar does not know it, else None."""
+    if not country:
+        return None
+    try:
+        calendar.is_business_day(dt.date(2026, 1, 5), country)
+    except (InputError, KeyError, ValueError, NotImplementedError):
+        return "country"
+    if not subdivision:
+        return None
+    try:
+        calendar.is_business_day(dt.date(2026, 1, 5), country, subdivision)
+    except (InputError, KeyError, ValueError, NotImplementedError):
+        return "subdivision"
+    return None
+
+
+def _time_zones(values: pd.Series, bad: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Time zones the planner can use (IANA names); others become missing (the country's zone) and are flagged."""
+    present = values.notna()
+    known = {name: _is_time_zone(name) for name in pd.unique(values[present])}
+    unknown = present & ~values.map(known).where(present, True).astype(bool)
+    return values.where(~unknown, None), bad | unknown
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_time_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # ValueError: "../etc", an absolute path
+        return False
+    return True
 
 
 def _canonical(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
@@ -380,16 +518,44 @@ def _report(
     problems = []
     tail = {True: "; the row is left out", False: ""}
     for row in raw.index[bad]:
-        reason = _REASONS.get(column.kind, "cannot be read")
-        problems.append(Problem(table.name, int(row), column.header, raw[row], reason + tail[bool(dropped[row])]))
+        reason = _reason(column, raw[row])
+        problems.append(
+            Problem(table.name, int(row), column.header, shown(raw[row]), reason + tail[bool(dropped[row])])
+        )
     allowed = ", ".join(column.allowed)
     for row in raw.index[unknown & ~bad]:
         reason = f"not one of {allowed} — pick one from the list"
-        problems.append(Problem(table.name, int(row), column.header, raw[row], reason + tail[bool(dropped[row])]))
+        problems.append(
+            Problem(table.name, int(row), column.header, shown(raw[row]), reason + tail[bool(dropped[row])])
+        )
     if column.required:
         reason = f"required — fill in {column.header}; the row is left out"
         problems.extend(Problem(table.name, int(row), column.header, None, reason) for row in raw.index[empty])
     return problems
+
+
+def _reason(column: Column, value: Any) -> str:
+    """Why a cell of `column` was rejected; for addresses, email-validator's explanation of the first bad one."""
+    kind = column.kind
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return f"longer than {MAX_TEXT:,} characters, the most an Excel cell holds — shorten it"
+    if column.key == Customers.TIME_ZONE and kind is Kind.TEXT:
+        return "not a time zone — write an IANA name such as Europe/Berlin, or leave it blank for the country's"
+    reason = _REASONS.get(kind, "cannot be read")
+    if kind in (Kind.EMAIL, Kind.EMAILS) and isinstance(value, str):
+        parts = re.split(r"[;,]", value) if kind is Kind.EMAILS else [value]
+        for address in filter(None, (part.strip().lower() for part in parts)):
+            why = address_problem(address)
+            if why:
+                return f"{reason} ('{shown(address)}': {why})"
+    return reason
+
+
+def shown(value: Any) -> Any:
+    """`value` as a problem shows it: text longer than a cell can hold is cut, saying how long it was."""
+    if isinstance(value, str) and len(value) > _SHOWN_TEXT:
+        return f"{value[:_SHOWN_TEXT]}… ({len(value):,} characters)"
+    return value
 
 
 def _drop_duplicates(table: Table, frame: pd.DataFrame, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
@@ -406,7 +572,7 @@ def _drop_duplicates(table: Table, frame: pd.DataFrame, raw: pd.DataFrame) -> tu
     for row in frame.index[repeated]:
         key = tuple(comparable.loc[row, keys])
         first = int(first_rows.loc[key if len(keys) > 1 else key[0]])
-        value = raw.loc[row, keys[0]] if keys[0] in raw else frame.loc[row, keys[0]]
+        value = shown(raw.loc[row, keys[0]] if keys[0] in raw else frame.loc[row, keys[0]])
         reason = f"duplicate {headers} (first on row {first}) — this row is left out"
         problems.append(Problem(table.name, int(row), table.column(keys[0]).header, value, reason))
     return frame[~repeated], problems

@@ -15,6 +15,7 @@ Rules:
 
 - Keys are matched case-insensitively and ignoring spaces, ``_`` and ``-``; a blank value means the key's default.
 - A bad value never stops a run: it becomes a `Problem` (key, value, the expected form) and the default is used.
+  Addresses (SenderMailbox, ReplyTo, FinanceContact) are checked with email-validator, syntax only (no DNS).
   An unknown key is reported with the nearest known key as a suggestion; a key given twice uses its first row.
 - Secrets are not settings. A key that looks like a password, secret or token is reported with the environment
   variable / OS keyring to use instead, and its value is never repeated: problems and logs show ``***``.
@@ -43,6 +44,7 @@ import pandas as pd
 from babel import Locale
 from babel.numbers import list_currencies
 
+from arcollect.book.read import address_problem
 from arcollect.book.schema import (
     AGING_BASES,
     DUNNING_LEVELS,
@@ -66,7 +68,6 @@ SECRET_ENVIRONMENT = {
 }
 HIDDEN = "***"
 _SECRET_WORDS = re.compile(r"pass(word|wd|phrase)?|pwd|secret|token|credential|api.?key|private.?key", re.IGNORECASE)
-_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 _TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _MISSING = {"", "nan", "nat", "none", "null", "<na>"}
@@ -229,8 +230,9 @@ def _window(value: Any) -> tuple[str, str]:
 
 def _email(value: Any) -> str:
     text = _text(value)
-    if not _EMAIL.match(text):
-        raise ValueError("one email address, e.g. ar@yourcompany.example")
+    why = address_problem(text)
+    if why:
+        raise ValueError(f"one email address, e.g. ar@yourcompany.example ({why})")
     return text
 
 

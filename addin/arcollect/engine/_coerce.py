@@ -16,6 +16,7 @@ ISO 4217 data (EUR 2 decimals, JPY 0, BHD 3). Floats are first brought to their 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -29,6 +30,8 @@ from arcollect.errors import InputError
 
 NAT = np.datetime64("NaT", "D")
 _MISSING_TEXT = {"", "nan", "nat", "none", "null"}
+_TIME_ZONE = re.compile(r"^(.*\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(?:Z|[+-]\d\d(?::?\d\d)?)$", re.IGNORECASE)
+_NOT_A_DATE = "not a date"
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,12 @@ def _python_scalar(value: Any, kind: str) -> Any:
     if value is None:
         return None
     if isinstance(value, np.datetime64):
-        return None if np.isnat(value) else value.astype("datetime64[D]").astype(dt.date)
+        if np.isnat(value):
+            return None
+        day = value.astype("datetime64[D]").astype(dt.date)
+        if not isinstance(day, dt.date):  # numpy gives an int for a day Python's dates cannot hold
+            raise InputError(f"the result falls after {dt.date.max.isoformat()}, the last date Excel can show")
+        return day
     if isinstance(value, float | np.floating) and np.isnan(value):
         return None
     if kind == "int":
@@ -103,9 +111,9 @@ def _scalar_day(value: Any, name: str) -> np.datetime64:
             return NAT
         try:
             stamp = pd.Timestamp(text)
-        except (ValueError, TypeError) as exc:
+            return np.datetime64(stamp.date(), "D")
+        except (ValueError, TypeError, OverflowError, NotImplementedError) as exc:  # pandas: year 0, year 10000
             raise InputError(f"{name} '{value}' is not a date — write it as YYYY-MM-DD, e.g. 2026-03-31") from exc
-        return np.datetime64(stamp.date(), "D")
     raise InputError(f"{name} {value!r} is not a date — write it as YYYY-MM-DD, e.g. 2026-03-31")
 
 
@@ -125,17 +133,41 @@ def dates(value: Any, name: str = "date") -> np.ndarray:
         if getattr(series.dt, "tz", None) is not None:
             series = series.dt.tz_localize(None)
         return series.to_numpy().astype("datetime64[D]")
-    series = pd.Series(values, dtype=object)
-    if series.map(lambda v: isinstance(v, dt.datetime) and v.tzinfo is not None).any():
-        series = series.map(lambda v: v.replace(tzinfo=None) if isinstance(v, dt.datetime) else v)
+    series = pd.Series(values, dtype=object).map(_quiet)
     text = series.astype(str).str.strip().str.lower()
     missing = series.isna() | text.isin(_MISSING_TEXT)
-    parsed = pd.to_datetime(series.where(~missing), errors="coerce", format="mixed")
+    cells = series.where(~missing).map(_date_cell)
+    try:
+        parsed = pd.to_datetime(cells, errors="coerce", format="mixed")
+    except (ValueError, OverflowError, TypeError):  # what coerce does not cover: one value at a time, each once
+        parsed = pd.to_datetime(cells.map(_date_or_nat, na_action="ignore"), errors="coerce")
     bad = parsed.isna() & ~missing
     if bad.any():
         examples = ", ".join(repr(v) for v in series[bad].head(3).tolist())
         raise InputError(f"{name}: {int(bad.sum())} value(s) are not dates ({examples}) — use YYYY-MM-DD")
     return parsed.to_numpy().astype("datetime64[D]")
+
+
+def _date_cell(value: Any) -> Any:
+    """One cell as `pd.to_datetime` should see it: the wall-clock time of an aware value, numbers refused.
+
+    A bare number is not a date here (pandas would take it for nanoseconds since 1970); Excel serials are the
+    reader's and the cell functions' business.
+    """
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
+    if isinstance(value, str):
+        return _TIME_ZONE.sub(r"\1", value.strip())
+    if isinstance(value, int | float | np.number | Decimal) and not pd.isna(value):
+        return _NOT_A_DATE
+    return value
+
+
+def _date_or_nat(value: Any) -> Any:
+    try:
+        return _scalar_day(value, "date")
+    except InputError:
+        return NAT
 
 
 def amounts(value: Any, name: str = "amount") -> np.ndarray:
@@ -146,21 +178,27 @@ def amounts(value: Any, name: str = "amount") -> np.ndarray:
         if isinstance(value, str):
             try:
                 return np.asarray(float(Decimal(value.replace(",", "").strip())))
-            except ArithmeticError as exc:
+            except (ArithmeticError, ValueError) as exc:  # ValueError: a signalling NaN ("sNaN") has no float
                 raise InputError(f"{name} '{value}' is not a number") from exc
         try:
             return np.asarray(float(value))
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise InputError(f"{name} {value!r} is not a number") from exc
     array = np.asarray(value.to_numpy() if isinstance(value, pd.Series | pd.Index) else value)
     if array.dtype.kind in "fiub":
         return array.astype("float64")
-    numeric = pd.to_numeric(pd.Series(array, dtype=object).map(_number_or_text), errors="coerce")
-    bad = numeric.isna() & ~pd.isna(pd.Series(array, dtype=object))
+    cells = pd.Series(array.reshape(-1), dtype=object).map(_quiet)
+    numeric = pd.to_numeric(cells.map(_number_or_text), errors="coerce")
+    bad = numeric.isna() & ~pd.isna(cells)
     if bad.any():
-        examples = ", ".join(repr(v) for v in pd.Series(array, dtype=object)[bad].head(3).tolist())
+        examples = ", ".join(repr(v) for v in cells[bad].head(3).tolist())
         raise InputError(f"{name}: {int(bad.sum())} value(s) are not numbers ({examples})")
-    return numeric.to_numpy(dtype="float64")
+    return numeric.to_numpy(dtype="float64").reshape(array.shape)
+
+
+def _quiet(value: Any) -> Any:
+    """A signalling-NaN Decimal as its text: pandas cannot even test it for missing without an exception."""
+    return "sNaN" if isinstance(value, Decimal) and value.is_snan() else value
 
 
 def _number_or_text(value: Any) -> Any:
