@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import platform
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -86,10 +88,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     print(f"{args.rows:,} rows · Python {platform.python_version()} · {platform.machine()}")
-    for name, seconds in run(args.rows, args.repeat):
+    results = run(args.rows, args.repeat)
+    for name, seconds in results:
         print(f"{name:<22} {seconds:8.3f} s")
+    if args.json:
+        args.json.write_text(json.dumps({"rows": args.rows, "seconds": dict(results)}, indent=1))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,12 @@ Text is never evaluated by Excel: a value starting with ``= + - @``, a tab or a 
 string cell with the quote prefix (what Excel does when you type ``'=1+1``), so a customer called
 ``=HYPERLINK(...)`` stays a name and not a formula.
 
+Large workbooks are not round-tripped cell by cell: the cell data of the schema's sheets is set aside before
+openpyxl loads the rest (`arcollect.book.parts`), the input sheets' cells are copied back byte for byte, and the
+output tables' rows are written as sheet XML — the same values, styles and number formats openpyxl would write.
+A 100,000-invoice refresh saves in seconds instead of minutes. Whatever that path cannot vouch for (a sheet with
+the user's cells beside an output table, an unusual package) goes the plain openpyxl way.
+
 The save is atomic: a temporary file in the same folder, then `os.replace`. When Excel has the workbook open
 (an owner file ``~$…`` lies beside it) the workbook is not touched: the results go to ``<stem>.results.xlsx``
 (or `out`) and `WriteResult` says so.
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -41,14 +48,16 @@ from typing import Any
 import numpy as np
 import openpyxl
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table as ExcelTable
+from openpyxl.worksheet.table import TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
 
-from arcollect.book import schema, template
+from arcollect.book import guard, parts, schema, template
 from arcollect.book.schema import Kind, Table
 from arcollect.errors import InputError
 
@@ -106,14 +115,19 @@ def write_tables(
         target = path.with_name(f"{path.stem}.results{path.suffix or '.xlsx'}")
     else:
         target = path
-    book = load_workbook(path)
-    for name, frame in tables.items():
-        write_table(book, schema.TABLES[name], frame)
-    for update in updates:
-        update_cells(book, update)
-    if also is not None:  # e.g. the Dashboard: built in the same load and save, not a second round trip
-        also(book)
-    save_atomic(book, target)
+    guard.check(path)  # before any zip or XML reader sees the user's file
+    try:
+        _write_by_parts(path, target, tables, updates, also)
+    except parts.Unsupported as reason:
+        logger.info("%s: writing it the openpyxl way (%s)", path.name, reason)
+        book = load_workbook(path)
+        for name, frame in tables.items():
+            write_table(book, schema.TABLES[name], frame)
+        for update in updates:
+            update_cells(book, update)
+        if also is not None:  # e.g. the Dashboard: built in the same load and save, not a second round trip
+            also(book)
+        save_atomic(book, target)
     if locked:
         message = f"{path.name} is open in Excel, so it was not changed; the results are in {target.name}"
     elif target != path:
@@ -169,17 +183,95 @@ def load_workbook(path: Path) -> Workbook:
     """The workbook at `path` with everything openpyxl can keep (links, and VBA for .xlsm); `InputError` if unusable."""
     if not path.is_file():
         raise InputError(f"{path.name}: file not found ({path})")
+    guard.check(path)
     try:
         return openpyxl.load_workbook(path, keep_links=True, keep_vba=path.suffix.lower() == ".xlsm")
     except Exception as exc:  # openpyxl raises zip, XML and key errors alike for a file it cannot open
         raise InputError(f"{path.name} is not an Excel workbook (.xlsx) or cannot be opened: {exc}") from exc
 
 
+def _write_by_parts(
+    path: Path,
+    target: Path,
+    tables: Mapping[str, pd.DataFrame],
+    updates: Sequence[CellUpdate],
+    also: Callable[[Workbook], Any] | None,
+) -> None:
+    """`write_tables` without parsing the schema sheets' cells: see `arcollect.book.parts`.
+
+    Raises `parts.Unsupported` before anything is written when the workbook is not one this path can vouch for.
+    """
+    updated = {schema.TABLES[update.table].sheet for update in updates}
+    strip = {table.sheet for table in schema.TABLES.values()} - updated
+    while True:
+        skeleton = parts.Skeleton.of(path, strip)
+        book = _load(skeleton.stream, path)
+        crowded = set()
+        for name, frame in tables.items():
+            table = schema.TABLES[name]
+            if table.sheet in skeleton.stripped and not _only_table(book, table, frame, skeleton):
+                crowded.add(table.sheet)
+        if not crowded:
+            break
+        strip -= crowded  # the user's own cells sit beside the table: that sheet goes the openpyxl way
+    untouched = {title: len(book[title]._cells) for title in skeleton.stripped if title in book.sheetnames}
+    rows: dict[str, tuple[str, list[bytes]]] = {}
+    for name, frame in tables.items():
+        table = schema.TABLES[name]
+        direct = table.sheet in skeleton.stripped or table.sheet not in book.sheetnames
+        written = write_table(book, table, frame, as_xml=direct)
+        if written is not None:
+            rows[table.sheet] = written
+            untouched.pop(table.sheet, None)
+    for update in updates:
+        update_cells(book, update)
+    if also is not None:
+        also(book)
+    changed = [title for title, count in untouched.items() if len(book[title]._cells) != count]
+    if changed:
+        raise parts.Unsupported(f"cells of {', '.join(changed)} were changed outside their table")
+    skeleton.save(book, target, rows)
+
+
+def _load(stream: Any, path: Path) -> Workbook:
+    try:
+        return openpyxl.load_workbook(stream, keep_links=True, keep_vba=path.suffix.lower() == ".xlsm")
+    except Exception as exc:  # let the openpyxl way report it, as for any workbook it cannot open
+        raise parts.Unsupported(str(exc)) from exc
+
+
+def _only_table(book: Workbook, table: Table, frame: pd.DataFrame, skeleton: parts.Skeleton) -> bool:
+    """True when every cell set aside from `table`'s sheet lies in the area `write_table` clears anyway."""
+    stripped = skeleton.stripped[table.sheet]
+    if stripped.sheet_data.endswith(b"/>"):
+        return True
+    if stripped.dimension is None:
+        return False
+    ref = stripped.dimension.split(b'ref="', 1)[-1].split(b'"', 1)[0].decode()
+    _keys, headers = layout(table, with_index_column(table, frame))
+    excel_table = _find_table(book[table.sheet], table.name)
+    first_column, first_row, last_column, _last_row = (
+        range_boundaries(excel_table.ref) if excel_table is not None else (1, 1, len(headers), 1)
+    )
+    last_column = max(last_column, first_column + len(headers) - 1)
+    try:
+        min_column, min_row, max_column, _max_row = range_boundaries(ref)
+    except ValueError:
+        return False
+    return min_column >= first_column and max_column <= last_column and min_row >= first_row
+
+
 # ---- one table ---------------------------------------------------------------------------------------------
 
 
-def write_table(book: Workbook, table: Table, frame: pd.DataFrame) -> None:
-    """Replace `table`'s header and rows on its sheet in `book` (in memory) with `frame`."""
+def write_table(
+    book: Workbook, table: Table, frame: pd.DataFrame, *, as_xml: bool = False
+) -> tuple[str, list[bytes]] | None:
+    """Replace `table`'s header and rows on its sheet in `book` (in memory) with `frame`.
+
+    With `as_xml` the data rows are not made openpyxl cells but returned as ``<row>`` XML with the sheet's new
+    dimension, for `parts.Skeleton.save`; the header, the Excel Table and the formats are set on `book` either way.
+    """
     frame = with_index_column(table, frame)
     keys, headers = layout(table, frame)
     sheet = book[table.sheet] if table.sheet in book.sheetnames else _new_sheet(book, table)
@@ -196,10 +288,20 @@ def write_table(book: Workbook, table: Table, frame: pd.DataFrame) -> None:
     template.style_header(sheet, len(headers), first_row, first_column)
 
     kinds = template.column_kinds(table, keys)
+    xml_columns: list[list[str]] = []
     for offset, (key, kind) in enumerate(zip(keys, kinds, strict=True)):
         column = first_column + offset
-        values = cell_values(frame[key], kind) if key in frame.columns else [None] * len(frame)
         number_format = template.NUMBER_FORMATS.get(kind)
+        if as_xml:
+            letter = get_column_letter(column)
+            series = frame[key] if key in frame.columns else None
+            fast = _xml_fast_column(sheet, letter, first_row + 1, series, kind, number_format)
+            if fast is None:
+                values = cell_values(series, kind) if series is not None else [None] * len(frame)
+                fast = _xml_cells(sheet, letter, first_row + 1, values, number_format)
+            xml_columns.append(fast)
+            continue
+        values = cell_values(frame[key], kind) if key in frame.columns else [None] * len(frame)
         for row, value in enumerate(values, start=first_row + 1):
             cell = sheet.cell(row=row, column=column)
             set_cell(cell, value)
@@ -214,6 +316,14 @@ def write_table(book: Workbook, table: Table, frame: pd.DataFrame) -> None:
         template.apply_conditional_formats(sheet, table, headers, first_column)
         template.apply_column_formats(sheet, table, keys, first_column)
     logger.debug("%s: %d row(s) written, table %s", table.name, len(frame), ref)
+    if not as_xml:
+        return None
+    rows = [
+        f'<row r="{row}">{"".join(cells)}</row>'.encode()
+        for row, cells in enumerate(zip(*xml_columns, strict=True), start=first_row + 1)
+    ]
+    dimension = f"{get_column_letter(first_column)}{first_row}:{get_column_letter(last_column)}{first_row + len(rows)}"
+    return dimension, rows
 
 
 def with_index_column(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
@@ -264,7 +374,8 @@ def _resize_table(
 ) -> bool:
     """Point the Excel Table at `ref`; True when the columns changed (or the table is new)."""
     if excel_table is None:
-        template.add_table(sheet, name, ref)
+        excel_table = template.add_table(sheet, name, ref)
+        excel_table.tableColumns = _table_columns(headers)
         return True
     excel_table.ref = ref
     if excel_table.autoFilter is not None:
@@ -273,9 +384,14 @@ def _resize_table(
         excel_table.autoFilter = AutoFilter(ref=ref)
     names = [column.name for column in excel_table.tableColumns]
     if names != list(headers):
-        excel_table.tableColumns = []  # openpyxl rebuilds them from the header cells when it saves
+        excel_table.tableColumns = _table_columns(headers)
         return True
     return False
+
+
+def _table_columns(headers: Sequence[str]) -> list[TableColumn]:
+    """The Table's columns named as the header cells (openpyxl would read every cell of the table to find them)."""
+    return [TableColumn(id=number, name=str(header)) for number, header in enumerate(headers, start=1)]
 
 
 # ---- values ------------------------------------------------------------------------------------------------
@@ -327,3 +443,97 @@ def _python_value(value: Any, kind: Kind) -> Any:
     if isinstance(value, float):
         return None if np.isnan(value) else value
     return str(value)
+
+
+# ---- values as sheet XML -------------------------------------------------------------------------------------
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_DEFAULT_DATE_FORMATS = {dt.datetime: "yyyy-mm-dd h:mm:ss", dt.date: "yyyy-mm-dd", dt.time: "h:mm:ss"}
+_MAX_TEXT = 32_767
+
+
+def _style_id(sheet: Worksheet, number_format: str | None, *, quote: bool = False) -> int:
+    """The cell-format index openpyxl gives a cell with this number format (and quote prefix) in this workbook."""
+    cell = Cell(sheet)
+    if number_format is not None:
+        cell.number_format = number_format
+    if quote:
+        cell.quotePrefix = True
+    return cell.style_id
+
+
+def _xml_fast_column(
+    sheet: Worksheet, letter: str, first_row: int, series: pd.Series | None, kind: Kind, number_format: str | None
+) -> list[str] | None:
+    """A float or date column's cells without a Python object per value (None: let `_xml_cells` do it).
+
+    Dates become their Excel serial day number, as openpyxl's `to_excel` computes it (including the 1900 leap-year
+    shift before 1900-03-01); missing values get the styled empty cell that `set_cell` leaves.
+    """
+    if series is None or number_format is None:
+        return None
+    style = _style_id(sheet, number_format)
+    rows = range(first_row, first_row + len(series))
+    if pd.api.types.is_float_dtype(series.dtype) and not pd.api.types.is_extension_array_dtype(series.dtype):
+        values = series.to_numpy(dtype="float64")
+        texts = [repr(value) for value in values.tolist()]
+        finite = np.isfinite(values).tolist()
+    elif pd.api.types.is_datetime64_any_dtype(series.dtype) and kind is Kind.DATE:
+        stamps = series.dt.tz_convert("UTC").dt.tz_localize(None) if series.dt.tz is not None else series
+        days = stamps.to_numpy().astype("datetime64[D]")
+        finite = (~np.isnat(days)).tolist()
+        serial = (days - np.datetime64("1899-12-30", "D")).astype("int64")
+        serial = np.where((serial > 0) & (serial <= 60), serial - 1, serial)
+        texts = [str(value) for value in serial.tolist()]
+    else:
+        return None
+    return [
+        f'<c r="{letter}{row}" s="{style}"><v>{text}</v></c>' if ok else f'<c r="{letter}{row}" s="{style}"/>'
+        for row, text, ok in zip(rows, texts, finite, strict=True)
+    ]
+
+
+def _xml_cells(
+    sheet: Worksheet, letter: str, first_row: int, values: list[Any], number_format: str | None
+) -> list[str]:
+    """One column's cells as ``<c>`` XML, as `set_cell` plus the column's number format would store them."""
+    plain = _style_id(sheet, number_format) if number_format is not None else 0
+    style = f' s="{plain}"' if plain else ""
+    empty = f'<c r="{{}}"{style}/>' if plain else ""
+    quoted: str | None = None
+    cells = []
+    for row, value in enumerate(values, start=first_row):
+        kind = type(value)
+        if kind is float:
+            cells.append(f'<c r="{letter}{row}"{style}><v>{value!r}</v></c>' if math.isfinite(value) else "")
+        elif kind is str:
+            text = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_TEXT]
+            if not text:
+                cells.append(empty.format(f"{letter}{row}") if empty else "")
+                continue
+            attribute = style
+            if text.startswith(FORMULA_STARTS):
+                if quoted is None:
+                    quoted = f' s="{_style_id(sheet, number_format, quote=True)}"'
+                attribute = quoted
+            space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+            cells.append(
+                f'<c r="{letter}{row}"{attribute} t="inlineStr"><is><t{space}>{text.translate(_ESCAPES)}</t></is></c>'
+            )
+        elif value is None:
+            cells.append(empty.format(f"{letter}{row}") if empty else "")
+        elif kind is bool or isinstance(value, bool | np.bool_):
+            cells.append(f'<c r="{letter}{row}"{style} t="b"><v>{int(value)}</v></c>')
+        elif isinstance(value, int | Decimal):
+            cells.append(f'<c r="{letter}{row}"{style}><v>{value}</v></c>')
+        elif isinstance(value, dt.date | dt.time):
+            if number_format is None:
+                date_kind = next(kind for kind in _DEFAULT_DATE_FORMATS if isinstance(value, kind))
+                attribute = f' s="{_style_id(sheet, _DEFAULT_DATE_FORMATS[date_kind])}"'
+            else:
+                attribute = style
+            cells.append(f'<c r="{letter}{row}"{attribute}><v>{to_excel(value)}</v></c>')
+        else:
+            text = str(value).translate(_ESCAPES)
+            cells.append(f'<c r="{letter}{row}"{style} t="inlineStr"><is><t>{text}</t></is></c>')
+    return cells

@@ -56,8 +56,7 @@ def prepare(invoices: pd.DataFrame, customers: pd.DataFrame) -> tuple[pd.DataFra
         due = due.fillna(pd.to_datetime(derived).reindex(due.index))
     invoices[Invoices.DUE_DATE] = due
     invoices[PARSED_TERMS] = parsed
-    currency = invoices[Invoices.CURRENCY].astype("string").str.upper()
-    not_iso = ~currency.isin(_coerce.currency_codes())
+    not_iso = ~_is_iso_currency(invoices[Invoices.CURRENCY])
     found += [
         Problem("Invoices", label, "Currency", value, "not an ISO 4217 currency code (EUR, USD, GBP …); row left out")
         for label, value in invoices.loc[not_iso, Invoices.CURRENCY].items()
@@ -69,6 +68,13 @@ def prepare(invoices: pd.DataFrame, customers: pd.DataFrame) -> tuple[pd.DataFra
         for label, value in invoices.loc[unknown, Invoices.CUSTOMER_ID].items()
     ]
     return invoices, found
+
+
+def _is_iso_currency(column: pd.Series) -> np.ndarray:
+    """True where the currency is an ISO 4217 code (any case); checked once per distinct text, not per row."""
+    codes, distinct = pd.factorize(column)
+    known = pd.Index(distinct).astype("string").str.upper().isin(list(_coerce.currency_codes()))
+    return np.append(np.asarray(known, dtype=bool), False)[codes]  # code −1 (missing) picks the False
 
 
 def open_items(invoices: pd.DataFrame) -> pd.DataFrame:
@@ -101,7 +107,7 @@ def price(
     aged[Aging.DISCOUNT_AVAILABLE] = np.nan
     aged[Aging.DISCOUNT_DEADLINE] = pd.NaT
     if with_terms.any():
-        subset = aged[with_terms]
+        subset = aged.loc[with_terms, [Invoices.OPEN_AMOUNT, PARSED_TERMS, Invoices.INVOICE_DATE]]  # not all columns
         aged.loc[with_terms, Aging.DISCOUNT_AVAILABLE] = terms.discount(
             subset[Invoices.OPEN_AMOUNT], subset[PARSED_TERMS], subset[Invoices.INVOICE_DATE], as_of
         )
@@ -116,7 +122,8 @@ def price(
     aged[Aging.FIXED_COMPENSATION] = 0.0
     late = (aged[Aging.DAYS_PAST_DUE].fillna(0) > 0) & (aged[Invoices.OPEN_AMOUNT] > 0)
     if late.any():
-        subset = aged[late]
+        needed = [Invoices.NUMBER, Invoices.OPEN_AMOUNT, Invoices.AMOUNT, Invoices.DUE_DATE, Invoices.CURRENCY]
+        subset = aged.loc[late, needed]
         try:
             open_part = interest.late_interest(
                 subset[Invoices.OPEN_AMOUNT], subset[Invoices.DUE_DATE], as_of, jurisdiction[late],
@@ -149,23 +156,31 @@ def _cross_rates(source: pd.Series, target: pd.Series, rates: pd.DataFrame, base
 def _interest_on_late_payments(
     invoices: pd.DataFrame, payments: pd.DataFrame, jurisdiction: pd.Series, as_of: dt.date
 ) -> pd.Series:
-    applied = payments[payments[Payments.INVOICE_NUMBER].isin(invoices[Invoices.NUMBER])]
+    # One lookup of each payment's invoice row (the last of a duplicated number, as `map` would take it), then
+    # positions: hashing a million invoice numbers once instead of once per looked-up column.
+    numbers = pd.Index(invoices[Invoices.NUMBER])
+    unique = numbers.is_unique
+    if not unique:
+        numbers = numbers.where(~numbers.duplicated(keep="last"), None)
+    row = numbers.get_indexer(payments[Payments.INVOICE_NUMBER])
+    applied, row = payments[row >= 0], row[row >= 0]
     if applied.empty:
         return pd.Series(0.0, index=invoices.index)
-    facts = invoices.reset_index().set_index(Invoices.NUMBER)
-    due = applied[Payments.INVOICE_NUMBER].map(facts[Invoices.DUE_DATE])
+    due = pd.Series(pd.to_datetime(invoices[Invoices.DUE_DATE]).to_numpy()[row], index=applied.index)
     paid = pd.to_datetime(applied[Payments.DATE])
-    late = paid > due
+    late = (paid > due).to_numpy()
     if not late.any():
         return pd.Series(0.0, index=invoices.index)
-    applied, due, paid = applied[late], due[late], paid[late]
-    where = applied[Payments.INVOICE_NUMBER].map(jurisdiction.set_axis(invoices[Invoices.NUMBER]))
+    applied, due, paid, row = applied[late], due[late], paid[late], row[late]
     amounts = interest.late_interest(
-        applied[Payments.AMOUNT], due, paid.clip(upper=pd.Timestamp(as_of)), where,
-        currency=applied[Payments.INVOICE_NUMBER].map(facts[Invoices.CURRENCY]),
+        applied[Payments.AMOUNT], due, paid.clip(upper=pd.Timestamp(as_of)),
+        pd.Series(jurisdiction.to_numpy()[row], index=applied.index),
+        currency=pd.Series(invoices[Invoices.CURRENCY].to_numpy()[row], index=applied.index),
     )  # fmt: skip
-    per_invoice = amounts.groupby(applied[Payments.INVOICE_NUMBER]).sum()
-    return invoices[Invoices.NUMBER].map(per_invoice).fillna(0.0)
+    per_row = np.bincount(row, weights=np.nan_to_num(np.asarray(amounts, dtype="float64")), minlength=len(invoices))
+    if not unique:  # every row of a repeated number shows the interest of all its payments
+        per_row = pd.Series(per_row).groupby(invoices[Invoices.NUMBER].to_numpy()).transform("sum").to_numpy()
+    return pd.Series(per_row, index=invoices.index)
 
 
 def with_base_amount(invoices: pd.DataFrame, base_currency: str, rates: Any) -> pd.DataFrame:
