@@ -20,14 +20,38 @@ from .test_schedule import demo_book
 NOW = "2026-11-24T10:00:00+00:00"  # business hours in Europe: a couple of hundred reminders are due
 
 
-def start(book: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "arcollect", "schedule", str(book), "--now", NOW, *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
+class Run:
+    """A running `arcollect schedule`, its output going to files: a pipe nobody reads fills up and blocks it."""
+
+    def __init__(self, book: Path, *extra: str) -> None:
+        self.out = book.parent / f"run-{time.monotonic_ns()}.out"
+        self.err = self.out.with_suffix(".err")
+        with self.out.open("w") as out, self.err.open("w") as err:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "arcollect", "schedule", str(book), "--now", NOW, *extra],
+                stdout=out,
+                stderr=err,
+                text=True,
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+            )
+        self.pid = self.process.pid
+
+    def wait(self, timeout: float) -> int:
+        return self.process.wait(timeout=timeout)
+
+    def send_signal(self, sig: int) -> None:
+        self.process.send_signal(sig)
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
+
+    def output(self) -> tuple[str, str]:
+        return self.out.read_text(), self.err.read_text()
+
+
+def start(book: Path, *extra: str) -> Run:
+    return Run(book, *extra)
 
 
 def wait_for(condition, timeout: float = 120) -> None:
@@ -56,11 +80,12 @@ def test_one_instance_sigterm_and_sigkill_mid_send_then_restart_lose_and_double_
     first = start(book)
     wait_for(lambda: outbox.exists() and len(list(outbox.glob("*.eml"))) >= 10)
     second = start(book)
-    out, err = second.communicate(timeout=60)
+    second.wait(timeout=60)
+    out, err = second.output()
     assert second.returncode == 1 and "already running" in out + err and str(first.pid) in out + err
 
     first.send_signal(signal.SIGTERM)
-    assert first.wait(timeout=60) == 0, first.stderr.read()
+    assert first.wait(timeout=60) == 0, first.output()[1][-2000:]
     states = ledger_states(book)
     assert "sending" not in states.values() and "unknown" not in states.values()
     sent = {key for key, state in states.items() if state == "sent"}
@@ -74,7 +99,8 @@ def test_one_instance_sigterm_and_sigkill_mid_send_then_restart_lose_and_double_
     killed.wait(timeout=60)
 
     finished = start(book, "--once")
-    out, err = finished.communicate(timeout=180)
+    finished.wait(timeout=180)
+    out, err = finished.output()
     assert finished.returncode == 0, err[-2000:]
     keys = eml_keys(book)
     assert len(keys) == len(set(keys)), "nothing doubled"
