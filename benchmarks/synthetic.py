@@ -178,21 +178,10 @@ def _invoices(
     due_date = terms.due_date(effective_terms, invoice_date).astype("datetime64[D]")
     days_due = (today - due_date).astype("int64")
 
+    amount, open_amount, status, credit, partial = demo.amounts_and_status(
+        rng, pd.Series(currency), RATES, paid, days_due
+    )
     digits = _coerce.minor_units_array(pd.Series(currency))
-    amount = _coerce.round_money(rng.lognormal(7.4, 1.1, total) / pd.Series(currency).map(RATES).to_numpy(), digits)
-    credit = ~paid & (rng.random(total) < 0.03)
-    amount = np.where(credit, -np.abs(_coerce.round_money(amount * 0.3, digits)), amount)
-    partial = ~paid & ~credit & (days_due > 0) & (rng.random(total) < 0.08)
-    open_amount = np.where(partial, _coerce.round_money(amount * rng.uniform(0.2, 0.8, total), digits), amount)
-    open_amount = np.where(paid, 0.0, open_amount)
-
-    status = np.full(total, "Open", dtype=object)
-    roll = rng.random(total)
-    overdue = ~paid & ~credit & (days_due > 0)
-    status[overdue & (roll < 0.05)] = "Disputed"
-    status[overdue & (roll >= 0.05) & (roll < 0.10)] = "Promised"
-    status[overdue & (roll >= 0.10) & (roll < 0.13) & (days_due > 45)] = "Plan"
-    status[paid] = "Paid"
     order = np.argsort(invoice_date, kind="stable")
     sequence = np.empty(total, dtype="int64")
     sequence[order] = np.arange(1, total + 1)

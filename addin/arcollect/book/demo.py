@@ -404,23 +404,8 @@ def _invoices(
     due_date = terms.due_date(effective_terms, invoice_date).astype("datetime64[D]")
     frame[I.INVOICE_DATE] = pd.to_datetime(invoice_date)
 
-    digits = _coerce.minor_units_array(frame[I.CURRENCY])
-    base_amount = rng.lognormal(7.4, 1.1, total)
-    amount = _coerce.round_money(base_amount / frame[I.CURRENCY].map(RATES).to_numpy(), digits)
-    credit = ~paid & (rng.random(total) < 0.03)
-    amount = np.where(credit, -np.abs(_coerce.round_money(amount * 0.3, digits)), amount)
     days_due = (today - due_date).astype("int64")
-    partial = ~paid & ~credit & (days_due > 0) & (rng.random(total) < 0.08)
-    open_amount = np.where(partial, _coerce.round_money(amount * rng.uniform(0.2, 0.8, total), digits), amount)
-    open_amount = np.where(paid, 0.0, open_amount)
-
-    status = np.full(total, "Open", dtype=object)
-    roll = rng.random(total)
-    overdue = ~paid & ~credit & (days_due > 0)
-    status[overdue & (roll < 0.05)] = "Disputed"
-    status[overdue & (roll >= 0.05) & (roll < 0.10)] = "Promised"
-    status[overdue & (roll >= 0.10) & (roll < 0.13) & (days_due > 45)] = "Plan"
-    status[paid] = "Paid"
+    amount, open_amount, status, credit, partial = amounts_and_status(rng, frame[I.CURRENCY], RATES, paid, days_due)
     frame[I.STATUS] = status
     frame[I.DISPUTE_REASON] = np.where(status == "Disputed", rng.choice(_DISPUTES, total), "")
     promise = today + _days(rng.integers(-20, 21, total))
@@ -449,6 +434,34 @@ def _invoices(
     frame = frame.sort_values(I.INVOICE_DATE, kind="stable", ignore_index=True)
     invoices = pd.concat([frame, _bad_invoices(frame, as_of)], ignore_index=True)
     return _blanks_missing(invoices[list(INVOICES.keys)]), _blanks_missing(payments)
+
+
+def amounts_and_status(
+    rng: np.random.Generator, currency: pd.Series, rates: dict[str, float], paid: np.ndarray, days_due: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Amount, open amount, status, and the credit-note and part-paid masks of generated invoices (demo, benchmarks).
+
+    Amounts are log-normal in EUR converted at `rates` and rounded to each currency's minor unit; 3 % of the open
+    items are credit notes, 8 % of the overdue ones are part-paid; overdue items are disputed (5 %), promised (5 %)
+    or on a payment plan (3 %, only past 45 days). Paid items have nothing open.
+    """
+    total = len(currency)
+    digits = _coerce.minor_units_array(currency)
+    amount = _coerce.round_money(rng.lognormal(7.4, 1.1, total) / currency.map(rates).to_numpy(), digits)
+    credit = ~paid & (rng.random(total) < 0.03)
+    amount = np.where(credit, -np.abs(_coerce.round_money(amount * 0.3, digits)), amount)
+    partial = ~paid & ~credit & (days_due > 0) & (rng.random(total) < 0.08)
+    open_amount = np.where(partial, _coerce.round_money(amount * rng.uniform(0.2, 0.8, total), digits), amount)
+    open_amount = np.where(paid, 0.0, open_amount)
+
+    status = np.full(total, "Open", dtype=object)
+    roll = rng.random(total)
+    overdue = ~paid & ~credit & (days_due > 0)
+    status[overdue & (roll < 0.05)] = "Disputed"
+    status[overdue & (roll >= 0.05) & (roll < 0.10)] = "Promised"
+    status[overdue & (roll >= 0.10) & (roll < 0.13) & (days_due > 45)] = "Plan"
+    status[paid] = "Paid"
+    return amount, open_amount, status, credit, partial
 
 
 def _payments(
