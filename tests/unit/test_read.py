@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
+import zoneinfo
 from pathlib import Path
 
 import openpyxl
@@ -10,8 +12,8 @@ import pandas as pd
 import pytest
 
 from arcollect.book import schema
-from arcollect.book.read import read
-from arcollect.book.schema import FX, Customers, Invoices, Payments
+from arcollect.book.read import MAX_TEXT, convert, read, read_rows
+from arcollect.book.schema import FX, Customers, Invoices, Kind, Payments
 from arcollect.errors import InputError
 
 INVOICE_HEADERS = ["Invoice", "Customer ID", "Invoice date", "Due date", "Currency", "Amount", "Open amount", "Status"]
@@ -223,3 +225,122 @@ def test_a_file_that_is_not_a_workbook_raises_input_error_naming_it(tmp_path):
 def test_a_missing_file_raises_input_error(tmp_path):
     with pytest.raises(InputError, match="not found"):
         read(tmp_path / "nowhere.xlsx")
+
+
+# ---- whole-column fast paths: the same values as the cell-by-cell way ------------------------------------------
+
+ROWS_HEADER = ["Invoice", "Customer ID", "Invoice date", "Due date", "Currency", "Amount", "Terms override"]
+
+
+def test_a_date_column_of_real_dates_keeps_the_day_and_refuses_days_a_ns_column_cannot_hold():
+    frame, problems = read_rows(
+        schema.INVOICES,
+        [
+            ROWS_HEADER,
+            ["A1", "C1", dt.date(2026, 3, 31), dt.date(2026, 4, 30), "EUR", 10],
+            ["A2", "C1", dt.datetime(2026, 3, 31, 23, 59, 59), dt.datetime(2262, 4, 11, 8, 0), "EUR", 10],
+            ["A3", "C1", dt.date(1677, 9, 22), dt.date(9999, 12, 31), "EUR", 10],
+            ["A4", "C1", dt.date(1677, 9, 21), None, "EUR", 10],
+        ],
+    )
+    assert frame[Invoices.INVOICE_DATE].dtype == "datetime64[ns]" and frame[Invoices.DUE_DATE].dtype == "datetime64[ns]"
+    assert frame[Invoices.INVOICE_DATE].tolist() == [
+        pd.Timestamp("2026-03-31"),
+        pd.Timestamp("2026-03-31"),  # a DATE column drops the time of day
+        pd.Timestamp("1677-09-22"),
+    ]
+    assert frame.loc[3, Invoices.DUE_DATE] == pd.Timestamp("2262-04-11")
+    assert pd.isna(frame.loc[4, Invoices.DUE_DATE])  # after 2262-04-11: a bad value, and the optional cell is empty
+    assert [(p.row, p.column, p.value) for p in problems] == [
+        (4, "Due date", dt.date(9999, 12, 31)),
+        (5, "Invoice date", dt.date(1677, 9, 21)),  # before what datetime64[ns] holds: bad, and required
+    ]
+    assert "not a date" in problems[0].reason and problems[1].reason.endswith("the row is left out")
+
+
+def test_a_date_column_mixing_dates_serials_iso_and_day_first_text_reads_each_as_its_own_kind():
+    frame, problems = read_rows(
+        schema.INVOICES,
+        [
+            ROWS_HEADER,
+            ["A1", "C1", dt.date(2026, 3, 31), dt.datetime(2026, 4, 5, 14, 30), "EUR", 10],
+            ["A2", "C1", 46112, "  ", "EUR", 10],
+            ["A3", "C1", " 2026-03-31 ", 46112.75, "EUR", 10],
+            ["A4", "C1", "31.03.2026", "05/04/2026", "EUR", 10],
+            ["A5", "C1", "2026-03-31T23:30+02:00", "", "EUR", 10],
+            ["A6", "C1", dt.date(2026, 3, 31), "soon", "EUR", 10],
+        ],
+    )
+    assert frame[Invoices.INVOICE_DATE].tolist() == [pd.Timestamp("2026-03-31")] * 6
+    due = frame[Invoices.DUE_DATE]
+    assert due[[2, 4, 5]].tolist() == [pd.Timestamp(day) for day in ("2026-04-05", "2026-03-31", "2026-04-05")]
+    assert due[[3, 6, 7]].isna().all()  # blank, empty, and "soon" (a bad value in an optional column)
+    assert [(p.row, p.column, p.value) for p in problems] == [(7, "Due date", "soon")]
+
+
+def test_datetimes_with_a_time_zone_keep_their_wall_clock_time_even_when_zones_differ():
+    berlin, tokyo = zoneinfo.ZoneInfo("Europe/Berlin"), zoneinfo.ZoneInfo("Asia/Tokyo")
+    cells = pd.Series(
+        [dt.datetime(2026, 3, 31, 9, 15, tzinfo=berlin), dt.datetime(2026, 3, 31, 9, 15, tzinfo=tokyo), None],
+        dtype=object,
+    )
+    values, bad = convert(cells, Kind.DATETIME)
+    assert values.tolist()[:2] == [pd.Timestamp("2026-03-31 09:15")] * 2 and pd.isna(values[2])
+    assert not bad.any()
+    naive = pd.Series([dt.datetime(2026, 3, 31, 9, 15), pd.Timestamp("2026-03-31 09:15:00.5")], dtype=object)
+    expected = [pd.Timestamp("2026-03-31 09:15"), pd.Timestamp("2026-03-31 09:15:00.5")]
+    assert convert(naive, Kind.DATETIME)[0].tolist() == expected
+
+
+def test_a_text_column_is_stripped_and_blank_text_is_an_empty_cell_as_numbers_become_identifiers():
+    frame, problems = read_rows(
+        schema.INVOICES,
+        [
+            ROWS_HEADER,
+            [" A1 ", "C1", "2026-01-01", None, "eur", 10, "  net 30\t"],
+            ["A2", 4711.0, "2026-01-01", None, " usd ", 10, "   "],
+            [10023, "C1", "2026-01-01", None, "EUR", 10, ""],
+            ["\u00a0", "", "", "\t", " ", "", "\n"],  # nothing but spaces: an empty row, not a problem
+        ],
+    )
+    assert problems == []
+    assert frame[Invoices.NUMBER].tolist() == ["A1", "A2", "10023"]
+    assert frame[Invoices.CUSTOMER_ID].tolist() == ["C1", "4711", "C1"]
+    assert frame[Invoices.CURRENCY].tolist() == ["EUR", "USD", "EUR"]
+    assert frame[Invoices.TERMS].tolist() == ["net 30", None, None]
+
+
+def test_text_longer_than_a_cell_holds_is_a_bad_value_in_any_column_and_the_limit_itself_is_not():
+    longest = "x" * MAX_TEXT
+    frame, problems = read_rows(
+        schema.INVOICES,
+        [
+            ROWS_HEADER,
+            ["A1", "C1", "2026-01-01", None, "EUR", 10, longest],
+            ["A2", "C1", "2026-01-01", None, "EUR", 10, longest + "x"],
+            ["A3" + longest, "C1", "2026-01-01", None, "EUR", 10],
+            ["A4", "C1", "2026-01-01", None, "EUR", " " * (MAX_TEXT + 1)],
+        ],
+    )
+    assert frame.index.tolist() == [2, 3]
+    assert frame.loc[2, Invoices.TERMS] == longest and frame.loc[3, Invoices.TERMS] is None
+    assert [(p.row, p.column) for p in problems] == [(3, "Terms override"), (4, "Invoice"), *[(5, "Amount")] * 2]
+    assert all("32,767 characters" in p.reason for p in problems[:3])
+    assert problems[3].reason.startswith("required")  # nothing but spaces: too long, and empty as well
+    assert problems[0].value.endswith("(32,768 characters)") and len(problems[0].value) < 300
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le"])
+@pytest.mark.parametrize("shift", [-12, -5, -1, 0, 1])
+def test_a_document_type_split_across_the_guards_reading_steps_is_still_refused(tmp_path, encoding, shift):
+    base = workbook(tmp_path / "base.xlsx", {"Invoices": [INVOICE_HEADERS]})
+    marker = "<!ENTITY lol 'lol'>".encode(encoding)
+    boundary = 1 << 16  # the guard reads a stored part 64 KiB at a time
+    part = b" " * (boundary + shift) + marker + b" " * 100
+    target = tmp_path / "split.xlsx"
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(target, "w") as copy:
+        for info in source.infolist():
+            copy.writestr(info.filename, source.read(info.filename), compress_type=zipfile.ZIP_STORED)
+        copy.writestr("xl/extra.xml", part, compress_type=zipfile.ZIP_STORED)
+    with pytest.raises(InputError, match="declares an XML document type"):
+        read(target)

@@ -21,9 +21,9 @@ time, and raises `arcollect.errors.InputError` with a plain sentence naming the 
   refuses entities too, through defusedxml; python-calamine does not expand them. Refusing here gives one
   clear message for both.)
 
-Every part is inflated once, in 64 KiB steps, counting bytes and the CRC: the sizes checked are the real ones,
-not the ones the archive claims. The last file that passed is remembered by path, modification time and size,
-so reading and then writing back the same workbook checks it once.
+Every part is inflated once, in pieces of at most 1 MiB, counting bytes and the CRC: the sizes checked are the real
+ones, not the ones the archive claims. The last file that passed is remembered by path, modification time and
+size, so reading and then writing back the same workbook checks it once.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import logging
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -44,7 +45,8 @@ MAX_PART_BYTES = 1 << 30  # 1 GiB of XML in one part: millions of rows, far more
 MAX_TOTAL_BYTES = 2 << 30
 MAX_RATIO = 100  # the inflate ratio Apache POI refuses too (ZipSecureFile.MIN_INFLATE_RATIO = 0.01)
 _RATIO_FROM = 1 << 20  # small parts (styles, a one-row sheet) may pack better than that harmlessly
-_STEP = 1 << 16
+_STEP = 1 << 16  # packed bytes read at a time
+_PIECE = 1 << 20  # unpacked bytes handled at a time: the most a part costs in memory while it is checked
 _OLE = bytes.fromhex("d0cf11e0a1b11ae1")  # .xls, and any workbook saved with a password
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _DECLARATIONS = tuple(
@@ -53,6 +55,7 @@ _DECLARATIONS = tuple(
     for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 )
 _OVERLAP = max(len(marker) for marker in _DECLARATIONS) - 1
+_OPENERS = tuple(sorted({"<!".encode(encoding).strip(b"\x00") for encoding in ("utf-8", "utf-16-le", "utf-32-le")}))
 _TEXT_SUFFIXES = (".xml", ".rels", ".vml")
 
 _passed: dict[str, Any] = {}
@@ -143,20 +146,10 @@ def _check_part(name: str, handle: BinaryIO, part: zipfile.ZipInfo) -> None:
         raise InputError(damaged)
     name_length, extra_length = _LOCAL_HEADER.unpack(header)[-2:]
     handle.seek(name_length + extra_length, 1)
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS) if part.compress_type == zipfile.ZIP_DEFLATED else None
     scan = part.filename.lower().endswith(_TEXT_SUFFIXES) or part.filename == "[Content_Types].xml"
-    left, produced, crc, tail = part.compress_size, 0, 0, b""
-    while True:
-        packed = handle.read(min(_STEP, left)) if left > 0 else b""
-        left -= len(packed)
-        if inflater is None:
-            pieces = [packed]
-        else:
-            try:
-                pieces = list(_inflate(inflater, packed, part.file_size - produced + 1))
-            except zlib.error as exc:
-                raise InputError(damaged) from exc
-        for piece in pieces:
+    produced, crc, tail = 0, 0, b""
+    try:
+        for piece in _unpacked(handle, part):
             produced += len(piece)
             if produced > part.file_size:
                 raise InputError(
@@ -165,32 +158,59 @@ def _check_part(name: str, handle: BinaryIO, part: zipfile.ZipInfo) -> None:
                 )
             crc = zlib.crc32(piece, crc)
             if scan:
-                window = tail + piece
-                if any(marker in window for marker in _DECLARATIONS):
+                if _declares(tail, piece):
                     raise InputError(
                         f"{name}: part {part.filename} declares an XML document type (<!DOCTYPE or <!ENTITY>), "
                         "which Excel never writes — refused: this is how entity-expansion ('billion laughs') "
                         "and external-entity attacks begin"
                     )
-                tail = window[-_OVERLAP:]
-        if not packed:
-            break
+                tail = (tail + piece[-_OVERLAP:])[-_OVERLAP:]
+    except zlib.error as exc:
+        raise InputError(damaged) from exc
     if produced != part.file_size or crc != part.CRC:
         raise InputError(damaged)
 
 
-def _inflate(inflater: Any, packed: bytes, limit: int) -> Any:
-    """The output of inflating `packed`, in pieces of at most 64 KiB, stopping after `limit` bytes."""
-    data = packed
-    produced = 0
+def _unpacked(handle: BinaryIO, part: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The part's bytes from its packed data at the handle's position, in pieces of at most `_PIECE` bytes.
+
+    Stops one byte after the size the archive declares, so a part that lies about its size costs no more than that.
+    """
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS) if part.compress_type == zipfile.ZIP_DEFLATED else None
+    left, produced = part.compress_size, 0
     while True:
-        piece = inflater.decompress(data, _STEP)
-        produced += len(piece)
-        if piece:
-            yield piece
-        data = inflater.unconsumed_tail
-        if produced >= limit or (not data and len(piece) < _STEP):  # a full piece may leave more output pending
+        packed = handle.read(min(_STEP, left)) if left > 0 else b""
+        left -= len(packed)
+        if inflater is None:
+            if packed:
+                yield packed
+        else:
+            data = packed
+            while produced <= part.file_size:
+                piece = inflater.decompress(data, _PIECE)
+                produced += len(piece)
+                if piece:
+                    yield piece
+                data = inflater.unconsumed_tail
+                if not data and len(piece) < _PIECE:  # a full piece may leave more output pending
+                    break
+        if not packed or produced > part.file_size:
             return
+
+
+def _declares(tail: bytes, piece: bytes) -> bool:
+    """Whether an XML document type declaration, in any encoding an XML part may use, is in `piece` or runs into
+    it from `tail` (the end of what came before).
+
+    Most pieces hold no "!" at all, which one byte search shows; the rest are searched for "<!" as each encoding
+    writes it, and only those holding one for the declarations themselves.
+    """
+    edge = tail + piece[:_OVERLAP]
+    if any(marker in edge for marker in _DECLARATIONS):
+        return True
+    if b"!" not in piece or not any(opener in piece for opener in _OPENERS):
+        return False
+    return any(marker in piece for marker in _DECLARATIONS)
 
 
 def _size(count: int) -> str:
