@@ -64,3 +64,42 @@ def test_shape_gives_back_what_the_caller_gave():
 def test_columns_of_different_lengths_are_refused():
     with pytest.raises(InputError, match="different lengths"):
         _coerce.broadcast(np.zeros(3), np.zeros(4))
+
+
+@pytest.mark.parametrize(
+    "column",
+    [pd.Series(["de", " at", None, "de", "", "nan"] * 3, dtype="str"),
+     pd.Series(["de", None, 1, 1.0, True], dtype=object),  # numbers that hash alike: transformed whole
+     pd.Series([], dtype=object)],
+)  # fmt: skip
+def test_per_distinct_gives_what_the_transform_gives_on_the_whole_column(column):
+    def transform(values: pd.Series) -> pd.Series:
+        return values.astype("string").fillna("").str.strip().str.upper()
+
+    pd.testing.assert_series_equal(_coerce.per_distinct(column, transform), transform(column))
+
+
+def test_minor_units_of_a_column_of_currencies():
+    assert _coerce.minor_units_array(pd.Series(["EUR", "JPY", "eur", "BHD"])).tolist() == [2, 0, 2, 3]
+    assert _coerce.minor_units_array(np.array([["USD"], ["JPY"]], dtype=object)).tolist() == [[2], [0]]
+    with pytest.raises(InputError):
+        _coerce.minor_units_array(pd.Series(["EUR", None]))
+
+
+@pytest.mark.parametrize("dtype", ["str", "string", object])
+def test_equals_treats_missing_as_not_equal_in_every_kind_of_text_column(dtype):
+    column = pd.Series(["Paid", None, "Open", "paid"], dtype=dtype)
+    assert _coerce.equals(column, "Paid").tolist() == [True, False, False, False]
+
+
+@pytest.mark.parametrize(
+    "column",
+    [pd.Series(["C10", "C2", None, "c1", "C10", "Ä", ""], dtype="str"),
+     pd.Series(["b", 2, "a", None, 1.5], dtype=object),
+     pd.Series([], dtype="str")],
+)  # fmt: skip
+def test_factorize_sorted_gives_what_pandas_gives_sorted(column):
+    codes, uniques = _coerce.factorize_sorted(column)
+    expected_codes, expected_uniques = pd.factorize(column, sort=True)
+    assert codes.tolist() == expected_codes.tolist()
+    pd.testing.assert_index_equal(uniques, expected_uniques)

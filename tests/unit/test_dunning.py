@@ -336,3 +336,45 @@ def test_a_customer_with_a_reminder_in_this_run_gets_the_thank_you_in_a_later_ru
     )
     assert queue[Queue.STATE].tolist() == [dunning.DUE, dunning.HELD]
     assert queue.loc[1, Queue.REASON] == "the customer's Second reminder goes out first"
+
+
+def test_reminders_come_in_customer_id_order_whatever_the_order_of_the_customer_table():
+    people = pd.concat([customers(**{Customers.ID: "C2"}), customers(**{Customers.ID: "C1"})], ignore_index=True)
+    rows = [invoice("B", "2026-11-10", **{Invoices.CUSTOMER_ID: "C2"}), invoice("A", "2026-11-10")]
+    assert plan(rows, people)[Queue.CUSTOMER_ID].tolist() == ["C1", "C2"]
+    unknown = invoice("Z", "2026-11-10", **{Invoices.CUSTOMER_ID: "C0"})  # not in Customers: held, still in order
+    queue = plan([*rows, unknown], people)
+    assert queue[Queue.CUSTOMER_ID].tolist() == ["C0", "C1", "C2"]
+    assert queue[Queue.REASON].iloc[0] == "customer ID not found in Customers"
+
+
+def test_invoice_numbers_of_a_reminder_are_listed_in_order():
+    rows = [invoice(number, "2026-11-10") for number in ("INV-3", "CN-9", "INV-10", "INV-1")]
+    row = only(plan(rows))
+    assert row[dunning.INVOICE_LIST] == ("CN-9", "INV-1", "INV-10", "INV-3")
+    assert row[Queue.INVOICES] == "CN-9, INV-1, INV-10, INV-3"
+
+
+def test_the_amount_shows_each_currency_as_billed_in_its_minor_unit():
+    rows = [
+        invoice("A", "2026-11-10", 100.5),
+        invoice("B", "2026-11-10", 1234.5, **{Invoices.CURRENCY: "USD"}),
+        invoice("C", "2026-11-10", 200.0),
+        invoice("D", "2026-11-10", 150000.0, **{Invoices.CURRENCY: "JPY"}),
+        invoice("E", "2026-11-10", 0.005, **{Invoices.CURRENCY: "USD"}),
+    ]
+    assert only(plan(rows))[Queue.AMOUNT] == "EUR 300.50 + JPY 150,000 + USD 1,234.51"
+
+
+def test_a_cc_list_typed_as_text_is_tidied_and_the_manager_added_only_where_the_level_asks():
+    people = customers(**{Customers.CC: " ap2@mueller.example ,ap3@mueller.example "})
+    second = only(plan([invoice("A", "2026-11-10")], people))  # 14 days late: Second reminder copies the manager
+    assert second[Queue.CC] == "ap2@mueller.example; ap3@mueller.example; am@northwind.example"
+    friendly = only(plan([invoice("A", "2026-11-21")], people))  # 3 days late: Friendly reminder does not
+    assert friendly[Queue.CC] == "ap2@mueller.example; ap3@mueller.example"
+
+
+def test_empty_parts_of_a_cc_list_leave_no_empty_address_in_the_queue():
+    people = customers(**{Customers.CC: "ap2@mueller.example;; ap3@mueller.example; "})
+    second = only(plan([invoice("A", "2026-11-10")], people))
+    assert second[Queue.CC] == "ap2@mueller.example; ap3@mueller.example; am@northwind.example"

@@ -107,7 +107,7 @@ def age(
     if absent:
         raise InputError(f"Invoices lack the column(s) {', '.join(absent)} needed to age them")
 
-    aged = invoices.copy()
+    aged = invoices.copy(deep=False)  # copy-on-write: the columns added below are this frame's own
     aged[Aging.DAYS_PAST_DUE] = days_past_due(aged[date_column], as_of)
     aged[Aging.BUCKET] = bucket(aged[Aging.DAYS_PAST_DUE], edges)
     aged[Aging.BASE_OPEN_AMOUNT], problems = fx.to_base(
@@ -141,9 +141,12 @@ def summary(
     else:
         aged, problems = age(invoices, as_of, edges=edges, base_currency=base_currency, rates=rates, basis=basis)
     names = labels(edges)
-    usable = aged[aged[Aging.BASE_OPEN_AMOUNT].notna() & aged[Aging.BUCKET].notna()]
+    usable = aged.loc[
+        aged[Aging.BASE_OPEN_AMOUNT].notna() & aged[Aging.BUCKET].notna(),
+        [Invoices.CUSTOMER_ID, Aging.BUCKET, Aging.BASE_OPEN_AMOUNT],
+    ]  # only the columns summed: not a copy of every column of a million rows
     # factorize + bincount: one pass over the rows, no hashing of (customer, bucket) pairs.
-    customer_codes, customers = pd.factorize(usable[Invoices.CUSTOMER_ID], sort=True)
+    customer_codes, customers = _coerce.factorize_sorted(usable[Invoices.CUSTOMER_ID])
     bucket_codes = pd.Categorical(usable[Aging.BUCKET], categories=names).codes
     cells = np.bincount(
         customer_codes * len(names) + bucket_codes,

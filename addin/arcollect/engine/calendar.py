@@ -376,11 +376,20 @@ def _codes(value: Any, name: str) -> np.ndarray:
     if is_scalar(value):
         return np.asarray(_code(raw.item(), upper=name == "country"), dtype=object)
     series = pd.Series(raw.reshape(-1), dtype=object)
+    if pd.api.types.infer_dtype(series, skipna=True) == "string":
+        # Text (and blanks): clean each distinct code once, not every row (a column has a few dozen countries).
+        positions, distinct = pd.factorize(series)
+        cleaned = np.append(_clean_codes(pd.Series(distinct, dtype=object), name), "")[positions]
+        return cleaned.reshape(raw.shape)
+    return _clean_codes(series, name).reshape(raw.shape)
+
+
+def _clean_codes(series: pd.Series, name: str) -> np.ndarray:
     cleaned = series.where(series.notna(), "").astype(str).str.strip()
     cleaned = cleaned.where(~cleaned.str.lower().isin(_MISSING_CODES), "")
     if name == "country":
         cleaned = cleaned.str.upper()
-    return cleaned.to_numpy(dtype=object).reshape(raw.shape)
+    return cleaned.to_numpy(dtype=object)
 
 
 def _code(value: Any, *, upper: bool) -> str:

@@ -55,6 +55,12 @@ DUE, SCHEDULED, HELD = "due", "scheduled", "held"
 LOCAL_DATE = "local_date"
 INVOICE_LIST = "invoice_list"
 COUNTRY, SUBDIVISION, TIME_ZONE = "country", "subdivision", "time_zone"
+_CUSTOMER = "_customer"  # an item's row in the planner's customer table, -1 when the customer is not known
+# The invoice columns the planner reads: the items carry only these (each filter below copies what it keeps).
+_ITEM_COLUMNS = (
+    Invoices.NUMBER, Invoices.CUSTOMER_ID, Invoices.DUE_DATE, Invoices.CURRENCY, Invoices.OPEN_AMOUNT,
+    Invoices.STATUS, Invoices.PROMISE_DATE, Invoices.DISPUTE_REASON, Invoices.PLAN_NEXT_DATE, Aging.BASE_OPEN_AMOUNT,
+)  # fmt: skip
 _EMAIL = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>]+$")
 
 # A failed SEPA / ACH debit comes back within a few business days: an auto-pay invoice still open this many days
@@ -114,7 +120,7 @@ def plan(
         return _empty()
     people = _customers(customers, now)
     items = _open_items(invoices, people, now)
-    auto_pay = _flag(items[Invoices.CUSTOMER_ID].map(people[Customers.AUTO_PAY]))
+    auto_pay = np.append(_flag(people[Customers.AUTO_PAY]), False)[items[_CUSTOMER].to_numpy()]
     items = _assign_levels(items, levels, grace_days, history, auto_pay)
     steps = [*levels, COLLECTION_FAILED]  # the notice's position is len(levels)
     items = _invoice_holds(items, steps, history)
@@ -225,7 +231,7 @@ def combine(queue: pd.DataFrame, thanked: pd.DataFrame) -> pd.DataFrame:
 
 def _customers(customers: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
     people = customers.drop_duplicates(Customers.ID).set_index(Customers.ID, drop=False)
-    country = people[Customers.COUNTRY].astype("string").str.upper()
+    country = _coerce.per_distinct(people[Customers.COUNTRY], _upper)
     zone = _zones(people)
     local_dates = {name: now.astimezone(ZoneInfo(name)).date() for name in zone.dropna().unique()}
     auto_pay = people.get(Customers.AUTO_PAY, pd.Series(False, index=people.index))
@@ -246,22 +252,33 @@ def time_zones(customers: pd.DataFrame) -> set[str]:
 
 def _zones(customers: pd.DataFrame) -> pd.Series:
     """Each customer's IANA zone: the Time zone column, else the main zone of the country."""
-    country = customers[Customers.COUNTRY].astype("string").str.upper()
+    country = _coerce.per_distinct(customers[Customers.COUNTRY], _upper)
     own = customers.get(Customers.TIME_ZONE, pd.Series(None, index=customers.index, dtype=object))
-    return own.where(own.notna() & (own.astype("string").str.strip() != ""), calendar.default_time_zone(country))
+    named = _coerce.per_distinct(own, lambda zones: zones.notna() & (zones.astype("string").str.strip() != ""))
+    return own.where(named, calendar.default_time_zone(country))
+
+
+def _upper(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.upper()
 
 
 def _open_items(invoices: pd.DataFrame, people: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
     status = invoices[Invoices.STATUS].fillna("Open").astype(str)
-    items = invoices[(status != "Paid") & (invoices[Invoices.OPEN_AMOUNT].fillna(0) != 0)].copy()
-    items[Invoices.STATUS] = status[items.index]
+    keep = (~_coerce.equals(status, "Paid") & (invoices[Invoices.OPEN_AMOUNT].fillna(0) != 0)).to_numpy(dtype=bool)
+    columns = [column for column in _ITEM_COLUMNS if column in invoices.columns]
+    items = invoices[columns] if keep.all() else invoices.loc[keep, columns]
+    items[Invoices.STATUS] = status[keep]
+    # The customer's row in `people` (-1: not a customer), found once: every later customer field is a take.
+    where = people.index.get_indexer(items[Invoices.CUSTOMER_ID])
+    items[_CUSTOMER] = where
     local_dates = people[LOCAL_DATE]
-    if local_dates.empty:  # pandas cannot map through an empty datetime Series (no customers could be read)
-        local_dates = pd.Series({None: pd.NaT}, dtype="datetime64[ns]")
-    items[LOCAL_DATE] = items[Invoices.CUSTOMER_ID].map(local_dates)
+    if local_dates.empty:  # no customers could be read: every item's local date is unknown
+        local_dates = pd.Series(pd.NaT, index=people.index, dtype="datetime64[ns]")
+    items[LOCAL_DATE] = pd.Series(pd.api.extensions.take(local_dates.array, where, allow_fill=True), index=items.index)
     today = items[LOCAL_DATE].fillna(pd.Timestamp(now.astimezone(dt.UTC).date()))  # unknown customer: held anyway
     items[Aging.DAYS_PAST_DUE] = (today - pd.to_datetime(items[Invoices.DUE_DATE])).dt.days
-    return items[items[Aging.DAYS_PAST_DUE].notna()]
+    dated = items[Aging.DAYS_PAST_DUE].notna().to_numpy()
+    return items if dated.all() else items[dated]
 
 
 # ---- levels and invoice holds --------------------------------------------------------------------------------
@@ -285,9 +302,13 @@ def _assign_levels(
     items = items.assign(_position=position)
 
     reminded = _last_position_per_invoice(history, levels)
-    broken = (items[Invoices.STATUS] == "Promised") & (items[Invoices.PROMISE_DATE] < items[LOCAL_DATE])
+    broken = _coerce.equals(items[Invoices.STATUS], "Promised") & (items[Invoices.PROMISE_DATE] < items[LOCAL_DATE])
     if broken.any():
-        already = items[Invoices.NUMBER].map(reminded).fillna(-1).to_numpy(dtype="int64")
+        already = (
+            items[Invoices.NUMBER].map(reminded).fillna(-1).to_numpy(dtype="int64")
+            if len(reminded)
+            else np.full(len(items), -1, dtype="int64")
+        )
         post_due = np.flatnonzero(offsets >= 0)
         next_position = np.minimum(np.maximum(already + 1, post_due[0] if post_due.size else 0), len(levels) - 1)
         items["_position"] = np.where(broken, np.maximum(items["_position"], next_position), items["_position"])
@@ -300,24 +321,20 @@ def _invoice_holds(items: pd.DataFrame, levels: list[Level], history: pd.DataFra
     """A reason per invoice that must not be dunned now (empty string = may be dunned)."""
     today = items[LOCAL_DATE]
     status = items[Invoices.STATUS]
-    dispute = items.get(Invoices.DISPUTE_REASON, pd.Series("", index=items.index)).astype("string").fillna("")
+    dispute = items.get(Invoices.DISPUTE_REASON, pd.Series("", index=items.index))
     promise = pd.to_datetime(items.get(Invoices.PROMISE_DATE))
     plan_date = pd.to_datetime(items.get(Invoices.PLAN_NEXT_DATE))
-    reasons = np.select(
-        [
-            items[Invoices.OPEN_AMOUNT] < 0,
-            status == "Disputed",
-            (status == "Promised") & (promise >= today),
-            (status == "Plan") & (plan_date >= today),
-        ],
-        [
-            "credit",
-            "disputed" + np.where(dispute != "", ": " + dispute, ""),
-            "promised to pay by " + promise.dt.strftime("%Y-%m-%d").fillna(""),
-            "payment plan: next instalment due " + plan_date.dt.strftime("%Y-%m-%d").fillna(""),
-        ],
-        default="",
-    )
+    # The first reason that applies wins; each text is built only on the rows it applies to, written from the
+    # last rule to the first so that an earlier rule overwrites a later one.
+    reasons = np.full(len(items), "", dtype=object)
+    planned = (_coerce.equals(status, "Plan") & (plan_date >= today)).to_numpy(dtype=bool)
+    reasons[planned] = ("payment plan: next instalment due " + plan_date[planned].dt.strftime("%Y-%m-%d")).to_numpy()
+    promised = (_coerce.equals(status, "Promised") & (promise >= today)).to_numpy(dtype=bool)
+    reasons[promised] = ("promised to pay by " + promise[promised].dt.strftime("%Y-%m-%d")).to_numpy()
+    disputed = _coerce.equals(status, "Disputed")
+    reason = dispute[disputed].astype("string").fillna("")
+    reasons[disputed] = ("disputed" + np.where(reason != "", ": " + reason, "")).astype(object)
+    reasons[(items[Invoices.OPEN_AMOUNT] < 0).to_numpy(dtype=bool)] = "credit"
     items = items.assign(_hold=reasons)
     return _already_sent(items, levels, history)
 
@@ -358,55 +375,103 @@ def _positions(level_numbers: pd.Series, levels: list[Level]) -> np.ndarray:
 
 
 def _group(items: pd.DataFrame, levels: list[Level]) -> pd.DataFrame:
-    """Group dunnable invoices by (customer, level) and held ones by (customer, level, reason)."""
-    candidates = items[items["_hold"] != "credit"]
+    """Group dunnable invoices by (customer, level) and held ones by (customer, level, reason).
+
+    The groups come in the order of a sorted ``groupby`` on those keys (rows with a missing customer ID are left
+    out, as ``groupby`` does). Each key is factorized once, sorted, and the three codes make one integer per
+    group: the sums, invoice lists and amount texts below are then integer work, not hashing of text per row.
+    """
+    candidates = items[~_coerce.equals(items["_hold"], "credit")]
+    customer_codes = _customer_codes(candidates)
+    if (customer_codes < 0).any():
+        candidates, customer_codes = candidates[customer_codes >= 0], customer_codes[customer_codes >= 0]
     if candidates.empty:
         return pd.DataFrame()
-    keys = [Invoices.CUSTOMER_ID, "_position", "_hold"]
-    groups = candidates.groupby(keys, sort=True)
-    grouped = groups[Aging.BASE_OPEN_AMOUNT].sum().rename(Queue.BASE_AMOUNT).reset_index()
-    grouped.insert(3, INVOICE_LIST, _runs(groups.ngroup().to_numpy(), candidates[Invoices.NUMBER], len(grouped)))
-    grouped[Queue.AMOUNT] = _amount_text(candidates).reindex(pd.MultiIndex.from_frame(grouped[keys])).to_numpy()
+    hold_codes, holds = pd.factorize(candidates["_hold"], sort=True)
+    position = candidates["_position"].to_numpy(dtype="int64")
+    lowest = int(position.min())
+    span = int(position.max()) - lowest + 1
+    key = (customer_codes.astype("int64") * span + (position - lowest)) * len(holds) + hold_codes
+    _, first, group = np.unique(key, return_index=True, return_inverse=True)
+    count = len(first)
+    grouped = pd.DataFrame(
+        {
+            Invoices.CUSTOMER_ID: candidates[Invoices.CUSTOMER_ID].array.take(first),
+            "_position": candidates["_position"].array.take(first),
+            "_hold": candidates["_hold"].array.take(first),
+            INVOICE_LIST: _runs(group, candidates[Invoices.NUMBER], count),
+            Queue.BASE_AMOUNT: candidates[Aging.BASE_OPEN_AMOUNT].groupby(group).sum().to_numpy(),
+            Queue.AMOUNT: _amount_text(candidates, group, count),
+        }
+    )
     position = grouped["_position"].to_numpy()
     grouped[Queue.LEVEL] = np.array([level.level for level in levels])[position]
     grouped[Queue.LEVEL_NAME] = np.array([level.name for level in levels], dtype=object)[position]
-    grouped[Queue.STATE] = np.where(grouped["_hold"] != "", HELD, DUE)
+    grouped[Queue.STATE] = np.where(_coerce.equals(grouped["_hold"], ""), DUE, HELD)
     grouped[Queue.REASON] = grouped["_hold"]
     return grouped.rename(columns={Invoices.CUSTOMER_ID: Queue.CUSTOMER_ID})
 
 
-def _runs(group: np.ndarray, numbers: pd.Series, count: int) -> list[tuple[str, ...]]:
-    """The invoice numbers of each group (``group`` = its number per row, -1 for none), sorted, as tuples.
+def _customer_codes(items: pd.DataFrame) -> np.ndarray:
+    """Each item's customer as its rank among the items' sorted customer IDs (-1: missing ID).
 
-    One sort of all rows and one slice per group: a ``groupby().agg(tuple)`` calls Python once per group with a
-    Series, which took most of the plan's time at a million invoices.
+    The planner's items know their customer's row (`_CUSTOMER`): ranking the distinct rows' IDs then sorts a
+    hundred thousand IDs instead of hashing a million. Items of unknown customers are ranked by their IDs.
     """
-    number_codes, _ = pd.factorize(numbers, sort=True)
-    order = np.lexsort((number_codes, group))
-    order = order[group[order] >= 0]
-    values = numbers.to_numpy(dtype=object)[order]
-    starts = np.searchsorted(group[order], np.arange(count + 1))
-    return [tuple(values[start:end]) for start, end in itertools.pairwise(starts.tolist())]
+    rows = items[_CUSTOMER].to_numpy() if _CUSTOMER in items.columns else None
+    if rows is None or len(rows) == 0 or rows.min() < 0:
+        return _coerce.factorize_sorted(items[Invoices.CUSTOMER_ID])[0]
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    rank, _ = _coerce.factorize_sorted(pd.Series(items[Invoices.CUSTOMER_ID].array.take(first)))
+    return rank[inverse]
 
 
-def _amount_text(items: pd.DataFrame) -> pd.Series:
-    """'EUR 1,300.00 + USD 800.25' per (customer, level, hold): the open amount in each currency, as billed."""
-    keys = [Invoices.CUSTOMER_ID, "_position", "_hold"]
-    sums = items.groupby([*keys, Invoices.CURRENCY], sort=True)[Invoices.OPEN_AMOUNT].sum().reset_index()
-    digits = _coerce.minor_units_array(sums[Invoices.CURRENCY].astype(str))
-    rounded = _coerce.round_money(sums[Invoices.OPEN_AMOUNT].to_numpy(dtype="float64"), digits)
-    texts = [
-        f"{currency} {amount:,.{places}f}"
-        for currency, amount, places in zip(sums[Invoices.CURRENCY], rounded, digits, strict=True)
-    ]  # one entry per customer, level and currency — not per invoice
-    # `sums` is sorted by the keys: each (customer, level, hold) is a run of consecutive rows, joined in one pass.
-    key_frame = sums[keys]
-    first = np.ones(len(sums), dtype=bool)
-    if len(sums):
-        first[1:] = (key_frame.iloc[1:].to_numpy() != key_frame.iloc[:-1].to_numpy()).any(axis=1)
+def _runs(group: np.ndarray, numbers: pd.Series, count: int) -> list[tuple[str, ...]]:
+    """The invoice numbers of each group (``group`` = its number 0 … count-1 per row), sorted, as tuples.
+
+    One stable sort of the group numbers and one slice per group, sorted in Python: the groups are small, and
+    sorting each is cheaper than factorizing a million invoice numbers to sort them all at once.
+    """
+    order = np.argsort(group, kind="stable")
+    starts = np.searchsorted(group[order], np.arange(count + 1)).tolist()
+    values = numbers.to_numpy(dtype=object)[order].tolist()
+    return [
+        tuple(sorted(values[start:end])) if end - start > 1 else (values[start],)
+        for start, end in itertools.pairwise(starts)
+    ]
+
+
+def _amount_text(items: pd.DataFrame, group: np.ndarray, count: int) -> np.ndarray:
+    """'EUR 1,300.00 + USD 800.25' per group: the open amount in each currency, as billed (NaN: no currency)."""
+    currency_codes, currencies = pd.factorize(items[Invoices.CURRENCY], sort=True)
+    known = currency_codes >= 0
+    key = group[known].astype("int64") * len(currencies) + currency_codes[known]
+    sums = items[Invoices.OPEN_AMOUNT][known].groupby(key).sum()  # sorted: by group, then by currency
+    entry = sums.index.to_numpy()
+    entry_group, entry_currency = entry // len(currencies), entry % len(currencies)
+    digits = _coerce.minor_units_array(pd.Series(currencies, dtype=object).astype(str))[entry_currency]
+    rounded = _coerce.round_money(sums.to_numpy(dtype="float64"), digits)
+    # One entry per customer, level and currency — not per invoice —, formatted a currency at a time.
+    texts = np.empty(len(entry), dtype=object)
+    for code, currency in enumerate(currencies):
+        mine = entry_currency == code
+        if mine.any():
+            places = int(digits[np.argmax(mine)])
+            amounts = map(f"{{:,.{places}f}}".format, rounded[mine].tolist())
+            texts[mine] = list(map(f"{currency} ".__add__, amounts))
+    # Each group is a run of consecutive entries: most are one entry (one currency), the others are joined.
+    first = np.ones(len(entry_group), dtype=bool)
+    first[1:] = entry_group[1:] != entry_group[:-1]
+    result = np.full(count, np.nan, dtype=object)
+    if first.all():
+        result[entry_group] = texts
+        return result
     starts = np.flatnonzero(first).tolist()
-    joined = [" + ".join(texts[start:end]) for start, end in itertools.pairwise([*starts, len(sums)])]
-    return pd.Series(joined, index=pd.MultiIndex.from_frame(key_frame.iloc[starts]), dtype=object)
+    texts = texts.tolist()
+    result[entry_group[first]] = [
+        " + ".join(texts[start:end]) for start, end in itertools.pairwise([*starts, len(entry_group)])
+    ]
+    return result
 
 
 def _customer_holds(
@@ -435,13 +500,19 @@ def _customer_holds(
         column = people[key] if key in people.columns else pd.Series("", index=people.index)
         return column.astype("string").fillna("")
 
-    stripped = text(Customers.EMAIL).str.strip()
-    email = per_row(stripped).fillna("")
-    valid_email = per_row(stripped.str.match(_EMAIL)).fillna(False)
+    stripped = [address.strip() for address in text(Customers.EMAIL).tolist()]
+    email = per_row(pd.Series(stripped, index=people.index, dtype="string")).fillna("")
+    valid_email = np.append(np.array([_EMAIL.match(address) is not None for address in stripped], dtype=bool), False)
     owed = items is not None
-    balance = items.groupby(Invoices.CUSTOMER_ID)[Aging.BASE_OPEN_AMOUNT].sum() if owed else pd.Series(dtype=float)
-    if unapplied_cash is not None:
-        balance = balance.sub(unapplied_cash, fill_value=0)
+    # Per customer row in `people`; the items of unknown customers (-1) sum together, but those rows are held
+    # as unknown before the balance is looked at.
+    balance = pd.Series(dtype=float)
+    if owed:
+        balance = items[Aging.BASE_OPEN_AMOUNT].groupby(items[_CUSTOMER].to_numpy()).sum()
+    if unapplied_cash is not None and len(unapplied_cash):
+        person = people.index.get_indexer(unapplied_cash.index)
+        cash = pd.Series(unapplied_cash.to_numpy()[person >= 0], index=person[person >= 0])
+        balance = balance.sub(cash, fill_value=0)
     notice = np.array([level is COLLECTION_FAILED for level in levels])[rows["_position"]]
     last_any = _last_sent_per_customer(history, [level.level for level in levels if level is not COLLECTION_FAILED])
     last = (
@@ -452,39 +523,45 @@ def _customer_holds(
     waits = np.array([level.min_days_since_previous for level in levels])[rows["_position"]]
     local_today = field(LOCAL_DATE)
     days_since = (local_today - last).dt.days
-    wait_until = (last + pd.to_timedelta(waits, unit="D")).dt.strftime("%Y-%m-%d")
 
-    holds = np.select(
+    def no_email(held: np.ndarray) -> np.ndarray:
+        address = email[held]
+        return "no valid email address" + np.where(address != "", " ('" + address + "')", "")
+
+    def too_soon(held: np.ndarray) -> np.ndarray:
+        previous = last[held]
+        wait_until = (previous + pd.to_timedelta(waits[held], unit="D")).dt.strftime("%Y-%m-%d")
+        return (
+            "last reminder sent on " + previous.dt.strftime("%Y-%m-%d") + "; the policy waits until " + wait_until
+        ).to_numpy(dtype=object)
+
+    holds = _first_reason(
         [
-            ~known,
-            _flag(field(Customers.DO_NOT_CONTACT, False)),
-            _flag(field(Customers.AUTO_PAY, False)) & ~notice,
-            ~valid_email.to_numpy(dtype=bool),
-            owed & (customer.map(balance).fillna(0) <= 0),
-            owed & (rows[Queue.BASE_AMOUNT] < minimum_amount),
-            last.notna() & (days_since < waits),
-        ],
-        [
-            "customer ID not found in Customers",
-            "do not contact",
-            "pays by direct debit (auto-pay): no reminders",
-            "no valid email address" + np.where(email != "", " ('" + email + "')", ""),
-            "credit notes and unapplied payments cover the open amount",
-            f"below the minimum amount ({minimum_amount:g} in the base currency)",
-            "last reminder sent on " + last.dt.strftime("%Y-%m-%d").fillna("") + "; the policy waits until "
-            + wait_until.fillna(""),
-        ],
-        default="",
-    )  # fmt: skip
-    open_row = rows[Queue.STATE] != HELD
+            (~known.to_numpy(), "customer ID not found in Customers"),
+            (_flag(field(Customers.DO_NOT_CONTACT, False)), "do not contact"),
+            (_flag(field(Customers.AUTO_PAY, False)) & ~notice, "pays by direct debit (auto-pay): no reminders"),
+            (~valid_email[where], no_email),
+            (
+                owed & (balance.reindex(where).fillna(0).to_numpy() <= 0),
+                "credit notes and unapplied payments cover the open amount",
+            ),
+            (
+                owed & (rows[Queue.BASE_AMOUNT] < minimum_amount).to_numpy(),
+                f"below the minimum amount ({minimum_amount:g} in the base currency)",
+            ),
+            ((last.notna() & (days_since < waits)).to_numpy(dtype=bool), too_soon),
+        ]
+    )
+    open_row = ~_coerce.equals(rows[Queue.STATE], HELD)
     rows[Queue.REASON] = np.where(open_row & (holds != ""), holds, rows[Queue.REASON])
     rows[Queue.STATE] = np.where(open_row & (holds != ""), HELD, rows[Queue.STATE])
 
     # One message per customer per run: the highest level goes first, lower ones wait for the policy's interval.
-    going = rows[Queue.STATE] != HELD
-    top = rows["_position"].where(going).groupby(rows[Queue.CUSTOMER_ID]).transform("max")
+    # Grouped by the customer's row in `people`: the rows of unknown customers (-1) are all held by now.
+    going = ~_coerce.equals(rows[Queue.STATE], HELD)
+    top = rows["_position"].where(going).groupby(where).transform("max")
     behind = going & (rows["_position"] < top)
-    top_name = rows[Queue.LEVEL_NAME].where(going & (rows["_position"] == top)).groupby(rows[Queue.CUSTOMER_ID])
+    top_name = rows[Queue.LEVEL_NAME].where(going & (rows["_position"] == top)).groupby(where)
     first_name = top_name.transform("first")
     rows[Queue.REASON] = np.where(behind, "the customer's " + first_name + " goes out first", rows[Queue.REASON])
     rows[Queue.STATE] = np.where(behind, HELD, rows[Queue.STATE])
@@ -492,22 +569,39 @@ def _customer_holds(
     rows[Queue.CUSTOMER_NAME] = field(Customers.NAME)
     rows[Queue.LANGUAGE] = field(Customers.LANGUAGE).fillna("en").replace("", "en")
     rows[Queue.TO] = email
-    cc = people[Customers.CC].map(_address_text) if Customers.CC in people.columns else text(Customers.CC)
-    cc = cc.astype("string").fillna("")
-    with_manager = per_row(_join_addresses(cc, text(Customers.ACCOUNT_MANAGER))).fillna("")
-    without_manager = per_row(_join_addresses(cc, pd.Series("", index=people.index, dtype="string"))).fillna("")
+    cc = people[Customers.CC] if Customers.CC in people.columns else text(Customers.CC)
+    if isinstance(cc.dtype, pd.StringDtype) and cc.dtype.na_value is np.nan:  # plain text: blank for missing
+        cc_text = cc.fillna("").tolist()
+    else:
+        cc_text = [_address_text(value) for value in cc.to_numpy(dtype=object)]
     wants_manager = np.array([level.cc_account_manager for level in levels])[rows["_position"]]
-    rows[Queue.CC] = with_manager.where(wants_manager, without_manager)
-    rows[Queue.TEMPLATE] = [
-        levels[position].template_for(str(customer_id))
-        for position, customer_id in zip(rows["_position"], customer, strict=True)
-    ]
-    rows[Queue.INVOICES] = rows[INVOICE_LIST].map(", ".join)
+    without_manager = per_row(_join_addresses(cc_text, [""] * len(cc_text), people.index)).fillna("")
+    if wants_manager.any():
+        manager = text(Customers.ACCOUNT_MANAGER).tolist()
+        with_manager = per_row(_join_addresses(cc_text, manager, people.index)).fillna("")
+        rows[Queue.CC] = with_manager.where(wants_manager, without_manager)
+    else:
+        rows[Queue.CC] = without_manager
+    rows[Queue.TEMPLATE] = _templates(rows["_position"].to_numpy(), customer, levels)
+    rows[Queue.INVOICES] = [", ".join(numbers) for numbers in rows[INVOICE_LIST].tolist()]
     rows[LOCAL_DATE] = local_today
     for key in (COUNTRY, SUBDIVISION, TIME_ZONE):
         source = {COUNTRY: COUNTRY, SUBDIVISION: Customers.SUBDIVISION, TIME_ZONE: TIME_ZONE}[key]
         rows[key] = field(source)
     return rows
+
+
+def _first_reason(rules: list[tuple[np.ndarray, Any]]) -> np.ndarray:
+    """Per row, the reason of the first rule that applies ('' for none), as `np.select` would pick it.
+
+    A reason is a text, or a function building the texts of the rows it is given (only those it applies to):
+    the rules are written from the last to the first, so that an earlier rule overwrites a later one.
+    """
+    reasons = np.full(len(rules[0][0]), "", dtype=object)
+    for applies, reason in reversed(rules):
+        if applies.any():
+            reasons[applies] = reason(applies) if callable(reason) else reason
+    return reasons
 
 
 def _last_sent_per_customer(history: pd.DataFrame | None, dunning_levels: list[int]) -> pd.Series:
@@ -526,15 +620,44 @@ def _flag(values: pd.Series) -> np.ndarray:
 
 def _address_text(value: Any) -> str:
     """Addresses as the reader gives them (a list for an EMAILS column) or as text, as one 'a; b' string."""
+    if isinstance(value, str):
+        return value
     if isinstance(value, list | tuple):
         return "; ".join(str(part) for part in value)
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
-def _join_addresses(first: pd.Series, second: pd.Series) -> pd.Series:
-    """'a; b' from two columns of address lists, without empty parts."""
-    joined = first.str.strip() + np.where((first.str.strip() != "") & (second != ""), "; ", "") + second
-    return joined.str.replace(r"\s*[;,]\s*", "; ", regex=True).str.strip("; ")
+_SEPARATOR = re.compile(r"\s*[;,]\s*")
+
+
+def _join_addresses(first: list[str], second: list[str], index: pd.Index) -> pd.Series:
+    """'a; b' from two columns of address lists, without empty parts (one Python pass: a few string methods)."""
+    done: dict[tuple[str, str], str] = {}  # most customers share their cc list's shape: blank, or one mailbox
+    joined = []
+    for pair in zip(first, second, strict=True):
+        text = done.get(pair)
+        if text is None:
+            one, other = pair[0].strip(), pair[1]
+            text = one + "; " + other if one and other else one + other
+            if ";" in text or "," in text:  # else there is nothing to split
+                text = "; ".join(part for part in _SEPARATOR.split(text) if part)  # "a;; b," → "a; b"
+            text = done[pair] = text.strip("; ")
+        joined.append(text)
+    return pd.Series(joined, index=index, dtype="string")
+
+
+def _templates(position: np.ndarray, customer: pd.Series, levels: list[Level]) -> list[str]:
+    """Each row's template: a level with a single template gives it to everyone, without hashing the ID."""
+    single = [
+        level.templates[0] if isinstance(level, DunningLevel) and len(level.templates) == 1 else None
+        for level in levels
+    ]
+    if all(template is not None for template in single):
+        return np.array(single, dtype=object)[position].tolist()
+    return [
+        single[where] if single[where] is not None else levels[where].template_for(str(customer_id))
+        for where, customer_id in zip(position.tolist(), customer.to_numpy(dtype=object).tolist(), strict=True)
+    ]
 
 
 # ---- send times ----------------------------------------------------------------------------------------------
@@ -543,40 +666,67 @@ def _join_addresses(first: pd.Series, second: pd.Series) -> pd.Series:
 def _send_times(rows: pd.DataFrame, people: pd.DataFrame, now: dt.datetime, window: Any) -> pd.DataFrame:
     rows[Queue.SEND_AT_UTC] = pd.NaT
     rows[Queue.SEND_AT_LOCAL] = ""
-    ready = (rows[Queue.STATE] != HELD) & rows[TIME_ZONE].notna() & rows[COUNTRY].notna()
+    ready = ~_coerce.equals(rows[Queue.STATE], HELD) & rows[TIME_ZONE].notna() & rows[COUNTRY].notna()
     if ready.any():
-        subset = rows.loc[ready]
-        send_at = calendar.next_send_time(
-            pd.Series(pd.Timestamp(now).tz_convert("UTC"), index=subset.index),
-            subset[COUNTRY],
-            subset[TIME_ZONE],
+        subset = rows.loc[ready, [COUNTRY, SUBDIVISION, TIME_ZONE]]
+        # `now` is the same for every row, so the send time depends only on the place: computed once per distinct
+        # (country, subdivision, zone) — a few dozen — and spread to the rows.
+        place, first = _places(subset)
+        places = subset.iloc[first]
+        at_place = calendar.next_send_time(
+            pd.Series(pd.Timestamp(now).tz_convert("UTC"), index=places.index),
+            places[COUNTRY],
+            places[TIME_ZONE],
             window,
-            subset[SUBDIVISION].astype("string").fillna(""),
+            places[SUBDIVISION].astype("string").fillna(""),
         )
+        send_at = pd.Series(at_place.array.take(place), index=subset.index)
         rows[Queue.SEND_AT_UTC] = send_at.reindex(rows.index)
-        rows.loc[ready, Queue.SEND_AT_LOCAL] = _local_text(send_at, subset[TIME_ZONE])
+        local_text = _local_text(at_place, places[TIME_ZONE]).to_numpy()[place]
+        rows.loc[ready, Queue.SEND_AT_LOCAL] = pd.Series(local_text, index=subset.index, dtype=object)
         later = ready & (rows[Queue.SEND_AT_UTC] > pd.Timestamp(now).tz_convert("UTC"))
         rows[Queue.STATE] = np.where(later, SCHEDULED, rows[Queue.STATE])
         rows[Queue.REASON] = np.where(
             later, "waits for the customer's business hours", rows[Queue.REASON]
         )  # fmt: skip
-    no_zone = (rows[Queue.STATE] != HELD) & ~ready
+    no_zone = ~_coerce.equals(rows[Queue.STATE], HELD) & ~ready
     rows.loc[no_zone, Queue.STATE] = HELD
     rows.loc[no_zone, Queue.REASON] = "no known country or time zone for the customer's business hours"
     return rows.drop(columns=["_hold"]).reset_index(drop=True)
 
 
+def _places(subset: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's place (a code) and one row of each place, in order of first appearance.
+
+    Only text columns are factorized together; others (numbers that hash alike, 1 and 1.0, but read apart) make
+    every row its own place.
+    """
+    if any(pd.api.types.infer_dtype(subset[column], skipna=True) != "string" for column in subset.columns):
+        return np.arange(len(subset)), np.arange(len(subset))
+    key = np.zeros(len(subset), dtype="int64")
+    for column in subset.columns:
+        codes, distinct = pd.factorize(subset[column], use_na_sentinel=False)
+        key = key * len(distinct) + codes
+    place, _ = pd.factorize(key)
+    _, first = np.unique(place, return_index=True)
+    return place, first
+
+
 def _local_text(send_at: pd.Series, zones: pd.Series) -> pd.Series:
     """'Tue 2026-11-24 09:00 Europe/Berlin' per row, formatted once per distinct (send time, zone) pair."""
-    pairs = pd.DataFrame({"at": send_at, "zone": zones})
-    distinct = pairs.drop_duplicates().dropna()
-    texts = {
-        (at, zone): pd.Timestamp(at).tz_convert(zone).strftime("%a %Y-%m-%d %H:%M ") + zone
-        for at, zone in zip(distinct["at"], distinct["zone"], strict=True)
-    }
-    return pd.Series(
-        [texts.get((at, zone), "") for at, zone in zip(send_at, zones, strict=True)], index=send_at.index, dtype=object
-    )
+    at_codes, moments = pd.factorize(send_at)
+    zone_codes, names = pd.factorize(zones)
+    pair = np.where((at_codes < 0) | (zone_codes < 0), -1, at_codes.astype("int64") * len(names) + zone_codes)
+    pair_codes, pairs = pd.factorize(pair)
+
+    def text(code: int) -> str:
+        if code < 0:
+            return ""
+        zone = names[code % len(names)]
+        return pd.Timestamp(moments[code // len(names)]).tz_convert(zone).strftime("%a %Y-%m-%d %H:%M ") + zone
+
+    texts = [text(code) for code in pairs.tolist()]
+    return pd.Series(np.asarray(texts, dtype=object)[pair_codes], index=send_at.index, dtype=object)
 
 
 def _empty() -> pd.DataFrame:

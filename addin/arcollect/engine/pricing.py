@@ -29,10 +29,15 @@ def resolve_jurisdictions(customers: pd.DataFrame, default_jurisdiction: str) ->
     """Customers with the late-interest jurisdiction resolved (column `JURISDICTION`): their own, else their
     country's when arcollect knows its law, else the default (Settings DefaultJurisdiction)."""
     known = set(interest.JURISDICTIONS)
-    own = customers[Customers.JURISDICTION].astype("string").fillna("").str.upper()
-    country = customers[Customers.COUNTRY].astype("string").fillna("").str.upper()
+    own = _upper_text(customers[Customers.JURISDICTION])
+    country = _upper_text(customers[Customers.COUNTRY])
     chosen = np.where(own.isin(known), own, np.where(country.isin(known), country, default_jurisdiction))
     return customers.assign(**{JURISDICTION: chosen})
+
+
+def _upper_text(column: pd.Series) -> pd.Series:
+    """The column as upper-cased text, blank for missing (cased once per distinct value)."""
+    return _coerce.per_distinct(column, lambda values: values.astype("string").fillna("").str.upper())
 
 
 def prepare(invoices: pd.DataFrame, customers: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
@@ -42,9 +47,13 @@ def prepare(invoices: pd.DataFrame, customers: pd.DataFrame) -> tuple[pd.DataFra
     (the planner holds them) and reported.
     """
     found: list[Problem] = []
-    invoices = invoices.copy()
+    invoices = invoices.copy(deep=False)  # copy-on-write: columns set below are this frame's own
     invoices[Invoices.OPEN_AMOUNT] = invoices[Invoices.OPEN_AMOUNT].fillna(invoices[Invoices.AMOUNT])
-    customer_terms = invoices[Invoices.CUSTOMER_ID].map(customers.set_index(Customers.ID)[Customers.TERMS])
+    # Each invoice's row in Customers, found once (hashing a million IDs) for both the terms and the check below.
+    where = pd.Index(customers[Customers.ID]).get_indexer(invoices[Invoices.CUSTOMER_ID])
+    customer_terms = pd.Series(
+        pd.api.extensions.take(customers[Customers.TERMS].array, where, allow_fill=True), index=invoices.index
+    )
     text = invoices[Invoices.TERMS].where(invoices[Invoices.TERMS].notna(), customer_terms).fillna("")
     parsed, errors = terms.parse_column(text.where(text != "", None))
     for label, value, message in errors:
@@ -62,7 +71,7 @@ def prepare(invoices: pd.DataFrame, customers: pd.DataFrame) -> tuple[pd.DataFra
         for label, value in invoices.loc[not_iso, Invoices.CURRENCY].items()
     ]
     invoices = invoices[~not_iso]
-    unknown = ~invoices[Invoices.CUSTOMER_ID].isin(customers[Customers.ID])
+    unknown = where[~not_iso] < 0
     found += [
         Problem("Invoices", label, "Customer ID", value, "customer ID not found in Customers")
         for label, value in invoices.loc[unknown, Invoices.CUSTOMER_ID].items()
@@ -79,8 +88,8 @@ def _is_iso_currency(column: pd.Series) -> np.ndarray:
 
 def open_items(invoices: pd.DataFrame) -> pd.DataFrame:
     """The invoices still to collect: not Paid and with an open amount (credit notes included)."""
-    status = invoices[Invoices.STATUS].fillna("Open")
-    return invoices[(status != "Paid") & (invoices[Invoices.OPEN_AMOUNT].fillna(0) != 0)]
+    paid = _coerce.equals(invoices[Invoices.STATUS], "Paid")  # a blank status is Open
+    return invoices[~paid & (invoices[Invoices.OPEN_AMOUNT].fillna(0) != 0)]
 
 
 def price(
@@ -102,7 +111,7 @@ def price(
     table's cross rate; without a rate it is left out (0) — the missing rate is already an Exceptions row.
     """
     problems: list[Problem] = []
-    aged = aged.copy()
+    aged = aged.copy(deep=False)  # copy-on-write: the columns added below are this frame's own
     with_terms = aged[PARSED_TERMS].notna() & (aged[Invoices.OPEN_AMOUNT] > 0)
     aged[Aging.DISCOUNT_AVAILABLE] = np.nan
     aged[Aging.DISCOUNT_DEADLINE] = pd.NaT
@@ -116,22 +125,22 @@ def price(
         )
         expired = aged[Aging.DISCOUNT_AVAILABLE] == 0  # shown blank: nothing to take any more
         aged.loc[expired, [Aging.DISCOUNT_AVAILABLE, Aging.DISCOUNT_DEADLINE]] = [np.nan, pd.NaT]
-    jurisdiction = aged[Invoices.CUSTOMER_ID].map(customers.set_index(Customers.ID)[JURISDICTION])
-    jurisdiction = jurisdiction.fillna(default_jurisdiction)
     aged[Aging.LATE_INTEREST] = 0.0
     aged[Aging.FIXED_COMPENSATION] = 0.0
     late = (aged[Aging.DAYS_PAST_DUE].fillna(0) > 0) & (aged[Invoices.OPEN_AMOUNT] > 0)
     if late.any():
+        jurisdiction = aged.loc[late, Invoices.CUSTOMER_ID].map(customers.set_index(Customers.ID)[JURISDICTION])
+        jurisdiction = jurisdiction.fillna(default_jurisdiction)
         needed = [Invoices.NUMBER, Invoices.OPEN_AMOUNT, Invoices.AMOUNT, Invoices.DUE_DATE, Invoices.CURRENCY]
         subset = aged.loc[late, needed]
         try:
             open_part = interest.late_interest(
-                subset[Invoices.OPEN_AMOUNT], subset[Invoices.DUE_DATE], as_of, jurisdiction[late],
+                subset[Invoices.OPEN_AMOUNT], subset[Invoices.DUE_DATE], as_of, jurisdiction,
                 currency=subset[Invoices.CURRENCY],
             )  # fmt: skip
-            paid_part = _interest_on_late_payments(subset, payments, jurisdiction[late], as_of)
+            paid_part = _interest_on_late_payments(subset, payments, jurisdiction, as_of)
             aged.loc[late, Aging.LATE_INTEREST] = open_part.to_numpy() + paid_part.to_numpy()
-            compensation, currency = interest.fixed_compensation(subset[Invoices.AMOUNT], jurisdiction[late])
+            compensation, currency = interest.fixed_compensation(subset[Invoices.AMOUNT], jurisdiction)
             factor = _cross_rates(
                 pd.Series(currency, index=subset.index), subset[Invoices.CURRENCY], rates, base_currency
             )
@@ -149,7 +158,8 @@ def _cross_rates(source: pd.Series, target: pd.Series, rates: pd.DataFrame, base
     """Units of `target` currency per unit of `source` currency, through the base currency; NaN → 0 (left out)."""
     latest = fx.rate_table(rates).drop_duplicates(FX.CURRENCY, keep="last").set_index(FX.CURRENCY)[FX.RATE]
     latest[base_currency] = 1.0
-    factor = source.map(latest).to_numpy(dtype="float64") / target.map(latest).to_numpy(dtype="float64")
+    rate = np.append(latest.to_numpy(dtype="float64"), np.nan)  # the last slot serves a currency without a rate
+    factor = rate[latest.index.get_indexer(source)] / rate[latest.index.get_indexer(target)]
     return np.where(source.to_numpy() == target.to_numpy(), 1.0, np.nan_to_num(factor, nan=0.0))
 
 

@@ -418,8 +418,9 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sample = next((value for value in values[:1000] if _present(value)), None)
     if not isinstance(sample, Terms):
         return pd.factorize(values)
-    codes, _ids = pd.factorize(np.fromiter(map(id, values), dtype="int64", count=len(values)))
-    _codes, first = np.unique(codes, return_index=True)
+    codes, ids = pd.factorize(np.fromiter(map(id, values), dtype="int64", count=len(values)))
+    # Codes are numbered in order of first appearance, so their running maximum finds each one's first row.
+    first = np.searchsorted(np.maximum.accumulate(codes), np.arange(len(ids)))
     return codes, values[first]
 
 
