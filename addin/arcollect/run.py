@@ -303,25 +303,19 @@ def _render(
     """
     renderer = Renderer([templates] if templates else None)
     levels = {dunning.COLLECTION_FAILED.level: dunning.COLLECTION_FAILED, **{level.level: level for level in policy}}
-    by_customer = customers.drop_duplicates(Customers.ID).set_index(Customers.ID, drop=False)
     everything = pd.concat([aged, paid], ignore_index=True) if paid is not None and not paid.empty else aged
-    items_by_number = everything.drop_duplicates(Invoices.NUMBER).set_index(Invoices.NUMBER, drop=False)
-    credits = _credits(aged, payments)
-    credits_by_customer = dict(tuple(credits.groupby(Invoices.CUSTOMER_ID, sort=False)))
     reminders: dict[str, Any] = {}
     # A send renders what goes out now; a refresh or preview also what waits for business hours (and so finds a
     # broken template before the schedule meets it).
     going = queue.index[queue[Queue.STATE].isin([dunning.DUE] if only_due else [dunning.DUE, dunning.SCHEDULED])]
-    for done, position in enumerate(going, start=1):
+    rows = queue.loc[going]
+    records = compose.Records(everything, _credits(aged, payments), customers, reminders=rows)
+    for done, (position, row) in enumerate(zip(going, rows.to_dict("records"), strict=True), start=1):
         if step and (done % 25 == 0 or done == len(going)):
             step("Rendering reminders", done, len(going))
-        row = queue.loc[position]
-        customer = by_customer.loc[row[Queue.CUSTOMER_ID]]
         level = levels[int(row[Queue.LEVEL])]
-        items = items_by_number.loc[list(row[dunning.INVOICE_LIST])]
-        own_credits = credits_by_customer.get(row[Queue.CUSTOMER_ID], credits.iloc[0:0])
         try:
-            reminders[row[Queue.KEY]] = compose.compose(row, items, own_credits, customer, config, level, renderer)
+            reminders[row[Queue.KEY]] = compose.compose_from(row, records, config, level, renderer)
         except ArcollectError as error:
             queue.at[position, Queue.STATE] = dunning.HELD
             queue.at[position, Queue.REASON] = f"template problem: {error}"

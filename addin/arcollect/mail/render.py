@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 import logging
 import re
 import unicodedata
@@ -45,12 +46,21 @@ from urllib.parse import urlsplit
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_currency, format_percent
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, select_autoescape
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    pass_environment,
+    select_autoescape,
+)
+from jinja2.filters import do_wordwrap
 from markupsafe import Markup
 
 import arcollect
 from arcollect.errors import ArcollectError
+from arcollect.mail import sandbox
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +71,28 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 _SUBJECT_MAX = 250
 _UNDOCUMENTED_GLOBALS = ("lipsum", "cycler", "joiner")
-_locale: contextvars.ContextVar[Locale] = contextvars.ContextVar("arcollect_render_locale")
+_REMEMBERED = 20_000  # formatted amounts and dates kept per locale; the cache starts afresh beyond that
+
+
+class _Formats:
+    """A locale and the amounts and dates already formatted in it.
+
+    Formatting is a pure function of its inputs, so a reminder that shows the same amount in the table, the
+    subtotal and both bodies formats it once. Babel's output for an amount depends only on its value and sign
+    (it normalises the `Decimal` first), hence the key `(currency, value, is_signed)`: `Decimal("-0")` keeps its
+    minus sign.
+    """
+
+    __slots__ = ("dates", "locale", "money")
+
+    def __init__(self, locale: Locale) -> None:
+        self.locale = locale
+        self.money: dict[tuple[str, Decimal, bool], str] = {}
+        self.dates: dict[tuple[Any, type, Any], str] = {}
+
+
+_WRAPPED: dict[tuple[Any, ...], str] = {}
+_locale: contextvars.ContextVar[_Formats] = contextvars.ContextVar("arcollect_render_locale")
 
 
 class RenderError(ArcollectError):
@@ -90,16 +121,17 @@ class Renderer:
         if BUILTIN_TEMPLATE_DIR not in search:
             search.append(BUILTIN_TEMPLATE_DIR)
         self.search_path: tuple[Path, ...] = tuple(search)
-        self.environment = ImmutableSandboxedEnvironment(
+        self.environment = sandbox.Sandbox(
             loader=FileSystemLoader([str(p) for p in self.search_path]),
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            bytecode_cache=sandbox.COMPILED,
         )
         self.environment.filters.update(
-            money=money, date=date, percent=percent, add_days=add_days, pad=pad, http_url=http_url
+            money=money, date=date, percent=percent, add_days=add_days, pad=pad, http_url=http_url, wordwrap=wordwrap
         )
         for name in _UNDOCUMENTED_GLOBALS:  # not part of the documented context: a template using one is an error
             self.environment.globals.pop(name, None)
@@ -127,11 +159,11 @@ class Renderer:
         used = requested if requested and self.has_template(template, requested) else FALLBACK_LANGUAGE
         if used != requested:
             logger.debug("template %r has no %r version, using %r", template, language, used)
-        if not self.has_template(template, used):
+        if used != requested and not self.has_template(template, used):
             raise RenderError(f"Template '{template}' not found in {', '.join(map(str, self.search_path))}")
         customer = context.get("customer") or {}
         country = region or str(customer.get("country") or "").strip().upper()
-        token = _locale.set(_resolve_locale(used, country))
+        token = _locale.set(_formats_for(used, country))
         try:
             html, subject = self._render_html(template, used, context)
             text = self._render_text(template, used, context)
@@ -172,7 +204,16 @@ def money(value: Any, currency: str) -> str:
     """`value` (Decimal, int, float or numeric text) in `currency`, with that currency's minor unit (JPY: none)."""
     if value is None:
         return ""
-    return format_currency(_decimal(value), str(currency).strip().upper(), locale=_current_locale())
+    number, code, formats = _decimal(value), str(currency).strip().upper(), _current_formats()
+    try:
+        key = (code, number, number.is_signed())
+        text = formats.money.get(key)
+    except TypeError:  # a signalling NaN cannot be a key
+        return format_currency(number, code, locale=formats.locale)
+    if text is None:
+        text = format_currency(number, code, locale=formats.locale)
+        _remember(formats.money, key, text)
+    return text
 
 
 def date(value: Any, format: str = "medium") -> str:
@@ -183,7 +224,16 @@ def date(value: Any, format: str = "medium") -> str:
         value = dt.date.fromisoformat(value.strip()[:10])
     if isinstance(value, dt.datetime):
         value = value.date()
-    return format_date(value, format=format, locale=_current_locale())
+    formats = _current_formats()
+    try:
+        key = (value, type(value), format)
+        text = formats.dates.get(key)
+    except TypeError:  # an unhashable format: Babel reports what is wrong with it
+        return format_date(value, format=format, locale=formats.locale)
+    if text is None:
+        text = format_date(value, format=format, locale=formats.locale)
+        _remember(formats.dates, key, text)
+    return text
 
 
 def percent(value: Any) -> str:
@@ -206,8 +256,38 @@ def pad(value: Any, width: int, align: str = "left") -> str:
     plain-text table never run together ("Rechnungsdatum Fällig am", not "RechnungsdatumFällig am").
     """
     text = str(value)
-    shortfall = max(int(width) - sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text), 1)
+    shortfall = max(int(width) - _display_width(text), 1)
     return " " * shortfall + text if align == "right" else text + " " * shortfall
+
+
+@functools.lru_cache(maxsize=8192)
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+@pass_environment
+def wordwrap(
+    environment: Environment,
+    s: str,
+    width: int = 79,
+    break_long_words: bool = True,
+    wrapstring: str | None = None,
+    break_on_hyphens: bool = True,
+) -> str:
+    """Jinja's own `wordwrap`, remembered: the plain-text layout wraps the same sentences in reminder after
+    reminder, and `textwrap` is slow."""
+    if wrapstring is None:
+        wrapstring = environment.newline_sequence
+    key = (s, width, type(width), break_long_words, wrapstring, break_on_hyphens)
+    try:
+        text = _WRAPPED.get(key) if type(s) is str else None
+    except TypeError:  # an unhashable argument: nothing to remember
+        return do_wordwrap(environment, s, width, break_long_words, wrapstring, break_on_hyphens)
+    if text is None:
+        text = do_wordwrap(environment, s, width, break_long_words, wrapstring, break_on_hyphens)
+        if type(s) is str:
+            _remember(_WRAPPED, key, text)
+    return text
 
 
 def http_url(value: Any) -> str:
@@ -228,8 +308,19 @@ def _decimal(value: Any) -> Decimal:
         raise ValueError(f"{value!r} is not an amount") from exc
 
 
+def _current_formats() -> _Formats:
+    formats = _locale.get(None)
+    return formats if formats is not None else _formats_for(FALLBACK_LANGUAGE, "")
+
+
 def _current_locale() -> Locale:
-    return _locale.get(Locale.parse(FALLBACK_LANGUAGE))
+    return _current_formats().locale
+
+
+def _remember(cache: dict[Any, str], key: Any, text: str) -> None:
+    if len(cache) >= _REMEMBERED:
+        cache.clear()
+    cache[key] = text
 
 
 def _split_tag(tag: str | None) -> tuple[str, str]:
@@ -242,15 +333,16 @@ def _split_tag(tag: str | None) -> tuple[str, str]:
     return parts[0].lower(), region
 
 
-def _resolve_locale(language: str, country: str) -> Locale:
+@functools.lru_cache(maxsize=1024)
+def _formats_for(language: str, country: str) -> _Formats:
     for identifier in (f"{language}_{country}" if country else "", language, FALLBACK_LANGUAGE):
         if not identifier:
             continue
         try:
-            return Locale.parse(identifier)
+            return _Formats(Locale.parse(identifier))
         except (UnknownLocaleError, ValueError):
             continue
-    return Locale.parse(FALLBACK_LANGUAGE)
+    return _Formats(Locale.parse(FALLBACK_LANGUAGE))
 
 
 def _describe(template: str, language: str, exc: BaseException) -> str:

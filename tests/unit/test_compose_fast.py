@@ -1,0 +1,202 @@
+"""The run's fast path to a reminder gives what the one-reminder path gives, and the renderer's shortcuts (remembered
+formats, wrapped text and sandbox look-ups) give what Babel, Jinja and Jinja's sandbox give."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from babel.dates import format_date
+from babel.numbers import format_currency
+from benchmarks import synthetic
+from jinja2 import Environment
+from jinja2.filters import do_wordwrap
+
+from arcollect.book import settings
+from arcollect.book.schema import Aging, Customers, Invoices, Queue
+from arcollect.engine import aging, dunning, pricing
+from arcollect.mail import compose
+from arcollect.mail.render import Renderer, RenderError
+
+NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def plan() -> dict:
+    tables = synthetic.tables(3_000, customers=60)
+    config, _ = settings.parse_settings(tables["Settings"])
+    policy, _ = settings.parse_policy(tables["DunningLevels"])
+    customers = pricing.resolve_jurisdictions(tables["Customers"], config.default_jurisdiction)
+    invoices, _ = pricing.prepare(tables["Invoices"], customers)
+    aged, _ = aging.age(
+        pricing.open_items(invoices), synthetic.AS_OF, base_currency=config.base_currency, rates=tables["FX"]
+    )
+    aged, _ = pricing.price(
+        aged, customers, tables["Payments"], tables["FX"], synthetic.AS_OF,
+        base_currency=config.base_currency, default_jurisdiction=config.default_jurisdiction,
+    )  # fmt: skip
+    queue = dunning.plan(aged, customers, policy, now=NOW, window=config.send_window)
+    going = queue[queue[Queue.STATE] != dunning.HELD]
+    levels = {dunning.COLLECTION_FAILED.level: dunning.COLLECTION_FAILED, **{level.level: level for level in policy}}
+    return {"aged": aged, "customers": customers, "config": config, "going": going, "levels": levels}
+
+
+def test_run_records_give_each_reminder_the_same_context_as_its_own_invoice_frames(plan):
+    aged, customers, going = plan["aged"].copy(), plan["customers"], plan["going"]
+    longer = [numbers for numbers in going[dunning.INVOICE_LIST] if len(numbers) > 2]
+    switched = [numbers[0] for numbers in longer[:5]]  # these reminders list two currencies
+    aged.loc[aged[Invoices.NUMBER].isin(switched), Invoices.CURRENCY] = "USD"
+    credits = aged.loc[aged[Invoices.OPEN_AMOUNT] < 0]
+    records = compose.Records(aged, credits, customers, reminders=going)
+    by_number = aged.set_index(Invoices.NUMBER, drop=False)
+    by_customer = customers.set_index(Customers.ID, drop=False)
+    several_currencies = with_credits = 0
+    assert len(going) > 20
+    for row in going.to_dict("records"):
+        level = plan["levels"][int(row[Queue.LEVEL])]
+        items = by_number.loc[list(row[dunning.INVOICE_LIST])]
+        own_credits = credits[credits[Invoices.CUSTOMER_ID] == row[Queue.CUSTOMER_ID]]
+        customer = by_customer.loc[row[Queue.CUSTOMER_ID]]
+        one = compose.context(row, items, own_credits, customer, plan["config"], level)
+        fast = compose.context_from(row, records, plan["config"], level)
+        assert fast == one
+        assert [section["currency"] for section in fast["sections"]] == sorted(set(items[Invoices.CURRENCY]))
+        listed = [invoice["number"] for section in fast["sections"] for invoice in section["invoices"]]
+        assert sorted(listed) == sorted(row[dunning.INVOICE_LIST])
+        assert fast["total_base"] == Decimal(repr(float(items[Aging.BASE_OPEN_AMOUNT].sum()))).quantize(
+            Decimal("0.01"), rounding="ROUND_HALF_UP"
+        )
+        assert len(fast["credits"]) == len(own_credits)
+        several_currencies += len(fast["sections"]) > 1
+        with_credits += bool(fast["credits"])
+    assert several_currencies and with_credits  # the comparison met both shapes
+
+
+def test_reminder_invoices_of_a_level_without_interest_show_none_even_after_a_level_with_interest(plan):
+    row = plan["going"].to_dict("records")[0]
+    charged = next(level for level in plan["levels"].values() if level.add_interest)
+    plain = next(level for level in plan["levels"].values() if not level.add_interest)
+    aged = plan["aged"].copy()
+    aged[Aging.LATE_INTEREST] = 12.345
+    records = compose.Records(aged, aged.iloc[0:0], plan["customers"])
+    with_interest = compose.context_from(row, records, plan["config"], charged)
+    without = compose.context_from(row, records, plan["config"], plain)
+    assert with_interest["sections"] and without["sections"]
+    assert all(i["interest"] == Decimal("12.35") for s in with_interest["sections"] for i in s["invoices"])
+    assert all(i["interest"] == 0 for s in without["sections"] for i in s["invoices"])
+    assert compose.context_from(row, records, plan["config"], charged) == with_interest  # the records are unchanged
+
+
+def test_records_of_an_unknown_currency_fail_only_the_reminder_that_lists_it(plan):
+    aged = plan["aged"].copy()
+    rows = plan["going"].to_dict("records")
+    broken = rows[0][dunning.INVOICE_LIST][0]
+    aged.loc[aged[Invoices.NUMBER] == broken, Invoices.CURRENCY] = "XQQ"
+    records = compose.Records(aged, aged.iloc[0:0], plan["customers"])
+    level = plan["levels"][int(rows[0][Queue.LEVEL])]
+    with pytest.raises(Exception, match="XQQ"):
+        compose.context_from(rows[0], records, plan["config"], level)
+    other = next(row for row in rows if broken not in row[dunning.INVOICE_LIST])
+    assert compose.context_from(other, records, plan["config"], plan["levels"][int(other[Queue.LEVEL])])["sections"]
+
+
+def _money_template(tmp_path: Path, body: str) -> Renderer:
+    folder = tmp_path / "en"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "probe.html.j2").write_text("{% block subject %}probe{% endblock %}" + body, encoding="utf-8")
+    (folder / "probe.txt.j2").write_text(body, encoding="utf-8")
+    return Renderer([tmp_path])
+
+
+@pytest.mark.parametrize("country", ["DE", "CH", "FR", "IN", "US"])
+def test_remembered_amounts_and_dates_equal_babels_own_output_every_time(tmp_path, country):
+    values = ["0.00", "-0.00", "1234.5", "-1234.50", "0.005", "-0.004", "1E+3", "1000", "999999.999", "-7"]
+    renderer = _money_template(
+        tmp_path,
+        "{% for v in values %}{{ v | money(c) }}|{% endfor %}{% for d in days %}{{ d | date(f) }}|{% endfor %}",
+    )
+    days = [dt.date(2026, 1, 31), dt.datetime(2026, 2, 1, 23, 59), "2026-03-04", dt.date(2026, 1, 31)]
+    locale = {"DE": "en_DE", "CH": "en_CH", "FR": "en_FR", "IN": "en_IN", "US": "en_US"}[country]
+    for currency in ("EUR", "JPY", "BHD", "CHF"):
+        for fmt in ("medium", "long", "short", "d MMM y"):
+            context = {"customer": {"country": country}, "values": [Decimal(v) for v in values] * 2, "c": currency}
+            context |= {"days": days, "f": fmt}
+            text = renderer.render("probe", "en", context).text
+            expected_money = [format_currency(Decimal(v), currency, locale=locale) for v in values] * 2
+            expected_dates = [format_date(dt.date(2026, 1, 31), fmt, locale=locale)]
+            expected_dates += [format_date(dt.date(2026, 2, 1), fmt, locale=locale)]
+            expected_dates += [format_date(dt.date(2026, 3, 4), fmt, locale=locale), expected_dates[0]]
+            assert text == "|".join(expected_money + expected_dates) + "|"
+    assert "-€0.00" in renderer.render("probe", "en", {"customer": {}, "values": [Decimal("-0")], "c": "EUR"} | {
+        "days": [], "f": "medium"}).text  # fmt: skip
+
+
+def test_wordwrap_gives_jinjas_own_wrapping_when_the_same_text_comes_again(tmp_path):
+    renderer = _money_template(
+        tmp_path, "{% for p in texts %}{{ p | wordwrap(w, break_long_words=false) }}\n{% endfor %}"
+    )
+    texts = [
+        "Please arrange payment of EUR 1,234.56 by 4 December 2026 at the latest, quoting the invoice numbers.",
+        "short",
+        "Averyveryverylongwordthatcannotbebrokenbecausebreaklongwordsisfalse and then some more words to wrap",
+        "Line one.\nLine two is here and it is rather long so that it will need wrapping at the given width.",
+    ] * 2
+    environment = Environment()
+    for width in (20, 40, 76):
+        text = renderer.render("probe", "en", {"customer": {}, "texts": texts, "w": width}).text
+        expected = "".join(do_wordwrap(environment, p, width, break_long_words=False) + "\n" for p in texts)
+        assert text == expected
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "{{ customer.__class__ }}",
+        "{{ customer.update({'id': 'x'}) }}",
+        "{{ customer.pop('id') }}",
+        "{% set ns = namespace(a=1) %}{{ ns.__init__ }}",
+        "{% set ns = namespace(a=1) %}{{ ns._Namespace__attrs }}",
+        "{{ '{0[__class__]}'.format(customer) }}",
+        "{{ '{0.__class__}'.format(customer) }}",
+        "{{ '{x:{y.__class__}}'.format(x=1, y=customer) }}",
+        "{{ '{0.__class__}'.format_map({'0': customer}) }}",
+        "{% import 'en/_strings.j2' as t %}{{ t._TemplateModule__name }}",
+        "{% import 'en/_strings.j2' as t %}{{ t.__class__ }}",
+    ],
+)
+def test_sandbox_shortcuts_still_refuse_private_and_mutating_access(tmp_path, expression):
+    renderer = _money_template(tmp_path, expression)
+    with pytest.raises(RenderError):
+        renderer.render("probe", "en", {"customer": {"id": "C-1", "name": "Acme"}})
+
+
+def test_sandbox_shortcuts_read_keys_names_and_bare_format_fields_as_before(tmp_path):
+    body = (
+        "{% import 'en/_strings.j2' as t %}{% set ns = namespace(total='9') %}"
+        "{{ customer.name }}|{{ customer.missing is defined }}|{{ t.lang }}|{{ ns.total }}|"
+        "{{ '{name} {0} {n:>4}!r'.format('a', name=customer.name, n=7) }}|"
+        "{{ t.account.format(customer='<b>', customer_id=1) }}"
+    )
+    renderer = _money_template(tmp_path, body)
+    rendered = renderer.render("probe", "en", {"customer": {"id": "C-1", "name": "A & B"}})
+    assert rendered.text == "A & B|False|en|9|A & B a    7!r|Customer account <b> (1)"
+    assert rendered.html == "probeA &amp; B|False|en|9|A &amp; B a    7!r|Customer account &lt;b&gt; (1)"
+
+
+def test_compose_from_gives_the_same_reminder_as_compose(plan):
+    aged, customers = plan["aged"], plan["customers"]
+    credits = aged.loc[aged[Invoices.OPEN_AMOUNT] < 0]
+    records = compose.Records(aged, credits, customers, reminders=plan["going"])
+    renderer = Renderer()
+    by_number = aged.set_index(Invoices.NUMBER, drop=False)
+    for row in plan["going"].head(40).to_dict("records"):
+        level = plan["levels"][int(row[Queue.LEVEL])]
+        items = by_number.loc[list(row[dunning.INVOICE_LIST])]
+        own = credits[credits[Invoices.CUSTOMER_ID] == row[Queue.CUSTOMER_ID]]
+        customer = customers.set_index(Customers.ID, drop=False).loc[row[Queue.CUSTOMER_ID]]
+        one = compose.compose(row, items, own, customer, plan["config"], level, renderer)
+        assert compose.compose_from(row, records, plan["config"], level, renderer) == one
+        assert pd.notna(one.subject) and one.html and one.text
