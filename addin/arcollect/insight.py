@@ -37,7 +37,7 @@ from arcollect.book.schema import (
     Risk,
 )
 from arcollect.book.settings import DunningLevel
-from arcollect.engine import analytics, metrics
+from arcollect.engine import analytics
 
 TOP_DEBTORS = analytics.TOP_DEBTORS
 _DAYS_DECIMALS = 1
@@ -69,35 +69,39 @@ def build(
     the ledger history after this run's sends.
     """
     payments = tables["Payments"]
-    predicted = analytics.predict(invoices, payments, as_of)
-    risk = _risk_sheet(invoices, payments, aged, customers, predicted, as_of)
+    seen = analytics.overview(invoices, payments, as_of, base_currency=base_currency, rates=tables["FX"])
+    risk = _risk_sheet(seen.risk, seen.behaviour, invoices, aged, customers, seen.predicted)
     effect = _effectiveness(log, payments, invoices, customers, as_of, policy)
-    monthly, headline = analytics.kpis(invoices, payments, as_of, base_currency=base_currency, rates=tables["FX"])
     return View(
         sheets={CUSTOMER_RISK.name: risk, EFFECTIVENESS.name: effect[EFFECTIVENESS.keys]},
-        predicted=predicted,
-        dashboard=_dashboard(monthly, headline, risk, effect, base_currency),
+        predicted=seen.predicted,
+        dashboard=_dashboard(seen.monthly, seen.headline, risk, effect, base_currency),
     )
 
 
 def _risk_sheet(
+    scores: pd.DataFrame,
+    behaviour: pd.DataFrame,
     invoices: pd.DataFrame,
-    payments: pd.DataFrame,
     aged: pd.DataFrame,
     customers: pd.DataFrame,
     predicted: pd.Series,
-    as_of: dt.date,
 ) -> pd.DataFrame:
-    """One row per customer with invoices, highest risk score first, then largest open balance."""
-    scores = analytics.risk(invoices, payments, as_of)
-    behaviour = metrics.payment_behaviour(invoices, payments, as_of=as_of)
+    """One row per customer with invoices, highest risk score first, then largest open balance.
+
+    `scores` are `analytics.risk`, `behaviour` `metrics.payment_behaviour` at the same as-of date.
+    """
     by_customer = aged[Invoices.CUSTOMER_ID]
     base = aged[Aging.BASE_OPEN_AMOUNT].astype("float64")
     open_base = base.groupby(by_customer).sum()
     overdue_base = base.where(aged[Aging.DAYS_PAST_DUE] > 0, 0.0).groupby(by_customer).sum()
     next_date = (
         pd.Series(pd.to_datetime(predicted.to_numpy()), index=predicted.index)
-        .groupby(invoices.drop_duplicates(Invoices.NUMBER).set_index(Invoices.NUMBER)[Invoices.CUSTOMER_ID])
+        .groupby(
+            invoices[[Invoices.NUMBER, Invoices.CUSTOMER_ID]]
+            .drop_duplicates(Invoices.NUMBER)
+            .set_index(Invoices.NUMBER)[Invoices.CUSTOMER_ID]
+        )
         .min()
         if len(predicted)
         else pd.Series(dtype="datetime64[ns]")

@@ -136,6 +136,27 @@ def test_writing_by_parts_gives_the_same_workbook_as_the_openpyxl_round_trip(boo
     assert "OpenTotal" in by_parts["names"]
 
 
+def test_repeated_values_of_different_types_keep_their_own_cells(book_path, tmp_path, monkeypatch):
+    """Each distinct value's cell is made once; True, 1, 1.0 and "1" are still four different cells."""
+    values = [True, 1, 1.0, "1", None, "", "=1+1", "=1+1", 1, True, "1", 2.5]
+    exceptions = pd.DataFrame(
+        {
+            "sheet": ["Invoices"] * len(values),
+            "row": pd.array([None if i == 4 else i + 2 for i in range(len(values))], dtype="Int64"),
+            "value": pd.Series(values, dtype=object),
+        }
+    )
+    by_parts, plain = both_ways(book_path, tmp_path, {"Exceptions": exceptions}, monkeypatch)
+    assert by_parts == plain
+    cells = by_parts["sheets"]["Exceptions"]["cells"]
+    written = [cells.get(f"D{row}", (None,) * 7) for row in range(2, 2 + len(values))]
+    assert [(cell[0], cell[6]) for cell in written[:4]] == [(True, "b"), (1, "n"), (1, "n"), ("1", "s")]
+    assert written[4][0] is None and written[5][0] is None
+    assert written[6][0] == written[7][0] == "=1+1" and written[6][5] and written[7][5]  # quoted text, twice
+    assert [(cell[0], cell[6]) for cell in written[8:]] == [(1, "n"), (True, "b"), ("1", "s"), (2.5, "n")]
+    assert cells["B6"][0] is None and cells["B7"][0] == 7
+
+
 def test_input_cells_are_copied_byte_for_byte_and_read_back_by_calamine(book_path):
     before = python_calamine.CalamineWorkbook.from_path(str(book_path))
     expected = {name: before.get_sheet_by_name(name).to_python() for name in ("Invoices", "Settings", "My notes")}

@@ -19,7 +19,7 @@ from arcollect.book.schema import (
     Payments,
     Risk,
 )
-from arcollect.engine import analytics
+from arcollect.engine import analytics, metrics
 
 # Base EUR; 1 USD = 0.5 EUR (undated). Three customers, six invoices, five payments, January–March 2026.
 #
@@ -230,6 +230,81 @@ def test_predicted_pay_date_is_due_date_plus_recency_weighted_lateness() -> None
         "G3": "2026-07-13",
         "N1": "2026-07-30",
     }
+
+
+# ---- open items at a date --------------------------------------------------------------------------------------
+#
+# As of 2026-01-31 (one month end, Jan 31):
+#   X1 100 dated 01-05, paid 150 on 01-10: overpaid → 0, not open
+#   X2 −50 credit note dated 01-06: stays −50 (nothing settles it)
+#   X3 200 dated 01-07, paid 80 on 01-20 and 20 on 02-05 (after Jan 31) → 120 open
+#   X4 300 dated 02-03: not yet issued at Jan 31
+#   a payment of 999 for ZZ, an invoice the book does not hold: counts nowhere
+#   receivables Jan 31 = −50 + 120 = 70, all current (due 03-01)
+OPEN_INVOICES = pd.DataFrame(
+    {
+        Invoices.NUMBER: ["X1", "X2", "X3", "X4"],
+        Invoices.CUSTOMER_ID: ["A", "A", "B", "B"],
+        Invoices.INVOICE_DATE: ["2026-01-05", "2026-01-06", "2026-01-07", "2026-02-03"],
+        Invoices.DUE_DATE: ["2026-03-01"] * 4,
+        Invoices.CURRENCY: ["EUR"] * 4,
+        Invoices.AMOUNT: [100.0, -50.0, 200.0, 300.0],
+    }
+)
+OPEN_PAYMENTS = pd.DataFrame(
+    {
+        Payments.DATE: ["2026-01-10", "2026-01-20", "2026-02-05", "2026-01-15"],
+        Payments.CUSTOMER_ID: ["A", "B", "B", "Z"],
+        Payments.INVOICE_NUMBER: ["X1", "X3", "X3", "ZZ"],
+        Payments.AMOUNT: [150.0, 80.0, 20.0, 999.0],
+        Payments.CURRENCY: ["EUR"] * 4,
+    }
+)
+
+
+def test_open_amounts_clip_overpayment_keep_credit_notes_and_ignore_later_payments_and_unknown_invoices() -> None:
+    monthly, headline = analytics.kpis(
+        OPEN_INVOICES, OPEN_PAYMENTS, "2026-01-31", base_currency="EUR", rates=None, months=1
+    )
+    assert monthly[Kpi.RECEIVABLES].tolist() == [70.0]
+    assert monthly[Kpi.CURRENT_RECEIVABLES].tolist() == [70.0]
+    assert headline[Headline.OPEN_TOTAL] == 70.0
+    top = headline[Headline.TOP_DEBTORS].set_index(Invoices.CUSTOMER_ID)[Debtors.OPEN_BASE].to_dict()
+    assert top == {"B": 120.0}  # A's balance (−50) is not a debt
+
+
+@pytest.mark.parametrize(
+    ("invoices", "payments", "as_of"),
+    [(INVOICES, PAYMENTS, "2026-03-31"), (RISK_INVOICES, RISK_PAYMENTS, "2026-06-30")],
+)
+def test_overview_gives_each_figure_exactly_as_its_own_function(invoices, payments, as_of) -> None:
+    late = pd.DataFrame(  # dated after the as-of date: every figure leaves it out the same way
+        {
+            Payments.DATE: ["2026-12-01"],
+            Payments.CUSTOMER_ID: [invoices[Invoices.CUSTOMER_ID].iloc[0]],
+            Payments.INVOICE_NUMBER: [invoices[Invoices.NUMBER].iloc[0]],
+            Payments.AMOUNT: [1.0],
+            Payments.CURRENCY: ["EUR"],
+        }
+    )
+    payments = pd.concat([payments, late], ignore_index=True)
+    seen = analytics.overview(invoices, payments, as_of, base_currency="EUR", rates=RATES)
+    monthly, headline = analytics.kpis(invoices, payments, as_of, base_currency="EUR", rates=RATES)
+    pd.testing.assert_frame_equal(seen.monthly, monthly, check_exact=True)
+    assert seen.headline.keys() == headline.keys()
+    for key, value in headline.items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(seen.headline[key], value, check_exact=True)
+        elif isinstance(value, pd.Series):
+            pd.testing.assert_series_equal(seen.headline[key], value, check_exact=True)
+        elif isinstance(value, float) and math.isnan(value):
+            assert math.isnan(seen.headline[key])
+        else:
+            assert seen.headline[key] == value, key
+    pd.testing.assert_frame_equal(seen.risk, analytics.risk(invoices, payments, as_of), check_exact=True)
+    behaviour = metrics.payment_behaviour(invoices, payments, as_of=pd.Timestamp(as_of).date())
+    pd.testing.assert_frame_equal(seen.behaviour, behaviour, check_exact=True)
+    pd.testing.assert_series_equal(seen.predicted, analytics.predict(invoices, payments, as_of), check_exact=True)
 
 
 def test_calibration_compares_the_model_with_paying_on_the_due_date() -> None:

@@ -160,17 +160,17 @@ class Skeleton:
             return _with_rows(data, dimension, new_rows)
         if stripped is None:
             return data
+        if stripped.dimension is not None:  # before the cells go back: the regex and the copy stay small
+            data = _DIMENSION.sub(stripped.dimension.replace(b"\\", b"\\\\"), data, count=1)
         found = _SHEET_DATA.search(data)
         if found is None:
             raise Unsupported(f"sheet {title}: openpyxl wrote no <sheetData>")
-        data = data[: found.start()] + stripped.sheet_data + data[found.end() :]
-        if stripped.dimension is not None:
-            data = _DIMENSION.sub(stripped.dimension.replace(b"\\", b"\\\\"), data, count=1)
-        return data
+        return b"".join((data[: found.start()], stripped.sheet_data, data[found.end() :]))
 
 
 def _with_rows(data: bytes, dimension: str, new_rows: Sequence[bytes]) -> bytes:
     """`data` (a sheet openpyxl wrote) with `new_rows` merged into its <sheetData> by row number."""
+    data = _DIMENSION.sub(b'<dimension ref="%s"/>' % dimension.encode(), data, count=1)  # while `data` is small
     found = _SHEET_DATA.search(data)
     if found is None:
         raise Unsupported("openpyxl wrote no <sheetData>")
@@ -188,11 +188,11 @@ def _with_rows(data: bytes, dimension: str, new_rows: Sequence[bytes]) -> bytes:
     last_new = first_new + len(new_rows) - 1
     if any(first_new <= number <= last_new for number, _ in old_rows):
         raise Unsupported("rows to add overlap rows already on the sheet")
-    before = b"".join(row for number, row in old_rows if number < first_new)
-    after = b"".join(row for number, row in old_rows if number > last_new)
-    sheet_data = b"<sheetData>" + before + b"".join(new_rows) + after + b"</sheetData>"
-    data = data[: found.start()] + sheet_data + data[found.end() :]
-    return _DIMENSION.sub(b'<dimension ref="%s"/>' % dimension.encode(), data, count=1)
+    before = [row for number, row in old_rows if number < first_new]
+    after = [row for number, row in old_rows if number > last_new]
+    return b"".join(
+        (data[: found.start()], b"<sheetData>", *before, *new_rows, *after, b"</sheetData>", data[found.end() :])
+    )
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:

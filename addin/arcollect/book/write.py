@@ -419,6 +419,13 @@ def cell_values(series: pd.Series, kind: Kind) -> list[Any]:
     if pd.api.types.is_float_dtype(series.dtype) and not pd.api.types.is_extension_array_dtype(series.dtype):
         array = series.to_numpy(dtype="float64")
         return [None if np.isnan(v) else v for v in array.tolist()]
+    if pd.api.types.is_integer_dtype(series.dtype):  # int64 or Int64: Python ints, None for <NA>
+        return series.astype(object).where(series.notna(), None).tolist()
+    array = series.to_numpy(dtype=object)
+    blank = pd.isna(array)
+    if set(map(type, array[~blank])) == {str}:  # plain text and blanks: what `_python_value` gives, column-wise
+        blank[~blank] = array[~blank] == ""
+        return np.where(blank, None, array).tolist()
     return [_python_value(value, kind) for value in series.tolist()]
 
 
@@ -473,67 +480,87 @@ def _xml_fast_column(
     if series is None or number_format is None:
         return None
     style = _style_id(sheet, number_format)
-    rows = range(first_row, first_row + len(series))
     if pd.api.types.is_float_dtype(series.dtype) and not pd.api.types.is_extension_array_dtype(series.dtype):
         values = series.to_numpy(dtype="float64")
-        texts = [repr(value) for value in values.tolist()]
-        finite = np.isfinite(values).tolist()
+        missing = ~np.isfinite(values)
+        numbers = values.tolist()  # floats: repr below, the shortest text that reads back the same
     elif pd.api.types.is_datetime64_any_dtype(series.dtype) and kind is Kind.DATE:
         stamps = series.dt.tz_convert("UTC").dt.tz_localize(None) if series.dt.tz is not None else series
         days = stamps.to_numpy().astype("datetime64[D]")
-        finite = (~np.isnat(days)).tolist()
+        missing = np.isnat(days)
         serial = (days - np.datetime64("1899-12-30", "D")).astype("int64")
-        serial = np.where((serial > 0) & (serial <= 60), serial - 1, serial)
-        texts = [str(value) for value in serial.tolist()]
+        numbers = np.where((serial > 0) & (serial <= 60), serial - 1, serial).tolist()
     else:
         return None
-    return [
-        f'<c r="{letter}{row}" s="{style}"><v>{text}</v></c>' if ok else f'<c r="{letter}{row}" s="{style}"/>'
-        for row, text, ok in zip(rows, texts, finite, strict=True)
+    cells = [
+        f'<c r="{letter}{row}" s="{style}"><v>{number!r}</v></c>' for row, number in enumerate(numbers, start=first_row)
     ]
+    for position in np.flatnonzero(missing).tolist():
+        cells[position] = f'<c r="{letter}{first_row + position}" s="{style}"/>'
+    return cells
 
 
 def _xml_cells(
     sheet: Worksheet, letter: str, first_row: int, values: list[Any], number_format: str | None
 ) -> list[str]:
-    """One column's cells as ``<c>`` XML, as `set_cell` plus the column's number format would store them."""
+    """One column's cells as ``<c>`` XML, as `set_cell` plus the column's number format would store them.
+
+    A cell's XML is its reference plus a body that depends on the value alone, so each distinct value's body is
+    made once (a column of 100,000 customer ids holds about a thousand) and the rows only join reference and body.
+    """
     plain = _style_id(sheet, number_format) if number_format is not None else 0
     style = f' s="{plain}"' if plain else ""
-    empty = f'<c r="{{}}"{style}/>' if plain else ""
-    quoted: str | None = None
-    cells = []
-    for row, value in enumerate(values, start=first_row):
+    codes, distinct = _distinct(values)
+    quoted: list[str] = []  # the quote-prefixed style, looked up once if a text needs it
+
+    def body(value: Any) -> str:
+        """What follows ``<c r="A2"`` for `value`; "" when the cell is left out altogether."""
         kind = type(value)
         if kind is float:
-            cells.append(f'<c r="{letter}{row}"{style}><v>{value!r}</v></c>' if math.isfinite(value) else "")
-        elif kind is str:
+            return f"{style}><v>{value!r}</v></c>" if math.isfinite(value) else ""
+        if kind is str:
             text = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_TEXT]
             if not text:
-                cells.append(empty.format(f"{letter}{row}") if empty else "")
-                continue
+                return f"{style}/>" if plain else ""
             attribute = style
             if text.startswith(FORMULA_STARTS):
-                if quoted is None:
-                    quoted = f' s="{_style_id(sheet, number_format, quote=True)}"'
-                attribute = quoted
+                if not quoted:
+                    quoted.append(f' s="{_style_id(sheet, number_format, quote=True)}"')
+                attribute = quoted[0]
             space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-            cells.append(
-                f'<c r="{letter}{row}"{attribute} t="inlineStr"><is><t{space}>{text.translate(_ESCAPES)}</t></is></c>'
-            )
-        elif value is None:
-            cells.append(empty.format(f"{letter}{row}") if empty else "")
-        elif kind is bool or isinstance(value, bool | np.bool_):
-            cells.append(f'<c r="{letter}{row}"{style} t="b"><v>{int(value)}</v></c>')
-        elif isinstance(value, int | Decimal):
-            cells.append(f'<c r="{letter}{row}"{style}><v>{value}</v></c>')
-        elif isinstance(value, dt.date | dt.time):
+            return f'{attribute} t="inlineStr"><is><t{space}>{text.translate(_ESCAPES)}</t></is></c>'
+        if value is None:
+            return f"{style}/>" if plain else ""
+        if kind is bool or isinstance(value, bool | np.bool_):
+            return f'{style} t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, int | Decimal):
+            return f"{style}><v>{value}</v></c>"
+        if isinstance(value, dt.date | dt.time):
             if number_format is None:
                 date_kind = next(kind for kind in _DEFAULT_DATE_FORMATS if isinstance(value, kind))
                 attribute = f' s="{_style_id(sheet, _DEFAULT_DATE_FORMATS[date_kind])}"'
             else:
                 attribute = style
-            cells.append(f'<c r="{letter}{row}"{attribute}><v>{to_excel(value)}</v></c>')
-        else:
-            text = str(value).translate(_ESCAPES)
-            cells.append(f'<c r="{letter}{row}"{style} t="inlineStr"><is><t>{text}</t></is></c>')
-    return cells
+            return f"{attribute}><v>{to_excel(value)}</v></c>"
+        return f'{style} t="inlineStr"><is><t>{str(value).translate(_ESCAPES)}</t></is></c>'
+
+    bodies = [body(value) for value in distinct]
+    return [
+        f'<c r="{letter}{row}"{bodies[code]}' if bodies[code] else ""
+        for row, code in enumerate(codes.tolist(), start=first_row)
+    ]
+
+
+def _distinct(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Codes into a list of distinct values such that ``distinct[codes[i]]`` is ``values[i]``.
+
+    Only a column whose values are all of one type — str, int or bool — besides None is folded, where equal means
+    the same cell: across types ``1 == 1.0 == True`` would merge values that are written differently.
+    """
+    types = set(map(type, values)) - {type(None)}
+    if len(types) > 1 or not types <= {str, int, bool}:
+        return np.arange(len(values)), values
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    codes, uniques = pd.factorize(array, use_na_sentinel=True)  # None is the only blank value here
+    return np.where(codes < 0, len(uniques), codes), [*uniques.tolist(), None]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,55 @@ _SIGNED_DAYS = "_signed_days_late"
 _WEIGHT = "_weight"
 
 
+# ---- everything at once ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    """`kpis`, `risk`, `metrics.payment_behaviour` and `predict` of one as-of date (see `overview`)."""
+
+    monthly: pd.DataFrame
+    headline: dict[str, Any]
+    risk: pd.DataFrame
+    behaviour: pd.DataFrame
+    predicted: pd.Series
+
+
+def overview(
+    invoices: pd.DataFrame,
+    payments: pd.DataFrame,
+    as_of: Any,
+    *,
+    base_currency: str,
+    rates: fx.Rates | None,
+    months: int = 12,
+) -> Overview:
+    """What a refresh shows, each figure exactly as its own function gives it, at the cost of about one of them.
+
+    ``kpis(…)``, ``risk(…)``, ``metrics.payment_behaviour(…, as_of=as_of)`` and ``predict(…)`` all start from the
+    same typed tables, paid history and open items at `as_of`; here those are built once and shared. Payments
+    dated after `as_of` are left out once for all: no figure here counts them (month ends fall before `as_of`).
+    """
+    today = _as_of_day(as_of)
+    invoice_table = _invoice_table(invoices)
+    payment_table = _payment_table(payments)
+    payment_table = payment_table[payment_table[Payments.DATE] <= today]
+    paid = _paid_history(invoice_table, payment_table, today)
+    open_today = _open_at(invoice_table, payment_table, pd.DatetimeIndex([today]))
+    behaviour = metrics.payment_behaviour(invoices, payments, as_of=today.date())
+    monthly, headline = _kpis(
+        invoice_table, payment_table, today, base_currency=base_currency, rates=rates, months=months,
+        open_today=open_today,
+    )  # fmt: skip
+    return Overview(
+        monthly=monthly,
+        headline=headline,
+        risk=_risk(invoice_table, paid, behaviour, open_today, today),
+        behaviour=behaviour,
+        predicted=_predict(paid, open_today, today),
+    )
+
+
 # ---- KPIs -----------------------------------------------------------------------------------------------------
 
 
@@ -102,11 +152,26 @@ def kpis(
     reported); top_debtors (DataFrame of the 10 customers with the largest open balance: `Invoices.CUSTOMER_ID`,
     `Debtors.OPEN_BASE`, `Debtors.OVERDUE_BASE`); problems (missing FX rates, one `Problem` per invoice row).
     """
-    today = pd.Timestamp(_coerce.dates(as_of, "as-of date")[()])
+    today = _as_of_day(as_of)
+    return _kpis(
+        _invoice_table(invoices), _payment_table(payments), today, base_currency=base_currency, rates=rates,
+        months=months,
+    )  # fmt: skip
+
+
+def _kpis(
+    invoice_table: pd.DataFrame,
+    payment_table: pd.DataFrame,
+    today: pd.Timestamp,
+    *,
+    base_currency: str,
+    rates: fx.Rates | None,
+    months: int,
+    open_today: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """`kpis` over the typed tables; `open_today` is `_open_at` at `today` when the caller has it already."""
     last_month_end = pd.offsets.MonthEnd().rollback(today).normalize()
     month_ends = pd.date_range(end=last_month_end, periods=months + COUNTBACK_MONTHS, freq="ME")
-    invoice_table = _invoice_table(invoices)
-    payment_table = _payment_table(payments)
 
     open_items, problems = _base_open(
         invoice_table, payment_table, month_ends[COUNTBACK_MONTHS - 1 :], base_currency, rates
@@ -146,7 +211,9 @@ def kpis(
     )
     monthly = table.iloc[COUNTBACK_MONTHS:].reset_index(drop=True)[[column.value for column in Kpi]]
 
-    headline, today_problems = _headline(invoice_table, payment_table, today, monthly, base_currency, rates)
+    headline, today_problems = _headline(
+        invoice_table, payment_table, today, monthly, base_currency, rates, open_today=open_today
+    )
     headline[Headline.PROBLEMS] = list(dict.fromkeys([*problems, *sales_problems, *today_problems]))
     return monthly, headline
 
@@ -158,9 +225,13 @@ def _headline(
     monthly: pd.DataFrame,
     base_currency: str,
     rates: fx.Rates | None,
+    *,
+    open_today: pd.DataFrame | None = None,
 ) -> tuple[dict[str, Any], list[Any]]:
     """The KPI tiles: latest month-end ratios plus the open and overdue picture at `today`."""
-    open_items, problems = _base_open(invoice_table, payment_table, pd.DatetimeIndex([today]), base_currency, rates)
+    open_items, problems = _base_open(
+        invoice_table, payment_table, pd.DatetimeIndex([today]), base_currency, rates, open_items=open_today
+    )
     days_past_due = pd.Series((open_items[_POINT] - open_items[Invoices.DUE_DATE]).dt.days, index=open_items.index)
     overdue = days_past_due > 0
     overdue_items = open_items[overdue]
@@ -202,9 +273,15 @@ def _base_open(
     points: pd.DatetimeIndex,
     base_currency: str,
     rates: fx.Rates | None,
+    *,
+    open_items: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, list[Any]]:
-    """Open items at each of `points` (column `_POINT`) with their open amount in base (`_BASE`, point's rate)."""
-    open_items = _open_at(invoice_table, payment_table, points)
+    """Open items at each of `points` (column `_POINT`) with their open amount in base (`_BASE`, point's rate).
+
+    `open_items` is `_open_at` of these points when the caller has it already.
+    """
+    if open_items is None:
+        open_items = _open_at(invoice_table, payment_table, points)
     converted, problems = _to_base(open_items, Invoices.OPEN_AMOUNT, _POINT, base_currency, rates)
     return open_items.assign(**{_BASE: converted}), problems
 
@@ -228,21 +305,36 @@ def _open_at(invoice_table: pd.DataFrame, payment_table: pd.DataFrame, points: p
     """Invoices open at each date of `points`: ``amount − payments dated on or before the point``.
 
     An invoice counts from its invoice date. Overpayment does not make an invoice negative (it is clipped at 0);
-    credit notes stay negative until settled. Rows with nothing open are dropped.
+    credit notes stay negative until settled. Rows with nothing open are dropped. One row per (invoice, point),
+    invoice by invoice in the table's order, points in their order. The (invoice × point) grid is worked out on
+    numpy arrays and only open rows become a frame: a year of month ends over 100,000 invoices would otherwise be
+    a cross join of 1.3 million rows.
     """
-    point_frame = pd.DataFrame({_POINT: pd.DatetimeIndex(points).normalize()})
-    items = invoice_table.merge(point_frame, how="cross")
-    items = items[items[Invoices.INVOICE_DATE] <= items[_POINT]]
-    paid = payment_table.merge(point_frame, how="cross")
-    paid = paid[paid[Payments.DATE] <= paid[_POINT]]
-    paid_to_date = paid.groupby([Payments.INVOICE_NUMBER, _POINT])[Payments.AMOUNT].sum().rename("_paid")
-    items = items.merge(paid_to_date, left_on=[Invoices.NUMBER, _POINT], right_index=True, how="left").fillna(
-        {"_paid": 0.0}
+    point_index = pd.DatetimeIndex(points).normalize()
+    count = len(point_index)
+    point_values = point_index.to_numpy()
+    issued = invoice_table[Invoices.INVOICE_DATE].to_numpy()
+    invoice_rows, invoice_points = np.nonzero(issued[:, np.newaxis] <= point_values[np.newaxis, :])
+
+    invoice_of = pd.Index(invoice_table[Invoices.NUMBER]).get_indexer(payment_table[Payments.INVOICE_NUMBER])
+    dated = payment_table[Payments.DATE].to_numpy()
+    payment_rows, payment_points = np.nonzero(
+        (dated[:, np.newaxis] <= point_values[np.newaxis, :]) & (invoice_of >= 0)[:, np.newaxis]
     )
-    remaining = items[Invoices.AMOUNT] - items["_paid"]
-    remaining = remaining.where(items[Invoices.AMOUNT] <= 0, remaining.clip(lower=0.0))
-    items[Invoices.OPEN_AMOUNT] = remaining.round(6)
-    return items[items[Invoices.OPEN_AMOUNT].abs() > metrics._PAID_TOLERANCE].drop(columns="_paid")
+    cell = invoice_of[payment_rows] * count + payment_points
+    # groupby's sum (compensated, in payment order within each invoice and point), as summing per invoice did
+    paid_to_date = pd.Series(payment_table[Payments.AMOUNT].to_numpy()[payment_rows]).groupby(cell).sum()
+    paid_grid = np.zeros(len(invoice_table) * count)
+    paid_grid[paid_to_date.index.to_numpy()] = paid_to_date.to_numpy()
+
+    amount = invoice_table[Invoices.AMOUNT].to_numpy(dtype="float64")[invoice_rows]
+    remaining = amount - paid_grid[invoice_rows * count + invoice_points]
+    remaining = np.round(np.where(amount <= 0, remaining, np.clip(remaining, 0.0, None)), 6)
+    open_now = np.abs(remaining) > metrics._PAID_TOLERANCE
+    items = invoice_table.take(invoice_rows[open_now]).reset_index(drop=True)
+    items[_POINT] = point_index[invoice_points[open_now]]
+    items[Invoices.OPEN_AMOUNT] = remaining[open_now]
+    return items
 
 
 def _monthly_sales(
@@ -281,16 +373,30 @@ def risk(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: Any) -> pd.DataF
     on average, getting worse (+25 days), 2 broken promises"; a customer with no points reads "pays on time".
     Only payments dated on or before `as_of` count. Amounts in different currencies weight as plain numbers.
     """
-    today = pd.Timestamp(_coerce.dates(as_of, "as-of date")[()])
+    today = _as_of_day(as_of)
     invoice_table = _invoice_table(invoices)
     payment_table = _payment_table(payments)
     payment_table = payment_table[payment_table[Payments.DATE] <= today]
-    customers = pd.Index(sorted(invoice_table[Invoices.CUSTOMER_ID].dropna().unique()), name=Invoices.CUSTOMER_ID)
+    return _risk(
+        invoice_table,
+        _paid_history(invoice_table, payment_table, today),
+        metrics.payment_behaviour(invoices, payments, as_of=today.date()),
+        _open_at(invoice_table, payment_table, pd.DatetimeIndex([today])),
+        today,
+    )
 
-    paid = _paid_history(invoice_table, payment_table, today)
-    behaviour = metrics.payment_behaviour(invoices, payments, as_of=today.date()).reindex(customers)
+
+def _risk(
+    invoice_table: pd.DataFrame,
+    paid: pd.DataFrame,
+    behaviour: pd.DataFrame,
+    open_items: pd.DataFrame,
+    today: pd.Timestamp,
+) -> pd.DataFrame:
+    """`risk` from the paid history, `metrics.payment_behaviour` and the open items at `today`."""
+    customers = pd.Index(sorted(invoice_table[Invoices.CUSTOMER_ID].dropna().unique()), name=Invoices.CUSTOMER_ID)
+    behaviour = behaviour.reindex(customers)
     days_late = _weighted_mean(paid[_SIGNED_DAYS].clip(lower=0), paid[_WEIGHT], paid[Invoices.CUSTOMER_ID])
-    open_items = _open_at(invoice_table, payment_table, pd.DatetimeIndex([today]))
     overdue_open = open_items[Invoices.OPEN_AMOUNT].where(open_items[Invoices.DUE_DATE] < today, 0.0)
     total_open = open_items.groupby(Invoices.CUSTOMER_ID)[Invoices.OPEN_AMOUNT].sum()
     overdue_share = (overdue_open.groupby(open_items[Invoices.CUSTOMER_ID]).sum() / total_open).where(total_open > 0)
@@ -338,12 +444,20 @@ def predict(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: Any) -> pd.Se
     before `as_of` is moved to `as_of`: an invoice still open today will not be paid yesterday. Open = not fully
     paid by `as_of` (payments up to then), amount > 0, with a due date, and Status not Paid.
     """
-    today = pd.Timestamp(_coerce.dates(as_of, "as-of date")[()])
+    today = _as_of_day(as_of)
     invoice_table = _invoice_table(invoices)
     payment_table = _payment_table(payments)
     payment_table = payment_table[payment_table[Payments.DATE] <= today]
-    offsets, portfolio = _offsets(_paid_history(invoice_table, payment_table, today))
-    open_items = _open_at(invoice_table, payment_table, pd.DatetimeIndex([today]))
+    return _predict(
+        _paid_history(invoice_table, payment_table, today),
+        _open_at(invoice_table, payment_table, pd.DatetimeIndex([today])),
+        today,
+    )
+
+
+def _predict(paid: pd.DataFrame, open_items: pd.DataFrame, today: pd.Timestamp) -> pd.Series:
+    """`predict` from the paid history and the open items at `today`."""
+    offsets, portfolio = _offsets(paid)
     open_items = open_items[
         (open_items[Invoices.AMOUNT] > 0)
         & open_items[Invoices.DUE_DATE].notna()
@@ -483,7 +597,7 @@ def effectiveness(
     )
     pairs[Invoices.NUMBER] = pairs[Invoices.NUMBER].astype(str).str.strip()
     pairs = pairs[pairs[Invoices.NUMBER] != ""]
-    paid_on = pd.to_datetime(metrics.paid_dates(invoices, payments))
+    paid_on = pd.to_datetime(metrics.paid_dates(invoices, payments)) if len(pairs) else pd.Series()
     paid_at = (  # an empty datetime mapping would make pandas try a float cast
         pd.to_datetime(pairs[Invoices.NUMBER].map(paid_on))
         if len(paid_on)
