@@ -18,7 +18,15 @@ outside the subset fails loudly, so the product cannot start relying on somethin
   ``data_body_range``, ``resize(range)`` with Excel's rules (the header stays in its row, the new range overlaps
   the old and no other Table; column names come from the header cells, as Excel renames them).
 - Range: ``value`` get/set, ``options(ndim=, err_to_str=)``, ``address``, ``row``, ``column``, ``shape``,
-  ``number_format``.
+  ``number_format``, ``column_width`` and ``row_height`` (get/set), ``left`` and ``top`` (points, from the
+  column widths and row heights), ``unmerge()``.
+- Sheet ``charts`` (ChartObjects): iteration, ``len``/``count``, ``[index or name]``, ``in`` (by name), and
+  ``add(left, top, width, height)`` as in xlwings 0.33; Chart: ``name``, ``chart_type`` (one of xlwings' chart
+  types; a new chart is Excel's default "column_clustered"), ``set_source_data(range)``, ``left``, ``top``,
+  ``width``, ``height``, ``delete()``, ``parent``. The charts a workbook file already holds (openpyxl loads them)
+  are on the sheet from the start, as Excel would show them; deleting one removes it from the file's sheet too.
+  What the stand-in cannot show through xlwings' API it keeps for the tests: ``chart.source`` is the range last
+  given to ``set_source_data``.
 
 Values follow xlwings' conversion rules on Windows: a single cell reads as a scalar and a single row or column as a
 flat list unless ``ndim=2``; numbers read as float, dates as ``datetime``, empty cells as None, error cells as
@@ -29,6 +37,11 @@ the quote prefix; NaN is written empty (xlwings does that), a time-zone-aware da
 
 Every call into "Excel" is counted in ``book.calls`` so tests can pin that a table is read and written in one
 block, whatever its length.
+
+Charts live in the stand-in, not in the .xlsx: ``save`` writes the cells (and drops charts deleted through the
+stand-in) but does not turn a chart added through it into a drawing part, so tests read charts from the live book.
+Positions in points follow Excel's defaults for Calibri 11 (a column of width w characters is ``int(7w + 5)``
+pixels, a pixel ¾ point; rows 15 points unless set).
 
 What it cannot catch: COM marshalling itself (pywin32's VARIANT conversion of each type, 2-D SAFEARRAY limits,
 Excel's own number parsing under the user's locale), Excel's ListObject behaviour beyond the rules above
@@ -51,9 +64,12 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.cell.cell import MergedCell
+from openpyxl.chart import BarChart, LineChart
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table as OpenpyxlTable
 from openpyxl.worksheet.table import TableColumn, TableStyleInfo
+from xlwings.constants import chart_types as XLWINGS_CHART_TYPES
 
 COM_ERROR_CODES = {
     "#DIV/0!": -2146826281,
@@ -68,6 +84,8 @@ _NUMBER = re.compile(r"^\s*[-+]?(\d{1,3}(,\d{3})+|\d*)(\.\d+)?([eE][-+]?\d+)?\s*
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _MONTH_DAY = re.compile(r"^\s*(\d{1,2})[-/](\d{1,2})\s*$")
 _MAX_TEXT = 32_767
+_DEFAULT_COLUMN_WIDTH = 8.43  # characters, Excel's default for Calibri 11
+_DEFAULT_ROW_HEIGHT = 15.0  # points
 
 
 @dataclass(frozen=True)
@@ -120,6 +138,7 @@ class StandInBook:
         self.calls: list[tuple[str, str]] = []
         self.app = StandInApp(self, answers)
         self.sheets = StandInSheets(self)
+        self.charts: dict[int, list[StandInChart]] = {}  # by id of the openpyxl worksheet: what Excel holds
         self._owner = self.path.with_name("~$" + self.path.name)
         self._owner.write_bytes(b"stand-in")
 
@@ -201,6 +220,180 @@ class StandInSheet:
     def activate(self) -> None:
         self.book.calls.append(("activate", self.name))
         self.book.workbook.active = self.worksheet
+
+    @property
+    def charts(self) -> StandInCharts:
+        return StandInCharts(self)
+
+    def _held_charts(self) -> list[StandInChart]:
+        key = id(self.worksheet)
+        if key not in self.book.charts:  # first look at this sheet: the charts the file brought with it
+            loaded = enumerate(self.worksheet._charts, start=1)
+            self.book.charts[key] = [_chart_from_file(self, chart, f"Chart {number}") for number, chart in loaded]
+        return self.book.charts[key]
+
+    def _column_points(self, column: int) -> float:
+        dimension = self.worksheet.column_dimensions.get(get_column_letter(column))
+        width = dimension.width if dimension is not None and dimension.customWidth else _DEFAULT_COLUMN_WIDTH
+        return int(7 * width + 5) * 0.75
+
+    def _row_points(self, row: int) -> float:
+        dimension = self.worksheet.row_dimensions.get(row)
+        return dimension.height if dimension is not None and dimension.height is not None else _DEFAULT_ROW_HEIGHT
+
+
+class StandInCharts:
+    """Sheet.charts: the sheet's charts in the order they were made; numbers index from 0, as in xlwings."""
+
+    def __init__(self, sheet: StandInSheet) -> None:
+        self.sheet = sheet
+
+    def __iter__(self) -> Iterator[StandInChart]:
+        return iter(list(self.sheet._held_charts()))
+
+    def __len__(self) -> int:
+        return len(self.sheet._held_charts())
+
+    @property
+    def count(self) -> int:
+        return len(self)
+
+    def __getitem__(self, key: int | str) -> StandInChart:
+        held = self.sheet._held_charts()
+        if isinstance(key, int):
+            return held[key]
+        for chart in held:
+            if chart.name.casefold() == key.casefold():
+                return chart
+        raise KeyError(key)
+
+    def __contains__(self, name: str) -> bool:
+        return any(chart.name.casefold() == name.casefold() for chart in self.sheet._held_charts())
+
+    def add(self, left: float = 0, top: float = 0, width: float = 355, height: float = 211) -> StandInChart:
+        held = self.sheet._held_charts()
+        self.sheet.book.calls.append(("charts.add", self.sheet.name))
+        number = 1 + sum(1 for _ in held)
+        while f"Chart {number}" in self:
+            number += 1
+        chart = StandInChart(self.sheet, f"Chart {number}", float(left), float(top), float(width), float(height))
+        held.append(chart)
+        return chart
+
+
+class StandInChart:
+    """A chart object on a sheet: where it sits (points), its name, its type and the range it plots."""
+
+    def __init__(
+        self,
+        sheet: StandInSheet,
+        name: str,
+        left: float,
+        top: float,
+        width: float,
+        height: float,
+        chart_type: str = "column_clustered",
+        source: StandInRange | None = None,
+        from_file: Any = None,
+    ) -> None:
+        self._sheet = sheet
+        self._name = name
+        self._chart_type = chart_type
+        self._position = {"left": left, "top": top, "width": width, "height": height}
+        self.source = source  # stand-in only: what set_source_data was given, for the tests to read back
+        self._from_file = from_file
+        self._deleted = False
+
+    def _alive(self) -> None:
+        assert not self._deleted, "the chart was deleted: Excel has no such object any more"
+
+    @property
+    def parent(self) -> StandInSheet:
+        return self._sheet
+
+    @property
+    def name(self) -> str:
+        self._alive()
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._alive()
+        others = [chart for chart in self._sheet._held_charts() if chart is not self]
+        assert all(chart.name.casefold() != value.casefold() for chart in others), f"a chart is already {value!r}"
+        self._sheet.book.calls.append(("chart.name", value))
+        self._name = value
+
+    @property
+    def chart_type(self) -> str:
+        self._alive()
+        return self._chart_type
+
+    @chart_type.setter
+    def chart_type(self, value: str) -> None:
+        self._alive()
+        if value not in XLWINGS_CHART_TYPES:
+            raise ValueError(f"{value!r} is not one of xlwings' chart types")
+        self._sheet.book.calls.append(("chart.chart_type", value))
+        self._chart_type = value
+
+    def set_source_data(self, source: StandInRange) -> None:
+        self._alive()
+        assert isinstance(source, StandInRange), "set_source_data takes a Range"
+        self._sheet.book.calls.append(("chart.set_source_data", f"{source.sheet.name}!{source.address}"))
+        self.source = source
+
+    def delete(self) -> None:
+        self._alive()
+        self._sheet.book.calls.append(("chart.delete", self._name))
+        self._sheet._held_charts().remove(self)
+        if self._from_file is not None:
+            self._sheet.worksheet._charts.remove(self._from_file)
+        self._deleted = True
+
+    def _get(self, key: str) -> float:
+        self._alive()
+        return self._position[key]
+
+    def _set(self, key: str, value: float) -> None:
+        self._alive()
+        self._position[key] = float(value)
+
+    left = property(lambda self: self._get("left"), lambda self, value: self._set("left", value))
+    top = property(lambda self: self._get("top"), lambda self, value: self._set("top", value))
+    width = property(lambda self: self._get("width"), lambda self, value: self._set("width", value))
+    height = property(lambda self: self._get("height"), lambda self, value: self._set("height", value))
+
+
+def _chart_from_file(sheet: StandInSheet, chart: Any, name: str) -> StandInChart:
+    """A chart of the loaded file as Excel would list it: its type, cell position and plotted range."""
+    if isinstance(chart, LineChart):
+        marked = any(series.marker is not None and series.marker.symbol != "none" for series in chart.series)
+        chart_type = "line_markers" if marked else "line"
+    elif isinstance(chart, BarChart):
+        chart_type = "column_clustered" if chart.type == "col" else "bar_clustered"
+    else:
+        chart_type = "xlwings_unknown"
+    references = [
+        reference.f
+        for series in chart.series
+        for reference in (
+            series.tx.strRef if series.tx is not None else None,
+            series.cat.strRef or series.cat.numRef if series.cat is not None else None,
+            series.val.numRef if series.val is not None else None,
+        )
+        if reference is not None
+    ]
+    source = None
+    if references:
+        boxes = [range_boundaries(reference.split("!")[-1].replace("$", "")) for reference in references]
+        first_column, first_row = min(box[0] for box in boxes), min(box[1] for box in boxes)
+        last_column, last_row = max(box[2] for box in boxes), max(box[3] for box in boxes)
+        source = StandInRange(sheet, first_row, first_column, last_row, last_column)
+    marker = chart.anchor._from
+    cell = StandInRange(sheet, marker.row + 1, marker.col + 1, marker.row + 1, marker.col + 1)
+    width, height = chart.width / 2.54 * 72, chart.height / 2.54 * 72
+    return StandInChart(sheet, name, cell.left, cell.top, width, height, chart_type, source, chart)
 
 
 class StandInTables:
@@ -383,6 +576,56 @@ class StandInRange:
             for cell in row:
                 cell.number_format = value
 
+    @property
+    def column_width(self) -> float | None:
+        sheet = self.sheet.worksheet
+        widths = set()
+        for column in range(self.column, self.last_column + 1):
+            dimension = sheet.column_dimensions.get(get_column_letter(column))
+            widths.add(dimension.width if dimension is not None and dimension.customWidth else _DEFAULT_COLUMN_WIDTH)
+        return widths.pop() if len(widths) == 1 else None
+
+    @column_width.setter
+    def column_width(self, value: float) -> None:
+        assert 0 <= value <= 255, "Excel's column width is 0 to 255 characters"
+        self.sheet.book.calls.append(("column_width", f"{self.sheet.name}!{self.address}"))
+        for column in range(self.column, self.last_column + 1):
+            self.sheet.worksheet.column_dimensions[get_column_letter(column)].width = value
+
+    @property
+    def row_height(self) -> float | None:
+        heights = {self.sheet._row_points(row) for row in range(self.row, self.last_row + 1)}
+        return heights.pop() if len(heights) == 1 else None
+
+    @row_height.setter
+    def row_height(self, value: float) -> None:
+        assert 0 <= value <= 409.5, "Excel's row height is 0 to 409.5 points"
+        self.sheet.book.calls.append(("row_height", f"{self.sheet.name}!{self.address}"))
+        for row in range(self.row, self.last_row + 1):
+            self.sheet.worksheet.row_dimensions[row].height = value
+
+    @property
+    def left(self) -> float:
+        return sum(self.sheet._column_points(column) for column in range(1, self.column))
+
+    @property
+    def top(self) -> float:
+        return sum(self.sheet._row_points(row) for row in range(1, self.row))
+
+    def unmerge(self) -> None:
+        """Range.UnMerge: every merged area that overlaps the range becomes single cells again (values stay put)."""
+        self.sheet.book.calls.append(("unmerge", f"{self.sheet.name}!{self.address}"))
+        sheet = self.sheet.worksheet
+        for merged in list(sheet.merged_cells.ranges):
+            apart = (
+                merged.max_row < self.row
+                or self.last_row < merged.min_row
+                or merged.max_col < self.column
+                or self.last_column < merged.min_col
+            )
+            if not apart:
+                sheet.unmerge_cells(str(merged))
+
 
 # ---- Excel's value rules -------------------------------------------------------------------------------------
 
@@ -409,6 +652,9 @@ def _read_cell(cell: Any, err_to_str: bool) -> Any:
 
 
 def _write_cell(cell: Any, value: Any) -> None:
+    if isinstance(cell, MergedCell):
+        assert value is None, f"{cell.coordinate} is inside a merged area: Excel cannot change part of it"
+        return
     if cell.quotePrefix:
         cell.quotePrefix = False
     if value is None:

@@ -96,21 +96,46 @@ class RunReport:
 
 @dataclass(frozen=True)
 class Source:
-    """Where the tables come from and go back to: a workbook file, or a workbook open in Excel (`book.live`)."""
+    """Where the tables come from and go back to: a workbook file, or a workbook open in Excel (`book.live`).
+
+    ``write_tables(tables, updates=(), charts=None)`` writes the output tables, applies the cell updates and, given
+    `dashboard.build`'s keywords as `charts`, rebuilds the Dashboard: in a file in the same load and save, in a
+    live book through `live.write_dashboard` (native Excel charts over the same cells).
+    """
 
     path: Path
     read_tables: Callable[[], tuple[dict[str, pd.DataFrame], list[Problem]]]
-    write_tables: Callable[[Mapping[str, pd.DataFrame]], write.WriteResult]
+    write_tables: Callable[..., write.WriteResult]
     live: bool = False
 
     @classmethod
     def of(cls, book: Path | str | Any) -> Source:
         if isinstance(book, str | Path):
             path = Path(book)
-            return cls(path, lambda: read.read(path), lambda tables: write.write_tables(path, tables))
-        return cls(
-            live.location(book), lambda: live.read(book), lambda tables: live.write_tables(book, tables), live=True
-        )
+            return cls(path, lambda: read.read(path), lambda *args: cls._write_file(path, *args))
+        return cls(live.location(book), lambda: live.read(book), lambda *args: cls._write_live(book, *args), live=True)
+
+    @staticmethod
+    def _write_file(
+        path: Path,
+        tables: Mapping[str, pd.DataFrame],
+        updates: list[write.CellUpdate] | tuple[write.CellUpdate, ...] = (),
+        charts: Mapping[str, Any] | None = None,
+    ) -> write.WriteResult:
+        also = None if charts is None else (lambda book: dashboard.build(book, **charts))
+        return write.write_tables(path, tables, updates=updates, also=also)
+
+    @staticmethod
+    def _write_live(
+        book: Any,
+        tables: Mapping[str, pd.DataFrame],
+        updates: list[write.CellUpdate] | tuple[write.CellUpdate, ...] = (),
+        charts: Mapping[str, Any] | None = None,
+    ) -> write.WriteResult:
+        result = live.write_tables(book, tables, updates=updates)
+        if charts is not None:
+            live.write_dashboard(book, **charts)
+        return result
 
 
 def collect(
@@ -235,13 +260,8 @@ def collect(
             outputs = report.outputs
             if results_file is not None:
                 result = write.write_tables(source.path, outputs, out=results_file, updates=updates)
-            elif not source.live and view is not None:
-                charts = view.dashboard
-                result = write.write_tables(
-                    source.path, outputs, updates=updates, also=lambda book: dashboard.build(book, **charts)
-                )
             else:
-                result = source.write_tables(outputs)
+                result = source.write_tables(outputs, updates, view.dashboard if view is not None else None)
             report.written_to = result.path_written
             if result.message:
                 report.notes.append(result.message)

@@ -21,6 +21,7 @@ from arcollect.book.schema import Log
 from arcollect.excel import ribbon
 from arcollect.mail.ledger import Ledger
 
+from .test_import import QBO_APRIL, QBO_MARCH
 from .workbooks import TUESDAY, customer, invoice, make_book, sheet_rows
 
 KINDS = ["stand-in"]
@@ -149,25 +150,71 @@ def test_send_answered_no_sends_and_writes_nothing(tmp_path, open_live):
     assert_screen_updating_restored(book)
 
 
-def test_dashboard_refreshes_and_shows_the_aging_summary(tmp_path, open_live):
+def test_dashboard_refreshes_draws_the_dashboard_with_native_charts_and_shows_it(tmp_path, open_live):
     path = demo_like(tmp_path)
     book = open_live(path)
     ribbon.dashboard(book, now=TUESDAY)
+    ribbon.dashboard(book, now=TUESDAY)
+    charts = book.sheets["Dashboard"].charts
+    # No reminder has been sent yet, so there is no effectiveness to chart: a note stands in its place.
+    assert [chart.chart_type for chart in charts] == ["column_clustered", "line_markers", "column_clustered"]
+    assert len([call for call in book.calls if call[0] == "chart.delete"]) == 3  # the second press replaced them
     book.save()
-    assert openpyxl.load_workbook(path).active.title == "AgingSummary"
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.active.title == "Dashboard"
+    assert [workbook["Dashboard"].cell(4, column).value for column in (1, 3)] == ["DSO", "Best possible DSO"]
+    assert workbook["Dashboard"]["G24"].value == "Paid within 14 days of the reminder, by level: no data yet"
     assert len(sheet_rows(path, "AgingSummary")) == 4  # three customers and the total
+    assert_screen_updating_restored(book)
 
 
-def test_import_from_excel_says_how_to_run_it_with_the_cli_and_changes_nothing(tmp_path, open_live):
-    path = demo_like(tmp_path)
-    book = open_live(path)
-    ribbon.import_open_items(book, pick_file=lambda _app: str(tmp_path / "open-items.csv"))
+def test_import_from_excel_merges_the_export_into_the_open_book_and_says_what_changed(tmp_path, open_live):
+    path = tmp_path / "collections.xlsx"
+    template.build(path)
+    book = open_live(path, answers=("yes", "yes"))  # both are full exports
+    ribbon.import_open_items(book, pick_file=lambda _app: str(QBO_MARCH))
+    ribbon.import_open_items(book, pick_file=lambda _app: str(QBO_APRIL))
     ribbon.import_open_items(book, pick_file=lambda _app: None)
-    [alert] = book.app.alerts
-    assert "open-items.csv was not read" in alert.prompt
-    assert f'arcollect import "{path}" --from "{tmp_path / "open-items.csv"}"' in alert.prompt
-    assert not [call for call in book.calls if call[0] == "write"]
+    questions = [alert for alert in book.app.alerts if alert.buttons != "ok"]
+    assert [alert.buttons for alert in questions] == ["yes_no_cancel"] * 2
+    assert questions[0].prompt.startswith(f"Does {QBO_MARCH.name} list ALL open invoices?")
+    first, later = (alert.prompt for alert in book.app.alerts if alert.buttons == "ok")
+    assert first.startswith(f"Imported {QBO_MARCH.name} (quickbooks): 13 added, 0 updated, 0 closed (marked Paid)")
+    assert later.startswith(f"Imported {QBO_APRIL.name} (quickbooks): 3 added, 2 updated, 5 closed (marked Paid)")
+    assert "see the Exceptions sheet" in later and "Save the workbook to keep them" in later
+    book.save()
+    assert len(sheet_rows(path, "Invoices")) == 16
     assert any("no file chosen" in line for line in log_lines(tmp_path))
+    assert any("Import open items on collections.xlsx" in line and "3 added" in line for line in log_lines(tmp_path))
+    assert_screen_updating_restored(book)
+
+
+def test_import_of_a_partial_export_closes_nothing_and_cancel_writes_nothing(tmp_path, open_live):
+    path = tmp_path / "collections.xlsx"
+    template.build(path)
+    book = open_live(path, answers=("yes", "cancel", "no"))
+    ribbon.import_open_items(book, pick_file=lambda _app: str(QBO_MARCH))
+    writes = len([call for call in book.calls if call[0] == "write"])
+    ribbon.import_open_items(book, pick_file=lambda _app: str(QBO_APRIL))  # cancelled at the question
+    assert len([call for call in book.calls if call[0] == "write"]) == writes, "a cancelled import writes nothing"
+    ribbon.import_open_items(book, pick_file=lambda _app: str(QBO_APRIL))  # partial: add and update only
+    *_, partial = (alert.prompt for alert in book.app.alerts if alert.buttons == "ok")
+    assert partial.startswith(f"Imported {QBO_APRIL.name} (quickbooks): 3 added, 2 updated, 0 closed (marked Paid)")
+    book.save()
+    assert len(sheet_rows(path, "Invoices")) == 16
+    assert any("import cancelled" in line for line in log_lines(tmp_path))
+
+
+def test_an_export_no_mapping_fits_is_refused_in_plain_words_and_nothing_is_written(tmp_path, open_live):
+    path = demo_like(tmp_path)
+    export = tmp_path / "open-items.csv"
+    export.write_text("Something;Else\n1;2\n", encoding="utf-8")
+    book = open_live(path, answers=("yes",))
+    ribbon.import_open_items(book, pick_file=lambda _app: str(export))
+    [alert] = [alert for alert in book.app.alerts if alert.buttons == "ok"]
+    assert alert.prompt.startswith("Import open items stopped: open-items.csv: no header row matches any mapping")
+    assert_plain_words(alert.prompt)
+    assert not [call for call in book.calls if call[0] == "write"]
 
 
 def test_test_connection_shows_the_transports_sentence(tmp_path, open_live):

@@ -225,3 +225,74 @@ def test_unknown_table_names_write_nothing(tmp_path, open_book):
     with pytest.raises(InputError, match="no table named Nope"):
         live.write_tables(book, {"Aging": pd.DataFrame(), "Nope": pd.DataFrame()})
     assert not [call for call in book.calls if call[0] == "write"]
+
+
+# ---- raw rows, cell updates ------------------------------------------------------------------------------------
+
+
+def test_sheet_rows_are_the_cells_the_file_importer_reads_from_a1(tmp_path, open_book):
+    path = small_book(tmp_path)
+    with python_calamine.CalamineWorkbook.from_path(str(path)) as workbook:
+        from_file = workbook.get_sheet_by_name("Invoices").to_python(skip_empty_area=False)
+
+    def as_excel_hands_them_over(value):  # COM gives dates as datetimes and empty cells as None
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return dt.datetime(value.year, value.month, value.day)
+        return None if value == "" else value
+
+    rows = live.sheet_rows(open_book(path), "Invoices")
+    assert rows == [[as_excel_hands_them_over(value) for value in row] for row in from_file]
+    assert rows[2][5] == "12,34,5x"  # a bad amount is carried as the cell holds it
+    assert live.sheet_rows(open_book(path), "NoSuchSheet") == []
+
+
+def test_cell_updates_set_credit_hold_in_the_live_book_as_in_the_file(tmp_path, open_book):
+    path = small_book(tmp_path)
+    update = write.CellUpdate("Customers", Customers.ID, Customers.CREDIT_HOLD, {"C2": True})
+    twin = tmp_path / "twin.xlsx"
+    shutil.copy(path, twin)
+    write.write_tables(twin, {}, updates=[update])
+    book = open_book(path)
+    live.write_tables(book, {}, updates=[update])
+    book.save()
+    assert sheet_rows(path, "Customers") == sheet_rows(twin, "Customers")
+    assert [row[Customers.CREDIT_HOLD] for row in sheet_rows(path, "Customers")] == [None, True]
+    assert [call[0] for call in book.calls].count("write") == 1  # one cell, not the whole column
+
+
+# ---- the stand-in's charts (what the live Dashboard relies on) --------------------------------------------------
+
+
+def test_the_stand_ins_charts_behave_as_xlwings_documents(tmp_path, open_book):
+    book = open_book(small_book(tmp_path))
+    sheet = book.sheets["Customers"]
+    first = sheet.charts.add(left=10, top=20, width=300, height=200)
+    second = sheet.charts.add()
+    assert (first.name, second.name) == ("Chart 1", "Chart 2")
+    assert (first.left, first.top, first.width, first.height) == (10.0, 20.0, 300.0, 200.0)
+    assert (second.width, second.height) == (355.0, 211.0)  # xlwings' default size
+    assert first.chart_type == "column_clustered"  # Excel's default chart type
+    first.set_source_data(sheet.range("A1:B3"))
+    first.chart_type = "line_markers"
+    first.name = "Trend"
+    assert "Trend" in sheet.charts and sheet.charts["trend"] is first and sheet.charts[1] is second
+    assert sheet.charts.count == len(sheet.charts) == 2
+    assert first.source.address == "$A$1:$B$3"
+    with pytest.raises(ValueError, match="chart types"):
+        first.chart_type = "pie chart"
+    with pytest.raises(AssertionError, match="already"):
+        second.name = "trend"
+    first.delete()
+    assert [chart.name for chart in sheet.charts] == ["Chart 2"]
+    with pytest.raises(AssertionError, match="deleted"):
+        first.chart_type = "line"
+
+
+def test_range_positions_follow_column_widths_and_row_heights(tmp_path, open_book):
+    book = open_book(small_book(tmp_path))
+    sheet = book.sheets.add("Blank")
+    assert (sheet.range("B2").left, sheet.range("B2").top) == (48.0, 15.0)  # 8.43 characters = 64 pixels
+    sheet.range("A1:C1").column_width = 13
+    sheet.range("A1").row_height = 34
+    assert sheet.range("A1:C1").column_width == 13 and sheet.range("D1").column_width == 8.43
+    assert (sheet.range("D2").left, sheet.range("D2").top) == (3 * 72.0, 34.0)

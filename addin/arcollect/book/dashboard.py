@@ -31,6 +31,10 @@ text for any other presentation ("87 %", "EUR 1.2m").
 
 The save follows `book.write`'s rules: atomic, and never over a workbook Excel holds open — then the dashboard
 goes into ``<stem>.results.xlsx`` (built on that side file when `write_tables` already put results there).
+
+A workbook open in Excel gets the same sheet through `draft`: it builds the Dashboard alone in an in-memory
+workbook and lists where each chart goes (`Chart`), and `book.live.write_dashboard` copies the cells into Excel
+and draws the charts natively over the same data block — one layout, two writers.
 """
 
 from __future__ import annotations
@@ -80,6 +84,18 @@ class _Block:
     first_row: int
     last_row: int
     series: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart as `build` places it, for a live book to draw natively over the same cells (`book.live`)."""
+
+    title: str
+    kind: str  # "bar" (clustered columns) or "line" (lines with markers)
+    anchor: str  # the cell under its top-left corner
+    source: str  # its data with the header row and the category column, e.g. "N5:O11"
+    width_cm: float
+    height_cm: float
 
 
 def write(
@@ -138,6 +154,42 @@ def build(
     verdicts: Sequence[str] = (),
 ) -> Worksheet:
     """Replace the Dashboard sheet of `book` in memory (kept in its place, or second after README when new)."""
+    sheet, _charts = _build(
+        book,
+        tiles=tiles,
+        aging=aging,
+        dso_trend=dso_trend,
+        overdue_by_currency=overdue_by_currency,
+        effectiveness=effectiveness,
+        base_currency=base_currency,
+        top_debtors=top_debtors,
+        verdicts=verdicts,
+    )
+    return sheet
+
+
+def draft(**keywords: Any) -> tuple[Worksheet, list[Chart]]:
+    """The Dashboard built on its own in a new in-memory workbook: its cells, formats and where its charts go.
+
+    Takes `build`'s keywords. A live book copies this sheet's values, number formats, column widths and row
+    heights into Excel and draws each `Chart` natively (`book.live.write_dashboard`), so the live Dashboard shows
+    the same numbers in the same cells as the file's.
+    """
+    return _build(Workbook(), **keywords)
+
+
+def _build(
+    book: Workbook,
+    *,
+    tiles: Mapping[str, str | float],
+    aging: pd.DataFrame | pd.Series,
+    dso_trend: pd.DataFrame,
+    overdue_by_currency: pd.DataFrame | pd.Series,
+    effectiveness: pd.DataFrame | pd.Series,
+    base_currency: str,
+    top_debtors: pd.DataFrame | None = None,
+    verdicts: Sequence[str] = (),
+) -> tuple[Worksheet, list[Chart]]:
     position = book.sheetnames.index(SHEET) if SHEET in book.sheetnames else min(1, len(book.sheetnames))
     if SHEET in book.sheetnames:
         book.remove(book[SHEET])
@@ -162,6 +214,7 @@ def build(
         ("Overdue by currency", overdue_by_currency, f"Overdue ({base_currency})", _MONEY, _bar),
         ("Paid within 14 days of the reminder, by level", effectiveness, "Share paid", "0%", _bar),
     ]
+    charts: list[Chart] = []
     sheet.cell(row=_DATA_ROW, column=_DATA_COLUMN, value=DATA_TITLE).font = Font(bold=True, size=12, color="1F4E78")
     data_column = _DATA_COLUMN
     for index, (title, frame, axis_title, number_format, make) in enumerate(specs):
@@ -177,10 +230,14 @@ def build(
         chart = make(sheet, block, title, axis_title, number_format)
         chart.width, chart.height = _CHART_WIDTH_CM, _CHART_HEIGHT_CM
         sheet.add_chart(chart, anchor)
+        source = f"{get_column_letter(block.column)}{block.first_row}:"
+        source += f"{get_column_letter(block.column + block.series)}{block.last_row}"
+        kind = "line" if make is _line else "bar"
+        charts.append(Chart(title, kind, anchor, source, _CHART_WIDTH_CM, _CHART_HEIGHT_CM))
     row = _FIRST_CHART_ROW + 2 * _CHART_ROWS
     row = _write_debtors(sheet, row, top_debtors if top_debtors is not None else pd.DataFrame())
     _write_lines(sheet, row + 1, "A/B tests", verdicts or ["No dunning level names two templates yet."])
-    return sheet
+    return sheet, charts
 
 
 # ---- top debtors and A/B verdicts --------------------------------------------------------------------------

@@ -42,6 +42,8 @@ What the import does, and why:
 - The workbook's own rows are carried over cell for cell (bad cells included), so an import never drops a row
   the user has yet to fix. The save goes through `book.write.write_tables`: atomic, and to a side file when the
   workbook is open in Excel. Exceptions is rewritten with the import's problems.
+- From the ribbon the workbook is open in Excel: the same `merge` reads its sheets and writes the three tables
+  through `book.live` (nothing is saved; the user saves), so a live import gives the same rows as the CLI's.
 """
 
 from __future__ import annotations
@@ -51,15 +53,15 @@ import datetime as dt
 import io
 import logging
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import python_calamine
 
-from arcollect.book import guard, schema
+from arcollect.book import guard, live, schema
 from arcollect.book import settings as book_settings
 from arcollect.book.read import convert, read, read_rows
 from arcollect.book.schema import Customers, ExceptionsSheet, Invoices, Kind, Mappings, Table
@@ -161,7 +163,7 @@ class ImportReport:
 
 
 def import_open_items(
-    workbook: str | Path,
+    workbook: str | Path | Any,
     export: str | Path,
     *,
     mapping: str | None = None,
@@ -170,20 +172,63 @@ def import_open_items(
 ) -> ImportReport:
     """Upsert the open items of `export` into `workbook` and save; see the module doc for the rules.
 
+    `workbook` is a workbook file, or a workbook open in Excel (an xlwings `Book`, as the ribbon passes): then
+    its Invoices, Customers, Mappings and Settings are read and Invoices, Customers and Exceptions written back
+    through `book.live`, and nothing is saved (the user saves in Excel). Both go through the same `merge`.
+
     `mapping` names a built-in or Mappings-sheet mapping; None picks the one whose columns the export's header
     matches best. `as_of` is accepted for the CLI's symmetry with other commands and only logged: an export's
     open items are taken as they are. Raises `InputError` when the export cannot be read or no mapping fits.
     """
-    workbook, export = Path(workbook), Path(export)
-    mappings = {**BUILT_IN, **user_mappings(workbook)}
+    export = Path(export)
+    if isinstance(workbook, str | Path):
+        path = Path(workbook)
+        name = path.name
+        tables, report = merge(
+            export,
+            lambda sheet: _sheet_rows(path, sheet),
+            lambda: read(path)[0][schema.SETTINGS.name],
+            mapping=mapping,
+            full=full,
+        )
+        written = write_tables(path, tables)
+    else:
+        book = workbook
+        name = book.name
+        tables, report = merge(
+            export,
+            lambda sheet: live.sheet_rows(book, sheet),
+            lambda: live.read_table(book, schema.SETTINGS.name),
+            mapping=mapping,
+            full=full,
+        )
+        written = live.write_tables(book, tables)
+    report = replace(report, write=written)
+    logger.info("import %s into %s (as of %s): %s", export.name, name, as_of, report.summary())
+    return report
+
+
+def merge(
+    export: Path,
+    sheet_rows: Callable[[str], list[list[Any]]],
+    settings_table: Callable[[], pd.DataFrame],
+    *,
+    mapping: str | None = None,
+    full: bool = True,
+) -> tuple[dict[str, pd.DataFrame], ImportReport]:
+    """The import itself, for any workbook: the Invoices, Customers and Exceptions tables to write, and the report.
+
+    `sheet_rows(sheet)` gives a sheet's cells as rows from A1 (empty list when there is no such sheet), bad values
+    included; `settings_table()` the typed Settings table (for the base currency). Nothing is written here.
+    """
+    mappings = {**BUILT_IN, **user_mappings(sheet_rows(schema.MAPPINGS.sheet))}
     rows = read_export(export)
     chosen, header_index = _choose(mappings, rows, mapping, export.name)
-    tables, _ = read(workbook)
-    base_currency = book_settings.parse_settings(tables[schema.SETTINGS.name])[0].base_currency
+    base_currency = book_settings.parse_settings(settings_table())[0].base_currency
     imported, extras, problems = map_rows(chosen, rows, header_index, export.name, base_currency)
 
-    invoices = _raw_table(workbook, schema.INVOICES)
-    customers = _raw_table(workbook, schema.CUSTOMERS)
+    invoices = _raw_table(sheet_rows(schema.INVOICES.sheet), schema.INVOICES)
+    customers = _raw_table(sheet_rows(schema.CUSTOMERS.sheet), schema.CUSTOMERS)
     invoices, changes = upsert(invoices, imported, extras.get(CLEARING_DATE), full=full)
     customers, new_customers = _add_customers(customers, imported, extras.get(CUSTOMER_NAME))
     problems += _customer_problems(customers, new_customers, export.name)
@@ -192,22 +237,16 @@ def import_open_items(
         [(p.sheet, p.row, p.column, None if p.value is None else str(p.value), p.reason) for p in problems],
         columns=[str(key) for key in ExceptionsSheet],
     )
-    written = write_tables(
-        workbook, {schema.INVOICES.name: invoices, schema.CUSTOMERS.name: customers, "Exceptions": exceptions}
-    )
-    report = ImportReport(
-        **changes, problems=problems, mapping_used=chosen.name, customers_added=new_customers, write=written
-    )
-    logger.info("import %s into %s (as of %s): %s", export.name, workbook.name, as_of, report.summary())
-    return report
+    tables = {schema.INVOICES.name: invoices, schema.CUSTOMERS.name: customers, "Exceptions": exceptions}
+    report = ImportReport(**changes, problems=problems, mapping_used=chosen.name, customers_added=new_customers)
+    return tables, report
 
 
 # ---- mappings ----------------------------------------------------------------------------------------------
 
 
-def user_mappings(workbook: Path) -> dict[str, Mapping]:
-    """Mappings from the workbook's optional Mappings sheet, merged over the built-in of the same name."""
-    rows = _sheet_rows(workbook, schema.MAPPINGS.sheet)
+def user_mappings(rows: list[list[Any]]) -> dict[str, Mapping]:
+    """Mappings from the rows of the workbook's optional Mappings sheet, merged over the built-in of the same name."""
     if not rows:
         return {}
     frame, problems = read_rows(schema.MAPPINGS, rows)
@@ -433,9 +472,8 @@ def _normal(text: Any) -> str:
 # ---- upsert ------------------------------------------------------------------------------------------------
 
 
-def _raw_table(workbook: Path, table: Table) -> pd.DataFrame:
-    """`table`'s rows as the cells hold them (bad values too), by schema key; index = Excel row."""
-    rows = _sheet_rows(workbook, table.sheet)
+def _raw_table(rows: list[list[Any]], table: Table) -> pd.DataFrame:
+    """`table`'s rows from its sheet's cells (`rows`, from A1), bad values too, by schema key; index = Excel row."""
     header = rows[0] if rows else []
     positions: dict[str, int] = {}
     for position, cell in enumerate(header):

@@ -28,8 +28,13 @@ What differs from the file reader, and why:
 - Nothing is saved: the workbook stays open in Excel with the new rows, and the user saves it. The ledger and the
   outbox, which must survive, live beside the workbook's file (`location`).
 
+`write_dashboard` draws the Dashboard in the open book: the cells of `book.dashboard.draft` (the file's layout)
+and native Excel charts over its data block, replacing the charts already on the sheet.
+
 The module uses only the xlwings object model (`book.sheets`, `sheet.tables`, `Range.value`, `Range.options`,
-`Range.number_format`, `Table.resize`) and never imports xlwings itself, so it runs wherever a book-like object
+`Range.number_format`, `Table.resize`; for the Dashboard `sheet.charts`, `Chart.set_source_data`,
+`Chart.chart_type`, `Chart.name`, `Chart.delete`, `Range.column_width`, `Range.row_height`, `Range.left`/`top`,
+`Range.unmerge`, as in xlwings 0.33) and never imports xlwings itself, so it runs wherever a book-like object
 does — in Excel on Windows/macOS, and in the tests against a stand-in backed by a real .xlsx.
 """
 
@@ -38,16 +43,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import column_index_from_string
 
+from arcollect.book import dashboard, schema, template
 from arcollect.book import read as file_read
-from arcollect.book import schema, template
 from arcollect.book import write as file_write
 from arcollect.book.schema import Kind, Table
 from arcollect.errors import ArcollectError, InputError
@@ -98,8 +104,22 @@ def read_table(book: Any, name: str) -> pd.DataFrame:
     return frame
 
 
-def write_tables(book: Any, tables: Mapping[str, pd.DataFrame]) -> file_write.WriteResult:
-    """Replace the rows of each named table in the open workbook (not saved: the user saves in Excel).
+def sheet_rows(book: Any, name: str) -> list[list[Any]]:
+    """A sheet's cells as rows from A1, as the file's importer reads them (python-calamine); [] without the sheet.
+
+    Error cells read as their text (``#N/A``), as for `read`; cells are as Excel holds them, bad values included.
+    """
+    sheet = _sheet(book, name)
+    if sheet is None:
+        return []
+    return _from_a1(sheet.used_range)
+
+
+def write_tables(
+    book: Any, tables: Mapping[str, pd.DataFrame], *, updates: Sequence[file_write.CellUpdate] = ()
+) -> file_write.WriteResult:
+    """Replace the rows of each named table in the open workbook and apply the cell `updates` (not saved: the
+    user saves in Excel), as `book.write.write_tables` does for a file.
 
     Unknown table names raise `InputError` before anything is written. A missing sheet or Table is created.
     """
@@ -108,6 +128,8 @@ def write_tables(book: Any, tables: Mapping[str, pd.DataFrame]) -> file_write.Wr
         raise InputError(f"no table named {', '.join(unknown)} — known tables: {', '.join(schema.TABLES)}")
     for name, frame in tables.items():
         write_table(book, schema.TABLES[name], frame)
+    for update in updates:
+        update_cells(book, update)
     message = f"{', '.join(tables)} written to {book.name} (open in Excel; save it to keep them)"
     logger.info(message)
     return file_write.WriteResult(path_written=Path(str(book.fullname)), side_file=False, message=message)
@@ -130,15 +152,7 @@ def _read_one(book: Any, table: Table) -> tuple[pd.DataFrame, list[Problem]]:
     if sheet is None:
         reason = f"sheet '{table.sheet}' is missing — add it back"
         return file_read.empty_table(table), [Problem(table.name, None, "", None, reason)]
-    excel_table = _excel_table(sheet, table.name)
-    block = excel_table.range if excel_table is not None else sheet.used_range
-    # ndim=2: a one-row Table (header only) would otherwise come back as a flat list of headers.
-    rows = block.options(ndim=2, err_to_str=True).value
-    first_row, first_column = block.row, block.column
-    if excel_table is None:
-        rows = [[None] * (first_column - 1) + row for row in rows]
-        rows = [[] for _ in range(first_row - 1)] + rows
-        first_row = 1
+    rows, first_row, _first_column = _table_rows(sheet, table)
     frame, problems = file_read.read_rows(table, rows)
     if first_row == 1:
         return frame, problems
@@ -149,6 +163,26 @@ def _read_one(book: Any, table: Table) -> tuple[pd.DataFrame, list[Problem]]:
 
 def _shifted(row: Any, offset: int) -> Any:
     return row + offset if isinstance(row, int) else row
+
+
+def _table_rows(sheet: Any, table: Table) -> tuple[list[list[Any]], int, int]:
+    """The Excel Table's rows, header first, and where it starts; a sheet without the Table is read from A1."""
+    excel_table = _excel_table(sheet, table.name)
+    if excel_table is None:
+        return _from_a1(sheet.used_range), 1, 1
+    block = excel_table.range
+    return _block(block), block.row, block.column
+
+
+def _block(block: Any) -> list[list[Any]]:
+    # ndim=2: a one-row block (a header-only Table) would otherwise come back as a flat list of headers.
+    return block.options(ndim=2, err_to_str=True).value
+
+
+def _from_a1(block: Any) -> list[list[Any]]:
+    """The block's rows padded to start at A1, as a file reader sees a sheet (one call into Excel)."""
+    rows = [[None] * (block.column - 1) + row for row in _block(block)]
+    return [[] for _ in range(block.row - 1)] + rows
 
 
 # ---- writing -----------------------------------------------------------------------------------------------
@@ -194,6 +228,43 @@ def write_table(book: Any, table: Table, frame: pd.DataFrame) -> None:
     logger.debug("%s: %d row(s) written, table %s", table.name, len(frame), target.address)
 
 
+def update_cells(book: Any, update: file_write.CellUpdate) -> int:
+    """Apply one `CellUpdate` in the open book, as `book.write.update_cells` does in a file; returns the count.
+
+    Only the changed cells are written, one call each (escalations are a handful of customers): rewriting the
+    column would turn the user's formulas there into values.
+    """
+    table = schema.TABLES[update.table]
+    sheet = _sheet(book, table.sheet)
+    if sheet is None:
+        return 0
+    rows, first_row, first_column = _table_rows(sheet, table)
+    names = rows[0] if rows else []
+    header = {str(value).strip().casefold(): index for index, value in enumerate(names) if value is not None}
+    key_index = header.get(table.column(update.key).header.casefold())
+    value_index = header.get(table.column(update.column).header.casefold())
+    if key_index is None or value_index is None:
+        return 0
+    wanted = {str(key): value for key, value in update.values.items()}
+    changed = 0
+    for offset, row in enumerate(rows[1:], start=1):
+        key = _key_text(row[key_index] if key_index < len(row) else None)
+        if key in wanted:
+            cell = sheet.range((first_row + offset, first_column + value_index))
+            cell.value = _excel_value(wanted[key])
+            changed += 1
+    return changed
+
+
+def _key_text(value: Any) -> str | None:
+    """A key cell as text: Excel hands whole numbers over as floats (``1001.0`` is customer ``1001``)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 def _new_sheet(book: Any, table: Table) -> Any:
     sheets = list(book.sheets)
     sheet = book.sheets.add(table.sheet, after=sheets[-1] if sheets else None)
@@ -227,3 +298,96 @@ def _text(value: Any) -> Any:
     if value.startswith((*file_write.FORMULA_STARTS, QUOTE)) or _EXCEL_WOULD_CONVERT.match(value):
         return QUOTE + value
     return value
+
+
+# ---- the Dashboard -----------------------------------------------------------------------------------------
+
+CHART_TYPES = {"bar": "column_clustered", "line": "line_markers"}
+"""xlwings' chart type for each kind of `dashboard.Chart`."""
+_POINTS_PER_CM = 72 / 2.54
+
+
+def write_dashboard(book: Any, **keywords: Any) -> list[Any]:
+    """Rebuild the Dashboard sheet of the open book from `dashboard.build`'s keywords; returns the charts drawn.
+
+    The cells come from `dashboard.draft`, so the tiles, the "Chart data" block, the top debtors and the A/B
+    lines hold the same values in the same cells as a file's Dashboard: one call writes them all (blanking what
+    the previous dashboard left beyond them), one call per run of cells sharing a number format, column width or
+    row height. Each chart is a native Excel chart (``sheet.charts.add``) over the same data block, header row
+    and category column included, of the same kind and at the same cell; the charts already on the sheet are
+    deleted first, so a second refresh replaces them rather than stacking more. Fonts, fills and merged tiles
+    are not copied: the live Dashboard is plain cells with native charts (a refresh of the saved file restyles it).
+    """
+    draft, charts = dashboard.draft(**keywords)
+    sheet = _sheet(book, dashboard.SHEET)
+    if sheet is None:
+        first = next(iter(book.sheets), None)
+        sheet = book.sheets.add(dashboard.SHEET, after=first)
+    for chart in list(sheet.charts):
+        chart.delete()
+    old = sheet.used_range
+    height = max(draft.max_row, old.row + old.shape[0] - 1)
+    width = max(draft.max_column, old.column + old.shape[1] - 1)
+    whole = sheet.range((1, 1), (height, width))
+    whole.unmerge()  # the tiles and top debtors of a file refresh are merged cells, which Excel will not overwrite
+    whole.number_format = "General"
+    cells = draft.iter_rows(min_row=1, max_row=height, max_col=width)
+    whole.value = [[_excel_value(cell.value) for cell in row] for row in cells]
+    for (column, first_row, last_row), number_format in _runs(draft).items():
+        sheet.range((first_row, column), (last_row, column)).number_format = number_format
+    for (first_column, last_column), column_width in _column_widths(draft):
+        sheet.range((1, first_column), (1, last_column)).column_width = column_width
+    for row, dimension in sorted(draft.row_dimensions.items()):
+        if dimension.height is not None:
+            sheet.range((row, 1)).row_height = dimension.height
+    drawn = []
+    for chart in charts:
+        anchor = sheet.range(chart.anchor)
+        excel_chart = sheet.charts.add(
+            left=anchor.left,
+            top=anchor.top,
+            width=chart.width_cm * _POINTS_PER_CM,
+            height=chart.height_cm * _POINTS_PER_CM,
+        )
+        excel_chart.set_source_data(sheet.range(chart.source))
+        excel_chart.chart_type = CHART_TYPES[chart.kind]
+        excel_chart.name = chart.title
+        drawn.append(excel_chart)
+    logger.info("Dashboard drawn in %s: %d chart(s)", book.name, len(drawn))
+    return drawn
+
+
+def _runs(sheet: Any) -> dict[tuple[int, int, int], str]:
+    """Cells with a number format other than General, as runs down one column: (column, first, last) → format."""
+    runs: dict[tuple[int, int, int], str] = {}
+    open_runs: dict[int, tuple[int, int, str]] = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.number_format == "General":
+                continue
+            start = open_runs.get(cell.column)
+            if start is not None and start[1] == cell.row - 1 and start[2] == cell.number_format:
+                open_runs[cell.column] = (start[0], cell.row, cell.number_format)
+                continue
+            if start is not None:
+                runs[(cell.column, start[0], start[1])] = start[2]
+            open_runs[cell.column] = (cell.row, cell.row, cell.number_format)
+    for column, (first, last, number_format) in open_runs.items():
+        runs[(column, first, last)] = number_format
+    return runs
+
+
+def _column_widths(sheet: Any) -> list[tuple[tuple[int, int], float]]:
+    """The sheet's set column widths as runs of neighbouring columns of the same width."""
+    widths = sorted(
+        (column_index_from_string(letter), dimension.width)
+        for letter, dimension in sheet.column_dimensions.items()
+        if dimension.customWidth
+    )
+    runs: list[tuple[tuple[int, int], float]] = []
+    for column, column_width in widths:
+        if runs and runs[-1][0][1] == column - 1 and runs[-1][1] == column_width:
+            runs[-1] = ((runs[-1][0][0], column), column_width)
+        else:
+            runs.append(((column, column), column_width))
+    return runs

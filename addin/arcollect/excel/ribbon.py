@@ -13,8 +13,8 @@ back as a message box in plain words: arcollect's own errors with their message,
 sentence and the log's name; the traceback goes to the log file only, never to the screen. Problems with the data
 (a missing column, rows that cannot be used) are shown too, because the run goes on without them.
 
-Nothing is computed here: `run.collect`, `book.live` and the transports do the work; these functions choose the
-arguments, ask for confirmation and say what happened.
+Nothing is computed here: `run.collect`, `book.importer`, `book.live` and the transports do the work; these
+functions choose the arguments, ask for confirmation and say what happened.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
 
-from arcollect.book import live, settings
+from arcollect.book import importer, live, settings
 from arcollect.engine import dunning
 from arcollect.errors import ArcollectError
 from arcollect.problems import Problem
@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 TITLE = "arcollect"
 LOG_FILE = "arcollect.log"
 PREVIEW_FOLDER = "preview"
-DASHBOARD_SHEET = "AgingSummary"
+DASHBOARD_SHEET = "Dashboard"
 _LOG_BYTES, _LOG_BACKUPS = 1_000_000, 3
 _SHOWN_PROBLEMS = 5
 
@@ -136,10 +136,11 @@ def send(book: Any = None, *, now: dt.datetime | None = None) -> Outcome | None:
 
 
 def dashboard(book: Any = None, *, now: dt.datetime | None = None) -> Outcome | None:
-    """Refresh and show the AgingSummary sheet.
+    """Refresh, which rebuilds the Dashboard sheet in the open book, and show it.
 
-    Stand-in until the dashboard issue lands: the Dashboard sheet (KPIs, native charts) does not exist yet, and
-    AgingSummary is the closest view of the same numbers.
+    The Dashboard is the file refresh's (`book.dashboard`: KPI tiles, the "Chart data" block, top debtors, A/B
+    verdicts) with native Excel charts over its data block (`live.write_dashboard`); every press replaces the
+    charts, it never adds to them. Nothing is sent and nothing is saved: the user saves in Excel.
     """
 
     def work(book: Any) -> Outcome:
@@ -151,22 +152,37 @@ def dashboard(book: Any = None, *, now: dt.datetime | None = None) -> Outcome | 
 
 
 def import_open_items(book: Any = None, *, pick_file: FilePicker | None = None) -> Outcome | None:
-    """Ask for the file of open items and say how to import it: the import writes the workbook file, which Excel
-    holds open, so from inside Excel it is not run yet (`arcollect import` does it with the workbook closed).
+    """Ask for an ERP export of open items and import it into the open book, as ``arcollect import`` does a file.
 
-    Nothing is read or changed here — a pretend import would be worse than none. `pick_file(app)` returns the
-    chosen path or None when cancelled.
+    `book.importer` merges the export into the book's Invoices and Customers (mapping detected from its header)
+    and rewrites Exceptions, all through `book.live`; the message says what was added, updated and closed. Before
+    anything is read the user says whether the file is a full export (Yes: open invoices it does not list are
+    marked Paid), a partial one (No: invoices are only added and updated, as ``arcollect import --partial``), or
+    cancels. Nothing is saved: the user saves in Excel, and a Refresh ages and plans the new rows.
+    `pick_file(app)` returns the chosen path or None when cancelled.
     """
 
     def work(book: Any) -> Outcome:
         chosen = (pick_file or default_pick_file)(book.app)
         if not chosen:
             return Outcome("no file chosen")
-        message = (
-            f"Importing from inside Excel is not available yet, so {Path(chosen).name} was not read. Close this "
-            f'workbook and run: arcollect import "{live.location(book)}" --from "{chosen}"'
+        question = (
+            f"Does {Path(chosen).name} list ALL open invoices?\n\nYes: a full export — open invoices it does not "
+            "list are marked Paid.\nNo: a partial export — invoices are only added and updated, nothing is closed."
         )
-        return Outcome(f"{chosen} chosen; import not available yet", message)
+        answer = book.app.alert(question, title=TITLE, buttons="yes_no_cancel")
+        if answer not in ("yes", "no"):
+            return Outcome(f"{chosen}: import cancelled")
+        report = importer.import_open_items(book, chosen, full=answer == "yes")
+        rows = len(report.problems)
+        where = f" {rows} problem{'s' if rows != 1 else ''} — see the Exceptions sheet." if rows else ""
+        message = (
+            f"Imported {Path(chosen).name} ({report.mapping_used}): {len(report.added)} added, "
+            f"{len(report.updated)} updated, {len(report.closed)} closed (marked Paid), {len(report.unchanged)} "
+            f"unchanged, {len(report.customers_added)} new customer(s).{where} Save the workbook to keep them, "
+            "and Refresh to age and plan them."
+        )
+        return Outcome(f"{chosen}: {report.summary()}", message)
 
     return _entry("Import open items", book, work)
 
