@@ -37,7 +37,7 @@ from arcollect.book.schema import (
     Risk,
 )
 from arcollect.book.settings import DunningLevel
-from arcollect.engine import analytics
+from arcollect.engine import _coerce, analytics
 
 TOP_DEBTORS = analytics.TOP_DEBTORS
 _DAYS_DECIMALS = 1
@@ -70,7 +70,7 @@ def build(
     """
     payments = tables["Payments"]
     seen = analytics.overview(invoices, payments, as_of, base_currency=base_currency, rates=tables["FX"])
-    risk = _risk_sheet(seen.risk, seen.behaviour, invoices, aged, customers, seen.predicted)
+    risk = _risk_sheet(seen.risk, seen.behaviour, invoices, aged, customers, seen.predicted, base_currency)
     effect = _effectiveness(log, payments, invoices, customers, as_of, policy)
     return View(
         sheets={CUSTOMER_RISK.name: risk, EFFECTIVENESS.name: effect[EFFECTIVENESS.keys]},
@@ -86,15 +86,22 @@ def _risk_sheet(
     aged: pd.DataFrame,
     customers: pd.DataFrame,
     predicted: pd.Series,
+    base_currency: str,
 ) -> pd.DataFrame:
     """One row per customer with invoices, highest risk score first, then largest open balance.
+
+    Open and overdue amounts are sums of the Aging sheet's base amounts, rounded half up to the base currency's
+    minor unit (a float sum of cents is not always a whole number of cents).
 
     `scores` are `analytics.risk`, `behaviour` `metrics.payment_behaviour` at the same as-of date.
     """
     by_customer = aged[Invoices.CUSTOMER_ID]
     base = aged[Aging.BASE_OPEN_AMOUNT].astype("float64")
+    digits = _coerce.minor_units(base_currency)
     open_base = base.groupby(by_customer).sum()
     overdue_base = base.where(aged[Aging.DAYS_PAST_DUE] > 0, 0.0).groupby(by_customer).sum()
+    open_base[:] = _coerce.round_money(open_base.to_numpy(), digits)
+    overdue_base[:] = _coerce.round_money(overdue_base.to_numpy(), digits)
     next_date = (
         pd.Series(pd.to_datetime(predicted.to_numpy()), index=predicted.index)
         .groupby(

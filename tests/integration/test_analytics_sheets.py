@@ -153,3 +153,19 @@ def test_a_workbook_without_invoices_gets_empty_analytics_sheets(tmp_path) -> No
     sheet = openpyxl.load_workbook(path)["Dashboard"]
     values = [cell.value for row in sheet.iter_rows() for cell in row if cell.value is not None]
     assert "No open balances." in values and "No dunning level names two templates yet." in values
+
+
+def test_customer_risk_balances_are_whole_cents_of_the_aging_amounts(tmp_path) -> None:
+    # 0.10 + 0.20 as floats is 0.30000000000000004, not 0.30: the sheet rounds half up to the cent.
+    path = make_book(
+        tmp_path,
+        customers=[customer("C1")],
+        invoices=[
+            invoice("A", "C1", due="2026-11-20", amount=0.10),
+            invoice("B", "C1", due="2026-11-20", amount=0.20),
+            invoice("C", "C1", due="2026-12-20", amount=0.70),
+        ],
+    )
+    collect(path, now=TUESDAY)
+    [row] = sheet_rows(path, "CustomerRisk")
+    assert (row[Debtors.OPEN_BASE], row[Debtors.OVERDUE_BASE]) == (1.0, 0.3)
