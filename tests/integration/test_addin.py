@@ -310,6 +310,7 @@ def test_the_package_is_a_sound_zip_that_openpyxl_loads_with_its_vba(addin: Path
     assert book.sheetnames == ["Sheet1"]
     assert book.code_name == "ThisWorkbook" and book["Sheet1"].sheet_properties.codeName == "Sheet1"
     assert book.vba_archive is not None and "xl/vbaProject.bin" in book.vba_archive.namelist()
+    book.vba_archive.close()  # openpyxl leaves it open; left to the garbage collector it warns about a closed file
 
 
 def test_openpyxl_refuses_genuine_excel_addins_too() -> None:
@@ -317,7 +318,9 @@ def test_openpyxl_refuses_genuine_excel_addins_too() -> None:
     genuine = Path(xlwings.__file__).with_name("quickstart_addin.xlam")
     with genuine.open("rb") as handle, pytest.raises(OSError, match="no valid workbook part"):
         openpyxl.load_workbook(handle, keep_vba=True)
-    assert openpyxl.load_workbook(_as_macro_workbook(genuine), keep_vba=True).sheetnames
+    book = openpyxl.load_workbook(_as_macro_workbook(genuine), keep_vba=True)
+    assert book.sheetnames
+    book.vba_archive.close()
 
 
 def test_two_builds_give_identical_bytes(addin: Path, tmp_path: Path, fixture_module: str) -> None:
