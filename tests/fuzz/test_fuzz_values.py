@@ -15,7 +15,7 @@ import pandas as pd
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from arcollect.book import read
+from arcollect.book import read, validate
 from arcollect.book.schema import Kind
 from arcollect.engine import _coerce
 from arcollect.errors import InputError
@@ -95,9 +95,9 @@ def test_reader_types_every_cell_or_flags_it_and_never_raises(kind: Kind, values
     if kind in (Kind.DATE, Kind.DATETIME):
         assert str(result.dtype) == "datetime64[ns]"
     if kind is Kind.EMAIL:
-        assert all(read.address_problem(address) is None for address in good)
+        assert all(validate.address_problem(address) is None for address in good)
     if kind is Kind.EMAILS:
-        assert all(read.address_problem(address) is None for addresses in good for address in addresses)
+        assert all(validate.address_problem(address) is None for addresses in good for address in addresses)
 
 
 @FUZZ

@@ -69,9 +69,7 @@ import pandas as pd
 import python_calamine
 
 from arcollect.book import guard, schema, validate
-from arcollect.book.schema import Customers, Invoices, Kind, Table
-from arcollect.book.validate import MAX_TEXT
-from arcollect.book.validate import address_problem as address_problem  # settings.py and tests look it up here
+from arcollect.book.schema import MAX_TEXT, Customers, Invoices, Kind, Table
 from arcollect.errors import InputError
 from arcollect.problems import Problem
 

@@ -21,6 +21,7 @@ TONES = ("incentive", "friendly", "firm", "final", "escalation", "thanks")
 AGING_BASES = ("due", "invoice")
 TRANSPORTS = ("outbox", "smtp", "ews", "graph")
 TOTAL = "Total"
+MAX_TEXT = 32_767  # Excel's limit for the text of one cell
 
 
 class Kind(StrEnum):

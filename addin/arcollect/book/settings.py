@@ -44,7 +44,6 @@ import pandas as pd
 from babel import Locale
 from babel.numbers import list_currencies
 
-from arcollect.book.read import address_problem
 from arcollect.book.schema import (
     AGING_BASES,
     DUNNING_LEVELS,
@@ -54,6 +53,7 @@ from arcollect.book.schema import (
     DunningLevels,
     SettingsSheet,
 )
+from arcollect.book.validate import address_problem
 from arcollect.errors import ConfigError
 from arcollect.problems import Problem
 

@@ -24,12 +24,11 @@ from typing import Any
 import email_validator
 import pandas as pd
 
-from arcollect.book.schema import Column, Customers, Kind, Table
+from arcollect.book.schema import MAX_TEXT, Column, Customers, Kind, Table
 from arcollect.engine import calendar
 from arcollect.errors import InputError
 from arcollect.problems import Problem
 
-MAX_TEXT = 32_767  # Excel's limit for one cell; longer text cannot have been typed in Excel
 _SHOWN_TEXT = 200
 
 _REASONS = {

@@ -456,7 +456,6 @@ def _python_value(value: Any, kind: Kind) -> Any:
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _DEFAULT_DATE_FORMATS = {dt.datetime: "yyyy-mm-dd h:mm:ss", dt.date: "yyyy-mm-dd", dt.time: "h:mm:ss"}
-_MAX_TEXT = 32_767
 
 
 def _style_id(sheet: Worksheet, number_format: str | None, *, quote: bool = False) -> int:
@@ -519,7 +518,7 @@ def _xml_cells(
         if kind is float:
             return f"{style}><v>{value!r}</v></c>" if math.isfinite(value) else ""
         if kind is str:
-            text = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_TEXT]
+            text = ILLEGAL_CHARACTERS_RE.sub("", value)[: schema.MAX_TEXT]
             if not text:
                 return f"{style}/>" if plain else ""
             attribute = style
