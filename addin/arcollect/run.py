@@ -170,7 +170,8 @@ def collect(
     report = RunReport(now=now, base_currency=config.base_currency, problems=problems)
     own_ledger = ledger is None
     ledger = ledger or Ledger(config.ledger_file(book), store_bodies=config.store_bodies)
-    transport = transport or from_settings(config, book)
+    if send:  # only sending needs the transport and its secret: refresh, preview and dry runs do without
+        transport = transport or from_settings(config, book)
     try:
         step("Ageing and pricing the invoices")
         customers = pricing.resolve_jurisdictions(tables["Customers"], config.default_jurisdiction)
