@@ -33,6 +33,24 @@ HOSTILE_EXPRESSIONS = [
 ]
 
 
+# A field path through an object the template made itself reaches the environment: a macro's
+# `__init__.__globals__` is jinja2.runtime's module namespace, whose `sys.modules` holds `os`. On Jinja2 3.1.4 with
+# the sandbox's `call` overridden (issue #19) the first one printed ARCOLLECT_SMTP_PASSWORD into the reminder;
+# the others are the ways around Jinja2's own `str.format` guard fixed in 3.1.5 (a stored reference,
+# CVE-2024-56326) and 3.1.6 (`|attr`, CVE-2025-27516).
+_ENVIRON = "{0.__init__.__globals__[sys].modules[os].environ[ARCOLLECT_SMTP_PASSWORD]}"
+FORMAT_ESCAPES = [
+    "{% macro m() %}{% endmacro %}{{ '" + _ENVIRON + "'.format(m) }}",
+    "{% macro m() %}{% endmacro %}{% set f = '" + _ENVIRON + "'.format %}{{ f(m) }}",
+    "{% macro m() %}{% endmacro %}{{ ('" + _ENVIRON + "'|attr('format'))(m) }}",
+    "{% macro m() %}{% endmacro %}{{ '" + _ENVIRON.replace("{0", "{x") + "'.format_map({'x': m}) }}",
+    "{% macro m() %}{% endmacro %}{{ '" + _ENVIRON + "'.format(m)|upper }}",
+    "{% set ns = namespace() %}{{ '" + _ENVIRON + "'.format(ns) }}",
+    "{% macro m() %}{% endmacro %}{{ m|attr('__init__') }}",
+]
+CANARY = "canary-7f3e9b-not-a-real-password"
+
+
 def _write_template(folder: Path, language: str, name: str, html_body: str) -> None:
     (folder / language).mkdir(parents=True, exist_ok=True)
     (folder / language / f"{name}.html.j2").write_text(
@@ -56,6 +74,47 @@ def test_hostile_template_expression_fails_with_an_error_naming_the_template_fil
     # the renderer stays usable for the next reminder (a built-in template)
     _write_template(tmp_path, "en", "friendly", "{{ customer.name }}")
     assert renderer.render("friendly", "en", context).html.startswith("Reminder")
+
+
+@pytest.mark.parametrize("template", FORMAT_ESCAPES)
+def test_str_format_through_an_object_the_template_made_cannot_read_the_environment(tmp_path, monkeypatch, template):
+    """Run by the floors run too (make test): on the lowest Jinja2 pyproject allows, not only on the lock's."""
+    monkeypatch.setenv("ARCOLLECT_SMTP_PASSWORD", CANARY)
+    _write_template(tmp_path, "en", "friendly", template)
+    renderer = Renderer([tmp_path])
+    with pytest.raises(RenderError) as raised:
+        renderer.render("friendly", "en", {"customer": {"id": "C1", "name": "Acme"}})
+    assert CANARY not in str(raised.value)
+    assert "en/friendly.html.j2 line 2" in str(raised.value)
+    assert "SecurityError" in str(raised.value) or "UndefinedError" in str(raised.value)
+
+
+def test_the_renderer_runs_jinjas_stock_immutable_sandbox_with_nothing_overridden():
+    """No speed-up inside the security boundary: the environment is Jinja2's class itself, not a subclass."""
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    assert type(Renderer().environment) is ImmutableSandboxedEnvironment
+
+
+def test_preview_with_a_hostile_user_template_writes_no_secret_anywhere(tmp_path, monkeypatch, capsys):
+    """`arcollect preview` end to end with the first escape in the user's TemplateDir and the password set: the
+    reminder is held with the sandbox's refusal as its reason, and the canary is in no file and not on screen."""
+    from arcollect.cli import main
+
+    monkeypatch.setenv("ARCOLLECT_SMTP_PASSWORD", CANARY)
+    _write_template(tmp_path / "my-templates", "en", "friendly", FORMAT_ESCAPES[0])
+    path = make_book(
+        tmp_path,
+        customers=[customer("C1", language="en", country="GB"), customer("C2", language="de")],
+        invoices=[invoice("I-1", "C1", due="2026-11-19"), invoice("I-2", "C2", due="2026-11-19")],
+        settings={"TemplateDir": "my-templates"},
+    )
+    assert main(["preview", str(path), "--now", TUESDAY.isoformat()]) == 0
+    assert CANARY not in capsys.readouterr().out
+    previews = sorted((tmp_path / "preview").glob("*.eml"))
+    assert [file.name.split("-")[1] for file in previews] == ["C2"]
+    written = [file for file in tmp_path.rglob("*") if file.is_file()]
+    assert written and not [file for file in written if CANARY.encode() in file.read_bytes()]
 
 
 def test_customer_data_that_looks_like_template_code_or_html_is_shown_literally(tmp_path):

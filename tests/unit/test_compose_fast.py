@@ -1,5 +1,5 @@
-"""The run's fast path to a reminder gives what the one-reminder path gives, and the renderer's shortcuts (remembered
-formats, wrapped text and sandbox look-ups) give what Babel, Jinja and Jinja's sandbox give."""
+"""The run's fast path to a reminder gives what the one-reminder path gives, the renderer's shortcuts (remembered
+formats, wrapped text) give what Babel and Jinja give, and Jinja's stock sandbox reads data and refuses the rest."""
 
 from __future__ import annotations
 
@@ -167,13 +167,13 @@ def test_wordwrap_gives_jinjas_own_wrapping_when_the_same_text_comes_again(tmp_p
         "{% import 'en/_strings.j2' as t %}{{ t.__class__ }}",
     ],
 )
-def test_sandbox_shortcuts_still_refuse_private_and_mutating_access(tmp_path, expression):
+def test_the_sandbox_refuses_private_and_mutating_access_and_format_field_paths(tmp_path, expression):
     renderer = _money_template(tmp_path, expression)
     with pytest.raises(RenderError):
         renderer.render("probe", "en", {"customer": {"id": "C-1", "name": "Acme"}})
 
 
-def test_sandbox_shortcuts_read_keys_names_and_bare_format_fields_as_before(tmp_path):
+def test_the_sandbox_reads_keys_names_and_bare_format_fields(tmp_path):
     body = (
         "{% import 'en/_strings.j2' as t %}{% set ns = namespace(total='9') %}"
         "{{ customer.name }}|{{ customer.missing is defined }}|{{ t.lang }}|{{ ns.total }}|"

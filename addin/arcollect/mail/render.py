@@ -121,7 +121,7 @@ class Renderer:
         if BUILTIN_TEMPLATE_DIR not in search:
             search.append(BUILTIN_TEMPLATE_DIR)
         self.search_path: tuple[Path, ...] = tuple(search)
-        self.environment = sandbox.Sandbox(
+        self.environment = sandbox.environment(
             loader=FileSystemLoader([str(p) for p in self.search_path]),
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
             undefined=StrictUndefined,
