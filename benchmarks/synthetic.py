@@ -226,5 +226,5 @@ def _invoices(
         }
     )[paid | partial]
     invoices = invoices.sort_values(I.INVOICE_DATE, kind="stable", ignore_index=True)[list(INVOICES.keys)]
-    payments = payments.sort_values(P.DATE, kind="stable", ignore_index=True)[list(PAYMENTS.keys)]
+    payments = payments.sort_values(P.DATE, kind="stable", ignore_index=True).reindex(columns=PAYMENTS.keys)
     return invoices, payments

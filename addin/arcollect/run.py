@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arcollect import insight
+from arcollect import insight, readiness
 from arcollect.book import cases, dashboard, live, read, settings, write
 from arcollect.book.schema import (
     AGING,
@@ -41,7 +41,7 @@ from arcollect.book.schema import (
     Risk,
 )
 from arcollect.engine import aging, dunning, pricing
-from arcollect.errors import ArcollectError
+from arcollect.errors import ArcollectError, ConfigError
 from arcollect.mail import compose
 from arcollect.mail.dispatch import dispatch
 from arcollect.mail.ledger import Ledger, reconcile
@@ -167,6 +167,9 @@ def collect(
     config, setting_problems = settings.parse_settings(tables["Settings"])
     policy, policy_problems = settings.parse_policy(tables["DunningLevels"])
     problems += setting_problems + policy_problems
+    refusals = readiness.send_refusals(config) if send else []
+    if refusals:
+        raise ConfigError(" ".join(refusals) + " Nothing was sent.")
     report = RunReport(now=now, base_currency=config.base_currency, problems=problems)
     own_ledger = ledger is None
     ledger = ledger or Ledger(config.ledger_file(book), store_bodies=config.store_bodies)

@@ -93,7 +93,10 @@ def make_book(
     defaults = {"CompanyName": "Acme Supplies Ltd", "SenderMailbox": "ar@acme.example"}
     for key, value in {**defaults, **(settings or {})}.items():
         matches = setting_rows[SettingsSheet.KEY] == key
-        assert matches.any(), f"unknown Settings key {key}"
+        if not matches.any():  # a per-currency key such as IBAN.CHF is a row of its own
+            extra = {SettingsSheet.KEY: book_settings.canonical_key(key), SettingsSheet.VALUE: value}
+            setting_rows = pd.concat([setting_rows, pd.DataFrame([extra])], ignore_index=True)
+            continue
         setting_rows.loc[matches, SettingsSheet.VALUE] = value
     write_tables(
         path,

@@ -27,6 +27,7 @@ SHEET_ORDER = [
     "ReminderQueue",
     "ReminderLog",
     "Effectiveness",
+    "Unmatched",
     "Exceptions",
 ]
 

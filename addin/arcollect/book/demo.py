@@ -514,7 +514,7 @@ def _payments(
         }
     )
     payments = pd.concat([applied, unapplied], ignore_index=True)
-    return payments.sort_values(P.DATE, kind="stable", ignore_index=True)[list(PAYMENTS.keys)]
+    return payments.sort_values(P.DATE, kind="stable", ignore_index=True).reindex(columns=PAYMENTS.keys)
 
 
 def _bad_invoices(invoices: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:

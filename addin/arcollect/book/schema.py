@@ -131,6 +131,23 @@ class Payments(StrEnum):
     CURRENCY = "currency"
     METHOD = "method"
     REFERENCE = "reference"
+    BANK_ENTRY = "bank_entry"  # the bank's key of the statement entry the payment came from (bank/ import)
+    MATCHED_BY = "matched_by"  # the rule that matched it to the invoice (bank/matching)
+
+
+class Unmatched(StrEnum):
+    """Unmatched: booked credits of imported bank statements that no rule could apply with certainty."""
+
+    BOOKING_DATE = "booking_date"
+    AMOUNT = "amount"
+    CURRENCY = "currency"
+    PAYER = "payer"
+    PAYER_ACCOUNT = "payer_account"
+    REMITTANCE = "remittance"
+    REASON = "reason"
+    CANDIDATES = "candidates"
+    ENTRY = "bank_entry"
+    SOURCE = "source"
 
 
 class FX(StrEnum):
@@ -379,6 +396,8 @@ PAYMENTS = Table(
         C(Payments.CURRENCY, "Currency", Kind.CODE, True, width=9),
         C(Payments.METHOD, "Method", Kind.TEXT),
         C(Payments.REFERENCE, "Reference", Kind.TEXT, width=20),
+        C(Payments.BANK_ENTRY, "Bank entry", Kind.TEXT, doc="Set by a bank import: the entry key", width=20),
+        C(Payments.MATCHED_BY, "Matched by", Kind.TEXT, doc="Set by a bank statement import: the rule that matched"),
     ),
     "Payments received: history for analytics and partial payments for interest.",
 )
@@ -546,6 +565,24 @@ EFFECTIVENESS = Table(
     "days of the reminder (only reminders that old count in each window) and, for A/B levels, a verdict.",
     output=True,
 )
+UNMATCHED = Table(
+    "Unmatched",
+    (
+        C(Unmatched.BOOKING_DATE, "Booking date", Kind.DATE, width=12),
+        C(Unmatched.AMOUNT, "Amount", Kind.MONEY),
+        C(Unmatched.CURRENCY, "Currency", Kind.CODE, width=9),
+        C(Unmatched.PAYER, "Payer", width=28),
+        C(Unmatched.PAYER_ACCOUNT, "Payer account", width=26),
+        C(Unmatched.REMITTANCE, "Remittance information", width=40),
+        C(Unmatched.REASON, "Why not matched", width=50),
+        C(Unmatched.CANDIDATES, "Could be", width=40, doc="Open items that fit in part; never applied automatically"),
+        C(Unmatched.ENTRY, "Bank entry", width=20, doc="Put this in a Payments row's Bank entry to settle it by hand"),
+        C(Unmatched.SOURCE, "Statement file", width=24),
+    ),
+    "Credits from imported bank statements that no rule matched with certainty: for a person to apply. Add a "
+    "Payments row with the entry's Bank entry (or run arcollect bank BOOK --assign ENTRY INVOICE…) to settle one.",
+    output=True,
+)
 del C
 
 INPUT_TABLES: tuple[Table, ...] = (CUSTOMERS, INVOICES, PAYMENTS, FX_TABLE, SETTINGS, DUNNING_LEVELS)
@@ -556,6 +593,7 @@ OUTPUT_TABLES: tuple[Table, ...] = (
     REMINDER_QUEUE,
     REMINDER_LOG,
     EFFECTIVENESS,
+    UNMATCHED,
     EXCEPTIONS,
 )
 TABLES: dict[str, Table] = {table.name: table for table in (*INPUT_TABLES, *OUTPUT_TABLES)}

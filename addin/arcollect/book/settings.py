@@ -32,9 +32,10 @@ import itertools
 import logging
 import math
 import re
+import string
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,9 @@ from urllib.parse import urlsplit
 import pandas as pd
 from babel import Locale
 from babel.numbers import list_currencies
+from stdnum import bic as stdnum_bic
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import ValidationError
 
 from arcollect.book.schema import (
     AGING_BASES,
@@ -111,6 +115,35 @@ class Settings:
     failure_alert_after: int = 3
     store_bodies: bool = False
     thank_you: bool = False
+    iban: str = ""
+    bic: str = ""
+    account_holder: str = ""
+    company_address: str = ""
+    reference_pattern: str = ""
+    payment_link_pattern: str = ""
+    bank_folder: Path | None = None
+    # Not keys of their own (DERIVED_FIELDS): per-currency values of the keys in PER_CURRENCY ("IBAN.CHF",
+    # "BankDetails USD") as (field, currency, value), and the keys whose value was given but could not be used.
+    currency_values: tuple[tuple[str, str, Any], ...] = ()
+    unusable: tuple[str, ...] = field(default=(), compare=False)
+
+    def for_currency(self, field: str, currency: str) -> Any:
+        """The value of `field` for payments in `currency`: its own ("IBAN.USD"), else the plain key's.
+
+        The plain bank keys (BankDetails, IBAN, BIC, AccountHolder) are the account for the base currency only —
+        a EUR account is never offered to a customer billed in USD; PaymentLinkPattern, whose link names the
+        currency itself, serves every currency without its own.
+        """
+        for name, code, value in self.currency_values:
+            if name == field and code == currency:
+                return value
+        if field == "payment_link_pattern" or currency == self.base_currency:
+            return getattr(self, field)
+        return getattr(_DEFAULTS, field)
+
+    def bank_folder_path(self, workbook: Path | str) -> Path | None:
+        """The watched folder of bank statements (BankFolder, relative to the workbook's folder), or None."""
+        return _beside(Path(workbook), self.bank_folder)
 
     def ledger_file(self, workbook: Path | str) -> Path:
         """The ledger database: LedgerPath (relative to the workbook's folder), else ``<workbook>.ledger.sqlite``."""
@@ -255,6 +288,53 @@ def _path(value: Any) -> Path:
     return Path(_text(value))
 
 
+def _iban(value: Any) -> str:
+    text = _text(value)
+    try:
+        return stdnum_iban.format(stdnum_iban.validate(text))
+    except ValidationError as error:
+        raise ValueError(f"an IBAN such as DE89 3704 0044 0532 0130 00 ({error.message.lower().rstrip('.')})") from None
+
+
+def _bic(value: Any) -> str:
+    try:
+        return stdnum_bic.validate(_text(value))
+    except ValidationError as error:
+        raise ValueError(
+            f"a BIC (SWIFT code) of 8 or 11 characters such as COBADEFFXXX ({error.message.lower().rstrip('.')})"
+        ) from None
+
+
+def _pattern(placeholders: tuple[str, ...], *, web: bool = False) -> Callable[[Any], str]:
+    """A text with `{placeholder}` fields from `placeholders` only (and, for a link, an https:// address)."""
+    names = ", ".join("{" + name + "}" for name in placeholders)
+    expected = f"a pattern using {names}" + (", starting with https://" if web else "")
+
+    def parse(value: Any) -> str:
+        text = _text(value)
+        try:
+            fields = {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+        except ValueError:
+            raise ValueError(expected) from None
+        if not fields or not fields <= set(placeholders):
+            raise ValueError(expected)
+        if web:
+            _url(text.split("{", 1)[0] or "no address")  # the address part before the first placeholder
+        return text
+
+    return parse
+
+
+def _address(value: Any) -> str:
+    """'Street and number, postcode town, country code' — the creditor address a Swiss QR-bill must carry."""
+    parts = [part.strip() for part in _text(value).replace("\n", ",").split(",")]
+    parts = [part for part in parts if part]
+    expected = "street and number, postcode and town, country code — e.g. Bahnhofstrasse 1, 8001 Zürich, CH"
+    if len(parts) != 3 or not re.fullmatch(r"[A-Za-z]{2}", parts[2]) or not re.match(r"\S+\s+\S", parts[1]):
+        raise ValueError(expected)
+    return ", ".join([parts[0], parts[1], parts[2].upper()])
+
+
 def _money(value: Any) -> Decimal:
     expected = "an amount ≥ 0 in the base currency, e.g. 50 or 49.90"
     if isinstance(value, bool):
@@ -327,7 +407,12 @@ _KEYS: tuple[_Key, ...] = (
     _Key("ScheduleEvery", "schedule_every", _integer(1, unit="minutes"), "Minutes between unattended runs"),
     _Key("GraceDays", "grace_days", _integer(0, unit="days"), "Extra days after a level's date before it is sent"),
     _Key("MinimumAmount", "minimum_amount", _money, "Customers owing less than this (base currency) are not chased"),
-    _Key("BankDetails", "bank_details", _text, "Bank account shown in reminders (IBAN, BIC, bank name)"),
+    _Key(
+        "BankDetails",
+        "bank_details",
+        _text,
+        "Bank name and other details shown with the base-currency account; BankDetails.USD … per currency",
+    ),
     _Key("FinanceContact", "finance_contact", _email, "Who receives the daily digest and failure alerts"),
     _Key(
         "DigestLeadMinutes",
@@ -338,7 +423,36 @@ _KEYS: tuple[_Key, ...] = (
     _Key("FailureAlertAfter", "failure_alert_after", _integer(0), "Alert after this many failed sends; 0 = never"),
     _Key("StoreBodies", "store_bodies", _boolean, "Keep the full text of each email in the ledger (true/false)"),
     _Key("ThankYou", "thank_you", _boolean, "Thank customers who paid in full on time (needs a 'thanks' level)"),
+    _Key(
+        "IBAN",
+        "iban",
+        _iban,
+        "Your account for payments in the base currency (QR codes, references); IBAN.CHF, IBAN.USD … for others",
+    ),
+    _Key("BIC", "bic", _bic, "The BIC (SWIFT code) of that account; BIC.CHF … per currency"),
+    _Key("AccountHolder", "account_holder", _text, "Name on the account; blank = CompanyName"),
+    _Key(
+        "CompanyAddress",
+        "company_address",
+        _address,
+        "Street and number, postcode and town, country code (needed for Swiss QR-bills)",
+    ),
+    _Key(
+        "ReferencePattern",
+        "reference_pattern",
+        _pattern(("customer", "invoices", "digest")),
+        "Your own RF payment reference, e.g. {customer}{invoices}; blank = customer + a code for the invoices",
+    ),
+    _Key(
+        "PaymentLinkPattern",
+        "payment_link_pattern",
+        _pattern(("customer", "amount", "currency", "reference"), web=True),
+        "Statement-level pay link of your payment provider, e.g. https://pay.example/{customer}?amount={amount}",
+    ),
+    _Key("BankFolder", "bank_folder", _path, "Folder of bank statements (camt.053, MT940, CSV) read before each run"),
 )
+PER_CURRENCY = ("BankDetails", "IBAN", "BIC", "AccountHolder", "PaymentLinkPattern")
+DERIVED_FIELDS = ("currency_values", "unusable")
 KEYS: tuple[str, ...] = tuple(key.name for key in _KEYS)
 _BY_NAME = {re.sub(r"[\s_-]", "", key.name).lower(): key for key in _KEYS}
 _DEFAULTS = Settings()
@@ -348,8 +462,19 @@ def _normal(key: Any) -> str:
     return re.sub(r"[\s_-]", "", _text(key)).lower()
 
 
+_PER_CURRENCY = re.compile(rf"^({'|'.join(key.lower() for key in PER_CURRENCY)})\.?([a-z]{{3}})$")
+
+
+def _suffixed(key: Any) -> tuple[_Key, str] | None:
+    """("IBAN" spec, "CHF") for "IBAN.CHF", "iban chf" or "IBAN_CHF"; None when `key` is no per-currency key."""
+    match = _PER_CURRENCY.match(_normal(key))
+    if not match or match[2].upper() not in list_currencies():
+        return None
+    return _BY_NAME[match[1]], match[2].upper()
+
+
 def _is_secret(key: str) -> bool:
-    return _normal(key) not in _BY_NAME and bool(_SECRET_WORDS.search(key))
+    return _normal(key) not in _BY_NAME and _suffixed(key) is None and bool(_SECRET_WORDS.search(key))
 
 
 def _secret_reason(key: str) -> str:
@@ -374,13 +499,20 @@ def canonical_key(key: str) -> str:
         raise ConfigError(_secret_reason(str(key)))
     found = _BY_NAME.get(_normal(key))
     if found is None:
+        suffixed = _suffixed(key)
+        if suffixed is not None:
+            return f"{suffixed[0].name}.{suffixed[1]}"
         raise ConfigError(_unknown_reason(str(key)))
     return found.name
 
 
 def describe(key: str) -> str:
     """The one-line description of `key` shown in the Settings sheet."""
-    return _BY_NAME[_normal(canonical_key(key))].doc
+    name = canonical_key(key)
+    suffixed = _suffixed(name)
+    if suffixed is not None:
+        return f"{suffixed[0].name} for payments in {suffixed[1]} (instead of the base currency's)"
+    return _BY_NAME[_normal(name)].doc
 
 
 def _parse_one(spec: _Key, value: Any) -> Any:
@@ -399,7 +531,8 @@ def set_value(key: str, text: str) -> str:
     Blank text means "back to the default" and returns ''. Raises `ConfigError` naming the key, the value and the
     expected form; secret-looking keys are refused with the environment variable to use instead.
     """
-    spec = _BY_NAME[_normal(canonical_key(key))]
+    name = canonical_key(key)
+    spec = _BY_NAME.get(_normal(name)) or _suffixed(name)[0]  # type: ignore[index]
     try:
         value = _parse_one(spec, text)
     except ValueError as exc:
@@ -416,6 +549,8 @@ def parse_settings(table: pd.DataFrame) -> tuple[Settings, list[Problem]]:
     key_header = SETTINGS.column(SettingsSheet.KEY).header
     value_header = SETTINGS.column(SettingsSheet.VALUE).header
     values: dict[str, Any] = {}
+    per_currency: list[tuple[str, str, Any]] = []
+    unusable: list[str] = []
     problems: list[Problem] = []
     if SettingsSheet.KEY not in table.columns:
         return Settings(), problems
@@ -430,29 +565,46 @@ def parse_settings(table: pd.DataFrame) -> tuple[Settings, list[Problem]]:
             logger.warning("Settings row %s: secret-looking key %r ignored (value %s)", row, name, HIDDEN)
             continue
         spec = _BY_NAME.get(_normal(name))
+        suffixed = None if spec is not None else _suffixed(name)
+        if suffixed is not None:
+            spec = suffixed[0]
         if spec is None:
             problems.append(Problem(SETTINGS.sheet, row, key_header, name, _unknown_reason(name)))
             continue
-        if spec.field in seen:
-            reason = f"{spec.name} is set twice — the row {seen[spec.field]} value is used; delete one of them"
+        slot = (spec.field, suffixed[1] if suffixed else "")
+        shown = f"{spec.name}.{suffixed[1]}" if suffixed else spec.name
+        if slot in seen:
+            reason = f"{shown} is set twice — the row {seen[slot]} value is used; delete one of them"
             problems.append(Problem(SETTINGS.sheet, row, key_header, name, reason))
             continue
-        seen[spec.field] = row
+        seen[slot] = row
         try:
-            values[spec.field] = _parse_one(spec, value)
+            parsed = _parse_one(spec, value)
         except ValueError as exc:
             default = _show(getattr(_DEFAULTS, spec.field)) or "blank"
-            problems.append(Problem(SETTINGS.sheet, row, value_header, value, f"{exc}; using {default!r}"))
-    return Settings(**values), problems
+            reason = str(exc).replace(f"{spec.name} '", f"{shown} '", 1)
+            problems.append(Problem(SETTINGS.sheet, row, value_header, value, f"{reason}; using {default!r}"))
+            unusable.append(shown)
+            continue
+        if suffixed:
+            per_currency.append((spec.field, suffixed[1], parsed))
+        else:
+            values[spec.field] = parsed
+    return Settings(**values, currency_values=tuple(per_currency), unusable=tuple(unusable)), problems
 
 
 def settings_rows(settings: Settings) -> pd.DataFrame:
     """`settings` as Settings-sheet rows (key, canonical value text, description): the inverse of `parse_settings`."""
+    fields = {spec.field: spec for spec in _KEYS}
+    extra = [(f"{fields[field].name}.{code}", value) for field, code, value in settings.currency_values]
     return pd.DataFrame(
         {
-            SettingsSheet.KEY: list(KEYS),
-            SettingsSheet.VALUE: [_show(getattr(settings, spec.field)) for spec in _KEYS],
-            SettingsSheet.DESCRIPTION: [spec.doc for spec in _KEYS],
+            SettingsSheet.KEY: [*KEYS, *(key for key, _value in extra)],
+            SettingsSheet.VALUE: [
+                *(_show(getattr(settings, spec.field)) for spec in _KEYS),
+                *(_show(value) for _key, value in extra),
+            ],
+            SettingsSheet.DESCRIPTION: [*(spec.doc for spec in _KEYS), *(describe(key) for key, _value in extra)],
         }
     )
 
