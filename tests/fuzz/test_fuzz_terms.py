@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from decimal import Decimal
 
 import pandas as pd
 from hypothesis import example, given
@@ -26,6 +28,7 @@ ANY_DAY = st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31))
 @given(TEXTS, ANY_DAY)
 @example("NET9223372036854775808", dt.date(2026, 1, 1))  # once an OverflowError deep in numpy
 @example("net 3000", dt.date(9999, 12, 1))  # a due date after 9999-12-31
+@example("99.999/1 net 2", dt.date(2026, 1, 1))  # compound APR once an OverflowError: (1 + 99999) ** 365
 @example("1/9223372036854775808 net 9223372036854775809", dt.date(2026, 1, 1))
 def test_any_text_parses_or_raises_input_error_and_parsed_terms_compute(text: str, day: dt.date) -> None:
     try:
@@ -34,18 +37,23 @@ def test_any_text_parses_or_raises_input_error_and_parsed_terms_compute(text: st
         assert str(error), "the message says what is wrong"
         return
     assert terms.parse(terms.format(parsed)) == parsed
-    for compute in (
-        lambda: terms.due_date(parsed, day),
-        lambda: terms.discount_deadline(parsed, day),
-        lambda: terms.discount(1000, parsed, day, day),
-        lambda: terms.discount_apr(parsed),
-        lambda: terms.discount_apr(parsed, method="compound"),
+    has_discount = bool(parsed.discounts)
+    for compute, kinds in (
+        (lambda: terms.due_date(parsed, day), dt.date),
+        (lambda: terms.discount_deadline(parsed, day), dt.date if has_discount else type(None)),
+        (lambda: terms.discount(1000, parsed, day, day), Decimal),
+        (lambda: terms.discount_apr(parsed), float if has_discount else type(None)),
+        (lambda: terms.discount_apr(parsed, method="compound"), float if has_discount else type(None)),
     ):
         try:
             result = compute()
         except InputError:  # a date past 9999-12-31: said, not an OverflowError or a wrong type
             continue
-        assert result is None or isinstance(result, dt.date | float | int | object)
+        assert isinstance(result, kinds), (terms.format(parsed), result)
+        if isinstance(result, Decimal):
+            assert 0 <= result <= 1000
+        if isinstance(result, float):
+            assert result >= 0 and not math.isnan(result)
     try:
         due = terms.due_date(parsed, day)
     except InputError:

@@ -475,3 +475,27 @@ def test_an_escalation_puts_the_customer_on_credit_hold_and_writes_an_agency_cas
     assert case.exists() and not (cases.case_folder(book) / cases.file_name("FINE")).exists()
     sheets = openpyxl.load_workbook(case, read_only=True).sheetnames
     assert {"Summary", "OpenItems", "ReminderHistory"} <= set(sheets)
+
+
+def test_a_reminder_in_doubt_in_the_ledger_is_held_until_reconciled_and_the_queue_says_so(tmp_path):
+    """The SMTP server stores the message but answers only after the client's timeout: the ledger cannot know it
+    was sent and keeps it `unknown`. A refresh then holds that reminder with the ledger's reason, word for word."""
+    from arcollect.mail.transports.smtp import SmtpTransport
+
+    from ..servers.smtp import SmtpServer
+    from ..servers.tls import ca_bundle
+
+    path = make_book(tmp_path, customers=[customer("C1")], invoices=[invoice("A-1", "C1", due="2026-11-17")])
+    with SmtpServer(users={"ar": "pw"}) as server:
+        server.hang_after_data = 3.0
+        transport = SmtpTransport(
+            server.host, server.port, username="ar", password="pw", verify=ca_bundle(), timeout=0.5, retries=0
+        )
+        first = collect(path, now=TUESDAY, send=True, transport=transport)
+    assert first.sent == [] and len(first.unknown) == 1
+
+    again = collect(path, now=TUESDAY + dt.timedelta(minutes=30), send=False)
+    [row] = sheet_rows(path, "ReminderQueue")
+    assert row[Queue.STATE] == "held"
+    assert row[Queue.REASON] == "in doubt (unknown) in the ledger — reconcile before sending again"
+    assert again.queue[Queue.REASON].tolist() == [row[Queue.REASON]]

@@ -53,6 +53,8 @@ def run_sender(ledger: Path, spec: dict, *, kill_when=None, timeout: float = 240
     out, err = process.communicate(timeout=timeout)
     if kill_when is None:
         assert process.returncode == 0, err[-2000:]
+    else:  # the sender must have died of the SIGKILL, not finished (or failed) before it came
+        assert process.returncode == -signal.SIGKILL, f"exit {process.returncode}, not killed: {err[-2000:]}"
     return out
 
 

@@ -83,3 +83,26 @@ def test_ews_with_a_fifth_of_requests_answered_server_busy_delivers_each_once_wi
         keys = [item.key for item in ews.received]
     assert len(keys) == COUNT and len(set(keys)) == COUNT
     assert busiest_window(stamps, WINDOW) <= LIMIT
+
+
+def test_a_limit_of_10_a_minute_below_the_batch_size_sends_all_25_and_never_11_in_a_minute(tmp_path):
+    """SendRatePerMinute 10 with the default chunk of 25 (every other test uses 30 or more): the chunks shrink to
+    the limit. The clock is the dispatcher's injectable one, so three minutes pass without waiting for them."""
+    from arcollect.mail.transports.smtp import SmtpTransport
+
+    clock, handed_over = [0.0], []
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    with SmtpServer(users={"ar": "pw"}) as server, Ledger(tmp_path / "ledger.sqlite") as ledger:
+        transport = SmtpTransport(server.host, server.port, username="ar", password="pw", verify=ca_bundle())
+        outcome = dispatch(
+            reminders(25), ledger, transport, now=dt.datetime.now(dt.UTC), rate_limit=10, window=60.0,
+            clock=lambda: clock[0], sleep=sleep, on_result=lambda _result: handed_over.append(clock[0]),
+        )  # fmt: skip
+        keys = server.keys()
+    assert len(outcome.sent) == 25 and not outcome.failed and not outcome.unknown
+    assert len(keys) == 25 and max(keys.values()) == 1
+    assert busiest_window(handed_over, 60.0) == 10
+    assert clock[0] >= 120.0  # 10 now, 10 a minute later, 5 a minute after that

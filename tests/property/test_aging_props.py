@@ -9,10 +9,12 @@ from hypothesis import strategies as st
 
 from arcollect.book.schema import TOTAL, Invoices
 from arcollect.engine import aging
+from tests.property.conftest import PROPERTY
 
 edges_strategy = st.lists(st.integers(0, 400), min_size=1, max_size=7, unique=True).map(sorted).map(tuple)
 
 
+@PROPERTY
 @given(st.integers(-1000, 5000), st.integers(-1000, 5000), edges_strategy)
 def test_bucket_is_monotone_in_days(first, second, edges):
     order = aging.labels(edges)
@@ -20,12 +22,14 @@ def test_bucket_is_monotone_in_days(first, second, edges):
     assert order.index(aging.bucket(low, edges)) <= order.index(aging.bucket(high, edges))
 
 
+@PROPERTY
 @given(st.lists(st.integers(-400, 400), min_size=1, max_size=50), edges_strategy)
 def test_vectorised_bucket_equals_scalar_bucket(days, edges):
     column = aging.bucket(np.array(days), edges)
     assert list(column) == [aging.bucket(day, edges) for day in days]
 
 
+@PROPERTY
 @given(
     st.lists(
         st.tuples(

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arcollect.engine import calendar
+from tests.property.conftest import PROPERTY
 
 CUSTOMERS = [
     ("DE", "BY", "Europe/Berlin"),
@@ -49,6 +50,7 @@ near_clock_changes = st.builds(
 )
 
 
+@PROPERTY
 @given(days, customers)
 def test_business_day_agrees_with_the_holidays_package(day, customer):
     country, subdivision, _ = customer
@@ -56,6 +58,7 @@ def test_business_day_agrees_with_the_holidays_package(day, customer):
     assert calendar.is_business_day(day, country, subdivision) is expected
 
 
+@PROPERTY
 @given(days, st.integers(-400, 400), customers)
 def test_add_business_days_lands_on_a_business_day(day, n, customer):
     country, subdivision, _ = customer
@@ -64,6 +67,7 @@ def test_add_business_days_lands_on_a_business_day(day, n, customer):
     assert (result > day) if n > 0 else (result < day) if n < 0 else (result >= day)
 
 
+@PROPERTY
 @given(days, st.integers(-60, 60), customers)
 def test_add_business_days_is_monotone_in_n_and_steps_one_business_day_at_a_time(day, low, customer):
     country, subdivision, _ = customer
@@ -79,6 +83,7 @@ def test_add_business_days_is_monotone_in_n_and_steps_one_business_day_at_a_time
     assert calendar.is_business_day(between, country, subdivision).sum() == len(np.unique(results))
 
 
+@PROPERTY
 @given(days, st.integers(-300, 300), customers)
 def test_going_forward_and_back_returns_to_a_business_day(day, n, customer):
     country, subdivision, _ = customer
@@ -97,7 +102,7 @@ def _allowed(instants_utc: np.ndarray, country: str, subdivision: str | None, tz
     return inside & calendar.is_business_day(local_day, country, subdivision)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(PROPERTY, max_examples=300)
 @given(st.one_of(instants, near_clock_changes), customers, st.sampled_from(WINDOWS))
 def test_next_send_time_is_the_first_allowed_moment(now, customer, window):
     country, subdivision, tz = customer
@@ -116,7 +121,7 @@ def test_next_send_time_is_the_first_allowed_moment(now, customer, window):
         assert not _allowed(np.array([now_ns]), country, subdivision, tz, window)[0]
 
 
-@settings(max_examples=50, deadline=None)
+@settings(PROPERTY, max_examples=50)
 @given(st.lists(st.tuples(instants, customers), min_size=1, max_size=30), st.sampled_from(WINDOWS))
 def test_next_send_time_over_columns_equals_scalar_calls(rows, window):
     now = pd.Series([row[0] for row in rows])

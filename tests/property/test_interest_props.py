@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arcollect.engine import interest
+from tests.property.conftest import PROPERTY
 
 JURISDICTIONS = ["EU", "DE", "FR", "GB", "NL", "IT", "ES", "IE"]
 SIMPLE_CHANGING = ["EU", "DE", "FR", "IT", "ES"]
@@ -29,6 +30,7 @@ def invoices(draw: st.DrawFn) -> tuple[Decimal, dt.date, dt.date, str]:
     return draw(money), due, as_of, draw(jurisdictions)
 
 
+@PROPERTY
 @given(invoices(), st.integers(min_value=0, max_value=400))
 def test_interest_never_decreases_as_time_passes(invoice, extra_days):
     amount, due, as_of, code = invoice
@@ -36,6 +38,7 @@ def test_interest_never_decreases_as_time_passes(invoice, extra_days):
     assert interest.late_interest(amount, due, as_of, code) <= interest.late_interest(amount, due, later, code)
 
 
+@PROPERTY
 @given(invoices(), st.decimals(min_value=0, max_value=Decimal("100000"), places=2))
 def test_interest_never_decreases_as_the_amount_grows(invoice, increase):
     amount, due, as_of, code = invoice
@@ -43,12 +46,13 @@ def test_interest_never_decreases_as_the_amount_grows(invoice, increase):
     assert interest.late_interest(amount, due, as_of, code) <= bigger
 
 
+@PROPERTY
 @given(invoices())
 def test_interest_is_never_negative(invoice):
     assert interest.late_interest(*invoice) >= 0
 
 
-@settings(max_examples=50)
+@settings(PROPERTY, max_examples=50)
 @given(st.lists(invoices(), min_size=1, max_size=30))
 def test_column_result_equals_the_scalar_decimal_result_row_by_row(rows):
     amounts, dues, as_ofs, codes = (list(column) for column in zip(*rows, strict=True))
@@ -59,6 +63,7 @@ def test_column_result_equals_the_scalar_decimal_result_row_by_row(rows):
         assert column.iloc[position] == float(interest.late_interest(*row))
 
 
+@PROPERTY
 @given(
     st.decimals(min_value=Decimal("0.01"), max_value=Decimal("10000000"), places=2),
     st.dates(min_value=FIRST_DUE, max_value=dt.date(2026, 12, 30)),

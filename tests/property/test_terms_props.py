@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from arcollect.engine import terms
 from arcollect.engine.terms import Dating, DiscountTier, Terms
+from tests.property.conftest import PROPERTY
 
 percents = st.decimals(min_value=Decimal("0.1"), max_value=Decimal("99.9"), places=1)
 invoice_dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2090, 12, 31))
@@ -44,11 +45,13 @@ def valid_terms(draw: st.DrawFn) -> Terms:
     return Terms(tiers, draw(st.integers(1, 180)), Dating.PROX)
 
 
+@PROPERTY
 @given(valid_terms())
 def test_format_then_parse_gives_the_same_terms(t: Terms) -> None:
     assert terms.parse(terms.format(t)) == t
 
 
+@PROPERTY
 @given(valid_terms(), invoice_dates, st.sampled_from([None, 25]))
 def test_due_date_is_never_before_the_invoice_date_nor_the_discount_deadline(
     t: Terms, invoice_date: dt.date, cutoff_day: int | None
@@ -62,12 +65,14 @@ def test_due_date_is_never_before_the_invoice_date_nor_the_discount_deadline(
         assert deadline is None
 
 
+@PROPERTY
 @given(valid_terms(), invoice_dates, amounts, st.integers(1, 400))
 def test_no_discount_after_the_last_deadline(t: Terms, invoice_date: dt.date, amount: Decimal, days_late: int) -> None:
     due = terms.due_date(t, invoice_date)
     assert terms.discount(amount, t, invoice_date, due + dt.timedelta(days=days_late)) == 0
 
 
+@PROPERTY
 @given(valid_terms(), invoice_dates, amounts, st.integers(-30, 200))
 def test_discount_never_exceeds_amount_times_best_percentage(
     t: Terms, invoice_date: dt.date, amount: Decimal, days_after_invoice: int
@@ -78,6 +83,7 @@ def test_discount_never_exceeds_amount_times_best_percentage(
     assert Decimal(0) <= earned <= max(amount, Decimal(0)) * best / 100 + Decimal("0.005")
 
 
+@PROPERTY
 @given(valid_terms(), invoice_dates, amounts)
 def test_paying_on_the_first_deadline_earns_the_first_discount(
     t: Terms, invoice_date: dt.date, amount: Decimal
@@ -98,7 +104,7 @@ rows = st.tuples(
 )
 
 
-@settings(max_examples=50)
+@settings(PROPERTY, max_examples=50)
 @given(st.lists(rows, min_size=1, max_size=30))
 def test_vectorised_results_equal_scalar_results_row_by_row(table: list[tuple]) -> None:
     frame = pd.DataFrame(table, columns=["terms", "invoice_date", "days_to_pay", "amount"], dtype=object)

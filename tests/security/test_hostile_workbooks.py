@@ -514,3 +514,34 @@ def test_calamine_does_not_expand_entities(hostile_files) -> None:
         book = python_calamine.CalamineWorkbook.from_path(str(hostile_files(CASES[9])))
         for name in book.sheet_names:
             book.get_sheet_by_name(name).to_python()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le"])
+def test_a_doctype_split_across_two_reads_of_a_part_is_still_refused(tmp_path, encoding) -> None:
+    """`<!DO` ends one piece the guard reads and `CTYPE worksheet>` starts the next (no `<!ENTITY`, so no piece
+    holds a whole declaration): only the tail carried over from the first piece finds it. The sheet is a stored
+    part, which the guard reads from the file in `_STEP` pieces."""
+    source = make_book(tmp_path, customers=[customer("C1")], invoices=[invoice("I-1", "C1", due="2026-11-10")])
+    with zipfile.ZipFile(source) as original:
+        sheet = next(n for n in original.namelist() if n.startswith("xl/worksheets/sheet"))
+        body = original.read(sheet).decode("utf-8")
+    body = body.split("?>", 1)[1] if body.startswith("<?xml") else body
+    head = f'<?xml version="1.0" encoding="{encoding.upper()[:6]}"?>\n'.encode(encoding)
+    declaration = "<!DOCTYPE worksheet>".encode(encoding)
+    split_at = guard._STEP - len("<!DO".encode(encoding))
+    data = head + b" " * (split_at - len(head)) + declaration + body.encode(encoding)
+    hostile = tmp_path / "split.xlsx"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(hostile, "w") as out:
+        for item in original.infolist():
+            if item.filename == sheet:
+                out.writestr(sheet, data, compress_type=zipfile.ZIP_STORED)
+            else:
+                out.writestr(item, original.read(item.filename))
+    with zipfile.ZipFile(hostile) as archive, hostile.open("rb") as handle:  # the pieces really split it
+        part = archive.getinfo(sheet)
+        handle.seek(part.header_offset + 30 + len(part.filename.encode()) + len(part.extra))
+        pieces = list(guard._unpacked(handle, part))
+    assert b"".join(pieces) == data and len(pieces[0]) == guard._STEP
+    assert pieces[0].endswith("<!DO".encode(encoding)) and pieces[1].startswith("CTYPE".encode(encoding))
+    with pytest.raises(InputError, match="declares an XML document type"):
+        guard.check(hostile)

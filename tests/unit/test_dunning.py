@@ -130,6 +130,20 @@ def test_minimum_days_since_the_previous_reminder_come_from_the_history():
     assert row[Queue.REASON] == "last reminder sent on 2026-11-20; the policy waits until 2026-11-27"
 
 
+@pytest.mark.parametrize(
+    ("previous", "state", "reason"),
+    [
+        ("2026-11-17T09:00:00Z", dunning.DUE, None),  # exactly previous + 7 days: the day it may go
+        ("2026-11-18T09:00:00Z", dunning.HELD, "last reminder sent on 2026-11-18; the policy waits until 2026-11-25"),
+    ],
+)
+def test_the_minimum_days_end_exactly_on_previous_plus_n_days(previous, state, reason):
+    history = pd.DataFrame({Log.CUSTOMER_ID: ["C1"], Log.LEVEL: [1], Invoices.NUMBER: ["OLD"], Log.SENT_AT: [previous]})
+    row = only(plan([invoice("A", "2026-11-10")], history=history))  # the second reminder waits 7 days
+    assert (row[Queue.LEVEL_NAME], row[Queue.STATE]) == ("Second reminder", state)
+    assert row[Queue.REASON] == reason if reason else not row[Queue.REASON]
+
+
 def test_an_invoice_already_reminded_at_its_level_is_not_reminded_again():
     history = pd.DataFrame(
         {Log.CUSTOMER_ID: ["C1"], Log.LEVEL: [2], Invoices.NUMBER: ["A"], Log.SENT_AT: ["2026-11-10T09:00:00Z"]}

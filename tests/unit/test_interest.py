@@ -254,3 +254,26 @@ def test_directive_countries_pay_a_flat_40_euro_per_invoice_and_nothing_on_credi
         assert interest.fixed_compensation(123456, code) == (Decimal("40.00"), "EUR")
     assert interest.fixed_compensation(-50, "FR") == (Decimal("0.00"), "EUR")
     assert interest.fixed_compensation(None, "FR") == (None, "EUR")
+
+
+# ---- rounding on an exact tie (issue #19: half-down passed every test before) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "amount", "due", "as_of", "half_up"),
+    [
+        ("IE", "0.73", "2024-01-31", "2024-02-20", "0.01"),  # 73 cents × 12.5 % × 20/365 = 0.5 cent exactly
+        ("IT", "0.73", "2024-01-31", "2024-02-20", "0.01"),
+        ("DE", "125.00", "2024-01-01", "2024-03-14", "3.16"),  # 12,500 cents × 12.62 % × 73/365 = 315.5 cents
+    ],
+)
+def test_an_exact_half_cent_of_interest_rounds_up_under_national_law(jurisdiction, amount, due, as_of, half_up):
+    days = (dt.date.fromisoformat(as_of) - dt.date.fromisoformat(due)).days
+    rate = interest.statutory_rate(jurisdiction, dt.date.fromisoformat(due) + dt.timedelta(days=1))
+    unrounded = Decimal(amount) * rate * days / Decimal(36500)
+    assert unrounded % Decimal("0.01") == Decimal("0.005"), f"no longer a tie ({unrounded}): pick another case"
+    assert interest.late_interest(float(amount), due, as_of, jurisdiction) == Decimal(half_up)
+    column = interest.late_interest(
+        pd.Series([float(amount), float(amount) - 0.01]), pd.Series(pd.to_datetime([due, due])), as_of, jurisdiction
+    )
+    assert column.tolist() == [float(half_up), float(Decimal(half_up) - Decimal("0.01"))]  # just below: down

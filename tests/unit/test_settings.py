@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -233,6 +236,28 @@ def test_policy_splits_ab_templates_and_picks_one_per_customer_stably():
     picks = {level.template_for(f"C{n}") for n in range(50)}
     assert picks == {"friendly", "firm"}
     assert level.template_for("C10001") == level.template_for("C10001")
+
+
+_AB_PICKS = """
+from arcollect.book.settings import DunningLevel
+level = DunningLevel(level=1, name="Friendly", days_offset=3, templates=("friendly", "friendly_b"), tone="friendly")
+print(",".join(level.template_for(f"C{n}") for n in range(1, 41)))
+"""
+
+
+def test_an_ab_customer_gets_the_same_template_in_every_process_whatever_its_hash_seed():
+    """The split must not follow Python's `hash()` of the id, which differs per process (PYTHONHASHSEED): the
+    unattended schedule is a new process each tick, and a customer switching templates spoils the A/B test."""
+    picks = []
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", _AB_PICKS], env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True, text=True, check=True, timeout=120,
+        )  # fmt: skip
+        picks.append(done.stdout.strip().split(","))
+    assert picks[0] == picks[1]
+    assert picks[0][:8] == ["friendly_b"] * 3 + ["friendly"] * 4 + ["friendly_b"]  # C1-C8: crc32 of the id, pinned
+    assert 12 <= picks[0].count("friendly") <= 28
 
 
 def test_duplicate_level_numbers_are_reported_and_the_second_row_left_out():

@@ -587,7 +587,11 @@ def discount_apr(t: Any, basis: int = 365, method: str = "simple") -> Any:
             percent = float(terms_value.discounts[0].percent)
             rate = percent / (100 - percent)
             periods = basis / _extra_days_if_discount_skipped(terms_value)
-            table[row] = rate * periods * 100 if method == "simple" else ((1 + rate) ** periods - 1) * 100
+            if method == "simple":
+                table[row] = rate * periods * 100
+            else:  # 99.999/1 net 2 compounds past the largest float: infinite, not an OverflowError
+                with np.errstate(over="ignore"):
+                    table[row] = (np.power(1 + rate, periods) - 1) * 100
     return shape.wrap(table[codes], kind="float")
 
 
