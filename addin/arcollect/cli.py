@@ -11,7 +11,7 @@
     arcollect import Receivables.xlsx --from export.csv [--mapping sap_fbl5n] [--partial]
     arcollect test-connection Receivables.xlsx    # is the mail transport in Settings usable? one sentence
     arcollect addin build [OUT]                    # workbook/arcollect.xlam from the sources, no Excel needed
-    arcollect addin install                        # into Excel's start-up folder + the add-in's configuration
+    arcollect addin install                        # built for the installed xlwings, into Excel's start-up folder
     arcollect ledger list Receivables.xlsx         # reminders in doubt after a crash (smtp cannot look them up)
     arcollect ledger resolve Receivables.xlsx KEY --as sent|failed
     arcollect ledger export Receivables.xlsx [--out ledger.csv|ledger.jsonl]   # every row, for audits and GDPR
@@ -86,8 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     addin_actions = addin.add_subparsers(dest="action", metavar="ACTION", required=True)
     build = addin_actions.add_parser("build", help="Build arcollect.xlam from the sources in the package.")
     build.add_argument("out", nargs="?", type=Path, default=Path("workbook/arcollect.xlam"))
-    install = addin_actions.add_parser("install", help="Install the add-in for Excel on this machine (Windows/macOS).")
-    install.add_argument("xlam", nargs="?", type=Path, default=Path("workbook/arcollect.xlam"))
+    install = addin_actions.add_parser(
+        "install", help="Build the add-in for the installed xlwings and install it for Excel (Windows/macOS)."
+    )
+    install.add_argument(
+        "xlam", nargs="?", type=Path, default=None, help="a prebuilt add-in instead (must match the installed xlwings)"
+    )
     install.add_argument("--dry-run", action="store_true", help="say what would be done, change nothing")
     for sub in (build, install):
         sub.add_argument("--now", type=_instant, default=None, help=argparse.SUPPRESS)
@@ -303,7 +307,7 @@ def _addin(args: argparse.Namespace, now: dt.datetime) -> int:
     from arcollect.excel import install
 
     for action, path in install.install(args.xlam, dry_run=args.dry_run):
-        console.print(f"{'Would ' if args.dry_run else ''}{action} {path}", soft_wrap=True)
+        console.print(f"{'Would ' if args.dry_run else 'Did: '}{action} {path}", soft_wrap=True)
     if not args.dry_run:
         console.print("Start Excel: the Collections tab appears (see README, 'Use it in Excel').", soft_wrap=True)
     return 0

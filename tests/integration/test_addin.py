@@ -8,6 +8,7 @@ Most tests build against a small fixture module of cell functions so they do not
 from __future__ import annotations
 
 import ast
+import hashlib
 import importlib
 import inspect
 import io
@@ -28,7 +29,7 @@ import xlwings
 
 from arcollect.errors import ConfigError
 from arcollect.excel.addin import build as builder
-from arcollect.excel.addin import package
+from arcollect.excel.addin import package, ribbon_schema, udf_wrappers
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -116,7 +117,7 @@ def test_olevba_extracts_every_module_exactly_as_written(extracted: dict[str, tu
     expected_xlwings = installed.replace(
         'Public Const PROJECT_NAME As String = "myaddin"', 'Public Const PROJECT_NAME As String = "arcollect"', 1
     )
-    assert set(extracted) == {"ThisWorkbook", "Sheet1", "Ribbon", "xlwings", "arcollect_udfs"}
+    assert set(extracted) == {"ThisWorkbook", "Sheet1", "Ribbon", "xlwings", "Dictionary", "arcollect_udfs"}
     assert extracted["Ribbon"][1] == _crlf((SOURCES / "Ribbon.bas").read_text(encoding="utf-8"))
     assert extracted["xlwings"][1] == _crlf(expected_xlwings)
     assert "'xlwings is distributed under a BSD 3-clause license." in extracted["xlwings"][1]
@@ -132,8 +133,58 @@ def test_document_modules_are_classes_and_the_others_standard_modules(extracted:
         "Sheet1": "cls",
         "Ribbon": "bas",
         "xlwings": "bas",
+        "Dictionary": "cls",
         "arcollect_udfs": "bas",
     }
+
+
+def test_the_dictionary_class_is_the_one_xlwings_ships_in_its_own_addin(extracted: dict[str, tuple[str, str]]):
+    """xlwings' module uses `Dictionary` under `#If Mac`; the class is stored as the VBA editor stores it."""
+    parser = VBA_Parser(str(Path(xlwings.__file__).with_name("quickstart_addin.xlam")))
+    try:
+        theirs = next(code for _, stream, _, code in parser.extract_macros() if stream.endswith("/Dictionary"))
+    finally:
+        parser.close()
+    ours = extracted["Dictionary"][1]
+    assert ours.startswith('Attribute VB_Name = "Dictionary"\r\nAttribute VB_Base = "0{FCFB3D2A-')
+    assert ours.casefold() == theirs.casefold()  # the editor re-cases identifiers (err/Err); VBA ignores case
+    assert "Dim d As Dictionary" in extracted["xlwings"][1]
+
+
+def test_the_addin_runs_no_code_when_it_opens(extracted: dict[str, tuple[str, str]]) -> None:
+    """No Workbook_Open or Auto_Open anywhere: opening the add-in runs nothing, as xlwings' add-ins."""
+    for name, (_, code) in extracted.items():
+        assert not re.search(r"(?im)^\s*(?:Private\s+|Public\s+)?Sub\s+(Workbook_Open|Auto_?Open)\b", code), name
+    assert extracted["ThisWorkbook"][1].rstrip().endswith("Attribute VB_Customizable = True")
+
+
+def test_mraptor_rates_the_addin_like_xlwings_own_quickstart_addin(addin: Path) -> None:
+    """oletools' mraptor flags auto-run + write/execute as SUSPICIOUS (mail gateways quarantine that)."""
+    from oletools import mraptor
+
+    def rating(path: Path) -> tuple[bool, bool, bool, bool]:
+        parser = VBA_Parser(str(path))
+        try:
+            code = "\n".join(text for _, _, _, text in parser.extract_macros())
+        finally:
+            parser.close()
+        raptor = mraptor.MacroRaptor(code)
+        raptor.scan()
+        return raptor.autoexec, raptor.write, raptor.execute, raptor.suspicious
+
+    quickstart = rating(Path(xlwings.__file__).with_name("quickstart_addin.xlam"))
+    ours = rating(addin)
+    assert quickstart == (False, True, True, False)
+    assert ours == quickstart
+    real = rating(COMMITTED)
+    assert real == quickstart
+
+
+def test_the_addin_records_the_xlwings_it_was_built_from(addin: Path, extracted: dict[str, tuple[str, str]]) -> None:
+    assert package.xlwings_version(addin) == xlwings.__version__
+    assert f'Public Const XLWINGS_VERSION As String = "{xlwings.__version__}"' in extracted["xlwings"][1]
+    assert f'"xlwings64-{xlwings.__version__}.dll"' in extracted["xlwings"][1]
+    assert package.xlwings_version(Path(xlwings.__file__).with_name("quickstart_addin.xlam")) is None
 
 
 def test_every_ribbon_button_calls_an_existing_callback(addin: Path, extracted: dict[str, tuple[str, str]]) -> None:
@@ -145,6 +196,59 @@ def test_every_ribbon_button_calls_an_existing_callback(addin: Path, extracted: 
     assert {"Import open items", "Test connection", "Open log"} <= labels
     assert len(actions) == 7
     assert set(actions) <= set(_CALLBACK.findall(extracted["Ribbon"][1]))
+
+
+def test_a_ribbon_press_with_no_workbook_open_is_a_message_not_run_time_error_91(extracted) -> None:
+    """xlwings' RunPython reads ActiveWorkbook.FullName at once: with no workbook (or one in Protected View) that is
+    run-time error 91. Every callback goes through Ready(), which says what to do instead."""
+    ribbon = extracted["Ribbon"][1].replace("\r\n", "\n")
+    bodies = re.findall(r"^Sub (\w+)\(control As IRibbonControl\)\n(.*?)\nEnd Sub", ribbon, re.MULTILINE | re.DOTALL)
+    assert len(bodies) == 7
+    for name, body in bodies:
+        assert re.fullmatch(r'    If Ready\(\) Then RunPython "[^"]+"', body), name
+    ready = ribbon.split("Private Function Ready() As Boolean\n")[1].split("End Function")[0]
+    guard = ready.index("If ActiveWorkbook Is Nothing Then")
+    assert 'MsgBox "Open your receivables workbook first' in ready[guard:]
+    assert ready.index("Exit Function", guard) < ready.index("Ready = True")
+
+
+def test_the_ribbon_conforms_to_microsofts_customui14_schema(addin: Path) -> None:
+    with zipfile.ZipFile(addin) as archive:
+        custom_ui = archive.read(package.CUSTOM_UI_PART)
+    assert ribbon_schema.problems(custom_ui) == []
+    assert ribbon_schema.problems((SOURCES / "customUI.xml").read_bytes()) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "complaint"),
+    [
+        ('size="large"', 'size="huge"', "enumeration"),  # not a size Excel knows
+        ('onAction="OnRefresh"', 'onAction=""', "minLength"),  # an empty callback
+        ('id="arcollectPreview"', 'id="arcollectRefresh"', "ST_UniqueID"),  # two controls with one id
+        ('<button id="arcollectRefresh"', '<buton id="arcollectRefresh"', "not expected"),  # no such control
+        ('label="Collections"', 'label="Collections" colour="red"', "not allowed"),  # no such attribute
+        ("2009/07/customui", "2006/01/customui", "No matching global declaration"),  # another schema's namespace
+    ],
+)
+def test_a_broken_ribbon_fails_the_schema_and_the_build(
+    old: str, new: str, complaint: str, tmp_path: Path, fixture_module: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (SOURCES / "customUI.xml").read_text(encoding="utf-8")
+    broken = text.replace(old, new, 1)
+    assert broken != text
+    found = ribbon_schema.problems(broken.encode("utf-8"))
+    assert found and complaint in found[0]
+    real_source = builder.source
+    monkeypatch.setattr(builder, "source", lambda name: broken if name == "customUI.xml" else real_source(name))
+    with pytest.raises(ConfigError, match=r"customUI14\.xsd"):
+        builder.build(tmp_path / "x.xlam", udf_module=fixture_module)
+    assert not (tmp_path / "x.xlam").exists()
+
+
+def test_the_schema_is_microsofts_file_unchanged() -> None:
+    data = (SOURCES / "schema" / "customui14.xsd").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == "c912e38f6938d79af9d1dc83a05077510f7bb407da386a52e7cfcb13e8afdfd5"
+    assert b"Copyright (c) Microsoft Corporation" in data
 
 
 def test_every_run_python_call_names_a_function_of_the_ribbon_module(extracted: dict[str, tuple[str, str]]) -> None:
@@ -172,10 +276,18 @@ def _wrapper_signatures(vba: str) -> dict[str, list[str]]:
     return {name: [a.strip() for a in args.split(",") if a.strip()] for name, args in _FUNCTION.findall(vba)}
 
 
-def _expected_signature(function: object) -> list[str]:
+def _expected_signature(function: object, module_name: str) -> list[str]:
+    """The VBA signature: Python's parameters minus those the wrapper fills itself (`caller`, `vba=`)."""
+    filled = {
+        parameter.name
+        for found in udf_wrappers.functions(module_name)
+        if found.name == function.__name__
+        for parameter in found.parameters
+        if parameter.vba is not None
+    }
     expected = []
     for parameter in inspect.signature(function).parameters.values():
-        if parameter.name == "caller":
+        if parameter.name == "caller" or parameter.name in filled:
             continue
         if parameter.kind is parameter.VAR_POSITIONAL:
             expected.append(f"ParamArray {parameter.name}()")
@@ -191,24 +303,29 @@ def test_every_udf_wrapper_matches_its_python_function(extracted: dict[str, tupl
     wrappers = _wrapper_signatures(extracted["arcollect_udfs"][1])
     assert set(wrappers) == {"AR_DAYS_PAST_DUE", "AR_BUCKET", "AR_TOTAL", "AR_WHERE"}
     for name, arguments in wrappers.items():
-        assert arguments == _expected_signature(getattr(module, name)), name
+        assert arguments == _expected_signature(getattr(module, name), FIXTURE_MODULE), name
     vba = extracted["arcollect_udfs"][1]
     assert (
-        f'AR_BUCKET = ArcollectErrors(XLPy.CallUDF("{FIXTURE_MODULE}", "AR_BUCKET", Array(due, as_of, edges), '
-        "ActiveWorkbook, Application.Caller))"
+        f'AR_BUCKET = ArcollectErrors(XLPy.CallUDF("{FIXTURE_MODULE}", "AR_BUCKET", '
+        "Array(ArcollectTrim(due), ArcollectTrim(as_of), ArcollectTrim(edges)), ActiveWorkbook, Application.Caller))"
     ) in vba
-    assert f'XLPy.CallUDF("{FIXTURE_MODULE}", "AR_WHERE", Array(value, Nothing), ActiveWorkbook' in vba
-    assert "Application.Volatile" in vba.split("Function AR_BUCKET")[1].split("End Function")[0]
+    assert f'XLPy.CallUDF("{FIXTURE_MODULE}", "AR_WHERE", Array(ArcollectTrim(value), Nothing), ActiveWorkbook' in vba
+    assert "    Application.Volatile\r\n" in vba.split("Function AR_BUCKET")[1].split("End Function")[0]
+    assert "Application.Volatile" not in vba.split("Function AR_DAYS_PAST_DUE")[1].split("End Function")[0]
 
 
 def test_error_text_from_python_becomes_excel_error_values_in_the_wrappers(extracted: dict[str, tuple[str, str]]):
     vba = extracted["arcollect_udfs"][1]
     helper = vba.split("Private Function ArcollectError(")[1].split("End Function")[0]
-    for text, error in (("#VALUE!", "xlErrValue"), ("#N/A", "xlErrNA"), ("#DIV/0!", "xlErrDiv0")):
-        assert f'Case "{text}": ArcollectError = CVErr({error})' in helper
+    # xlErrNull … xlErrBusy: every error value Excel has, as the numbers of the XlCVError enumeration
+    expected = {"#NULL!": 2000, "#DIV/0!": 2007, "#VALUE!": 2015, "#REF!": 2023, "#NAME?": 2029, "#NUM!": 2036,
+                "#N/A": 2042, "#GETTING_DATA": 2043, "#SPILL!": 2045, "#CONNECT!": 2046, "#BLOCKED!": 2047,
+                "#UNKNOWN!": 2048, "#FIELD!": 2049, "#CALC!": 2050, "#BUSY!": 2051}  # fmt: skip
+    mapped = dict(re.findall(r'Case "([^"]+)": ArcollectError = CVErr\((\d+)\)', helper))
+    assert {text: int(code) for text, code in mapped.items()} == expected
     from arcollect.excel import udfs
 
-    assert {udfs.VALUE, udfs.NA, udfs.DIV0} == {"#VALUE!", "#N/A", "#DIV/0!"}, "the texts the cell functions return"
+    assert {udfs.VALUE, udfs.NA, udfs.DIV0} <= set(expected), "the texts the cell functions return"
 
 
 def test_the_real_udf_wrappers_match_arcollect_excel_udfs(tmp_path: Path) -> None:
@@ -221,11 +338,12 @@ def test_the_real_udf_wrappers_match_arcollect_excel_udfs(tmp_path: Path) -> Non
         parser.close()
     wrappers = _wrapper_signatures(vba)
     source = inspect.getsource(module)
-    decorated = set(re.findall(r"@(?:xw|xlwings)\.func(?:\(.*\))?\s*\n(?:@.*\n)*(?:async )?def (\w+)", source))
+    decorated = set(re.findall(r"@(?:xw|xlwings)\.func\b[^\n]*\n(?:[^\n]*\n)*?(?:async )?def (\w+)", source))
     assert decorated, "arcollect.excel.udfs declares no @xw.func functions"
     assert set(wrappers) == decorated
     for name, arguments in wrappers.items():
-        assert arguments == _expected_signature(getattr(module, name)), name
+        assert arguments == _expected_signature(getattr(module, name), "arcollect.excel.udfs"), name
+    assert "Function AR_FX(amount, currency_code, Optional base_currency)" in vba
 
 
 def _soffice(tmp_path: Path, source: Path, target: str) -> subprocess.CompletedProcess[str]:
@@ -364,6 +482,8 @@ def test_main_builds_to_the_path_given_or_says_why_not(
 
 
 def test_the_function_wizard_help_comes_from_the_python_docstrings_and_arg_docs(tmp_path: Path) -> None:
+    """Each function's one-line description is its VB_Description (the wizard shows it at once); the ribbon's
+    first press registers categories and argument help (MacroOptions), since nothing runs when the add-in opens."""
     module = _real_udfs()
     built = builder.build(tmp_path / "arcollect.xlam")
     parser = VBA_Parser(str(built))
@@ -371,11 +491,13 @@ def test_the_function_wizard_help_comes_from_the_python_docstrings_and_arg_docs(
         code = {name: text for _, _, name, text in parser.extract_macros()}
     finally:
         parser.close()
-    workbook_module = code["ThisWorkbook.cls"].replace("\r\n", "\n")
-    assert "Private Sub Workbook_Open()\n    RegisterArcollectFunctions\n" in workbook_module
-    register = code["arcollect_udfs.bas"].split("Public Sub RegisterArcollectFunctions()")[1]
+    ribbon = code["Ribbon.bas"].replace("\r\n", "\n")
+    assert "    If Not registered Then\n        registered = True\n        RegisterArcollectFunctions\n" in ribbon
+    udfs_module = code["arcollect_udfs.bas"]
+    register = udfs_module.split("Public Sub RegisterArcollectFunctions()")[1]
     for name in ("AR_DAYS_PAST_DUE", "AR_BUCKET", "AR_LATE_INTEREST", "AR_FX", "AR_CEI"):
         first_line = inspect.getdoc(getattr(module, name)).splitlines()[0].replace('"', '""')
         line = next(text for text in register.splitlines() if f'Macro:="{name}"' in text)
         assert f'Description:="{first_line}"' in line and 'Category:="arcollect"' in line
+        assert re.search(rf'\r\nAttribute {name}\.VB_Description = "{re.escape(first_line)}"\r\n', udfs_module)
     assert 'ArgumentDescriptions:=Array("Due date(s): a cell or a column of dates.", "Date to count to' in register

@@ -372,3 +372,168 @@ def test_100k_serial_dates_round_trip_to_datetimes() -> None:
 def test_decimal_is_never_returned() -> None:
     for name in FUNCTIONS:
         assert not isinstance(call(name, CALLS[name][1][0]), Decimal)
+
+
+# ---- error cells, whole columns, the 1904 date system, the calling workbook (issue #14) ---------------------------
+
+COM_NA = -2146826246  # what xlwings passes for #N/A without err_to_str
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_an_error_cell_in_an_input_gives_that_error_not_a_blank(name: str) -> None:
+    first = CALLS[name][1][0]
+    single = call(name, first)
+    assert call(name, [[first], ["#N/A"], ["#REF!"], [first]]) == [[single], ["#N/A"], ["#REF!"], [single]]
+    assert call(name, [[first], [COM_NA]]) == [[single], ["#N/A"]]
+    assert call(name, "#DIV/0!") == "#DIV/0!"
+
+
+def test_an_error_in_a_later_argument_gives_that_error_in_its_row() -> None:
+    assert udfs.AR_DAYS_PAST_DUE([[DUE], [DUE]], [[AS_OF], ["#NAME?"]]) == [[54], ["#NAME?"]]
+    assert udfs.AR_DISCOUNT(
+        [[1000.0], [1000.0]], "2/10 net 30", INVOICE, [["#SPILL!"], [dt.datetime(2026, 3, 15)]]
+    ) == [
+        ["#SPILL!"],
+        [20.0],
+    ]
+
+
+def test_an_error_in_an_option_makes_the_whole_result_that_error() -> None:
+    assert udfs.AR_BUCKET([[DUE], [DUE]], AS_OF, "#REF!") == "#REF!"
+    assert udfs.AR_BUCKET([[DUE]], AS_OF, [[0], ["#N/A"], [30]]) == "#N/A"
+    assert udfs.AR_DSO(1.0, 1.0, 365, "#N/A") == "#N/A"
+    assert udfs.convert(100.0, "USD", "#VALUE!", rates=RATES) == "#VALUE!"
+
+
+def test_a_number_equal_to_a_com_error_code_is_a_number() -> None:
+    assert udfs.AR_FIXED_COMP(float(COM_NA), "GB") != "#N/A"
+
+
+def test_error_cells_from_a_real_workbook_arrive_as_xlwings_hands_them_over(tmp_path) -> None:
+    """An .xlsx with an error cell, read the way xlwings reads each argument (its declared options)."""
+    import openpyxl
+
+    from arcollect.excel.addin import udf_wrappers
+    from tests.excel_standin import StandInBook
+
+    path = tmp_path / "errors.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row, value in enumerate([DUE, "#N/A", DUE_SERIAL, None], start=1):
+        sheet.cell(row=row, column=1, value=value)
+    book.save(path)
+    assert openpyxl.load_workbook(path).active["A2"].data_type == "e"
+    options = next(f for f in udf_wrappers.functions("arcollect.excel.udfs") if f.name == "AR_DAYS_PAST_DUE")
+    declared = {key: value for key, value in options.argument_options["due"].items() if key in ("ndim", "err_to_str")}
+    live = StandInBook(path)
+    try:
+        due = live.sheets[0].range("A1:A4").options(**declared).value
+    finally:
+        live.close()
+    assert due[1] == ["#N/A"]
+    assert udfs.AR_DAYS_PAST_DUE(due, AS_OF) == [[54], ["#N/A"], [54], [None]]
+
+
+def test_every_argument_asks_xlwings_for_error_cells_as_errors() -> None:
+    """Without err_to_str xlwings turns an error cell into None: a blank, and a blank as_of means today."""
+    from arcollect.excel.addin import udf_wrappers
+
+    for function in udf_wrappers.functions("arcollect.excel.udfs"):
+        for parameter in function.vba_parameters:
+            options = function.argument_options.get(parameter.name, {})
+            assert options.get("err_to_str") is True, f"{function.name}({parameter.name})"
+
+
+WHOLE = 1_048_576
+
+
+def test_a_whole_column_is_read_down_to_its_last_used_row() -> None:
+    due = [[DUE], [None], [DUE_SERIAL]] + [[None]] * (WHOLE - 3)
+    assert udfs.AR_DAYS_PAST_DUE(due, AS_OF) == [[54], [None], [54]]
+    amounts = [[1000.0], [500.0], [250.0], [125.0]] + [[None]] * (WHOLE - 4)
+    terms_column = [["2/10 net 30"]] * 2 + [[None]] * (WHOLE - 2)
+    # columns of one table stay aligned: all whole columns end at the last row any of them uses
+    assert udfs.AR_DISCOUNT(amounts, terms_column, INVOICE, dt.datetime(2026, 3, 15)) == [
+        [20.0],
+        [10.0],
+        [None],
+        [None],
+    ]
+    assert udfs.AR_DAYS_PAST_DUE([[None]] * WHOLE, AS_OF) == [[None]]
+
+
+def test_a_whole_row_is_read_up_to_its_last_used_column() -> None:
+    row = [[DUE, DUE_SERIAL] + [None] * (16_384 - 2)]
+    assert udfs.AR_DAYS_PAST_DUE(row, AS_OF) == [[54, 54]]
+
+
+DUE_SERIAL_1904 = DUE_SERIAL - 1462  # 2026-10-01 in the 1904 date system: days since 1904-01-01
+
+
+def test_serials_of_a_1904_workbook_are_counted_from_1904() -> None:
+    assert udfs.AR_DAYS_PAST_DUE(DUE_SERIAL_1904, AS_OF, date1904=True) == 54
+    assert udfs.AR_DAYS_PAST_DUE(DUE_SERIAL_1904, AS_OF) == 54 + 1462  # read in the 1900 system it is 4 years early
+    assert udfs.AR_DAYS_PAST_DUE([0.0, -1.0], dt.datetime(1904, 1, 2), date1904=True) == [1, udfs.VALUE]
+    assert udfs.AR_DUE_DATE(DUE_SERIAL_1904, "net 30", date1904=True) == dt.datetime(2026, 10, 31)
+    assert udfs.AR_LATE_INTEREST(2000.0, 45322.0 - 1462, 45367.0 - 1462, "GB", date1904=True) == udfs.AR_LATE_INTEREST(
+        2000.0, dt.datetime(2024, 1, 31), dt.datetime(2024, 3, 16), "GB"
+    )
+
+
+def test_a_1904_workbook_saved_by_a_spreadsheet_gives_the_same_days_as_its_dates(tmp_path) -> None:
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    from tests.excel_standin import StandInBook
+
+    path = tmp_path / "mac1904.xlsx"
+    book = openpyxl.Workbook()
+    book.epoch = CALENDAR_MAC_1904
+    sheet = book.active
+    sheet["A1"] = DUE  # a date cell: Excel hands over the date itself
+    sheet["A2"] = DUE_SERIAL_1904  # an unformatted serial in the book's own system
+    book.save(path)
+    assert openpyxl.load_workbook(path).epoch == CALENDAR_MAC_1904
+    live = StandInBook(path)
+    try:
+        due = live.sheets[0].range("A1:A2").options(ndim=2, err_to_str=True).value
+    finally:
+        live.close()
+    assert udfs.AR_DAYS_PAST_DUE(due, AS_OF, date1904=True) == [[54], [54]]
+
+
+def test_ar_fx_reads_the_fx_table_of_the_workbook_holding_the_formula(monkeypatch, tmp_path) -> None:
+    """Two books open: the active one quotes USD at 0.5 CHF, the one holding the formula at 0.8 CHF."""
+    from arcollect.book import template, write
+    from arcollect.book.settings import default_settings_rows
+    from tests.excel_standin import StandInBook
+
+    books = {}
+    for name, rate in (("active", 0.5), ("formula", 0.8)):
+        path = tmp_path / f"{name}.xlsx"
+        template.build(path)
+        settings = default_settings_rows()
+        settings.loc[settings[SettingsSheet.KEY] == "BaseCurrency", SettingsSheet.VALUE] = "CHF"
+        write.write_tables(path, {"FX": pd.DataFrame({FX.CURRENCY: ["USD"], FX.RATE: [rate]}), "Settings": settings})
+        books[name] = StandInBook(path)
+    try:
+        monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: books["active"]), raising=False)
+        caller = books["formula"].sheets["Invoices"].range("H2")
+        assert udfs.AR_FX([[10.0], [10.0]], [["USD"], ["CHF"]], None, caller) == [[8.0], [10.0]]
+        assert udfs.AR_FX(10.0, "USD") == 5.0  # without a caller: xlwings' calling book
+    finally:
+        for book in books.values():
+            book.close()
+
+
+def test_the_functions_that_fall_back_to_today_are_marked_for_the_add_in() -> None:
+    marked = {name: getattr(getattr(udfs, name), "arcollect_today", None) for name in FUNCTIONS}
+    assert {name: parameter for name, parameter in marked.items() if parameter} == {
+        "AR_DAYS_PAST_DUE": "as_of",
+        "AR_BUCKET": "as_of",
+        "AR_LATE_INTEREST": "as_of",
+        "AR_DISCOUNT": "pay_date",
+    }
+    for name, parameter in marked.items():
+        if parameter:
+            assert inspect.signature(getattr(udfs, name)).parameters[parameter].default is None

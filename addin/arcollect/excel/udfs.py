@@ -2,46 +2,44 @@
 
     >>> import datetime as dt
     >>> from arcollect.excel import udfs
-    >>> udfs.AR_DAYS_PAST_DUE([[dt.datetime(2026, 10, 1)], [46296.0], ["soon"], [None]], dt.datetime(2026, 11, 24))
-    [[54], [54], ['#VALUE!'], [None]]
+    >>> due = [[dt.datetime(2026, 10, 1)], [46296.0], ["soon"], ["#N/A"], [None]]
+    >>> udfs.AR_DAYS_PAST_DUE(due, dt.datetime(2026, 11, 24))
+    [[54], [54], ['#VALUE!'], ['#N/A'], [None]]
     >>> round(udfs.AR_DISCOUNT_APR("2/10 net 30"), 2)
     37.24
 
-Excel loads this module through xlwings (``UDF_MODULES=arcollect.excel.udfs``); off Windows the xlwings decorators
-are inert, so every function is a plain callable that tests call with the values xlwings would pass.
+Excel loads this module through the add-in (``UDF MODULES = arcollect.excel.udfs``); off Windows the xlwings
+decorators are inert, so every function is a plain callable that tests call with the values xlwings would pass.
+xlwings runs cell functions on Windows only: on a Mac the ribbon works, the ``=AR_…`` functions do not.
 
-Rules shared by every function:
+Rules shared by every function (how cells are read is `arcollect.excel.cells`):
 
-- **Shapes.** Each argument may be one cell (a scalar), a row (a flat list), a column or a block (a list of
-  lists; xlwings passes every range this way because the range arguments are declared ``ndim=2``). Arguments are
-  broadcast together like numpy arrays, and the result has their common shape: scalar → scalar, n×1 → n×1,
-  1×n → 1×n (a flat list → a flat list), n×m → n×m, spilled by Excel as a dynamic array. Shapes that cannot be
-  broadcast (a 10-row column with a 9-row column) give one ``#VALUE!``. The whole column is computed by one
-  engine call; only the conversion of cells into arrays looks at values, and a Python loop over rows runs only
-  for columns that mix kinds of values (dates and text, say).
-- **Dates** arrive as ``datetime`` (date-formatted cells), as Excel serial numbers (floats, unformatted cells) or
-  as ISO text (``2026-03-31``). Serials use the 1900 date system, days since 1899-12-30, with Excel's
-  phantom leap day: serial 60 is 29 February 1900, a day that never existed, and is ``#VALUE!``; serials 1-59
-  are counted one day later than the epoch arithmetic gives, so that serial 1 is 1900-01-01. Time of day is
-  dropped; serials below 1 or after 9999-12-31 are ``#VALUE!``. Dates are returned as ``datetime`` (midnight),
-  which xlwings writes back as Excel dates.
-- **Errors, per cell.** A value that cannot be read (text that is not a date or number, unknown terms, a
-  currency or jurisdiction arcollect does not know) gives ``#VALUE!`` in that cell only; the rest of the column
-  is computed. An empty input cell gives an empty result cell (``None``), never an error: empty table rows stay
-  empty. A figure the engine cannot define for good inputs gives an error of its own: ``#N/A`` when there is no
-  such value (terms without a discount have no deadline and no APR, no FX rate for a currency, a late-interest
-  reference rate missing from the table) and ``#DIV/0!`` for DSO and CEI without credit sales. A bad *option*
-  (``edges``, ``method``, ``base``) makes the whole result one ``#VALUE!``.
-  The error values are the strings ``"#VALUE!"``, ``"#N/A"`` and ``"#DIV/0!"`` (`VALUE`, `NA`, `DIV0`): xlwings'
-  Office.js and remote engines turn such strings into real Excel errors. Classic (COM) xlwings writes strings as
-  text, so the generated VBA wrappers of ``arcollect.xlam`` are to map them to ``CVErr(xlErrValue)`` etc.
+- **Shapes.** Each argument may be one cell, a row, a column or a block (every range argument is declared
+  ``ndim=2``); arguments broadcast together like numpy arrays and the result has their common shape, spilled by
+  Excel as a dynamic array. Shapes that cannot be broadcast (a 10-row column with a 9-row column) give one
+  ``#VALUE!``. A whole column (``C:C``) or row is read down to its last used cell, not 1,048,576 rows. The whole
+  column is computed by one engine call.
+- **Errors, per cell.** An error cell in an input gives the same error in that row's result (every argument is
+  declared ``err_to_str=True``, so xlwings hands errors over instead of blanks). A value that cannot be read (text
+  that is not a date or number, unknown terms, a currency or jurisdiction arcollect does not know) gives
+  ``#VALUE!`` in that cell only; an empty input cell gives an empty result. A figure the engine cannot define for
+  good inputs gives an error of its own: ``#N/A`` when there is no such value (terms without a discount have no
+  deadline and no APR, no FX rate for a currency, a late-interest reference rate missing from the table) and
+  ``#DIV/0!`` for DSO and CEI without credit sales. A bad or error *option* (``edges``, ``method``,
+  ``base_currency``) makes the whole result one error. The errors are returned as their texts (`VALUE`, `NA`,
+  `DIV0`, …); the add-in's VBA wrappers turn them into Excel's error values (``CVErr``).
+- **Dates** as `arcollect.excel.cells` reads them, serial numbers in the calling workbook's date system: the
+  wrappers pass ``date1904`` (the workbook's "Use 1904 date system") to every function that reads dates.
 - **Money** comes back as float rounded (half up) by the engine to the minor unit, never as `Decimal`.
-- **Today.** ``as_of`` and ``pay_date`` default to `today`, the computer's local date: the only place arcollect
-  reads a clock. Tests pass ``as_of`` or patch `today`.
-- **AR_FX** converts with the calling workbook's ``FX`` table (1 unit of a currency = rate units of the workbook's
-  ``BaseCurrency`` setting), read through `arcollect.book.live` as ``live.read_table(book, "FX")`` and
-  ``live.read_table(book, "Settings")``. `convert` does the same from rates given as data; `AR_FX` is `convert`
-  fed by `workbook_rates`. Another ``base`` than the table's is reached through the cross rate (newest rates).
+- **Today.** ``as_of`` (AR_DAYS_PAST_DUE, AR_BUCKET, AR_LATE_INTEREST) and ``pay_date`` (AR_DISCOUNT) default to
+  `today`, the computer's local date — the only place arcollect reads a clock. Those functions are marked with
+  `uses_today`: the add-in makes a formula volatile (recalculated at every recalculation, like ``TODAY()``) exactly
+  when that argument is left out or an empty cell, so a result never keeps yesterday's date after a save and
+  reopen; with a date given, it is recalculated only when its inputs change. Tests pass the date or patch `today`.
+- **AR_FX** converts with the ``FX`` table of the workbook that holds the formula (``caller``, the calling cell
+  xlwings passes, not the active workbook): 1 unit of a currency = rate units of that workbook's ``BaseCurrency``,
+  read through `arcollect.book.live`. `convert` does the same from rates given as data. Another
+  ``base_currency`` than the table's is reached through the cross rate (newest rates).
 - **AR_DSO** ``(receivables, credit_sales, [days], [method])``: ``method`` "simple" (default, receivables /
   credit sales × days, days default 365), "best" (best possible DSO: ``receivables`` is the current, not yet
   due, AR; days default 365) or "countback" (``credit_sales`` holds the monthly credit sales of each row, newest
@@ -55,7 +53,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -68,6 +65,8 @@ from arcollect.book.schema import FX
 from arcollect.engine import aging, fx, interest, metrics
 from arcollect.engine import terms as payment_terms
 from arcollect.errors import ArcollectError, ConfigError
+from arcollect.excel import cells
+from arcollect.excel.cells import ShapeError
 
 logger = logging.getLogger(__name__)
 
@@ -76,10 +75,8 @@ VALUE = "#VALUE!"
 NA = "#N/A"
 DIV0 = "#DIV/0!"
 
-_OK, _MISSING, _BAD = 0, 1, 2
-_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-_PHANTOM_LEAP_DAY = 60
-_LAST_SERIAL = 2958465  # 9999-12-31
+#: The VBA expression the add-in's wrappers pass as ``date1904``: the calling workbook's date system.
+DATE1904_VBA = "ArcollectDate1904()"
 _DSO_METHODS = ("simple", "best", "countback")
 
 
@@ -88,221 +85,36 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def workbook_rates() -> tuple[pd.DataFrame, str]:
-    """The calling workbook's FX table and the base currency it is quoted in (its ``BaseCurrency`` setting)."""
+def uses_today(parameter: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a cell function whose `parameter` defaults to `today` (read by the add-in builder, `udf_wrappers`)."""
+
+    def mark(function: Callable[..., Any]) -> Callable[..., Any]:
+        function.arcollect_today = parameter  # type: ignore[attr-defined]
+        return function
+
+    return mark
+
+
+def workbook_rates(caller: Any = None) -> tuple[pd.DataFrame, str]:
+    """The FX table and base currency (its ``BaseCurrency`` setting) of the workbook holding the calling cell.
+
+    `caller` is the calling cell as xlwings passes it (a Range); without one, xlwings' calling book.
+    """
     from arcollect.book import live
     from arcollect.book.settings import parse_settings
 
-    book = xw.Book.caller()
+    book = caller.sheet.book if caller is not None else xw.Book.caller()
     settings, _ = parse_settings(live.read_table(book, "Settings"))
     return live.read_table(book, "FX"), settings.base_currency
 
 
-# ---- cells → arrays ------------------------------------------------------------------------------------------
-
-
-class _ShapeError(ValueError):
-    """Arguments whose shapes cannot be broadcast together (or a ragged list of lists)."""
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """The shape of the result and how to hand it back: "scalar", "row" (flat list) or "grid" (list of lists)."""
-
-    shape: tuple[int, int]
-    form: str
-
-
-def _grid(value: Any) -> tuple[np.ndarray, str]:
-    """One argument as a 2-D object array, and its form."""
-    if isinstance(value, list | tuple):
-        if value and all(isinstance(row, list | tuple) for row in value):
-            if len({len(row) for row in value}) != 1:
-                raise _ShapeError("rows of different lengths")
-            grid = np.empty((len(value), len(value[0])), dtype=object)
-            grid[:] = value
-            return grid, "grid"
-        grid = np.empty((1, len(value)), dtype=object)
-        grid[0, :] = value
-        return grid, "row"
-    grid = np.empty((1, 1), dtype=object)
-    grid[0, 0] = value
-    return grid, "scalar"
-
-
-def _layout(*grids: tuple[np.ndarray, str]) -> _Layout:
-    forms = {form for _, form in grids}
-    form = "grid" if "grid" in forms else "row" if "row" in forms else "scalar"
-    try:
-        shape = np.broadcast_shapes(*(grid.shape for grid, _ in grids))
-    except ValueError as exc:
-        raise _ShapeError(str(exc)) from exc
-    return _Layout((int(shape[0]), int(shape[1])), form)
-
-
-def _flat(layout: _Layout, *arrays: np.ndarray) -> list[np.ndarray]:
-    """Each 2-D array broadcast to the result's shape and flattened (row-major, as Excel reads a block)."""
-    return [np.broadcast_to(array, layout.shape).reshape(-1) for array in arrays]
-
-
-def _kind(flat: np.ndarray) -> str:
-    return pd.api.types.infer_dtype(flat, skipna=True)
-
-
-def _blank_text(flat: np.ndarray) -> np.ndarray:
-    texts = np.array([isinstance(value, str) for value in flat], dtype=bool) if flat.size else np.zeros(0, bool)
-    blank = np.zeros(flat.shape, dtype=bool)
-    blank[texts] = pd.Series(flat[texts], dtype=object).str.strip().eq("").to_numpy()
-    return blank
-
-
-def _types(flat: np.ndarray) -> pd.Series:
-    return pd.Series([type(value) for value in flat], dtype=object)
-
-
-def _dates(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cells as ``datetime64[D]`` (NaT where missing or bad) and a state per cell (ok, missing, bad)."""
-    flat = grid.reshape(-1)
-    days = np.full(flat.shape, np.datetime64("NaT"), dtype="datetime64[D]")
-    state = np.where(pd.isna(flat), _MISSING, _OK).astype("int8")
-    kind = _kind(flat)
-    if kind == "empty":
-        return days.reshape(grid.shape), state.reshape(grid.shape)
-    if kind in ("datetime", "date", "datetime64"):
-        days = _datetimes(flat)
-    elif kind in ("floating", "integer", "mixed-integer-float"):
-        days, bad = _serials(flat.astype("float64"))
-        state[bad] = _BAD
-    else:
-        types = _types(flat)
-        is_date = types.map(lambda kind_: issubclass(kind_, dt.date)).to_numpy(dtype=bool)
-        is_number = types.isin([float, int, np.float64, np.int64]).to_numpy()
-        is_text = types.eq(str).to_numpy()
-        blank = _blank_text(flat)
-        days[is_date] = _datetimes(flat[is_date])
-        days[is_number], bad = _serials(flat[is_number].astype("float64"))
-        state[np.flatnonzero(is_number)[bad]] = _BAD
-        parseable = is_text & ~blank
-        parsed = pd.to_datetime(pd.Series(flat[parseable], dtype=object), format="ISO8601", errors="coerce")
-        days[parseable] = parsed.to_numpy().astype("datetime64[D]")
-        state[blank] = _MISSING
-        state[parseable & np.isnat(days)] = _BAD
-        state[~(is_date | is_number | is_text) & (state == _OK)] = _BAD
-    state[(state == _OK) & np.isnat(days)] = _BAD  # a datetime outside what pandas holds, e.g. year 9999
-    return days.reshape(grid.shape), state.reshape(grid.shape)
-
-
-def _datetimes(flat: np.ndarray) -> np.ndarray:
-    parsed = pd.to_datetime(pd.Series(flat, dtype=object), errors="coerce")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return parsed.to_numpy().astype("datetime64[D]")
-
-
-def _serials(serial: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Excel 1900-system serials as days; bad where no real date: below 1, serial 60, after 9999-12-31."""
-    whole = np.floor(serial)
-    bad = ~np.isfinite(whole) | (whole < 1) | (whole == _PHANTOM_LEAP_DAY) | (whole > _LAST_SERIAL)
-    offset = np.where(whole < _PHANTOM_LEAP_DAY, whole + 1, whole)
-    days = _EXCEL_EPOCH + np.where(bad, 0, offset).astype("int64").astype("timedelta64[D]")
-    return np.where(bad, np.datetime64("NaT", "D"), days), bad
-
-
-def _numbers(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cells as float64 (NaN where missing or bad) and a state per cell; numeric text counts, booleans do not."""
-    flat = grid.reshape(-1)
-    state = np.where(pd.isna(flat), _MISSING, _OK).astype("int8")
-    kind = _kind(flat)
-    if kind in ("floating", "integer", "mixed-integer-float", "empty"):
-        return flat.astype("float64").reshape(grid.shape), state.reshape(grid.shape)
-    types = _types(flat)
-    is_number = types.isin([float, int, np.float64, np.int64]).to_numpy()
-    is_text = types.eq(str).to_numpy()
-    blank = _blank_text(flat)
-    values = np.full(flat.shape, np.nan)
-    values[is_number] = flat[is_number].astype("float64")
-    readable = is_text & ~blank
-    values[readable] = pd.to_numeric(pd.Series(flat[readable], dtype=object).str.strip(), errors="coerce")
-    state[blank] = _MISSING
-    state[(readable & np.isnan(values)) | ~(is_number | is_text | (state == _MISSING))] = _BAD
-    return values.reshape(grid.shape), state.reshape(grid.shape)
-
-
-def _codes(grid: np.ndarray, known: Callable[[str], bool]) -> tuple[np.ndarray, np.ndarray]:
-    """Code cells (currency, jurisdiction) upper-cased, checked once per distinct value; None where not usable."""
-    positions, distinct = pd.factorize(grid.reshape(-1), use_na_sentinel=True)
-    cleaned = np.full(len(distinct) + 1, None, dtype=object)  # the extra last slot serves −1 (missing)
-    states = np.full(len(distinct) + 1, _MISSING, dtype="int8")
-    for position, value in enumerate(distinct):
-        code = value.strip().upper() if isinstance(value, str) else None
-        if code == "":
-            continue
-        if code is not None and known(code):
-            cleaned[position], states[position] = code, _OK
-        else:
-            states[position] = _BAD
-    return cleaned[positions].reshape(grid.shape), states[positions].reshape(grid.shape)
-
-
-def _terms(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Terms cells parsed once per distinct text (`terms.parse_column`); None where blank or not understood."""
-    parsed, problems = payment_terms.parse_column(grid.reshape(-1))
-    values = parsed.to_numpy(dtype=object)
-    state = np.where(pd.isna(values), _MISSING, _OK).astype("int8")
-    state[[row for row, _, _ in problems]] = _BAD
-    return values.reshape(grid.shape), state.reshape(grid.shape)
+def _dates(date1904: Any) -> cells.Reader:
+    """The date reader for the calling workbook's date system."""
+    return cells.dates_1904 if date1904 is True or date1904 == 1 else cells.dates
 
 
 def _as_of(value: Any) -> Any:
     return dt.datetime.combine(today(), dt.time()) if value is None else value
-
-
-# ---- arrays → cells ------------------------------------------------------------------------------------------
-
-
-def _emit(
-    layout: _Layout, result: np.ndarray, state: np.ndarray, undefined: str | None = None, *, whole: bool = False
-) -> Any:
-    """The result in the caller's shape: dates as ``datetime``, numbers as Python numbers, errors per cell.
-
-    `whole` hands numbers back as ``int`` (days), even when the engine gave floats because of a missing row.
-    """
-    result = np.asarray(result).reshape(-1)
-    if result.dtype.kind == "M":
-        empty = np.isnat(result)
-        cells = result.astype("datetime64[us]").astype(object)
-    elif result.dtype.kind == "f":
-        empty = np.isnan(result)
-        cells = np.where(empty, 0, result).astype("int64").astype(object) if whole else result.astype(object)
-    else:
-        cells = result.astype(object)
-        empty = pd.isna(cells)
-    cells[empty] = undefined
-    cells[state == _MISSING] = None
-    cells[state == _BAD] = VALUE
-    if layout.form == "scalar":
-        return cells[0]
-    if layout.form == "row":
-        return cells.tolist()
-    return cells.reshape(layout.shape).tolist()
-
-
-def _worst(*states: np.ndarray) -> np.ndarray:
-    return np.maximum.reduce([np.asarray(state) for state in states])
-
-
-def _prepare(*arguments: tuple[Any, Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]]) -> tuple[_Layout, list]:
-    """Read each (argument, reader) at its own size, then broadcast values and states to the result's shape."""
-    grids = [_grid(value) for value, _ in arguments]
-    layout = _layout(*grids)
-    columns: list[np.ndarray] = []
-    states: list[np.ndarray] = []
-    for (grid, _), (_, reader) in zip(grids, arguments, strict=True):
-        values, state = reader(grid)
-        flat_values, flat_state = _flat(layout, values, state)
-        columns.append(flat_values)
-        states.append(flat_state)
-    return layout, [*columns, _worst(*states)]
 
 
 def _shape_safe(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -315,7 +127,7 @@ def _shape_safe(function: Callable[..., Any]) -> Callable[..., Any]:
     def call(*args, **kwargs):
         try:
             return function(*args, **kwargs)
-        except _ShapeError:
+        except ShapeError:
             return VALUE
 
     call.__name__, call.__qualname__, call.__doc__ = function.__name__, function.__qualname__, function.__doc__
@@ -323,118 +135,145 @@ def _shape_safe(function: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+_DATE1904_DOC = "The workbook's date system (the add-in passes it)."
+
 # ---- aging and terms ---------------------------------------------------------------------------------------------
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("due", ndim=2, doc="Due date(s): a cell or a column of dates.")
-@xw.arg("as_of", ndim=2, doc="Date to count to; default today.")
+@xw.arg("due", ndim=2, err_to_str=True, doc="Due date(s): a cell or a column of dates.")
+@xw.arg("as_of", ndim=2, err_to_str=True, doc="Date to count to; default today.")
+@xw.arg("date1904", vba=DATE1904_VBA, doc=_DATE1904_DOC)
+@uses_today("as_of")
 @_shape_safe
-def AR_DAYS_PAST_DUE(due: Any, as_of: Any = None) -> Any:
+def AR_DAYS_PAST_DUE(due: Any, as_of: Any = None, date1904: Any = False) -> Any:
     """Days from the due date to the as-of date (negative: not yet due; 0: due today)."""
-    layout, (due_days, as_of_days, state) = _prepare((due, _dates), (_as_of(as_of), _dates))
+    dates = _dates(date1904)
+    layout, (due_days, as_of_days, state) = cells.prepare((due, dates), (_as_of(as_of), dates))
     days = np.asarray(aging.days_past_due(due_days, as_of_days), dtype="float64")
-    return _emit(layout, days, state, whole=True)
+    return cells.emit(layout, days, state, whole=True)
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("due", ndim=2, doc="Due date(s): a cell or a column of dates.")
-@xw.arg("as_of", ndim=2, doc="Date to age at; default today.")
-@xw.arg("edges", doc='Bucket edges in days, e.g. "0,30,60,90,120" or a range of numbers; default 0,30,60,90,120.')
+@xw.arg("due", ndim=2, err_to_str=True, doc="Due date(s): a cell or a column of dates.")
+@xw.arg("as_of", ndim=2, err_to_str=True, doc="Date to age at; default today.")
+@xw.arg(
+    "edges",
+    err_to_str=True,
+    doc='Bucket edges in days, e.g. "0,30,60,90,120" or a range of numbers; default 0,30,60,90,120.',
+)
+@xw.arg("date1904", vba=DATE1904_VBA, doc=_DATE1904_DOC)
+@uses_today("as_of")
 @_shape_safe
-def AR_BUCKET(due: Any, as_of: Any = None, edges: Any = None) -> Any:
+def AR_BUCKET(due: Any, as_of: Any = None, edges: Any = None, date1904: Any = False) -> Any:
     """Aging bucket of each due date: Current, 1-30, 31-60, 61-90, 91-120 or 120+ (by the edges given)."""
     bucket_edges = _edges(edges)
-    if bucket_edges is None:
-        return VALUE
-    layout, (due_days, as_of_days, state) = _prepare((due, _dates), (_as_of(as_of), _dates))
+    if not isinstance(bucket_edges, tuple):
+        return bucket_edges
+    dates = _dates(date1904)
+    layout, (due_days, as_of_days, state) = cells.prepare((due, dates), (_as_of(as_of), dates))
     days = aging.days_past_due(due_days, as_of_days)
-    return _emit(layout, aging.bucket(np.asarray(days, dtype="float64"), bucket_edges), state)
+    return cells.emit(layout, aging.bucket(np.asarray(days, dtype="float64"), bucket_edges), state)
 
 
-def _edges(edges: Any) -> tuple[int, ...] | None:
-    """Edges from text "0,30,60", a number or a range of numbers; None when they are not usable."""
+def _edges(edges: Any) -> tuple[int, ...] | str:
+    """Edges from text "0,30,60", a number or a range of numbers; the error to return when they are not usable."""
     if edges is None:
         return aging.DEFAULT_EDGES
     if isinstance(edges, str):
+        if cells.error_of(edges):
+            return edges
         values: Sequence[Any] = [part for part in edges.replace(";", ",").split(",") if part.strip()]
     else:
-        values = [value for value in _grid(edges)[0].reshape(-1) if value is not None and value != ""]
+        values = [value for value in cells.grid(edges)[0].reshape(-1) if value is not None and value != ""]
+        error = next((cells.error_of(value) for value in values if cells.error_of(value)), None)
+        if error:
+            return error
     try:
         aging.labels(values)
         return tuple(int(float(value)) for value in values)
     except (ArcollectError, TypeError, ValueError):
-        return None
+        return VALUE
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("invoice_date", ndim=2, doc="Invoice date(s).")
-@xw.arg("terms", ndim=2, doc='Payment terms, e.g. "2/10 net 30", "net 30 EOM", "COD".')
+@xw.arg("invoice_date", ndim=2, err_to_str=True, doc="Invoice date(s).")
+@xw.arg("terms", ndim=2, err_to_str=True, doc='Payment terms, e.g. "2/10 net 30", "net 30 EOM", "COD".')
+@xw.arg("date1904", vba=DATE1904_VBA, doc=_DATE1904_DOC)
 @_shape_safe
-def AR_DUE_DATE(invoice_date: Any, terms: Any) -> Any:
+def AR_DUE_DATE(invoice_date: Any, terms: Any, date1904: Any = False) -> Any:
     """Net due date under the payment terms."""
-    layout, (invoice_days, parsed, state) = _prepare((invoice_date, _dates), (terms, _terms))
-    return _emit(layout, payment_terms.due_date(parsed, invoice_days), state)
+    layout, (invoice_days, parsed, state) = cells.prepare((invoice_date, _dates(date1904)), (terms, cells.terms))
+    return cells.emit(layout, payment_terms.due_date(parsed, invoice_days), state)
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("amount", ndim=2, doc="Invoice amount(s).")
-@xw.arg("terms", ndim=2, doc='Payment terms, e.g. "2/10 net 30".')
-@xw.arg("invoice_date", ndim=2, doc="Invoice date(s).")
-@xw.arg("pay_date", ndim=2, doc="Date of payment; default today.")
+@xw.arg("amount", ndim=2, err_to_str=True, doc="Invoice amount(s).")
+@xw.arg("terms", ndim=2, err_to_str=True, doc='Payment terms, e.g. "2/10 net 30".')
+@xw.arg("invoice_date", ndim=2, err_to_str=True, doc="Invoice date(s).")
+@xw.arg("pay_date", ndim=2, err_to_str=True, doc="Date of payment; default today.")
+@xw.arg("date1904", vba=DATE1904_VBA, doc=_DATE1904_DOC)
+@uses_today("pay_date")
 @_shape_safe
-def AR_DISCOUNT(amount: Any, terms: Any, invoice_date: Any, pay_date: Any = None) -> Any:
+def AR_DISCOUNT(amount: Any, terms: Any, invoice_date: Any, pay_date: Any = None, date1904: Any = False) -> Any:
     """Early-payment discount earned if paid on the payment date (0 when too late), rounded to cents."""
-    layout, (money, parsed, invoice_days, paid_days, state) = _prepare(
-        (amount, _numbers), (terms, _terms), (invoice_date, _dates), (_as_of(pay_date), _dates)
+    dates = _dates(date1904)
+    layout, (money, parsed, invoice_days, paid_days, state) = cells.prepare(
+        (amount, cells.numbers), (terms, cells.terms), (invoice_date, dates), (_as_of(pay_date), dates)
     )
-    return _emit(layout, payment_terms.discount(money, parsed, invoice_days, paid_days), state)
+    return cells.emit(layout, payment_terms.discount(money, parsed, invoice_days, paid_days), state)
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("terms", ndim=2, doc='Payment terms, e.g. "2/10 net 30".')
-@xw.arg("invoice_date", ndim=2, doc="Invoice date(s).")
+@xw.arg("terms", ndim=2, err_to_str=True, doc='Payment terms, e.g. "2/10 net 30".')
+@xw.arg("invoice_date", ndim=2, err_to_str=True, doc="Invoice date(s).")
+@xw.arg("date1904", vba=DATE1904_VBA, doc=_DATE1904_DOC)
 @_shape_safe
-def AR_DISCOUNT_DEADLINE(terms: Any, invoice_date: Any) -> Any:
+def AR_DISCOUNT_DEADLINE(terms: Any, invoice_date: Any, date1904: Any = False) -> Any:
     """Last day the (first) early-payment discount applies; #N/A for terms without a discount."""
-    layout, (parsed, invoice_days, state) = _prepare((terms, _terms), (invoice_date, _dates))
-    return _emit(layout, payment_terms.discount_deadline(parsed, invoice_days), state, undefined=NA)
+    layout, (parsed, invoice_days, state) = cells.prepare((terms, cells.terms), (invoice_date, _dates(date1904)))
+    return cells.emit(layout, payment_terms.discount_deadline(parsed, invoice_days), state, undefined=NA)
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("terms", ndim=2, doc='Payment terms, e.g. "2/10 net 30".')
+@xw.arg("terms", ndim=2, err_to_str=True, doc='Payment terms, e.g. "2/10 net 30".')
 @_shape_safe
 def AR_DISCOUNT_APR(terms: Any) -> Any:
     """Annual cost of skipping the discount, percent (simple, 365 days); #N/A for terms without a discount."""
-    layout, (parsed, state) = _prepare((terms, _terms))
-    return _emit(layout, payment_terms.discount_apr(parsed), state, undefined=NA)
+    layout, (parsed, state) = cells.prepare((terms, cells.terms))
+    return cells.emit(layout, payment_terms.discount_apr(parsed), state, undefined=NA)
 
 
 # ---- interest ---------------------------------------------------------------------------------------------------
 
 
 def _jurisdictions(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return _codes(grid, lambda code: code in interest.JURISDICTIONS)
+    return cells.codes(grid, lambda code: code in interest.JURISDICTIONS)
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("amount", ndim=2, doc="Amount(s) overdue.")
-@xw.arg("due", ndim=2, doc="Due date(s).")
-@xw.arg("as_of", ndim=2, doc="Interest runs up to and including this date; default today.")
-@xw.arg("jurisdiction", ndim=2, doc="Law that sets the rate: EU, DE, FR, GB, NL, IT, ES or IE; default EU.")
+@xw.arg("amount", ndim=2, err_to_str=True, doc="Amount(s) overdue.")
+@xw.arg("due", ndim=2, err_to_str=True, doc="Due date(s).")
+@xw.arg("as_of", ndim=2, err_to_str=True, doc="Interest runs up to and including this date; default today.")
+@xw.arg(
+    "jurisdiction", ndim=2, err_to_str=True, doc="Law that sets the rate: EU, DE, FR, GB, NL, IT, ES or IE; default EU."
+)
+@xw.arg("date1904", vba=DATE1904_VBA, doc=_DATE1904_DOC)
+@uses_today("as_of")
 @_shape_safe
-def AR_LATE_INTEREST(amount: Any, due: Any, as_of: Any = None, jurisdiction: Any = None) -> Any:
+def AR_LATE_INTEREST(amount: Any, due: Any, as_of: Any = None, jurisdiction: Any = None, date1904: Any = False) -> Any:
     """Statutory late-payment interest from the day after the due date to the as-of date."""
-    layout, (money, due_days, as_of_days, codes, state) = _prepare(
-        (amount, _numbers),
-        (due, _dates),
-        (_as_of(as_of), _dates),
+    dates = _dates(date1904)
+    layout, (money, due_days, as_of_days, codes, state) = cells.prepare(
+        (amount, cells.numbers),
+        (due, dates),
+        (_as_of(as_of), dates),
         ("EU" if jurisdiction is None else jurisdiction, _jurisdictions),
     )
     result, unavailable = _late_interest(money, due_days, as_of_days, codes)
-    cells = result.astype(object)
-    cells[unavailable] = NA
-    return _emit(layout, cells, state)
+    values = result.astype(object)
+    values[unavailable] = NA
+    return cells.emit(layout, values, state)
 
 
 @cache
@@ -500,14 +339,14 @@ def _unavailable(probe: Callable[[np.ndarray], Any], count: int) -> np.ndarray:
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("amount", ndim=2, doc="Invoice amount(s) (tiers compare the amount as given).")
-@xw.arg("jurisdiction", ndim=2, doc="Law that sets the sum: EU, DE, FR, GB, NL, IT, ES or IE.")
+@xw.arg("amount", ndim=2, err_to_str=True, doc="Invoice amount(s) (tiers compare the amount as given).")
+@xw.arg("jurisdiction", ndim=2, err_to_str=True, doc="Law that sets the sum: EU, DE, FR, GB, NL, IT, ES or IE.")
 @_shape_safe
 def AR_FIXED_COMP(amount: Any, jurisdiction: Any) -> Any:
     """Fixed recovery-cost compensation per late invoice, in the statute's currency (GBP for GB, else EUR)."""
-    layout, (money, codes, state) = _prepare((amount, _numbers), (jurisdiction, _jurisdictions))
+    layout, (money, codes, state) = cells.prepare((amount, cells.numbers), (jurisdiction, _jurisdictions))
     sums, _statute_currency = interest.fixed_compensation(money, codes)
-    return _emit(layout, sums, state)
+    return cells.emit(layout, sums, state)
 
 
 # ---- currency ---------------------------------------------------------------------------------------------------
@@ -519,35 +358,39 @@ def _currency_codes() -> frozenset[str]:
 
 
 def _currencies(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return _codes(grid, lambda code: code in _currency_codes())
+    return cells.codes(grid, lambda code: code in _currency_codes())
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("amount", ndim=2, doc="Amount(s) to convert.")
-@xw.arg("currency", ndim=2, doc="ISO currency code(s) of the amounts, e.g. USD.")
-@xw.arg("base", doc="Currency to convert to; default the workbook's BaseCurrency.")
+@xw.arg("amount", ndim=2, err_to_str=True, doc="Amount(s) to convert.")
+@xw.arg("currency_code", ndim=2, err_to_str=True, doc="ISO currency code(s) of the amounts, e.g. USD.")
+@xw.arg("base_currency", err_to_str=True, doc="Currency to convert to; default the workbook's BaseCurrency.")
 @_shape_safe
-def AR_FX(amount: Any, currency: Any, base: Any = None) -> Any:
-    """Amount converted with the workbook's FX table, rounded to the target currency's minor unit."""
-    rates, rates_base = workbook_rates()
-    return convert(amount, currency, base, rates=rates, rates_base=rates_base)
+def AR_FX(amount: Any, currency_code: Any, base_currency: Any = None, caller: Any = None) -> Any:
+    """Amount converted with the FX table of this workbook, rounded to the target currency's minor unit."""
+    rates, rates_base = workbook_rates(caller)
+    return convert(amount, currency_code, base_currency, rates=rates, rates_base=rates_base)
 
 
 @_shape_safe
-def convert(amount: Any, currency: Any, base: Any = None, *, rates: fx.Rates | None, rates_base: str = "EUR") -> Any:
+def convert(
+    amount: Any, currency_code: Any, base: Any = None, *, rates: fx.Rates | None, rates_base: str = "EUR"
+) -> Any:
     """`AR_FX` with the rates given: `rates` (any form `fx.rate_table` takes) are quoted in `rates_base`.
 
     Not an ISO code → ``#VALUE!``; an ISO code without a rate → ``#N/A``. Another `base` than `rates_base`
     converts through the cross rate of the newest rates; a `base` without a rate makes every row ``#N/A``.
     """
     target = rates_base if base is None else base
+    if cells.error_of(target):
+        return target
     if not isinstance(target, str) or target.strip().upper() not in _currency_codes():
         return VALUE
     target, rates_base = target.strip().upper(), rates_base.strip().upper()
-    layout, (money, codes, state) = _prepare((amount, _numbers), (currency, _currencies))
+    layout, (money, codes, state) = cells.prepare((amount, cells.numbers), (currency_code, _currencies))
     quoted = _quoted_in(fx.rate_table(rates), rates_base, target)
     converted, _problems = fx.to_base(money, codes, target, quoted)
-    return _emit(layout, converted, state, undefined=NA)
+    return cells.emit(layout, converted, state, undefined=NA)
 
 
 def _quoted_in(table: pd.DataFrame, quote: str, target: str) -> pd.DataFrame:
@@ -566,56 +409,64 @@ def _quoted_in(table: pd.DataFrame, quote: str, target: str) -> pd.DataFrame:
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("receivables", ndim=2, doc="Receivables at period end (current AR for method best).")
-@xw.arg("credit_sales", ndim=2, doc="Credit sales of the period; countback: monthly sales, newest first, across.")
-@xw.arg("days", ndim=2, doc="Days in the period (default 365); countback: days per month (default 30).")
-@xw.arg("method", doc='"simple" (default), "best" (best possible DSO) or "countback".')
+@xw.arg("receivables", ndim=2, err_to_str=True, doc="Receivables at period end (current AR for method best).")
+@xw.arg(
+    "credit_sales",
+    ndim=2,
+    err_to_str=True,
+    doc="Credit sales of the period; countback: monthly sales, newest first, across.",
+)
+@xw.arg(
+    "days", ndim=2, err_to_str=True, doc="Days in the period (default 365); countback: days per month (default 30)."
+)
+@xw.arg("method", err_to_str=True, doc='"simple" (default), "best" (best possible DSO) or "countback".')
 @_shape_safe
 def AR_DSO(receivables: Any, credit_sales: Any, days: Any = None, method: Any = "simple") -> Any:
     """Days sales outstanding; #DIV/0! without credit sales."""
+    if cells.error_of(method):
+        return method
     chosen = str(method or "simple").strip().lower()
     if chosen not in _DSO_METHODS:
         return VALUE
     if chosen == "countback":
         return _dso_countback(receivables, credit_sales, 30 if days is None else days)
-    layout, (ar, sales, period, state) = _prepare(
-        (receivables, _numbers), (credit_sales, _numbers), (365 if days is None else days, _numbers)
+    layout, (ar, sales, period, state) = cells.prepare(
+        (receivables, cells.numbers), (credit_sales, cells.numbers), (365 if days is None else days, cells.numbers)
     )
     compute = metrics.dso_simple if chosen == "simple" else metrics.best_possible_dso
-    return _emit(layout, compute(ar, sales, period), state, undefined=DIV0)
+    return cells.emit(layout, compute(ar, sales, period), state, undefined=DIV0)
 
 
 def _dso_countback(receivables: Any, credit_sales: Any, days: Any) -> Any:
     """One result per receivables cell (a cell or a column); its row of `credit_sales` holds the months."""
-    ar_grid, form = _grid(receivables)
-    sales_grid = _grid(credit_sales)[0]
+    (ar_grid, form), (sales_grid, _) = cells.trimmed([cells.grid(receivables), cells.grid(credit_sales)])
     if ar_grid.shape[1] != 1:
-        raise _ShapeError("count-back DSO takes a cell or a column of receivables")
+        raise ShapeError("count-back DSO takes a cell or a column of receivables")
     if ar_grid.shape[0] == 1:
         sales_grid = sales_grid.reshape(1, -1)
-    days_grid = _grid(days)[0]
+    days_grid = cells.grid(days)[0]
     if days_grid.shape[0] == 1 or days_grid.shape[1] == 1:
         days_grid = days_grid.reshape(1, -1)
-    ar, ar_state = _numbers(ar_grid)
-    sales, sales_state = _numbers(sales_grid)
-    month_days, days_state = _numbers(days_grid)
+    ar, ar_state = cells.numbers(ar_grid)
+    sales, sales_state = cells.numbers(sales_grid)
+    month_days, days_state = cells.numbers(days_grid)
     try:
         sales, month_days, sales_state, days_state = np.broadcast_arrays(sales, month_days, sales_state, days_state)
         ar, ar_state, _ = np.broadcast_arrays(ar, ar_state, sales[:, :1])
     except ValueError as exc:
-        raise _ShapeError(str(exc)) from exc
-    state = np.maximum(ar_state[:, 0], _worst(sales_state, days_state).max(axis=1))
+        raise ShapeError(str(exc)) from exc
+    state = np.maximum(ar_state[:, 0], cells.worst(sales_state, days_state).max(axis=1))
     result = metrics.dso_countback(ar[:, 0], sales, month_days)
-    layout = _Layout((state.size, 1), "scalar" if form == "scalar" and state.size == 1 else "grid")
-    return _emit(layout, np.asarray(result, dtype="float64"), state, undefined=DIV0)
+    layout = cells.Layout((state.size, 1), "scalar" if form == "scalar" and state.size == 1 else "grid")
+    return cells.emit(layout, np.asarray(result, dtype="float64"), state, undefined=DIV0)
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("beginning_receivables", ndim=2, doc="Receivables at the start of the period.")
-@xw.arg("credit_sales", ndim=2, doc="Credit sales of the period.")
-@xw.arg("ending_receivables", ndim=2, doc="Total receivables at the end of the period.")
-@xw.arg("ending_current_receivables", ndim=2, doc="Receivables not yet due at the end of the period.")
-@xw.arg("periods", ndim=2, doc="Months in the period for the monthly-average variant; default 1.")
+@xw.arg("beginning_receivables", ndim=2, err_to_str=True, doc="Receivables at the start of the period.")
+@xw.arg("credit_sales", ndim=2, err_to_str=True, doc="Credit sales of the period.")
+@xw.arg("ending_receivables", ndim=2, err_to_str=True, doc="Total receivables at the end of the period.")
+@xw.arg("ending_current_receivables", ndim=2, err_to_str=True, doc="Receivables not yet due at the end of the period.")
+@xw.arg("periods", ndim=2, err_to_str=True, doc="Months in the period for the monthly-average variant; default 1.")
 @_shape_safe
 def AR_CEI(
     beginning_receivables: Any,
@@ -625,12 +476,12 @@ def AR_CEI(
     periods: Any = 1,
 ) -> Any:
     """Collection effectiveness index, percent; #DIV/0! when nothing was collectable."""
-    layout, (beginning, sales, ending, ending_current, period_count, state) = _prepare(
-        (beginning_receivables, _numbers),
-        (credit_sales, _numbers),
-        (ending_receivables, _numbers),
-        (ending_current_receivables, _numbers),
-        (1 if periods is None else periods, _numbers),
+    layout, (beginning, sales, ending, ending_current, period_count, state) = cells.prepare(
+        (beginning_receivables, cells.numbers),
+        (credit_sales, cells.numbers),
+        (ending_receivables, cells.numbers),
+        (ending_current_receivables, cells.numbers),
+        (1 if periods is None else periods, cells.numbers),
     )
     result = metrics.cei(beginning, sales, ending, ending_current, periods=period_count)
-    return _emit(layout, result, state, undefined=DIV0)
+    return cells.emit(layout, result, state, undefined=DIV0)

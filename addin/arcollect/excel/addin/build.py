@@ -7,18 +7,25 @@
     >>> build(Path("workbook/arcollect.xlam"))                     # doctest: +SKIP
     PosixPath('workbook/arcollect.xlam')
 
-Runs anywhere, Excel not needed. The add-in's VBA project holds five modules, all as source (no p-code, so Excel
+Runs anywhere, Excel not needed. The add-in's VBA project holds six modules, all as source (no p-code, so Excel
 compiles them when the add-in is first opened):
 
-- `ThisWorkbook`, `Sheet1` — the document modules every workbook has, empty;
+- `ThisWorkbook`, `Sheet1` — the document modules every workbook has, empty: the add-in runs no code when it
+  opens (no `Workbook_Open`), the pattern of xlwings' own add-ins, which mail filters such as oletools' mraptor
+  rate as harmless;
 - `Ribbon` — `Ribbon.bas`, the callbacks of `customUI.xml`'s buttons, each `RunPython` on `arcollect.excel.ribbon`;
 - `xlwings` — the installed xlwings' own module for custom add-ins (`xlwings_custom_addin.bas`), unchanged except
   for `PROJECT_NAME`, which xlwings asks an add-in to set: its configuration is then read from a sheet or file
   named `arcollect.conf` (`%USERPROFILE%\\.arcollect\\arcollect.conf`);
+- `Dictionary` — the installed xlwings' `Dictionary.cls` (Tim Hall's VBA-Dictionary, MIT), which the xlwings
+  module uses for its configuration on macOS, where `Scripting.Dictionary` does not exist;
 - `arcollect_udfs` — the `=AR_…` wrappers, generated from `arcollect.excel.udfs` (see `udf_wrappers`).
 
-The build checks that every ribbon button has its callback before writing anything, and fails with a plain
-message if the cell-function module does not import.
+The xlwings module names the DLL (`xlwings64-<version>.dll`) and AppleScript of the xlwings it comes from, so the
+add-in records that version (`package.xlwings_version`) and works only with it; `arcollect addin install` builds
+the add-in from the xlwings installed beside it. The build checks the ribbon against Microsoft's customUI14.xsd and
+that every button has its callback before writing anything, and fails with a plain message if the cell-function
+module does not import.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from pathlib import Path
 import xlwings
 
 from arcollect.errors import ConfigError
-from arcollect.excel.addin import ovba, package, udf_wrappers
+from arcollect.excel.addin import ovba, package, ribbon_schema, udf_wrappers
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +49,7 @@ UDF_MODULE = "arcollect.excel.udfs"
 RIBBON_MODULE = "arcollect.excel.ribbon"
 UDF_VBA_MODULE = "arcollect_udfs"
 _XLWINGS_PROJECT_NAME = re.compile(r'^(Public Const PROJECT_NAME As String = )"myaddin"(?=\r?$)', re.MULTILINE)
+_XLWINGS_VERSION = re.compile(r'^Public Const XLWINGS_VERSION As String = "([^"]+)"\r?$', re.MULTILINE)
 _ON_ACTION = re.compile(r'\bonAction="([^"]+)"')
 _CALLBACK = re.compile(r"^\s*(?:Public\s+)?Sub\s+(\w+)\s*\(\s*control\s+As\s+IRibbonControl\s*\)", re.I | re.M)
 
@@ -62,7 +70,22 @@ def xlwings_module() -> str:
     text, count = _XLWINGS_PROJECT_NAME.subn(rf'\1"{PROJECT_NAME}"', crlf(path.read_text(encoding="cp1252")))
     if count != 1:
         raise ConfigError(f"{path} no longer declares PROJECT_NAME the way xlwings {xlwings.__version__} did")
+    declared = _XLWINGS_VERSION.search(text)
+    if declared is None or declared.group(1) != xlwings.__version__:
+        found = declared.group(1) if declared else "no version"
+        raise ConfigError(
+            f"{path} is for xlwings {found}, but xlwings {xlwings.__version__} is installed: reinstall xlwings "
+            f"(python -m pip install --force-reinstall xlwings=={xlwings.__version__})"
+        )
     return text
+
+
+def dictionary_module() -> ovba.Module:
+    """xlwings' `Dictionary` class (VBA-Dictionary), which its module needs on macOS, as the editor stores it."""
+    path = Path(xlwings.__file__).with_name("addin") / "Dictionary.cls"
+    if not path.is_file():
+        raise ConfigError(f"xlwings {xlwings.__version__} has no {path.name} at {path.parent}: reinstall xlwings")
+    return ovba.Module.for_class(crlf(path.read_text(encoding="cp1252")))
 
 
 def ribbon_module(python_module: str = RIBBON_MODULE) -> str:
@@ -83,17 +106,14 @@ def on_actions(custom_ui: str) -> list[str]:
     return _ON_ACTION.findall(custom_ui)
 
 
-# The function wizard's help for the cell functions (see `udf_wrappers.registration`), set when the add-in opens.
-WORKBOOK_OPEN = "Private Sub Workbook_Open()\r\n    RegisterArcollectFunctions\r\nEnd Sub\r\n"
-
-
 def modules(*, udf_module: str = UDF_MODULE, ribbon_module_name: str = RIBBON_MODULE) -> list[ovba.Module]:
     """The add-in's VBA modules, in the order the project lists them."""
     return [
-        ovba.Module.for_document("ThisWorkbook", "workbook", code=WORKBOOK_OPEN),
+        ovba.Module.for_document("ThisWorkbook", "workbook"),
         ovba.Module.for_document("Sheet1", "worksheet"),
         ovba.Module("Ribbon", ribbon_module(ribbon_module_name)),
         ovba.Module("xlwings", xlwings_module()),
+        dictionary_module(),
         ovba.Module(UDF_VBA_MODULE, udf_wrappers.vba_module(udf_module, UDF_VBA_MODULE)),
     ]
 
@@ -101,13 +121,18 @@ def modules(*, udf_module: str = UDF_MODULE, ribbon_module_name: str = RIBBON_MO
 def build(out: Path, *, udf_module: str = UDF_MODULE, ribbon_module: str = RIBBON_MODULE) -> Path:
     """Write the add-in to `out` and return `out`; the same sources and xlwings give the same bytes."""
     custom_ui = source("customUI.xml")
+    invalid = ribbon_schema.problems(custom_ui.encode("utf-8"))
+    if invalid:
+        raise ConfigError(f"customUI.xml does not conform to Microsoft's customUI14.xsd: {invalid[0]}")
     vba_modules = modules(udf_module=udf_module, ribbon_module_name=ribbon_module)
-    missing = sorted(set(on_actions(custom_ui)) - callbacks(vba_modules[2].source))
+    ribbon = next(module for module in vba_modules if module.name == "Ribbon")
+    missing = sorted(set(on_actions(custom_ui)) - callbacks(ribbon.source))
     if missing:
         raise ConfigError(f"customUI.xml calls {', '.join(missing)}, which Ribbon.bas does not define")
     data = package.xlam(
         vba_project=ovba.vba_project(PROJECT_NAME, vba_modules),
         custom_ui=custom_ui.encode("utf-8"),
+        xlwings=xlwings.__version__,
     )
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,8 @@ _DOCUMENT = 0x0022
 #: The workbook and worksheet classes of the Excel type library: a document module's VB_Base names one of them.
 WORKBOOK_BASE = "0{00020819-0000-0000-C000-000000000046}"
 WORKSHEET_BASE = "0{00020820-0000-0000-C000-000000000046}"
+#: The base every class module of a VBA project names in its VB_Base attribute.
+CLASS_BASE = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"
 
 _REFERENCES = (
     ("stdole", r"*\G{00020430-0000-0000-C000-000000000046}#2.0#0#C:\Windows\System32\stdole2.tlb#OLE Automation"),
@@ -59,6 +61,7 @@ class Module:
     name: str
     source: str
     document: bool = False
+    class_module: bool = False
 
     @classmethod
     def for_document(cls, name: str, kind: str, code: str = "") -> Module:
@@ -76,6 +79,40 @@ class Module:
             "Attribute VB_Customizable = True",
         ]
         return cls(name, "\r\n".join(lines) + "\r\n" + code, document=True)
+
+    @classmethod
+    def for_class(cls, exported: str) -> Module:
+        """A class module from its exported `.cls` file, in the form the VBA editor stores it.
+
+        The export's `VERSION 1.0 CLASS` / `BEGIN` … `END` block is the file's, not the module's; the stored
+        module carries `VB_Base` (the class-module base) and `VB_TemplateDerived`/`VB_Customizable` as well, in the
+        editor's order, with the export's other attributes (`VB_Description`) after them.
+        """
+        lines = exported.replace("\r\n", "\n").split("\n")
+        if lines and lines[0].startswith("VERSION "):
+            lines = lines[lines.index("END") + 1 :]
+        attributes: dict[str, str] = {}
+        while lines and lines[0].startswith("Attribute "):
+            key, _, value = lines.pop(0).removeprefix("Attribute ").partition(" = ")
+            attributes[key] = value
+        if "VB_Name" not in attributes:
+            raise ValueError("a class module needs Attribute VB_Name")
+        name = attributes["VB_Name"].strip('"')
+        ordered = {"VB_Name": attributes["VB_Name"], "VB_Base": f'"{CLASS_BASE}"'}
+        defaults = {
+            "VB_GlobalNameSpace": "False",
+            "VB_Creatable": "False",
+            "VB_PredeclaredId": "False",
+            "VB_Exposed": "False",
+            "VB_TemplateDerived": "False",
+            "VB_Customizable": "False",
+        }
+        for key, default in defaults.items():
+            ordered[key] = attributes.get(key, default)
+        ordered.update({key: value for key, value in attributes.items() if key not in ordered})
+        head = [f"Attribute {key} = {value}" for key, value in ordered.items()]
+        body = "\r\n".join(lines)
+        return cls(name, "\r\n".join(head) + "\r\n" + body, class_module=True)
 
 
 def vba_project(name: str, modules: Sequence[Module], *, project_id: str | None = None) -> bytes:
@@ -154,7 +191,7 @@ def dir_stream(name: str, modules: Sequence[Module]) -> bytes:
         out += _record(0x0031, struct.pack("<I", 0))  # MODULEOFFSET: no performance cache before the source
         out += _record(0x001E, struct.pack("<I", 0))  # MODULEHELPCONTEXT
         out += _record(0x002C, struct.pack("<H", 0xFFFF))  # MODULECOOKIE
-        out += _record(_DOCUMENT if module.document else _PROCEDURAL, b"")  # MODULETYPE
+        out += _record(_DOCUMENT if module.document or module.class_module else _PROCEDURAL, b"")  # MODULETYPE
         out += _record(0x002B, b"")  # module terminator
     out += _record(0x0010, b"")  # dir terminator
     return bytes(out)
@@ -164,7 +201,8 @@ def project_stream(name: str, modules: Sequence[Module], project_id: str) -> byt
     """The `PROJECT` stream (MS-OVBA 2.3.1): the project's properties as text, as the VBA editor writes them."""
     lines = [f'ID="{project_id}"']
     lines += [f"Document={m.name}/&H00000000" for m in modules if m.document]
-    lines += [f"Module={m.name}" for m in modules if not m.document]
+    lines += [f"Module={m.name}" for m in modules if not m.document and not m.class_module]
+    lines += [f"Class={m.name}" for m in modules if m.class_module]
     lines += [
         f'Name="{name}"',
         'HelpContextID="0"',
