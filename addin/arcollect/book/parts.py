@@ -1,215 +1,685 @@
-"""The .xlsx package as parts: copy big sheets' cell data byte for byte around an openpyxl round trip.
+"""The .xlsx package as parts: the user's workbook is the base, and only the parts arcollect owns are replaced.
 
-    >>> skeleton = Skeleton.of(path, strip={"Invoices", "Payments"})   # those sheets' <sheetData> set aside
-    >>> book = openpyxl.load_workbook(skeleton.stream)                  # fast: the big cell data is not parsed
-    >>> ...                                                              # change the rest with openpyxl
-    >>> skeleton.save(book, target, rows={"Aging": (2, ["<row r=\\"2\\">…</row>", …])})
+    >>> package = Package(path)
+    >>> book = openpyxl.load_workbook(package.skeleton())    # every sheet's cells set aside: fast, nothing to lose
+    >>> ...                                                  # write the output tables with openpyxl (headers, Tables)
+    >>> plan = Plan(owned={"Aging": Owned(areas, rows, dimension)}, updates={"Customers": {(5, 17): True}})
+    >>> assemble(package, staged_openpyxl_bytes, plan, handle)
 
-Why: openpyxl parses and rebuilds every cell of a workbook it saves, which costs about a minute for a 100,000-invoice
-book. The input tables a refresh does not change (Invoices, Payments …) only need to be carried over, and the output
-tables are written faster as XML than as openpyxl cells. So `Skeleton` hands openpyxl a copy of the workbook whose
-stripped sheets have an empty ``<sheetData/>`` — everything around the cells (tables, validations, conditional
-formats, column widths, merged cells, hyperlinks) still loads and saves the openpyxl way — and `save` puts the
-original ``<sheetData>`` back into openpyxl's output, and ready-made rows into the sheets written directly.
+Why: openpyxl rebuilds every part of a workbook it saves and drops what it does not model — the cached values of
+formulas (``=C3+30`` and LibreOffice's ``=TRUE()`` come back as ``<f>…</f><v></v>``, which every reader sees as
+blank), pictures, form controls, slicers, sparklines, x14 data validations and any part it does not know. So the
+workbook is never round-tripped. openpyxl is given a copy with every sheet's cells set aside (`Package.skeleton`)
+and writes what arcollect owns — the output sheets, the Dashboard and its charts, the header of a rewritten input
+table, and the cell formats they need. `assemble` then starts from the user's package and:
 
-Two things make the copied cells valid in openpyxl's output: openpyxl keeps the cell formats (``cellXfs``) in the
-order it read them and only appends new ones, so a cell's style index still points at the same format; and the
-shared strings the copied cells refer to are kept, in their order, in front of the strings openpyxl writes, whose
-indices in openpyxl's own sheets are shifted by as many. Anything unexpected (a prefixed namespace, a part missing)
-raises `Unsupported`, and the caller goes the plain openpyxl way instead.
+- copies every part that arcollect does not own byte for byte: input sheets, the user's own sheets with their
+  drawings and pictures, comments, printer settings, VBA, custom XML, the theme, the workbook's properties;
+- replaces each owned sheet with openpyxl's, keeping the user's cells outside the table area; its tables, drawing
+  and charts come along under fresh part names, and the parts the old version used are removed once unreferenced;
+- in an input sheet, edits only the cells that change (`arcollect.book.cells`): a rewritten table's area, a cell
+  update, nothing else; an input Table whose data runs past its ``ref`` (rows pasted below it) is widened;
+- takes openpyxl's ``styles.xml``, after checking that every cell format index the copied cells use still means
+  the same number format (openpyxl keeps the formats in the order it read them and only appends), and puts back
+  the original's ``<extLst>`` (slicer and x14 styles) which openpyxl drops;
+- keeps the shared strings the copied cells refer to in their order and appends openpyxl's new ones (or points at
+  an equal existing one), renumbering the cells openpyxl wrote;
+- adds new sheets to ``workbook.xml`` where openpyxl put them (defined names and views renumbered), and drops
+  ``calcChain.xml``, a cache Excel rebuilds, which may list cells that no longer hold a formula.
+
+Anything unexpected — a prefixed main namespace, a style table that does not line up, a sheet removed — raises
+`Unsupported` before anything is written, and the caller does not touch the workbook.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import posixpath
 import re
-import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
+from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree
-from openpyxl.workbook.workbook import Workbook
+
+from arcollect.book import cells
+from arcollect.book.cells import Area, Row
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_SHARED_STRINGS = "xl/sharedStrings.xml"
-_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>.*</sheetData>", re.DOTALL)
-_DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
-_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
+_CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
+_TYPE = _RELATIONSHIPS + "/"
+_WORKSHEET_TYPE = _TYPE + "worksheet"
+_WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_SHARED_STRINGS_TYPE = _TYPE + "sharedStrings"
+_SHARED_STRINGS_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_STYLES_TYPE = _TYPE + "styles"
+_CALC_CHAIN_TYPE = _TYPE + "calcChain"
+_TABLE_TYPE = _TYPE + "table"
+_CONTENT_TYPES_PART = "[Content_Types].xml"
+_ROOT_RELS = "_rels/.rels"
 _SHARED_STRING_CELL = re.compile(rb'(<c\b[^>]*?\bt="s"[^>]*>)<v>(\d+)</v>')
-_STRING_ITEM = re.compile(rb"<si[\s>]")
+_STRING_ITEM = re.compile(rb"<si\b.*?</si>|<si/>", re.DOTALL)
+_TABLE_START = re.compile(rb"<table\b[^>]*>")
+_LARGE = 1 << 20
 
 
 class Unsupported(Exception):
-    """The package is not laid out the way `Skeleton` can copy from: use the plain openpyxl round trip."""
+    """The package is not laid out the way `assemble` can keep it: the workbook is left as it is."""
+
+
+@dataclass(frozen=True)
+class Relationship:
+    id: str
+    type: str
+    target: str  # a part name without the leading slash, or the URL of an external target
+    external: bool
 
 
 @dataclass
-class _Stripped:
-    sheet_data: bytes
-    dimension: bytes | None
+class Owned:
+    """An output sheet arcollect rewrites: openpyxl's sheet, plus `rows` (``<row>`` XML) merged into its cells.
+
+    `areas` are the table areas whose old cells go; the user's cells elsewhere on the sheet stay. None means the
+    sheet is new or was replaced as a whole (the Dashboard): nothing of the old one is kept.
+    """
+
+    areas: list[Area] | None
+    rows: Sequence[bytes] = ()
+    dimension: str | None = None
 
 
 @dataclass
-class Skeleton:
-    """A workbook with some sheets' cell data set aside (`stream` is what openpyxl loads)."""
+class Rewritten:
+    """An input table rewritten in place (``config``, ``import``, ``demo``): only its area's cells change."""
 
-    stream: io.BytesIO
-    stripped: dict[str, _Stripped] = field(default_factory=dict)
-    shared_strings: bytes = b""
-    string_count: int = 0
+    areas: list[Area]
+    rows: Sequence[bytes]
+    tables: list[str]  # the Excel Tables whose part openpyxl rewrote (resized, columns renamed)
 
-    @classmethod
-    def of(cls, path: Path, strip: set[str]) -> Skeleton:
-        """The workbook at `path` with the cell data of the sheets titled in `strip` set aside."""
+
+@dataclass
+class Plan:
+    owned: dict[str, Owned] = field(default_factory=dict)
+    rewritten: dict[str, Rewritten] = field(default_factory=dict)
+    updates: dict[str, dict[tuple[int, int], object]] = field(default_factory=dict)
+    widen: set[str] = field(default_factory=set)  # input Tables (by name) to widen over rows pasted below them
+
+
+# ---- reading a package ---------------------------------------------------------------------------------------
+
+
+def rels_part(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def _resolve(source: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+
+
+def parse_rels(data: bytes, source: str) -> list[Relationship]:
+    root = ElementTree.fromstring(data)
+    found = []
+    for rel in root.iter(f"{{{_PACKAGE_RELATIONSHIPS}}}Relationship"):
+        external = rel.get("TargetMode") == "External"
+        target = rel.get("Target", "")
+        found.append(
+            Relationship(
+                rel.get("Id", ""), rel.get("Type", ""), target if external else _resolve(source, target), external
+            )
+        )
+    return found
+
+
+class Package:
+    """A zip package whose parts are read when asked for (and kept)."""
+
+    def __init__(self, source: Path | IO[bytes]) -> None:
         try:
-            with zipfile.ZipFile(path) as source:
-                parts = sheet_parts(source)
-                names = {parts[title]: title for title in strip if title in parts}
-                stream = io.BytesIO()
-                skeleton = cls(stream)
-                with zipfile.ZipFile(stream, "w", zipfile.ZIP_STORED) as copy:
-                    for info in source.infolist():
-                        data = source.read(info)
-                        title = names.get(info.filename)
-                        if title is not None:
-                            data = skeleton._set_aside(title, data)
-                        elif info.filename == _SHARED_STRINGS:
-                            skeleton._keep_strings(data)
-                        copy.writestr(info.filename, data)  # stored: openpyxl reads it once, in memory
-        except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as error:
+            self._zip = zipfile.ZipFile(source)
+            self.infos = self._zip.infolist()
+            self.names = [info.filename for info in self.infos]
+            self._data: dict[str, bytes] = {}
+            roots = self.rels("")
+            self.workbook = next(rel.target for rel in roots if rel.type.endswith("/officeDocument"))
+            self.sheets = self._sheets()
+        except (zipfile.BadZipFile, KeyError, StopIteration, ElementTree.ParseError, OSError) as error:
+            raise Unsupported(f"not a package arcollect can keep: {error}") from error
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def read(self, name: str) -> bytes:
+        if name not in self._data:
+            self._data[name] = self._zip.read(name)
+        return self._data[name]
+
+    def rels(self, part: str) -> list[Relationship]:
+        name = _ROOT_RELS if part == "" else rels_part(part)
+        return parse_rels(self.read(name), part) if name in self.names else []
+
+    def related(self, part: str, kind: str) -> list[str]:
+        return [rel.target for rel in self.rels(part) if rel.type == _TYPE + kind and not rel.external]
+
+    def _sheets(self) -> dict[str, str]:
+        """Sheet title → part name, in the workbook's order."""
+        targets = {rel.id: rel.target for rel in self.rels(self.workbook)}
+        root = ElementTree.fromstring(self.read(self.workbook))
+        if root.tag != f"{{{_MAIN}}}workbook":
+            raise Unsupported(f"workbook part in another namespace ({root.tag})")
+        sheets = {}
+        for sheet in root.iter(f"{{{_MAIN}}}sheet"):
+            part = targets.get(sheet.get(f"{{{_RELATIONSHIPS}}}id"), "")
+            if part in self.names:
+                sheets[sheet.get("name", "")] = part
+        return sheets
+
+    def table_parts(self, sheet_part: str) -> dict[str, str]:
+        """The Excel Tables on a sheet: display name → table part."""
+        tables = {}
+        for part in self.related(sheet_part, "table"):
+            if part in self.names:
+                head = _TABLE_START.search(self.read(part))
+                name = re.search(rb'\bdisplayName="([^"]*)"', head.group(0)) if head else None
+                if name is not None:
+                    tables[name.group(1).decode()] = part
+        return tables
+
+    def shared_strings(self) -> str | None:
+        return next((rel.target for rel in self.rels(self.workbook) if rel.type == _SHARED_STRINGS_TYPE), None)
+
+    def skeleton(self) -> io.BytesIO:
+        """The package with every sheet's cells left out, for openpyxl to load quickly and lose nothing by it."""
+        sheets = set(self.sheets.values())
+        stream = io.BytesIO()
+        try:
+            with zipfile.ZipFile(stream, "w", zipfile.ZIP_STORED) as copy:
+                for info in self.infos:
+                    data = self.read(info.filename) if info.filename in sheets else self._zip.read(info)
+                    if info.filename in sheets:
+                        data = cells.with_sheet_data(data, b"")
+                    copy.writestr(info.filename, data)
+        except cells.CellsUnsupported as error:
             raise Unsupported(str(error)) from error
         stream.seek(0)
-        return skeleton
+        return stream
 
-    def _set_aside(self, title: str, data: bytes) -> bytes:
-        start, end = data.find(b"<sheetData"), data.rfind(b"</sheetData>")
-        if start < 0:
-            raise Unsupported(f"sheet {title}: no <sheetData>")
-        if end < 0:  # <sheetData/>: nothing to set aside
-            end = data.index(b">", start) + 1
-        else:
-            end += len(b"</sheetData>")
-        dimension = _DIMENSION.search(data, 0, start)
-        self.stripped[title] = _Stripped(data[start:end], dimension.group(0) if dimension else None)
-        return data[:start] + b"<sheetData/>" + data[end:]
 
-    def _keep_strings(self, data: bytes) -> None:
-        start = data.find(b"<sst")
-        if start < 0 or data[start + 4 : start + 5] not in (b" ", b">", b"/"):
-            raise Unsupported("shared strings with a namespace prefix")
-        opened = data.index(b">", start) + 1
-        if data[opened - 2 : opened] == b"/>":
+# ---- putting the package together ----------------------------------------------------------------------------
+
+
+def assemble(original: Package, staged: bytes, plan: Plan, out: IO[bytes]) -> None:
+    """Write the workbook: `original` with `staged` (openpyxl's save of the skeleton) grafted in per `plan`."""
+    try:
+        _Assembly(original, Package(io.BytesIO(staged)), plan).write(out)
+    except (cells.CellsUnsupported, ElementTree.ParseError, KeyError, ValueError) as error:
+        raise Unsupported(str(error)) from error
+
+
+class _Assembly:
+    def __init__(self, original: Package, staged: Package, plan: Plan) -> None:
+        self.original, self.staged, self.plan = original, staged, plan
+        self.parts: dict[str, bytes] = {}  # replaced or new parts, by final name
+        self.removed: set[str] = set()
+        self.content_types: dict[str, str] = {}  # new parts → their content type
+        self._sheet_ids: dict[str, str] = {}  # new sheets → their relationship id in workbook.xml.rels
+        titles = list(staged.sheets)
+        missing = [title for title in original.sheets if title not in staged.sheets]
+        if missing:
+            raise Unsupported(f"sheets {', '.join(missing)} would be removed")
+        self.new_sheets = [title for title in titles if title not in original.sheets]
+        unplanned = [title for title in self.new_sheets if title not in plan.owned]
+        if unplanned:
+            raise Unsupported(f"new sheets {', '.join(unplanned)} have no plan")
+        self.strings = _Strings(original, staged)
+
+    def write(self, out: IO[bytes]) -> None:
+        self._styles()
+        for title, owned in self.plan.owned.items():
+            self._owned_sheet(title, owned)
+        for title, rewritten in self.plan.rewritten.items():
+            self._rewritten_sheet(title, rewritten)
+        for title, values in self.plan.updates.items():
+            part = self.original.sheets[title]
+            self.parts[part] = cells.set_cells(self._current(part), values)
+        self._widen()
+        self._shared_strings()
+        self._workbook()
+        self._drop_calc_chain()
+        self._collect_garbage()
+        self._write(out)
+
+    def _current(self, part: str) -> bytes:
+        return self.parts[part] if part in self.parts else self.original.read(part)
+
+    # -- styles and strings ------------------------------------------------------------------------------------
+
+    def _styles(self) -> None:
+        original = next((r.target for r in self.original.rels(self.original.workbook) if r.type == _STYLES_TYPE), None)
+        staged = next((r.target for r in self.staged.rels(self.staged.workbook) if r.type == _STYLES_TYPE), None)
+        if staged is None:
+            raise Unsupported("openpyxl wrote no styles")
+        data = self.staged.read(staged)
+        if original is None:
+            self._add_workbook_part(data, staged, _STYLES_TYPE)
             return
-        self.shared_strings = data[opened : data.rindex(b"</sst>")]
-        self.string_count = len(_STRING_ITEM.findall(self.shared_strings))
+        before = self.original.read(original)
+        _check_formats(before, data)
+        extension = re.search(rb"<extLst>.*</extLst>(?=\s*</styleSheet>)", before, re.DOTALL)
+        if extension is not None and b"<extLst>" not in data:
+            closing = data.rindex(b"</styleSheet>")
+            data = data[:closing] + extension.group(0) + data[closing:]
+        self.parts[original] = data
 
-    def save(self, book: Workbook, target: Path, rows: Mapping[str, tuple[str, Sequence[bytes]]]) -> None:
-        """Save `book` to `target` atomically, with the set-aside cell data back and `rows` added.
-
-        `rows` maps a sheet title to (dimension ref, rows as ``<row>`` XML); those sheets' cells written by
-        openpyxl (the header) stay, and the rows are merged in by row number.
-        """
-        staged = io.BytesIO()
-        book.save(staged)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
-        os.close(handle)
-        try:
-            with zipfile.ZipFile(staged) as saved, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as out:
-                parts = sheet_parts(saved)
-                titles = {part: title for title, part in parts.items()}
-                sheets = set(titles)
-                if self.shared_strings and _SHARED_STRINGS not in saved.namelist():
-                    raise Unsupported("openpyxl wrote no shared strings")
-                for info in saved.infolist():
-                    data = saved.read(info)
-                    if info.filename == _SHARED_STRINGS:
-                        data = self._merged_strings(data)
-                    elif info.filename in sheets:
-                        data = self._sheet(titles[info.filename], data, rows)
-                    out.writestr(info, data, compresslevel=1 if len(data) > 1 << 20 else None)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-
-    def _merged_strings(self, data: bytes) -> bytes:
-        if not self.string_count:
-            return data
-        start = data.index(b"<sst")
-        opened = data.index(b">", start) + 1
-        if data[opened - 2 : opened] == b"/>":
-            head, body, tail = data[start : opened - 2] + b">", b"", b"</sst>"
+    def _shared_strings(self) -> None:
+        data = self.strings.merged()
+        if data is None:
+            return
+        part = self.original.shared_strings()
+        if part is None:
+            self._add_workbook_part(data, self.staged.shared_strings() or "xl/sharedStrings.xml", _SHARED_STRINGS_TYPE)
         else:
-            head, body, tail = data[start:opened], data[opened : data.rindex(b"</sst>")], b"</sst>"
-        head = re.sub(rb'\s(count|uniqueCount)="\d+"', b"", head)
-        return data[:start] + head + self.shared_strings + body + tail
+            self.parts[part] = data
 
-    def _sheet(self, title: str, data: bytes, rows: Mapping[str, tuple[str, Sequence[bytes]]]) -> bytes:
-        if self.string_count:
-            offset = self.string_count
-            data = _SHARED_STRING_CELL.sub(lambda m: m.group(1) + b"<v>%d</v>" % (int(m.group(2)) + offset), data)
-        stripped = self.stripped.get(title)
-        if title in rows:
-            dimension, new_rows = rows[title]
-            return _with_rows(data, dimension, new_rows)
-        if stripped is None:
-            return data
-        if stripped.dimension is not None:  # before the cells go back: the regex and the copy stay small
-            data = _DIMENSION.sub(stripped.dimension.replace(b"\\", b"\\\\"), data, count=1)
-        found = _SHEET_DATA.search(data)
-        if found is None:
-            raise Unsupported(f"sheet {title}: openpyxl wrote no <sheetData>")
-        return b"".join((data[: found.start()], stripped.sheet_data, data[found.end() :]))
+    def _add_workbook_part(self, data: bytes, name: str, kind: str) -> None:
+        """A workbook-level part the original lacks (its shared strings, its styles): added with a relationship."""
+        name = self._fresh(name)
+        self.parts[name] = data
+        content = {_SHARED_STRINGS_TYPE: _SHARED_STRINGS_CONTENT}.get(
+            kind, "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+        )
+        self.content_types[name] = content
+        self._add_relationship(self.original.workbook, kind, name)
+
+    # -- sheets ------------------------------------------------------------------------------------------------
+
+    def _owned_sheet(self, title: str, owned: Owned) -> None:
+        staged_part = self.staged.sheets[title]
+        data = self.strings.renumber(self.staged.read(staged_part))
+        new = title in self.new_sheets
+        part = self._fresh("xl/worksheets/sheet1.xml") if new else self.original.sheets[title]
+        if owned.areas is not None and not new:
+            kept = _kept_rows(self.original.read(part), owned.areas)
+            data = _with_rows(data, kept, owned.rows, owned.dimension)
+        elif owned.rows:
+            data = _with_rows(data, [], owned.rows, owned.dimension)
+        self.parts[part] = data
+        if new:
+            self.content_types[part] = _WORKSHEET_CONTENT
+            self._add_relationship(self.original.workbook, _WORKSHEET_TYPE, part, title=title)
+        self._graft_rels(staged_part, part)
+
+    def _rewritten_sheet(self, title: str, rewritten: Rewritten) -> None:
+        part = self.original.sheets[title]
+        staged_part = self.staged.sheets[title]
+        header = cells.parse_rows(cells.sheet_data(self.strings.renumber(self.staged.read(staged_part))))
+        kept = _kept_rows(self.original.read(part), rewritten.areas)
+        new = cells.parse_rows(b"".join(rewritten.rows)) if rewritten.rows else []
+        merged = cells.merge(cells.merge(kept, header), new)
+        self.parts[part] = cells.with_sheet_data(
+            self.original.read(part), cells.join_rows(merged), cells.used_range(merged)
+        )
+        originals, staged = self.original.table_parts(part), self.staged.table_parts(staged_part)
+        for name in rewritten.tables:
+            if name not in originals or name not in staged:
+                raise Unsupported(f"table {name} not found on sheet {title}")
+            before = self.original.read(originals[name])
+            identity = re.search(rb'\bid="(\d+)"', _TABLE_START.search(before).group(0))
+            self.parts[originals[name]] = _with_table_id(self.staged.read(staged[name]), identity.group(1))
+
+    def _widen(self) -> None:
+        """Input Tables whose data runs past their ``ref`` (rows pasted below) take those rows in."""
+        for title, part in self.original.sheets.items():
+            for name, table_part in self.original.table_parts(part).items():
+                if name not in self.plan.widen or title in self.plan.rewritten:
+                    continue
+                table = self._current(table_part)
+                head = _TABLE_START.search(table).group(0)
+                if re.search(rb'\btotalsRowCount="[1-9]', head):
+                    continue  # a totals row sits under the data: leave such a table as the user built it
+                ref = re.search(rb'\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"', head)
+                if ref is None:
+                    continue
+                first, last = _column(ref.group(1)), _column(ref.group(3))
+                bottom = cells.last_row_with_data(self._current(part), first, last, int(ref.group(4)))
+                if bottom is None:
+                    continue
+                old = ref.group(0)[5:-1]
+                new = b"%s%s:%s%d" % (ref.group(1), ref.group(2), ref.group(3), bottom)
+                self.parts[table_part] = table.replace(b'ref="%s"' % old, b'ref="%s"' % new)
+
+    # -- relationships, names and the workbook -----------------------------------------------------------------
+
+    def _graft_rels(self, staged_part: str, part: str) -> None:
+        """`part`'s relationships become openpyxl's for it; the parts they point at come along under fresh names."""
+        old = rels_part(part)
+        staged_rels = rels_part(staged_part)
+        if staged_rels not in self.staged.names:
+            if old in self.original.names:
+                self.removed.add(old)
+            return
+        self.parts[old] = self._grafted_rels(staged_part, part)
+
+    def _grafted_rels(self, staged_source: str, source: str) -> bytes:
+        relationships = []
+        for rel in self.staged.rels(staged_source):
+            if rel.external:
+                relationships.append((rel.id, rel.type, rel.target, True))
+                continue
+            name = self._fresh(rel.target)
+            data = self.staged.read(rel.target)
+            if rel.type == _TABLE_TYPE:
+                data = _with_table_id(data, b"%d" % self._next_table_id())
+            self.parts[name] = data
+            self.content_types[name] = self.staged_content_type(rel.target)
+            if rels_part(rel.target) in self.staged.names:
+                self.parts[rels_part(name)] = self._grafted_rels(rel.target, name)
+            relationships.append((rel.id, rel.type, "/" + name, False))
+        return _rels_xml(relationships)
+
+    def staged_content_type(self, name: str) -> str:
+        root = ElementTree.fromstring(self.staged.read(_CONTENT_TYPES_PART))
+        for override in root.iter(f"{{{_CONTENT_TYPES}}}Override"):
+            if override.get("PartName", "").lstrip("/") == name:
+                return override.get("ContentType", "")
+        extension = name.rsplit(".", 1)[-1].lower()
+        for default in root.iter(f"{{{_CONTENT_TYPES}}}Default"):
+            if default.get("Extension", "").lower() == extension:
+                return default.get("ContentType", "")
+        raise Unsupported(f"no content type for {name}")
+
+    def _next_table_id(self) -> int:
+        used = set()
+        for name in {*self.original.names, *self.parts} - self.removed:
+            if name.startswith("xl/tables/") and name.endswith(".xml"):
+                head = _TABLE_START.search(self._current(name))
+                found = re.search(rb'\bid="(\d+)"', head.group(0)) if head else None
+                if found:
+                    used.add(int(found.group(1)))
+        return max(used, default=0) + 1
+
+    def _fresh(self, name: str) -> str:
+        """A part name like `name` that no part of the result has yet."""
+        taken = {*self.original.names, *self.parts}
+        folder, base = posixpath.split(name)
+        found = re.match(r"^(.*?)(\d*)(\.[^.]+)$", base)
+        stem, extension = (found.group(1), found.group(3)) if found else (base, "")
+        number = 1
+        while True:
+            candidate = posixpath.join(folder, f"{stem}{number}{extension}")
+            if candidate not in taken:
+                return candidate
+            number += 1
+
+    def _add_relationship(self, source: str, kind: str, target: str, *, title: str | None = None) -> None:
+        name = rels_part(source)
+        data = self._current(name)
+        ids = set(re.findall(rb'\bId="([^"]*)"', data))
+        number = 1
+        while b"rIdArc%d" % number in ids:
+            number += 1
+        identity = f"rIdArc{number}"
+        element = f'<Relationship Id="{identity}" Type="{kind}" Target="/{escape(target)}"/>'.encode()
+        closing = data.rindex(b"</Relationships>")
+        self.parts[name] = data[:closing] + element + data[closing:]
+        if title is not None:
+            self._sheet_ids[title] = identity
+
+    def _workbook(self) -> None:
+        """New sheets go into ``<sheets>`` where openpyxl placed them; indices into the sheet list follow."""
+        if not self.new_sheets:
+            return
+        data = self._current(self.original.workbook)
+        opened, closed = data.find(b"<sheets>"), data.find(b"</sheets>")
+        if opened < 0 or closed < 0:
+            raise Unsupported("workbook.xml without a plain <sheets> element")
+        elements = re.findall(rb"<sheet\b[^>]*?/>", data[opened:closed])
+        old_titles = list(self.original.sheets)
+        if len(elements) != len(old_titles):
+            raise Unsupported("workbook.xml lists sheets arcollect cannot match")
+        by_title = dict(zip(old_titles, elements, strict=True))
+        ids = [int(value) for value in re.findall(rb'\bsheetId="(\d+)"', b"".join(elements))]
+        next_id = max(ids, default=0) + 1
+        order = list(self.staged.sheets)
+        for title in self.new_sheets:
+            by_title[title] = b'<sheet xmlns:r="%s" name="%s" sheetId="%d" r:id="%s"/>' % (
+                _RELATIONSHIPS.encode(),
+                escape(title, {'"': "&quot;"}).encode(),
+                next_id,
+                self._sheet_ids[title].encode(),
+            )
+            next_id += 1
+        data = data[:opened] + b"<sheets>" + b"".join(by_title[title] for title in order) + data[closed:]
+        moved = {old_titles.index(title): order.index(title) for title in old_titles}
+        for attribute in (rb"localSheetId", rb"activeTab", rb"firstSheet"):
+            data = re.sub(
+                rb'\b(%s)="(\d+)"' % attribute,
+                lambda m: b'%s="%d"' % (m.group(1), moved.get(int(m.group(2)), int(m.group(2)))),
+                data,
+            )
+        self.parts[self.original.workbook] = data
+
+    def _drop_calc_chain(self) -> None:
+        for rel in self.original.rels(self.original.workbook):
+            if rel.type == _CALC_CHAIN_TYPE:
+                name = rels_part(self.original.workbook)
+                data = self._current(name)
+                self.parts[name] = re.sub(
+                    rb"<Relationship\b[^>]*\bId=\"%s\"[^>]*/>" % re.escape(rel.id.encode()), b"", data
+                )
+                self.removed.add(rel.target)
+
+    def _collect_garbage(self) -> None:
+        """Parts the old owned sheets used (their tables, drawings, charts) go once nothing points at them."""
+        before = _reachable(lambda name: self.original.read(name), self.original.names)
+        names = [name for name in [*self.original.names, *self.parts] if name not in self.removed]
+        after = _reachable(lambda name: self._current(name), names)
+        for name in before - after:
+            self.removed.add(name)
+            if rels_part(name) in self.original.names:
+                self.removed.add(rels_part(name))
+
+    def _content_types(self) -> bytes:
+        data = self.original.read(_CONTENT_TYPES_PART)
+        for name in self.removed:
+            data = re.sub(rb'<Override\b[^>]*\bPartName="/%s"[^>]*/>' % re.escape(name.encode()), b"", data)
+        defaults = {value.lower() for value in re.findall(rb'<Default\b[^>]*\bExtension="([^"]*)"', data)}
+        additions = []
+        for name, content in self.content_types.items():
+            extension = name.rsplit(".", 1)[-1].encode().lower()
+            if extension not in (b"xml", b"rels") and extension not in defaults and not content.endswith("+xml"):
+                additions.append(f'<Default Extension="{extension.decode()}" ContentType="{content}"/>'.encode())
+                defaults.add(extension)
+                continue
+            additions.append(f'<Override PartName="/{escape(name)}" ContentType="{content}"/>'.encode())
+        closing = data.rindex(b"</Types>")
+        return data[:closing] + b"".join(additions) + data[closing:]
+
+    def _write(self, out: IO[bytes]) -> None:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for info in self.original.infos:
+                name = info.filename
+                if name in self.removed:
+                    continue
+                if name == _CONTENT_TYPES_PART:
+                    data = self._content_types()
+                else:
+                    data = self.parts.pop(name) if name in self.parts else self.original.read(name)
+                entry = zipfile.ZipInfo(name, info.date_time)
+                entry.compress_type, entry.external_attr = info.compress_type, info.external_attr
+                archive.writestr(entry, data, compresslevel=1 if len(data) > _LARGE else None)
+            for name, data in self.parts.items():
+                if name not in self.removed:
+                    archive.writestr(name, data, compresslevel=1 if len(data) > _LARGE else None)
 
 
-def _with_rows(data: bytes, dimension: str, new_rows: Sequence[bytes]) -> bytes:
-    """`data` (a sheet openpyxl wrote) with `new_rows` merged into its <sheetData> by row number."""
-    data = _DIMENSION.sub(b'<dimension ref="%s"/>' % dimension.encode(), data, count=1)  # while `data` is small
-    found = _SHEET_DATA.search(data)
-    if found is None:
-        raise Unsupported("openpyxl wrote no <sheetData>")
-    existing = found.group(0)
-    if existing.endswith(b"/>"):
-        old_rows: list[tuple[int, bytes]] = []
-    else:
-        inner = existing[len(b"<sheetData>") : -len(b"</sheetData>")]
-        starts = [match.start() for match in re.finditer(rb"<row\b", inner)]
-        old_rows = [
-            (int(_ROW_NUMBER.match(inner, start).group(1)), inner[start:end])  # type: ignore[union-attr]
-            for start, end in zip(starts, [*starts[1:], len(inner)], strict=True)
-        ]
-    first_new = int(_ROW_NUMBER.match(new_rows[0]).group(1)) if new_rows else 0  # type: ignore[union-attr]
-    last_new = first_new + len(new_rows) - 1
-    if any(first_new <= number <= last_new for number, _ in old_rows):
-        raise Unsupported("rows to add overlap rows already on the sheet")
-    before = [row for number, row in old_rows if number < first_new]
-    after = [row for number, row in old_rows if number > last_new]
-    return b"".join(
-        (data[: found.start()], b"<sheetData>", *before, *new_rows, *after, b"</sheetData>", data[found.end() :])
+# ---- helpers -------------------------------------------------------------------------------------------------
+
+
+class _Strings:
+    """The original shared strings, in their order, then the ones openpyxl wrote that are not there yet."""
+
+    def __init__(self, original: Package, staged: Package) -> None:
+        part = original.shared_strings()
+        self.head, self.items, self.tail = _split_strings(original.read(part) if part else None)
+        staged_part = staged.shared_strings()
+        _head, staged_items, _tail = _split_strings(staged.read(staged_part) if staged_part else None)
+        first = {}
+        for index, item in enumerate(self.items):
+            first.setdefault(item, index)
+        self.added: list[bytes] = []
+        self.mapping = []
+        for item in staged_items:
+            if item not in first:
+                first[item] = len(self.items) + len(self.added)
+                self.added.append(item)
+            self.mapping.append(first[item])
+
+    def renumber(self, sheet: bytes) -> bytes:
+        """A sheet openpyxl wrote, its shared-string cells pointing into the merged list."""
+        mapping = self.mapping
+        return _SHARED_STRING_CELL.sub(lambda m: m.group(1) + b"<v>%d</v>" % mapping[int(m.group(2))], sheet)
+
+    def merged(self) -> bytes | None:
+        if not self.added:
+            return None
+        if self.head is None:
+            head = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="%s">' % _MAIN.encode()
+            return head + b"".join(self.added) + b"</sst>"
+        return self.head + b"".join(self.items) + b"".join(self.added) + self.tail
+
+
+def _split_strings(data: bytes | None) -> tuple[bytes | None, list[bytes], bytes]:
+    if data is None:
+        return None, [], b""
+    start = data.find(b"<sst")
+    if start < 0 or data[start + 4 : start + 5] not in (b" ", b">", b"/"):
+        raise Unsupported("shared strings with a namespace prefix")
+    opened = data.index(b">", start) + 1
+    head = re.sub(rb'\s(count|uniqueCount)="\d+"', b"", data[:opened])
+    if data[opened - 2 : opened] == b"/>":
+        return head[:-2] + b">", [], b"</sst>"
+    closing = data.rindex(b"</sst>")
+    return head, _STRING_ITEM.findall(data, opened, closing), data[closing:]
+
+
+def _check_formats(before: bytes, after: bytes) -> None:
+    """Every cell format the copied cells may use has the same number format in openpyxl's style table."""
+    old, new = _formats(before), _formats(after)
+    if len(new) < len(old) or new[: len(old)] != old:
+        raise Unsupported("openpyxl's style table does not keep the workbook's cell formats in place")
+    if _count(before, "dxfs") > _count(after, "dxfs"):
+        raise Unsupported("openpyxl's style table lost differential formats")
+
+
+def _formats(styles: bytes) -> list[str]:
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
+
+    root = ElementTree.fromstring(styles)
+    custom = {int(fmt.get("numFmtId", "0")): fmt.get("formatCode", "") for fmt in root.iter(f"{{{_MAIN}}}numFmt")}
+    xfs = root.find(f"{{{_MAIN}}}cellXfs")
+    codes = []
+    for xf in xfs if xfs is not None else ():
+        number = int(xf.get("numFmtId", "0"))
+        codes.append(custom.get(number, BUILTIN_FORMATS.get(number, str(number))))
+    return codes
+
+
+def _count(styles: bytes, element: str) -> int:
+    root = ElementTree.fromstring(styles)
+    found = root.find(f"{{{_MAIN}}}{element}")
+    return 0 if found is None else len(found)
+
+
+def _kept_rows(part: bytes, areas: list[Area]) -> list[Row]:
+    """The original rows of a sheet minus the table areas; nothing to parse when its dimension says so."""
+    span = cells.dimension(part)
+    if span is not None:
+        first_column, first_row, last_column, _last_row = span
+        if any(
+            area.first_row <= first_row and area.first_column <= first_column and last_column <= area.last_column
+            for area in areas
+        ):
+            return []
+    return cells.without_area(cells.parse_rows(cells.sheet_data(part)), areas)
+
+
+def _with_rows(sheet: bytes, kept: list[Row], rows: Sequence[bytes], dimension: str | None) -> bytes:
+    """openpyxl's `sheet` with the user's `kept` rows and arcollect's `rows` (all sorted by row) merged in."""
+    written = cells.parse_rows(cells.sheet_data(sheet))
+    if not kept:
+        if not rows:
+            return sheet
+        first = int(re.search(rb'\br="(\d+)"', rows[0]).group(1))
+        last = first + len(rows) - 1
+        if any(first <= row.number <= last for row in written):
+            raise Unsupported("rows to add overlap rows already on the sheet")
+        before = cells.join_rows(row for row in written if row.number < first)
+        after = cells.join_rows(row for row in written if row.number > last)
+        return cells.with_sheet_data(sheet, b"".join((before, *rows, after)), dimension)
+    merged = cells.merge(cells.merge(kept, written), cells.parse_rows(b"".join(rows)) if rows else [])
+    return cells.with_sheet_data(sheet, cells.join_rows(merged), cells.used_range(merged))
+
+
+def _with_table_id(table: bytes, identity: bytes) -> bytes:
+    head = _TABLE_START.search(table)
+    new_head = re.sub(rb'\bid="\d+"', b'id="%s"' % identity, head.group(0), count=1)
+    return table[: head.start()] + new_head + table[head.end() :]
+
+
+def _rels_xml(relationships: list[tuple[str, str, str, bool]]) -> bytes:
+    body = "".join(
+        f'<Relationship Id="{escape(rid)}" Type="{escape(kind)}" Target="{escape(target, {chr(34): "&quot;"})}"'
+        + (' TargetMode="External"' if external else "")
+        + "/>"
+        for rid, kind, target, external in relationships
     )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Relationships xmlns="{_PACKAGE_RELATIONSHIPS}">{body}</Relationships>'
+    ).encode()
+
+
+def _reachable(read: Callable[[str], bytes], names: Sequence[str]) -> set[str]:
+    present = set(names)
+    seen: set[str] = set()
+    pending = [""]
+    while pending:
+        source = pending.pop()
+        rels = _ROOT_RELS if source == "" else rels_part(source)
+        if rels not in present:
+            continue
+        for rel in parse_rels(read(rels), source):
+            if not rel.external and rel.target in present and rel.target not in seen:
+                seen.add(rel.target)
+                pending.append(rel.target)
+    return seen
+
+
+def _column(letters: bytes) -> int:
+    from openpyxl.utils import column_index_from_string
+
+    return column_index_from_string(letters.decode())
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet title → its part name in the package (``xl/worksheets/sheet3.xml``), from workbook.xml and its rels."""
-    root_rels = ElementTree.fromstring(archive.read("_rels/.rels"))
-    workbook_part = next(
-        rel.get("Target", "").lstrip("/")
-        for rel in root_rels.iter(f"{{{_PACKAGE_RELATIONSHIPS}}}Relationship")
-        if rel.get("Type", "").endswith("/officeDocument")
+    roots = parse_rels(archive.read(_ROOT_RELS), "")
+    workbook = next(rel.target for rel in roots if rel.type.endswith("/officeDocument"))
+    names = set(archive.namelist())
+    rels_name = rels_part(workbook)
+    targets = (
+        {rel.id: rel.target for rel in parse_rels(archive.read(rels_name), workbook)} if rels_name in names else {}
     )
-    folder, name = posixpath.split(workbook_part)
-    rels = ElementTree.fromstring(archive.read(posixpath.join(folder, "_rels", f"{name}.rels")))
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{{{_PACKAGE_RELATIONSHIPS}}}Relationship")}
-    workbook = ElementTree.fromstring(archive.read(workbook_part))
-    parts = {}
-    for sheet in workbook.iter(f"{{{_MAIN}}}sheet"):
-        target = targets.get(sheet.get(f"{{{_RELATIONSHIPS}}}id"), "")
-        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-        parts[sheet.get("name")] = path
-    return parts
+    root = ElementTree.fromstring(archive.read(workbook))
+    return {
+        sheet.get("name"): targets.get(sheet.get(f"{{{_RELATIONSHIPS}}}id"), "")
+        for sheet in root.iter(f"{{{_MAIN}}}sheet")
+    }

@@ -35,15 +35,14 @@ The save is atomic: a temporary file in the same folder, then `os.replace`. When
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import math
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import openpyxl
@@ -57,7 +56,8 @@ from openpyxl.worksheet.table import Table as ExcelTable
 from openpyxl.worksheet.table import TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
 
-from arcollect.book import guard, parts, schema, template
+from arcollect.book import cells, guard, parts, schema, template
+from arcollect.book.files import atomic_file, owner_file
 from arcollect.book.schema import Kind, Table
 from arcollect.errors import InputError
 
@@ -100,26 +100,28 @@ def write_tables(
 ) -> WriteResult:
     """Replace the rows of each named table in the workbook at `path`, apply the cell `updates`, and save.
 
-    Saves into `path` itself unless `out` is given or Excel holds the workbook open; then the whole workbook with
-    the new rows goes to `out` (default ``<stem>.results.xlsx`` beside it) and `path` is left byte for byte as it
-    was. Unknown table names raise `InputError`; nothing is written then.
+    Saves into `path` itself unless `out` is given or Excel or LibreOffice holds the workbook open; then the whole
+    workbook with the new rows goes to `out` (default ``<stem>.results.xlsx`` beside it) and `path` is left byte
+    for byte as it was. Unknown table names raise `InputError`; nothing is written then. A workbook whose package
+    cannot be kept part for part (`parts.Unsupported`) is not rewritten either: the results go to the side file,
+    and the message says why.
     """
     path = Path(path)
     unknown = [name for name in tables if name not in schema.TABLES]
     if unknown:
         raise InputError(f"no table named {', '.join(unknown)} — known tables: {', '.join(schema.TABLES)}")
-    locked = owner_file(path) is not None
-    if out is not None:
-        target = Path(out)
-    elif locked:
-        target = path.with_name(f"{path.stem}.results{path.suffix or '.xlsx'}")
-    else:
-        target = path
+    owner = owner_file(path)
+    side = path.with_name(f"{path.stem}.results{path.suffix or '.xlsx'}")
+    target = Path(out) if out is not None else side if owner is not None else path
     guard.check(path)  # before any zip or XML reader sees the user's file
     try:
         _write_by_parts(path, target, tables, updates, also)
-    except parts.Unsupported as reason:
-        logger.info("%s: writing it the openpyxl way (%s)", path.name, reason)
+        reason = None
+    except parts.Unsupported as error:
+        reason = str(error)
+        if target == path:
+            target = side
+        logger.warning("%s cannot be rewritten part for part (%s): results go to %s", path.name, reason, target.name)
         book = load_workbook(path)
         for name, frame in tables.items():
             write_table(book, schema.TABLES[name], frame)
@@ -128,12 +130,18 @@ def write_tables(
         if also is not None:  # e.g. the Dashboard: built in the same load and save, not a second round trip
             also(book)
         save_atomic(book, target)
-    if locked:
-        message = f"{path.name} is open in Excel, so it was not changed; the results are in {target.name}"
+    if owner is not None:
+        program = "Excel" if owner.name.startswith("~$") else "LibreOffice"
+        message = f"{path.name} is open in {program}, so it was not changed; the results are in {target.name}"
+    elif reason is not None and out is None:
+        message = (
+            f"{path.name} was not changed: arcollect cannot rewrite it without losing part of it ({reason}); "
+            f"the results are in {target.name} — open and save the workbook in Excel once, then run again"
+        )
     elif target != path:
         message = f"results written to {target.name}; {path.name} was not changed"
     else:
-        message = f"{', '.join(tables)} written to {path.name}"
+        message = f"{', '.join(tables) or 'the workbook'} written to {path.name}"
     logger.info(message)
     return WriteResult(path_written=target, side_file=target != path, message=message)
 
@@ -159,24 +167,10 @@ def update_cells(book: Workbook, update: CellUpdate) -> int:
     return changed
 
 
-def owner_file(path: Path) -> Path | None:
-    """Excel's lock file for `path`, if one exists: ``~$`` replaces the first two characters of long names."""
-    candidates = [path.with_name("~$" + path.name)]
-    if len(path.name) > 2:
-        candidates.append(path.with_name("~$" + path.name[2:]))
-    return next((candidate for candidate in candidates if candidate.exists()), None)
-
-
 def save_atomic(book: Workbook, target: Path) -> None:
-    """Save to a temporary file beside `target`, then move it over `target` in one step."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
-        book.save(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Save to a temporary file beside `target`, then move it over `target` in one step (`files.atomic_file`)."""
+    with atomic_file(Path(target)) as handle:
+        book.save(handle)
 
 
 def load_workbook(path: Path) -> Workbook:
@@ -197,80 +191,135 @@ def _write_by_parts(
     updates: Sequence[CellUpdate],
     also: Callable[[Workbook], Any] | None,
 ) -> None:
-    """`write_tables` without parsing the schema sheets' cells: see `arcollect.book.parts`.
+    """`write_tables` keeping every part of the workbook that arcollect does not own: see `arcollect.book.parts`.
 
     Raises `parts.Unsupported` before anything is written when the workbook is not one this path can vouch for.
     """
-    updated = {schema.TABLES[update.table].sheet for update in updates}
-    strip = {table.sheet for table in schema.TABLES.values()} - updated
-    while True:
-        skeleton = parts.Skeleton.of(path, strip)
-        book = _load(skeleton.stream, path)
-        crowded = set()
+    package = parts.Package(path)
+    try:
+        book = _load(package.skeleton(), path)
+        loaded = {title: (book[title], _fingerprint(book[title])) for title in book.sheetnames}
+        plan = parts.Plan(widen={table.name for table in schema.INPUT_TABLES} - set(tables))
+        tables = _with_updates(tables, updates)
+        updates = [update for update in updates if update.table not in tables]
         for name, frame in tables.items():
             table = schema.TABLES[name]
-            if table.sheet in skeleton.stripped and not _only_table(book, table, frame, skeleton):
-                crowded.add(table.sheet)
-        if not crowded:
-            break
-        strip -= crowded  # the user's own cells sit beside the table: that sheet goes the openpyxl way
-    untouched = {title: len(book[title]._cells) for title in skeleton.stripped if title in book.sheetnames}
-    rows: dict[str, tuple[str, list[bytes]]] = {}
-    for name, frame in tables.items():
-        table = schema.TABLES[name]
-        direct = table.sheet in skeleton.stripped or table.sheet not in book.sheetnames
-        written = write_table(book, table, frame, as_xml=direct)
-        if written is not None:
-            rows[table.sheet] = written
-            untouched.pop(table.sheet, None)
+            existed = table.sheet in package.sheets
+            written = write_table(book, table, frame, as_xml=True)
+            if written is None:  # pragma: no cover - as_xml always returns rows
+                continue
+            area = cells.Area(written.first_row, written.first_column, written.clear_to_column)
+            if existed and not table.output:
+                plan.rewritten[table.sheet] = parts.Rewritten([area], written.rows, [table.name])
+            else:
+                plan.owned[table.sheet] = parts.Owned([area] if existed else None, written.rows, written.dimension)
+        for update in updates:
+            sheet = schema.TABLES[update.table].sheet
+            if sheet in package.sheets:
+                plan.updates.setdefault(sheet, {}).update(_update_positions(path, update))
+        if also is not None:
+            also(book)
+        for title in book.sheetnames:
+            sheet = book[title]
+            before = loaded.get(title)
+            if (before is None or before[0] is not sheet) and title not in plan.owned:
+                plan.owned[title] = parts.Owned(None)  # new, or replaced as a whole (the Dashboard)
+            elif title not in plan.owned and title not in plan.rewritten and _fingerprint(sheet) != before[1]:
+                raise parts.Unsupported(f"{title} was changed outside its table")
+        staged = io.BytesIO()
+        book.save(staged)
+        with atomic_file(target) as handle:
+            parts.assemble(package, staged.getvalue(), plan, handle)
+    finally:
+        package.close()
+
+
+def _with_updates(tables: Mapping[str, pd.DataFrame], updates: Sequence[CellUpdate]) -> dict[str, pd.DataFrame]:
+    """`tables` with the cell updates aimed at a table written in the same save applied to its rows first."""
+    tables = dict(tables)
     for update in updates:
-        update_cells(book, update)
-    if also is not None:
-        also(book)
-    changed = [title for title, count in untouched.items() if len(book[title]._cells) != count]
-    if changed:
-        raise parts.Unsupported(f"cells of {', '.join(changed)} were changed outside their table")
-    skeleton.save(book, target, rows)
+        if update.table not in tables:
+            continue
+        frame = with_index_column(schema.TABLES[update.table], tables[update.table]).copy()
+        if update.key not in frame.columns:
+            continue
+        keys = frame[update.key].map(lambda value: "" if value is None else str(value).strip())
+        wanted = {str(key): value for key, value in update.values.items()}
+        hits = keys.isin(list(wanted))
+        if hits.any():
+            if update.column not in frame.columns:
+                frame[update.column] = None
+            frame[update.column] = frame[update.column].astype(object)
+            frame.loc[hits, update.column] = keys[hits].map(wanted)
+        tables[update.table] = frame
+    return tables
+
+
+def _fingerprint(sheet: Worksheet) -> tuple[int, ...]:
+    return len(sheet._cells), len(sheet._charts), len(sheet._images), len(sheet.tables)
+
+
+def _update_positions(path: Path, update: CellUpdate) -> dict[tuple[int, int], Any]:
+    """The (row, column) of each cell `update` sets in the file at `path`, found as `update_cells` finds them."""
+    import python_calamine
+
+    table = schema.TABLES[update.table]
+    with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
+        names = {name.strip().casefold(): name for name in book.sheet_names}
+        if table.sheet.casefold() not in names:
+            return {}
+        rows = book.get_sheet_by_name(names[table.sheet.casefold()]).to_python(skip_empty_area=False)
+    if not rows:
+        return {}
+    header = {}
+    for position, cell in enumerate(rows[0]):
+        if cell not in (None, ""):
+            header.setdefault(str(cell).strip().casefold(), position)
+    key_column = header.get(table.column(update.key).header.casefold())
+    value_column = header.get(table.column(update.column).header.casefold())
+    if key_column is None or value_column is None:
+        return {}
+    wanted = {str(key): value for key, value in update.values.items()}
+    found = {}
+    for number, row in enumerate(rows[1:], start=2):
+        key = _key_text(row[key_column]) if key_column < len(row) else ""
+        if key in wanted:
+            found[(number, value_column + 1)] = _python_value(wanted[key], Kind.TEXT)
+    return found
+
+
+def _key_text(value: Any) -> str:
+    """A key cell as `update_cells` compares it: whole numbers without a decimal part (calamine reads 1001.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip() if value is not None else ""
 
 
 def _load(stream: Any, path: Path) -> Workbook:
     try:
         return openpyxl.load_workbook(stream, keep_links=True, keep_vba=path.suffix.lower() == ".xlsm")
-    except Exception as exc:  # let the openpyxl way report it, as for any workbook it cannot open
+    except Exception as exc:  # the workbook cannot be loaded even without its cells: not one to rewrite
         raise parts.Unsupported(str(exc)) from exc
-
-
-def _only_table(book: Workbook, table: Table, frame: pd.DataFrame, skeleton: parts.Skeleton) -> bool:
-    """True when every cell set aside from `table`'s sheet lies in the area `write_table` clears anyway."""
-    stripped = skeleton.stripped[table.sheet]
-    if stripped.sheet_data.endswith(b"/>"):
-        return True
-    if stripped.dimension is None:
-        return False
-    ref = stripped.dimension.split(b'ref="', 1)[-1].split(b'"', 1)[0].decode()
-    _keys, headers = layout(table, with_index_column(table, frame))
-    excel_table = _find_table(book[table.sheet], table.name)
-    first_column, first_row, last_column, _last_row = (
-        range_boundaries(excel_table.ref) if excel_table is not None else (1, 1, len(headers), 1)
-    )
-    last_column = max(last_column, first_column + len(headers) - 1)
-    try:
-        min_column, min_row, max_column, _max_row = range_boundaries(ref)
-    except ValueError:
-        return False
-    return min_column >= first_column and max_column <= last_column and min_row >= first_row
 
 
 # ---- one table ---------------------------------------------------------------------------------------------
 
 
-def write_table(
-    book: Workbook, table: Table, frame: pd.DataFrame, *, as_xml: bool = False
-) -> tuple[str, list[bytes]] | None:
+class XmlRows(NamedTuple):
+    """A table's data rows as ``<row>`` XML (`write_table` with `as_xml`) and the area its old cells occupied."""
+
+    dimension: str
+    rows: list[bytes]
+    first_row: int  # the header row
+    first_column: int
+    clear_to_column: int  # the old cells of these columns, from the header row down, are replaced
+
+
+def write_table(book: Workbook, table: Table, frame: pd.DataFrame, *, as_xml: bool = False) -> XmlRows | None:
     """Replace `table`'s header and rows on its sheet in `book` (in memory) with `frame`.
 
     With `as_xml` the data rows are not made openpyxl cells but returned as ``<row>`` XML with the sheet's new
-    dimension, for `parts.Skeleton.save`; the header, the Excel Table and the formats are set on `book` either way.
+    dimension, for `parts.assemble`; the header, the Excel Table and the formats are set on `book` either way.
     """
     frame = with_index_column(table, frame)
     keys, headers = layout(table, frame)
@@ -281,7 +330,8 @@ def write_table(
     else:
         first_column, first_row, old_last_column, old_last_row = 1, 1, len(headers), 1
     last_column = first_column + len(headers) - 1
-    _clear(sheet, first_row, first_column, max(old_last_column, last_column), max(old_last_row, sheet.max_row))
+    clear_to_column = max(old_last_column, last_column)
+    _clear(sheet, first_row, first_column, clear_to_column, max(old_last_row, sheet.max_row))
 
     for offset, header in enumerate(headers):
         set_cell(sheet.cell(row=first_row, column=first_column + offset), header)
@@ -323,7 +373,7 @@ def write_table(
         for row, cells in enumerate(zip(*xml_columns, strict=True), start=first_row + 1)
     ]
     dimension = f"{get_column_letter(first_column)}{first_row}:{get_column_letter(last_column)}{first_row + len(rows)}"
-    return dimension, rows
+    return XmlRows(dimension, rows, first_row, first_column, clear_to_column)
 
 
 def with_index_column(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
