@@ -25,11 +25,12 @@ command line exits with 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gc
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,7 @@ from arcollect.errors import ArcollectError
 
 if TYPE_CHECKING:
     from arcollect.book import settings
+    from arcollect.mail.ledger import Ledger
     from arcollect.run import RunReport
 
 # Each command imports what it uses (pandas, openpyxl, the engine, the mail layer) when it runs: `arcollect --help`
@@ -216,7 +218,7 @@ def _preview(args: argparse.Namespace, now: dt.datetime) -> int:
 
 
 def _send(args: argparse.Namespace, now: dt.datetime) -> int:
-    report = _run(args.path, now, send=not args.dry_run)
+    report = _run(args.path, now, send=not args.dry_run, dry_run=args.dry_run)
     _print_report(report, title=f"{'Dry run of' if args.dry_run else 'Sent from'} {args.path}")
     if args.dry_run:
         _print_due(report)
@@ -416,7 +418,8 @@ COMMANDS = {
 # ---- helpers -------------------------------------------------------------------------------------------------
 
 
-def _run(path: Path, now: dt.datetime, *, send: bool) -> RunReport:
+def _run(path: Path, now: dt.datetime, *, send: bool, dry_run: bool = False) -> RunReport:
+    """`collect` with a progress bar. A dry run writes nothing: no workbook or side file, no ledger, no outbox."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from arcollect.run import collect
@@ -424,13 +427,45 @@ def _run(path: Path, now: dt.datetime, *, send: bool) -> RunReport:
     if not Path(path).exists():
         raise ArcollectError(f"{path} does not exist — create one with: arcollect new {path}")
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as bar:
+    with contextlib.ExitStack() as stack:
+        ledger = stack.enter_context(_ledger_copy(path)) if dry_run else None
+        bar = stack.enter_context(Progress(*columns, TimeElapsedColumn(), console=console, transient=True))
         task = bar.add_task("Working", total=None)
 
         def show(label: str, done: int = 0, total: int = 0) -> None:
             bar.update(task, description=label, completed=done, total=total or None)
 
-        return collect(path, now=now, send=send, progress=show)
+        return collect(path, now=now, send=send, progress=show, ledger=ledger, write_back=not dry_run)
+
+
+@contextlib.contextmanager
+def _ledger_copy(path: Path) -> Iterator[Ledger]:
+    """A throw-away copy of the workbook's ledger (an empty one if it has none yet), for a run that changes nothing.
+
+    SQLite's backup reads a consistent snapshot even while a schedule writes; the copy lives in a temporary folder.
+    """
+    import sqlite3
+    import tempfile
+
+    from arcollect.book import read, settings
+    from arcollect.mail.ledger import Ledger
+
+    tables, _problems = read.read(path)
+    config, _setting_problems = settings.parse_settings(tables["Settings"])
+    source = config.ledger_file(path)
+    with tempfile.TemporaryDirectory(prefix="arcollect-dry-run-") as folder:
+        copy = Path(folder) / source.name
+        if source.is_file():
+            with (
+                contextlib.closing(sqlite3.connect(source)) as original,
+                contextlib.closing(sqlite3.connect(copy)) as target,
+            ):
+                original.backup(target)
+        ledger = Ledger(copy, store_bodies=config.store_bodies)
+        try:
+            yield ledger
+        finally:
+            ledger.close()
 
 
 def _print_report(report: RunReport, *, title: str) -> None:

@@ -28,15 +28,15 @@ def problems(path: Path) -> list[str]:
         for name in names:
             if name.endswith("/"):
                 continue
-            if name != "[Content_Types].xml" and name not in overrides and name.rsplit(".", 1)[-1].lower() not in defaults:
+            typed = name in overrides or name.rsplit(".", 1)[-1].lower() in defaults
+            if name != "[Content_Types].xml" and not typed:
                 found.append(f"{name}: no content type")
             if name.endswith((".xml", ".rels", ".vml")):
                 try:
                     ElementTree.fromstring(archive.read(name))
                 except ElementTree.ParseError as error:
                     found.append(f"{name}: not well-formed XML ({error})")
-        for override in overrides - names:
-            found.append(f"content type for missing part {override}")
+        found.extend(f"content type for missing part {override}" for override in overrides - names)
         for rels in (name for name in names if name.endswith(".rels")):
             folder = posixpath.dirname(posixpath.dirname(rels))
             ids = []
@@ -45,7 +45,8 @@ def problems(path: Path) -> list[str]:
                 if rel.get("TargetMode") == "External":
                     continue
                 target = rel.get("Target")
-                part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                relative = posixpath.normpath(posixpath.join(folder, target))
+                part = target.lstrip("/") if target.startswith("/") else relative
                 if part not in names:
                     found.append(f"{rels}: {rel.get('Id')} points at missing {part}")
             if len(ids) != len(set(ids)):

@@ -4,7 +4,7 @@
     >>> rows = parse_rows(inner)                                   # [Row(number, attributes, cells)]
     >>> kept = without_area(rows, [Area(first_row=1, first_column=1, last_column=16)])
     >>> set_cells(part, {(5, 17): True})                           # Q5 becomes TRUE, its style stays
-    >>> uncached_formulas(part)                                    # {(3, 4): "C3+30"}: formulas with no saved value
+    >>> unreadable_cells(part)                 # {(3, 4): Unreadable("C3+30", None)}: a formula with no saved value
 
 Why XML and not openpyxl: openpyxl rebuilds every cell of a sheet it saves and drops what it does not model — a
 formula's cached value above all (``<f>C3+30</f><v></v>``), which is what every reader sees until the workbook is
@@ -230,36 +230,60 @@ def _style(cell: bytes) -> bytes | None:
 # ---- what the reader needs to know ---------------------------------------------------------------------------
 
 
-def uncached_formulas(part: bytes) -> dict[tuple[int, int], str]:
-    """Formula cells that carry no saved result, by (row, column), with their formula text.
+@dataclass(frozen=True)
+class Unreadable:
+    """A cell whose value no reader can take: an error (``#N/A``), or a formula with no saved result."""
 
-    A workbook saved by openpyxl (or by arcollect before 0.2) keeps ``<f>C3+30</f><v></v>``: the formula without
-    the value Excel or LibreOffice computed. Every reader, python-calamine included, sees an empty cell there.
-    An empty text result (``t="str"`` with an empty ``<v>``) is a saved value, not a missing one.
+    formula: str | None  # the formula text without "=", when the cell has one
+    error: str | None  # the error value Excel or LibreOffice saved (``#N/A``, ``#DIV/0!``); None: no saved result
+
+
+def unreadable_cells(part: bytes) -> dict[tuple[int, int], Unreadable]:
+    """The cells of a sheet whose saved value cannot be read, by (row, column).
+
+    python-calamine (like most readers) gives such a cell as empty, so a flag computed by ``=NA()`` or a due date
+    ``=C3+30`` saved without its result would silently read as blank. Two kinds are found: error values
+    (``t="e"``), and formulas with no saved result — a workbook saved by openpyxl (or by arcollect before 0.2)
+    keeps ``<f>C3+30</f><v></v>``, the formula without the value a spreadsheet computed. An empty text result
+    (``t="str"`` with an empty ``<v>``) is a saved value, not a missing one.
     """
     _start, inner, inner_end, _end = sheet_data_span(part)
-    found: dict[tuple[int, int], str] = {}
-    position = part.find(b"<f", inner, inner_end)
-    while position >= 0:
-        cell_start = part.rfind(b"<c ", inner, position)
-        cell_end = part.find(b"</c>", position, inner_end)
-        if cell_start < 0 or cell_end < 0:
-            break
-        cell = part[cell_start:cell_end]
-        head = cell[: cell.find(b">")]
-        formula = _FORMULA.search(cell)
-        if formula is not None:
-            kind = _TYPE.search(head)
-            value = _VALUE.search(cell)
-            text_result = kind is not None and kind.group(1) in (b"str", b"inlineStr")
-            empty = value is None or not (value.group(1) or b"").strip()
-            if empty and not (text_result and value is not None) and b"<is>" not in cell:
-                reference = _REFERENCE.search(head)
-                if reference is not None:
-                    key = (int(reference.group(2)), column_index_from_string(reference.group(1).decode()))
-                    found[key] = (formula.group(2) or b"").decode("utf-8", "replace")
-        position = part.find(b"<f", cell_end, inner_end)
+    found: dict[tuple[int, int], Unreadable] = {}
+    for marker in (b"<f", b't="e"'):
+        position = part.find(marker, inner, inner_end)
+        while position >= 0:
+            cell_start = part.rfind(b"<c ", inner, position)
+            cell_end = part.find(b"</c>", position, inner_end)
+            if cell_start < 0 or cell_end < 0:
+                break
+            cell = part[cell_start:cell_end]
+            head = cell[: cell.find(b">")]
+            reference = _REFERENCE.search(head)
+            if reference is not None:
+                kind = _TYPE.search(head)
+                formula = _FORMULA.search(cell)
+                value = _VALUE.search(cell)
+                saved = (value.group(1) or b"") if value is not None else None
+                text = (formula.group(2) or b"").decode("utf-8", "replace") if formula is not None else None
+                key = (int(reference.group(2)), column_index_from_string(reference.group(1).decode()))
+                if kind is not None and kind.group(1) == b"e":
+                    found[key] = Unreadable(text, _unescape((saved or b"").decode("utf-8", "replace")) or "#N/A")
+                elif formula is not None and b"<is>" not in cell:
+                    text_result = kind is not None and kind.group(1) in (b"str", b"inlineStr")
+                    if not (saved or b"").strip() and not (text_result and saved is not None):
+                        found[key] = Unreadable(_unescape(text or ""), None)
+            position = part.find(marker, cell_end, inner_end)
     return found
+
+
+def _unescape(text: str) -> str:
+    return (
+        text.replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+    )
 
 
 def last_row_with_data(part: bytes, first_column: int, last_column: int, after: int) -> int | None:

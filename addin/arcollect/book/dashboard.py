@@ -54,7 +54,8 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from arcollect.book import template
-from arcollect.book.write import load_workbook, owner_file, save_atomic, set_cell
+from arcollect.book.files import owner_file
+from arcollect.book.write import set_cell, write_tables
 
 logger = logging.getLogger(__name__)
 
@@ -116,29 +117,24 @@ def write(
     for byte as it was and the returned side file ``<stem>.results.xlsx`` carries the dashboard.
     """
     path = Path(path)
-    target = path
-    source = path
+    source, out = path, None
     if owner_file(path) is not None:
-        target = path.with_name(f"{path.stem}.results{path.suffix or '.xlsx'}")
-        source = target if target.is_file() else path
-    book = load_workbook(source)
-    build(
-        book,
-        tiles=tiles,
-        aging=aging,
-        dso_trend=dso_trend,
-        overdue_by_currency=overdue_by_currency,
-        effectiveness=effectiveness,
-        base_currency=base_currency,
-        top_debtors=top_debtors,
-        verdicts=verdicts,
-    )
-    save_atomic(book, target)
-    if target != path:
-        logger.info("%s is open in Excel, so it was not changed; the dashboard is in %s", path.name, target.name)
-    else:
-        logger.info("dashboard written to %s", path.name)
-    return target
+        out = path.with_name(f"{path.stem}.results{path.suffix or '.xlsx'}")
+        source = out if out.is_file() else path
+    charts = {
+        "tiles": tiles,
+        "aging": aging,
+        "dso_trend": dso_trend,
+        "overdue_by_currency": overdue_by_currency,
+        "effectiveness": effectiveness,
+        "base_currency": base_currency,
+        "top_debtors": top_debtors,
+        "verdicts": verdicts,
+    }
+    # The same part-for-part save as every write (`book.write`): the rest of the workbook stays as it was.
+    result = write_tables(source, {}, out=out, also=lambda book: build(book, **charts))
+    logger.info("dashboard written to %s", result.path_written.name)
+    return result.path_written
 
 
 def build(

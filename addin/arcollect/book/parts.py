@@ -422,10 +422,10 @@ class _Assembly:
         name = rels_part(source)
         data = self._current(name)
         ids = set(re.findall(rb'\bId="([^"]*)"', data))
-        number = 1
-        while b"rIdArc%d" % number in ids:
+        number = len(ids) + 1
+        while b"rId%d" % number in ids:
             number += 1
-        identity = f"rIdArc{number}"
+        identity = f"rId{number}"
         element = f'<Relationship Id="{identity}" Type="{kind}" Target="/{escape(target)}"/>'.encode()
         closing = data.rindex(b"</Relationships>")
         self.parts[name] = data[:closing] + element + data[closing:]

@@ -61,6 +61,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +70,8 @@ import numpy as np
 import pandas as pd
 import python_calamine
 
-from arcollect.book import guard, schema, validate
+from arcollect.book import cells as sheet_cells
+from arcollect.book import guard, parts, schema, validate
 from arcollect.book.schema import MAX_TEXT, Customers, Invoices, Kind, Table
 from arcollect.errors import InputError
 from arcollect.problems import Problem
@@ -89,6 +92,9 @@ MAX_AMOUNT = 1e15  # beyond this a float64 no longer holds every cent; larger am
 _MAX_WHOLE = 2**53  # the largest whole number a float64 cell holds exactly
 _SKIP_ROW_ON_UNKNOWN = {(schema.INVOICES.name, Invoices.STATUS)}
 _TIME_ZONE_COLUMN = (schema.CUSTOMERS.name, Customers.TIME_ZONE)
+# A yes/no that holds reminders when TRUE: when it cannot be read it holds them too — never a silent FALSE.
+_HOLD_WHEN_UNREADABLE = {(schema.CUSTOMERS.name, Customers.DO_NOT_CONTACT), (schema.CUSTOMERS.name, Customers.AUTO_PAY)}
+_HELD = "; until it is fixed the customer is held (read as TRUE): no reminder goes out"
 # Whole-array applications of built-ins, looped over in C: 3-4 times faster than the .str accessor, whose lambdas
 # and missing-value masks are the bulk of its cost on plain Python strings.
 _type_of = np.frompyfunc(type, 1, 1)
@@ -128,6 +134,9 @@ def _read(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     except (python_calamine.CalamineError, OSError, ValueError) as exc:
         raise InputError(f"{path.name} is not an Excel workbook (.xlsx) or cannot be opened: {exc}") from exc
     sheets = {name.strip().casefold(): name for name in book.sheet_names}
+    unreadable = _unreadable_cells(
+        path, [sheets[t.sheet.casefold()] for t in schema.INPUT_TABLES if t.sheet.casefold() in sheets]
+    )
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     with book:
@@ -141,11 +150,27 @@ def _read(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
                 rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             except python_calamine.CalamineError as exc:
                 raise InputError(f"{path.name}: sheet '{name}' cannot be read: {exc}") from exc
-            frame, found = read_rows(table, rows)
+            frame, found = read_rows(table, rows, unreadable.get(name))
             tables[table.name] = frame
             problems.extend(found)
     logger.info("read %s: %s; %d problem(s)", path.name, {k: len(v) for k, v in tables.items()}, len(problems))
     return tables, problems
+
+
+def _unreadable_cells(path: Path, titles: list[str]) -> dict[str, dict[tuple[int, int], sheet_cells.Unreadable]]:
+    """Per sheet title, the cells whose saved value python-calamine gives as empty although they are not."""
+    found = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = parts.sheet_parts(archive)
+            for title in titles:
+                if title in names:
+                    data = archive.read(names[title])
+                    if b"<f" in data or b't="e"' in data:
+                        found[title] = sheet_cells.unreadable_cells(data)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError, sheet_cells.CellsUnsupported) as error:
+        logger.warning("%s: formulas and error cells not checked (%s)", path.name, error)
+    return found
 
 
 def empty_table(table: Table) -> pd.DataFrame:
@@ -154,8 +179,16 @@ def empty_table(table: Table) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.Index([], dtype="int64"))
 
 
-def read_rows(table: Table, rows: list[list[Any]]) -> tuple[pd.DataFrame, list[Problem]]:
-    """Type the raw rows of one sheet (first row = header, row i = Excel row i + 1) as `table`'s columns."""
+def read_rows(
+    table: Table, rows: list[list[Any]], unreadable: Mapping[tuple[int, int], sheet_cells.Unreadable] | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Type the raw rows of one sheet (first row = header, row i = Excel row i + 1) as `table`'s columns.
+
+    `unreadable` names the cells, by (Excel row, column number), whose saved value cannot be read — an error
+    value or a formula saved without its result (`sheet_cells.unreadable_cells`); the rows hold them as empty. Each is
+    a problem; in a required column the row is left out, and an unreadable Do not contact or Auto-pay holds the
+    customer (reads as TRUE).
+    """
     header = rows[0] if rows else []
     positions, problems = _match_header(table, header)
     if problems:
@@ -170,8 +203,11 @@ def read_rows(table: Table, rows: list[list[Any]]) -> tuple[pd.DataFrame, list[P
     raw = raw.reindex(columns=range(max(len(header), raw.shape[1])))
     cells = pd.DataFrame({key: raw[position] for key, position in positions.items()}, index=raw.index)
     kinds, empty, too_long = _classify(cells)
+    lost = _unreadable_mask(cells, positions, unreadable)
+    empty &= ~lost
     cells = cells[~empty.all(axis=1)]
     kinds, empty, too_long = kinds.loc[cells.index], empty.loc[cells.index], too_long.loc[cells.index]
+    lost = lost.loc[cells.index]
 
     keep = pd.Series(True, index=cells.index)
     columns: dict[str, pd.Series] = {}
@@ -180,17 +216,25 @@ def read_rows(table: Table, rows: list[list[Any]]) -> tuple[pd.DataFrame, list[P
             columns[column.key] = _typed(pd.Series(None, index=cells.index, dtype=object), column.kind)
             continue
         raw_column = cells[column.key]
-        usable = ~empty[column.key] & ~too_long[column.key]
+        unread = lost[column.key]
+        usable = ~empty[column.key] & ~too_long[column.key] & ~unread
         values, bad = _convert(raw_column.where(usable, None), column.kind, usable, kinds[column.key])
         bad = bad | too_long[column.key]
+        hold = (table.name, column.key) in _HOLD_WHEN_UNREADABLE
+        if hold and (bad | unread).any():
+            values = values.mask(bad | unread, True)
         values, unknown = validate.canonical(values, column)
         if (table.name, column.key) == _TIME_ZONE_COLUMN:
             values, bad = validate.time_zones(values, bad)
         skip_unknown = (table.name, column.key) in _SKIP_ROW_ON_UNKNOWN
         drop = unknown if skip_unknown else pd.Series(False, index=cells.index)
         if column.required:
-            drop = drop | bad | unknown | empty[column.key]
-        problems.extend(validate.report(table, column, raw_column, bad, unknown, empty[column.key], drop))
+            drop = drop | bad | unknown | empty[column.key] | unread
+        found = validate.report(table, column, raw_column, bad, unknown, empty[column.key], drop)
+        if hold:
+            found = [problem._replace(reason=problem.reason + _HELD) for problem in found]
+        problems.extend(found)
+        problems.extend(_unreadable_problems(table, column, unread, unreadable or {}, positions, drop, hold))
         keep &= ~drop
         columns[column.key] = values
     if table.name == schema.CUSTOMERS.name and Customers.COUNTRY in columns:
@@ -200,6 +244,52 @@ def read_rows(table: Table, rows: list[list[Any]]) -> tuple[pd.DataFrame, list[P
     problems.extend(duplicates)
     problems.sort(key=lambda problem: (problem.row, table.headers.index(problem.column)))
     return frame, problems
+
+
+def _unreadable_mask(
+    cells: pd.DataFrame, positions: dict[str, int], unreadable: Mapping[tuple[int, int], Any] | None
+) -> pd.DataFrame:
+    """True where a cell of `cells` (index: Excel rows, columns: keys) is one of the `unreadable` ones."""
+    mask = pd.DataFrame(False, index=cells.index, columns=cells.columns)
+    if not unreadable:
+        return mask
+    by_column = {position + 1: key for key, position in positions.items()}
+    for row, column in unreadable:
+        key = by_column.get(column)
+        if key is not None and row in mask.index:
+            mask.loc[row, key] = True
+    return mask
+
+
+def _unreadable_problems(
+    table: Table,
+    column: schema.Column,
+    unread: pd.Series,
+    unreadable: Mapping[tuple[int, int], sheet_cells.Unreadable],
+    positions: dict[str, int],
+    dropped: pd.Series,
+    hold: bool,
+) -> list[Problem]:
+    """One problem per cell of `column` whose saved value cannot be read, saying what the cell holds."""
+    problems = []
+    number = positions.get(column.key, -1) + 1
+    for row in unread.index[unread]:
+        cell = unreadable[(int(row), number)]
+        formula = f"={cell.formula}" if cell.formula is not None else None
+        if cell.error is not None:
+            what = f"{formula} gives the error {cell.error}" if formula else f"the cell holds the error {cell.error}"
+            reason = f"{what} — fix the formula or type the value"
+        else:
+            reason = (
+                f"the formula {formula} has no saved result — open the workbook in Excel or LibreOffice and save "
+                "it (arcollect reads the values a spreadsheet saved; it does not calculate formulas)"
+            )
+        if dropped[row]:
+            reason += "; the row is left out"
+        elif hold:
+            reason += _HELD
+        problems.append(Problem(table.name, int(row), column.header, formula or cell.error, reason))
+    return problems
 
 
 # ---- header ------------------------------------------------------------------------------------------------
