@@ -65,7 +65,11 @@ from arcollect.mail import sandbox
 logger = logging.getLogger(__name__)
 
 FALLBACK_LANGUAGE = "en"
-BUILTIN_TEMPLATE_DIR = Path(arcollect.__file__).resolve().parents[2] / "templates"
+# An installed arcollect carries the templates in the package (setup.py); a checkout keeps them in templates/.
+_PACKAGED_TEMPLATES = Path(arcollect.__file__).resolve().parent / "templates"
+BUILTIN_TEMPLATE_DIR = (
+    _PACKAGED_TEMPLATES if _PACKAGED_TEMPLATES.is_dir() else Path(arcollect.__file__).resolve().parents[2] / "templates"
+)
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
