@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from arcollect import insight, readiness
-from arcollect.book import cases, dashboard, live, read, settings, write
+from arcollect.book import cases, dashboard, files, live, read, settings, write
 from arcollect.book.schema import (
     AGING,
     TABLES,
@@ -111,7 +111,7 @@ class Source:
     @classmethod
     def of(cls, book: Path | str | Any) -> Source:
         if isinstance(book, str | Path):
-            path = Path(book)
+            path = files.real_path(Path(book))  # a symlinked workbook: its ledger, outbox and cases beside the file
             return cls(path, lambda: read.read(path), lambda *args: cls._write_file(path, *args))
         return cls(live.location(book), lambda: live.read(book), lambda *args: cls._write_live(book, *args), live=True)
 

@@ -48,6 +48,7 @@ from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError
 
+from arcollect.book.files import real_path
 from arcollect.book.schema import (
     AGING_BASES,
     DUNNING_LEVELS,
@@ -146,18 +147,21 @@ class Settings:
         return _beside(Path(workbook), self.bank_folder)
 
     def ledger_file(self, workbook: Path | str) -> Path:
-        """The ledger database: LedgerPath (relative to the workbook's folder), else ``<workbook>.ledger.sqlite``."""
-        workbook = Path(workbook)
+        """The ledger database: LedgerPath (relative to the workbook's folder), else ``<workbook>.ledger.sqlite``.
+
+        A workbook reached through a symbolic link has its ledger beside the real file: one workbook, one ledger.
+        """
+        workbook = real_path(Path(workbook))
         return _beside(workbook, self.ledger_path) or workbook.parent / f"{workbook.stem}.ledger.sqlite"
 
     def outbox_folder(self, workbook: Path | str) -> Path:
         """Where the outbox transport writes: OutboxDir (relative to the workbook's folder), else ``outbox``."""
-        workbook = Path(workbook)
+        workbook = real_path(Path(workbook))
         return _beside(workbook, self.outbox_dir) or workbook.parent / "outbox"
 
     def template_folder(self, workbook: Path | str) -> Path | None:
         """The user's own templates (relative to the workbook's folder), or None for the built-in ones."""
-        return _beside(Path(workbook), self.template_dir)
+        return _beside(real_path(Path(workbook)), self.template_dir)
 
 
 def _beside(workbook: Path, path: Path | None) -> Path | None:
