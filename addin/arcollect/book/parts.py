@@ -37,9 +37,8 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO
 from xml.sax.saxutils import escape
 
@@ -47,37 +46,30 @@ from defusedxml import ElementTree
 
 from arcollect.book import cells
 from arcollect.book.cells import Area, Row
+from arcollect.book.package import (
+    CALC_CHAIN_TYPE,
+    CONTENT_TYPES,
+    CONTENT_TYPES_PART,
+    LARGE,
+    RELATIONSHIPS,
+    SHARED_STRINGS_CONTENT,
+    SHARED_STRINGS_TYPE,
+    STYLES_TYPE,
+    TABLE_START,
+    TABLE_TYPE,
+    WORKSHEET_CONTENT,
+    WORKSHEET_TYPE,
+    Package,
+    SharedStrings,
+    Unsupported,
+    check_formats,
+    reachable,
+    rels_part,
+    rels_xml,
+    sheet_parts,
+)
 
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
-_TYPE = _RELATIONSHIPS + "/"
-_WORKSHEET_TYPE = _TYPE + "worksheet"
-_WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-_SHARED_STRINGS_TYPE = _TYPE + "sharedStrings"
-_SHARED_STRINGS_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
-_STYLES_TYPE = _TYPE + "styles"
-_CALC_CHAIN_TYPE = _TYPE + "calcChain"
-_TABLE_TYPE = _TYPE + "table"
-_CONTENT_TYPES_PART = "[Content_Types].xml"
-_ROOT_RELS = "_rels/.rels"
-_SHARED_STRING_CELL = re.compile(rb'(<c\b[^>]*?\bt="s"[^>]*>)<v>(\d+)</v>')
-_STRING_ITEM = re.compile(rb"<si\b.*?</si>|<si/>", re.DOTALL)
-_TABLE_START = re.compile(rb"<table\b[^>]*>")
-_LARGE = 1 << 20
-
-
-class Unsupported(Exception):
-    """The package is not laid out the way `assemble` can keep it: the workbook is left as it is."""
-
-
-@dataclass(frozen=True)
-class Relationship:
-    id: str
-    type: str
-    target: str  # a part name without the leading slash, or the URL of an external target
-    external: bool
+__all__ = ["Owned", "Package", "Plan", "Rewritten", "Unsupported", "assemble", "sheet_parts"]
 
 
 @dataclass
@@ -100,6 +92,7 @@ class Rewritten:
     areas: list[Area]
     rows: Sequence[bytes]
     tables: list[str]  # the Excel Tables whose part openpyxl rewrote (resized, columns renamed)
+    dimension: str | None = None
 
 
 @dataclass
@@ -108,108 +101,6 @@ class Plan:
     rewritten: dict[str, Rewritten] = field(default_factory=dict)
     updates: dict[str, dict[tuple[int, int], object]] = field(default_factory=dict)
     widen: set[str] = field(default_factory=set)  # input Tables (by name) to widen over rows pasted below them
-
-
-# ---- reading a package ---------------------------------------------------------------------------------------
-
-
-def rels_part(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", f"{name}.rels")
-
-
-def _resolve(source: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
-
-
-def parse_rels(data: bytes, source: str) -> list[Relationship]:
-    root = ElementTree.fromstring(data)
-    found = []
-    for rel in root.iter(f"{{{_PACKAGE_RELATIONSHIPS}}}Relationship"):
-        external = rel.get("TargetMode") == "External"
-        target = rel.get("Target", "")
-        found.append(
-            Relationship(
-                rel.get("Id", ""), rel.get("Type", ""), target if external else _resolve(source, target), external
-            )
-        )
-    return found
-
-
-class Package:
-    """A zip package whose parts are read when asked for (and kept)."""
-
-    def __init__(self, source: Path | IO[bytes]) -> None:
-        try:
-            self._zip = zipfile.ZipFile(source)
-            self.infos = self._zip.infolist()
-            self.names = [info.filename for info in self.infos]
-            self._data: dict[str, bytes] = {}
-            roots = self.rels("")
-            self.workbook = next(rel.target for rel in roots if rel.type.endswith("/officeDocument"))
-            self.sheets = self._sheets()
-        except (zipfile.BadZipFile, KeyError, StopIteration, ElementTree.ParseError, OSError) as error:
-            raise Unsupported(f"not a package arcollect can keep: {error}") from error
-
-    def close(self) -> None:
-        self._zip.close()
-
-    def read(self, name: str) -> bytes:
-        if name not in self._data:
-            self._data[name] = self._zip.read(name)
-        return self._data[name]
-
-    def rels(self, part: str) -> list[Relationship]:
-        name = _ROOT_RELS if part == "" else rels_part(part)
-        return parse_rels(self.read(name), part) if name in self.names else []
-
-    def related(self, part: str, kind: str) -> list[str]:
-        return [rel.target for rel in self.rels(part) if rel.type == _TYPE + kind and not rel.external]
-
-    def _sheets(self) -> dict[str, str]:
-        """Sheet title → part name, in the workbook's order."""
-        targets = {rel.id: rel.target for rel in self.rels(self.workbook)}
-        root = ElementTree.fromstring(self.read(self.workbook))
-        if root.tag != f"{{{_MAIN}}}workbook":
-            raise Unsupported(f"workbook part in another namespace ({root.tag})")
-        sheets = {}
-        for sheet in root.iter(f"{{{_MAIN}}}sheet"):
-            part = targets.get(sheet.get(f"{{{_RELATIONSHIPS}}}id"), "")
-            if part in self.names:
-                sheets[sheet.get("name", "")] = part
-        return sheets
-
-    def table_parts(self, sheet_part: str) -> dict[str, str]:
-        """The Excel Tables on a sheet: display name → table part."""
-        tables = {}
-        for part in self.related(sheet_part, "table"):
-            if part in self.names:
-                head = _TABLE_START.search(self.read(part))
-                name = re.search(rb'\bdisplayName="([^"]*)"', head.group(0)) if head else None
-                if name is not None:
-                    tables[name.group(1).decode()] = part
-        return tables
-
-    def shared_strings(self) -> str | None:
-        return next((rel.target for rel in self.rels(self.workbook) if rel.type == _SHARED_STRINGS_TYPE), None)
-
-    def skeleton(self) -> io.BytesIO:
-        """The package with every sheet's cells left out, for openpyxl to load quickly and lose nothing by it."""
-        sheets = set(self.sheets.values())
-        stream = io.BytesIO()
-        try:
-            with zipfile.ZipFile(stream, "w", zipfile.ZIP_STORED) as copy:
-                for info in self.infos:
-                    data = self.read(info.filename) if info.filename in sheets else self._zip.read(info)
-                    if info.filename in sheets:
-                        data = cells.with_sheet_data(data, b"")
-                    copy.writestr(info.filename, data)
-        except cells.CellsUnsupported as error:
-            raise Unsupported(str(error)) from error
-        stream.seek(0)
-        return stream
 
 
 # ---- putting the package together ----------------------------------------------------------------------------
@@ -238,7 +129,7 @@ class _Assembly:
         unplanned = [title for title in self.new_sheets if title not in plan.owned]
         if unplanned:
             raise Unsupported(f"new sheets {', '.join(unplanned)} have no plan")
-        self.strings = _Strings(original, staged)
+        self.strings = SharedStrings(original, staged)
 
     def write(self, out: IO[bytes]) -> None:
         self._styles()
@@ -262,16 +153,16 @@ class _Assembly:
     # -- styles and strings ------------------------------------------------------------------------------------
 
     def _styles(self) -> None:
-        original = next((r.target for r in self.original.rels(self.original.workbook) if r.type == _STYLES_TYPE), None)
-        staged = next((r.target for r in self.staged.rels(self.staged.workbook) if r.type == _STYLES_TYPE), None)
+        original = next((r.target for r in self.original.rels(self.original.workbook) if r.type == STYLES_TYPE), None)
+        staged = next((r.target for r in self.staged.rels(self.staged.workbook) if r.type == STYLES_TYPE), None)
         if staged is None:
             raise Unsupported("openpyxl wrote no styles")
         data = self.staged.read(staged)
         if original is None:
-            self._add_workbook_part(data, staged, _STYLES_TYPE)
+            self._add_workbook_part(data, staged, STYLES_TYPE)
             return
         before = self.original.read(original)
-        _check_formats(before, data)
+        check_formats(before, data)
         extension = re.search(rb"<extLst>.*</extLst>(?=\s*</styleSheet>)", before, re.DOTALL)
         if extension is not None and b"<extLst>" not in data:
             closing = data.rindex(b"</styleSheet>")
@@ -284,7 +175,7 @@ class _Assembly:
             return
         part = self.original.shared_strings()
         if part is None:
-            self._add_workbook_part(data, self.staged.shared_strings() or "xl/sharedStrings.xml", _SHARED_STRINGS_TYPE)
+            self._add_workbook_part(data, self.staged.shared_strings() or "xl/sharedStrings.xml", SHARED_STRINGS_TYPE)
         else:
             self.parts[part] = data
 
@@ -292,7 +183,7 @@ class _Assembly:
         """A workbook-level part the original lacks (its shared strings, its styles): added with a relationship."""
         name = self._fresh(name)
         self.parts[name] = data
-        content = {_SHARED_STRINGS_TYPE: _SHARED_STRINGS_CONTENT}.get(
+        content = {SHARED_STRINGS_TYPE: SHARED_STRINGS_CONTENT}.get(
             kind, "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
         )
         self.content_types[name] = content
@@ -305,15 +196,14 @@ class _Assembly:
         data = self.strings.renumber(self.staged.read(staged_part))
         new = title in self.new_sheets
         part = self._fresh("xl/worksheets/sheet1.xml") if new else self.original.sheets[title]
-        if owned.areas is not None and not new:
-            kept = _kept_rows(self.original.read(part), owned.areas)
-            data = _with_rows(data, kept, owned.rows, owned.dimension)
-        elif owned.rows:
-            data = _with_rows(data, [], owned.rows, owned.dimension)
+        kept = _kept_rows(self.original.read(part), owned.areas) if owned.areas is not None and not new else []
+        if kept or owned.rows:
+            written = cells.parse_rows(cells.sheet_data(data))
+            data = _with_rows(data, kept, written, owned.rows, owned.dimension)
         self.parts[part] = data
         if new:
-            self.content_types[part] = _WORKSHEET_CONTENT
-            self._add_relationship(self.original.workbook, _WORKSHEET_TYPE, part, title=title)
+            self.content_types[part] = WORKSHEET_CONTENT
+            self._add_relationship(self.original.workbook, WORKSHEET_TYPE, part, title=title)
         self._graft_rels(staged_part, part)
 
     def _rewritten_sheet(self, title: str, rewritten: Rewritten) -> None:
@@ -321,17 +211,14 @@ class _Assembly:
         staged_part = self.staged.sheets[title]
         header = cells.parse_rows(cells.sheet_data(self.strings.renumber(self.staged.read(staged_part))))
         kept = _kept_rows(self.original.read(part), rewritten.areas)
-        new = cells.parse_rows(b"".join(rewritten.rows)) if rewritten.rows else []
-        merged = cells.merge(cells.merge(kept, header), new)
-        self.parts[part] = cells.with_sheet_data(
-            self.original.read(part), cells.join_rows(merged), cells.used_range(merged)
-        )
+        dimension = rewritten.dimension
+        self.parts[part] = _with_rows(self.original.read(part), kept, header, rewritten.rows, dimension)
         originals, staged = self.original.table_parts(part), self.staged.table_parts(staged_part)
         for name in rewritten.tables:
             if name not in originals or name not in staged:
                 raise Unsupported(f"table {name} not found on sheet {title}")
             before = self.original.read(originals[name])
-            identity = re.search(rb'\bid="(\d+)"', _TABLE_START.search(before).group(0))
+            identity = re.search(rb'\bid="(\d+)"', TABLE_START.search(before).group(0))
             self.parts[originals[name]] = _with_table_id(self.staged.read(staged[name]), identity.group(1))
 
     def _widen(self) -> None:
@@ -341,7 +228,7 @@ class _Assembly:
                 if name not in self.plan.widen or title in self.plan.rewritten:
                     continue
                 table = self._current(table_part)
-                head = _TABLE_START.search(table).group(0)
+                head = TABLE_START.search(table).group(0)
                 if re.search(rb'\btotalsRowCount="[1-9]', head):
                     continue  # a totals row sits under the data: leave such a table as the user built it
                 ref = re.search(rb'\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"', head)
@@ -375,22 +262,22 @@ class _Assembly:
                 continue
             name = self._fresh(rel.target)
             data = self.staged.read(rel.target)
-            if rel.type == _TABLE_TYPE:
+            if rel.type == TABLE_TYPE:
                 data = _with_table_id(data, b"%d" % self._next_table_id())
             self.parts[name] = data
             self.content_types[name] = self.staged_content_type(rel.target)
             if rels_part(rel.target) in self.staged.names:
                 self.parts[rels_part(name)] = self._grafted_rels(rel.target, name)
             relationships.append((rel.id, rel.type, "/" + name, False))
-        return _rels_xml(relationships)
+        return rels_xml(relationships)
 
     def staged_content_type(self, name: str) -> str:
-        root = ElementTree.fromstring(self.staged.read(_CONTENT_TYPES_PART))
-        for override in root.iter(f"{{{_CONTENT_TYPES}}}Override"):
+        root = ElementTree.fromstring(self.staged.read(CONTENT_TYPES_PART))
+        for override in root.iter(f"{{{CONTENT_TYPES}}}Override"):
             if override.get("PartName", "").lstrip("/") == name:
                 return override.get("ContentType", "")
         extension = name.rsplit(".", 1)[-1].lower()
-        for default in root.iter(f"{{{_CONTENT_TYPES}}}Default"):
+        for default in root.iter(f"{{{CONTENT_TYPES}}}Default"):
             if default.get("Extension", "").lower() == extension:
                 return default.get("ContentType", "")
         raise Unsupported(f"no content type for {name}")
@@ -399,7 +286,7 @@ class _Assembly:
         used = set()
         for name in {*self.original.names, *self.parts} - self.removed:
             if name.startswith("xl/tables/") and name.endswith(".xml"):
-                head = _TABLE_START.search(self._current(name))
+                head = TABLE_START.search(self._current(name))
                 found = re.search(rb'\bid="(\d+)"', head.group(0)) if head else None
                 if found:
                     used.add(int(found.group(1)))
@@ -450,7 +337,7 @@ class _Assembly:
         order = list(self.staged.sheets)
         for title in self.new_sheets:
             by_title[title] = b'<sheet xmlns:r="%s" name="%s" sheetId="%d" r:id="%s"/>' % (
-                _RELATIONSHIPS.encode(),
+                RELATIONSHIPS.encode(),
                 escape(title, {'"': "&quot;"}).encode(),
                 next_id,
                 self._sheet_ids[title].encode(),
@@ -468,7 +355,7 @@ class _Assembly:
 
     def _drop_calc_chain(self) -> None:
         for rel in self.original.rels(self.original.workbook):
-            if rel.type == _CALC_CHAIN_TYPE:
+            if rel.type == CALC_CHAIN_TYPE:
                 name = rels_part(self.original.workbook)
                 data = self._current(name)
                 self.parts[name] = re.sub(
@@ -478,16 +365,16 @@ class _Assembly:
 
     def _collect_garbage(self) -> None:
         """Parts the old owned sheets used (their tables, drawings, charts) go once nothing points at them."""
-        before = _reachable(lambda name: self.original.read(name), self.original.names)
+        before = reachable(lambda name: self.original.read(name), self.original.names)
         names = [name for name in [*self.original.names, *self.parts] if name not in self.removed]
-        after = _reachable(lambda name: self._current(name), names)
+        after = reachable(lambda name: self._current(name), names)
         for name in before - after:
             self.removed.add(name)
             if rels_part(name) in self.original.names:
                 self.removed.add(rels_part(name))
 
     def _content_types(self) -> bytes:
-        data = self.original.read(_CONTENT_TYPES_PART)
+        data = self.original.read(CONTENT_TYPES_PART)
         for name in self.removed:
             data = re.sub(rb'<Override\b[^>]*\bPartName="/%s"[^>]*/>' % re.escape(name.encode()), b"", data)
         defaults = {value.lower() for value in re.findall(rb'<Default\b[^>]*\bExtension="([^"]*)"', data)}
@@ -508,94 +395,19 @@ class _Assembly:
                 name = info.filename
                 if name in self.removed:
                     continue
-                if name == _CONTENT_TYPES_PART:
+                if name == CONTENT_TYPES_PART:
                     data = self._content_types()
                 else:
                     data = self.parts.pop(name) if name in self.parts else self.original.read(name)
                 entry = zipfile.ZipInfo(name, info.date_time)
                 entry.compress_type, entry.external_attr = info.compress_type, info.external_attr
-                archive.writestr(entry, data, compresslevel=1 if len(data) > _LARGE else None)
+                archive.writestr(entry, data, compresslevel=1 if len(data) > LARGE else None)
             for name, data in self.parts.items():
                 if name not in self.removed:
-                    archive.writestr(name, data, compresslevel=1 if len(data) > _LARGE else None)
+                    archive.writestr(name, data, compresslevel=1 if len(data) > LARGE else None)
 
 
 # ---- helpers -------------------------------------------------------------------------------------------------
-
-
-class _Strings:
-    """The original shared strings, in their order, then the ones openpyxl wrote that are not there yet."""
-
-    def __init__(self, original: Package, staged: Package) -> None:
-        part = original.shared_strings()
-        self.head, self.items, self.tail = _split_strings(original.read(part) if part else None)
-        staged_part = staged.shared_strings()
-        _head, staged_items, _tail = _split_strings(staged.read(staged_part) if staged_part else None)
-        first = {}
-        for index, item in enumerate(self.items):
-            first.setdefault(item, index)
-        self.added: list[bytes] = []
-        self.mapping = []
-        for item in staged_items:
-            if item not in first:
-                first[item] = len(self.items) + len(self.added)
-                self.added.append(item)
-            self.mapping.append(first[item])
-
-    def renumber(self, sheet: bytes) -> bytes:
-        """A sheet openpyxl wrote, its shared-string cells pointing into the merged list."""
-        mapping = self.mapping
-        return _SHARED_STRING_CELL.sub(lambda m: m.group(1) + b"<v>%d</v>" % mapping[int(m.group(2))], sheet)
-
-    def merged(self) -> bytes | None:
-        if not self.added:
-            return None
-        if self.head is None:
-            head = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="%s">' % _MAIN.encode()
-            return head + b"".join(self.added) + b"</sst>"
-        return self.head + b"".join(self.items) + b"".join(self.added) + self.tail
-
-
-def _split_strings(data: bytes | None) -> tuple[bytes | None, list[bytes], bytes]:
-    if data is None:
-        return None, [], b""
-    start = data.find(b"<sst")
-    if start < 0 or data[start + 4 : start + 5] not in (b" ", b">", b"/"):
-        raise Unsupported("shared strings with a namespace prefix")
-    opened = data.index(b">", start) + 1
-    head = re.sub(rb'\s(count|uniqueCount)="\d+"', b"", data[:opened])
-    if data[opened - 2 : opened] == b"/>":
-        return head[:-2] + b">", [], b"</sst>"
-    closing = data.rindex(b"</sst>")
-    return head, _STRING_ITEM.findall(data, opened, closing), data[closing:]
-
-
-def _check_formats(before: bytes, after: bytes) -> None:
-    """Every cell format the copied cells may use has the same number format in openpyxl's style table."""
-    old, new = _formats(before), _formats(after)
-    if len(new) < len(old) or new[: len(old)] != old:
-        raise Unsupported("openpyxl's style table does not keep the workbook's cell formats in place")
-    if _count(before, "dxfs") > _count(after, "dxfs"):
-        raise Unsupported("openpyxl's style table lost differential formats")
-
-
-def _formats(styles: bytes) -> list[str]:
-    from openpyxl.styles.numbers import BUILTIN_FORMATS
-
-    root = ElementTree.fromstring(styles)
-    custom = {int(fmt.get("numFmtId", "0")): fmt.get("formatCode", "") for fmt in root.iter(f"{{{_MAIN}}}numFmt")}
-    xfs = root.find(f"{{{_MAIN}}}cellXfs")
-    codes = []
-    for xf in xfs if xfs is not None else ():
-        number = int(xf.get("numFmtId", "0"))
-        codes.append(custom.get(number, BUILTIN_FORMATS.get(number, str(number))))
-    return codes
-
-
-def _count(styles: bytes, element: str) -> int:
-    root = ElementTree.fromstring(styles)
-    found = root.find(f"{{{_MAIN}}}{element}")
-    return 0 if found is None else len(found)
 
 
 def _kept_rows(part: bytes, areas: list[Area]) -> list[Row]:
@@ -611,12 +423,17 @@ def _kept_rows(part: bytes, areas: list[Area]) -> list[Row]:
     return cells.without_area(cells.parse_rows(cells.sheet_data(part)), areas)
 
 
-def _with_rows(sheet: bytes, kept: list[Row], rows: Sequence[bytes], dimension: str | None) -> bytes:
-    """openpyxl's `sheet` with the user's `kept` rows and arcollect's `rows` (all sorted by row) merged in."""
-    written = cells.parse_rows(cells.sheet_data(sheet))
+def _with_rows(
+    sheet: bytes, kept: list[Row], written: list[Row], rows: Sequence[bytes], dimension: str | None
+) -> bytes:
+    """`sheet` whose cells are the user's `kept` rows, openpyxl's `written` ones (a header) and arcollect's `rows`.
+
+    Without kept cells (the usual case: nothing of the user's beside the table) the rows are joined as they are;
+    otherwise every cell is merged by row and column.
+    """
     if not kept:
         if not rows:
-            return sheet
+            return cells.with_sheet_data(sheet, cells.join_rows(written), cells.used_range(written))
         first = int(re.search(rb'\br="(\d+)"', rows[0]).group(1))
         last = first + len(rows) - 1
         if any(first <= row.number <= last for row in written):
@@ -629,57 +446,12 @@ def _with_rows(sheet: bytes, kept: list[Row], rows: Sequence[bytes], dimension: 
 
 
 def _with_table_id(table: bytes, identity: bytes) -> bytes:
-    head = _TABLE_START.search(table)
+    head = TABLE_START.search(table)
     new_head = re.sub(rb'\bid="\d+"', b'id="%s"' % identity, head.group(0), count=1)
     return table[: head.start()] + new_head + table[head.end() :]
-
-
-def _rels_xml(relationships: list[tuple[str, str, str, bool]]) -> bytes:
-    body = "".join(
-        f'<Relationship Id="{escape(rid)}" Type="{escape(kind)}" Target="{escape(target, {chr(34): "&quot;"})}"'
-        + (' TargetMode="External"' if external else "")
-        + "/>"
-        for rid, kind, target, external in relationships
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<Relationships xmlns="{_PACKAGE_RELATIONSHIPS}">{body}</Relationships>'
-    ).encode()
-
-
-def _reachable(read: Callable[[str], bytes], names: Sequence[str]) -> set[str]:
-    present = set(names)
-    seen: set[str] = set()
-    pending = [""]
-    while pending:
-        source = pending.pop()
-        rels = _ROOT_RELS if source == "" else rels_part(source)
-        if rels not in present:
-            continue
-        for rel in parse_rels(read(rels), source):
-            if not rel.external and rel.target in present and rel.target not in seen:
-                seen.add(rel.target)
-                pending.append(rel.target)
-    return seen
 
 
 def _column(letters: bytes) -> int:
     from openpyxl.utils import column_index_from_string
 
     return column_index_from_string(letters.decode())
-
-
-def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet title → its part name in the package (``xl/worksheets/sheet3.xml``), from workbook.xml and its rels."""
-    roots = parse_rels(archive.read(_ROOT_RELS), "")
-    workbook = next(rel.target for rel in roots if rel.type.endswith("/officeDocument"))
-    names = set(archive.namelist())
-    rels_name = rels_part(workbook)
-    targets = (
-        {rel.id: rel.target for rel in parse_rels(archive.read(rels_name), workbook)} if rels_name in names else {}
-    )
-    root = ElementTree.fromstring(archive.read(workbook))
-    return {
-        sheet.get("name"): targets.get(sheet.get(f"{{{_RELATIONSHIPS}}}id"), "")
-        for sheet in root.iter(f"{{{_MAIN}}}sheet")
-    }

@@ -210,7 +210,7 @@ def _write_by_parts(
                 continue
             area = cells.Area(written.first_row, written.first_column, written.clear_to_column)
             if existed and not table.output:
-                plan.rewritten[table.sheet] = parts.Rewritten([area], written.rows, [table.name])
+                plan.rewritten[table.sheet] = parts.Rewritten([area], written.rows, [table.name], written.dimension)
             else:
                 plan.owned[table.sheet] = parts.Owned([area] if existed else None, written.rows, written.dimension)
         for update in updates:
@@ -255,8 +255,9 @@ def _with_updates(tables: Mapping[str, pd.DataFrame], updates: Sequence[CellUpda
     return tables
 
 
-def _fingerprint(sheet: Worksheet) -> tuple[int, ...]:
-    return len(sheet._cells), len(sheet._charts), len(sheet._images), len(sheet.tables)
+def _fingerprint(sheet: Any) -> tuple[int, ...]:
+    """What `also` could change in a sheet (a chart sheet has only charts)."""
+    return tuple(len(getattr(sheet, name, ())) for name in ("_cells", "_charts", "_images", "tables"))
 
 
 def _update_positions(path: Path, update: CellUpdate) -> dict[tuple[int, int], Any]:
