@@ -289,29 +289,30 @@ def _unescape(text: str) -> str:
 def last_row_with_data(part: bytes, first_column: int, last_column: int, after: int) -> int | None:
     """The last row below `after` with a non-empty cell in the columns `first_column`..`last_column`, or None.
 
-    Reads the rows from the end backwards and stops at `after`, so a table whose ``ref`` is up to date costs one
-    look at the last row.
+    Looks backwards for the last saved value, text or formula (a byte search, not a walk over rows: a sheet may
+    carry a million formatted but empty rows) and stops at `after`, so a table whose ``ref`` is up to date costs
+    one look at its last row.
     """
     _start, inner, inner_end, _end = sheet_data_span(part)
     end = inner_end
     while True:
-        start = part.rfind(b"<row", inner, end)
-        if start < 0:
+        position = max(
+            part.rfind(b"</v>", inner, end), part.rfind(b"</is>", inner, end), part.rfind(b"</f>", inner, end)
+        )
+        if position < 0:
             return None
-        found = _ROW.match(part, start, inner_end)
-        if found is None:
+        cell_start = part.rfind(b"<c ", inner, position)
+        if cell_start < 0:
             return None
-        number = _ROW_NUMBER.search(found.group(1))
-        if number is None or int(number.group(1)) <= after:
+        reference = _REFERENCE.search(part, cell_start, part.find(b">", cell_start))
+        if reference is None:
             return None
-        for cell in _CELL.finditer(found.group(3) or b""):
-            reference = _REFERENCE.search(cell.group(1))
-            if reference is None or not first_column <= column_index_from_string(reference.group(1).decode()) <= (
-                last_column
-            ):
-                continue
-            body = cell.group(2) or b""
+        row = int(reference.group(2))
+        if row <= after:
+            return None
+        if first_column <= column_index_from_string(reference.group(1).decode()) <= last_column:
+            body = part[cell_start : part.find(b"</c>", cell_start)]
             value = _VALUE.search(body)
             if b"<is>" in body or b"<f" in body or (value is not None and (value.group(1) or b"").strip()):
-                return int(number.group(1))
-        end = start
+                return row
+        end = cell_start
