@@ -158,6 +158,22 @@ def test_the_addin_runs_no_code_when_it_opens(extracted: dict[str, tuple[str, st
     assert extracted["ThisWorkbook"][1].rstrip().endswith("Attribute VB_Customizable = True")
 
 
+def test_nothing_needs_trust_access_to_the_vba_project_object_model(extracted: dict[str, tuple[str, str]]) -> None:
+    """Only xlwings' "Import Functions" edits a VBA project (VBProject.VBComponents); the add-in never calls it."""
+    ours = {name: code for name, (_, code) in extracted.items() if name != "xlwings"}
+    for name, code in ours.items():
+        assert not re.search(r"(?i)\bVBProject\b|\bVBComponents\b|ImportPythonUDFs|ImportXlwingsUdfsModule", code), name
+    xlwings_module = extracted["xlwings"][1]
+    editing = {"ImportXlwingsUdfsModule"}  # the one procedure of xlwings' module that touches VBProject
+    assert (
+        set(re.findall(r"(?im)^Sub (\w+)\([^)]*\)\r?\n(?:(?!^End Sub).)*?VBProject", xlwings_module, re.S)) == editing
+    )
+    ribbon_py = (ROOT / "addin" / "arcollect" / "excel" / "ribbon.py").read_text(encoding="utf-8")
+    assert "import_udfs" not in ribbon_py and "VBProject" not in ribbon_py
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert 'needs no "Trust access to\nthe VBA project object model"' in readme
+
+
 def test_mraptor_rates_the_addin_like_xlwings_own_quickstart_addin(addin: Path) -> None:
     """oletools' mraptor flags auto-run + write/execute as SUSPICIOUS (mail gateways quarantine that)."""
     from oletools import mraptor
