@@ -14,12 +14,17 @@
     arcollect addin install                        # built for the installed xlwings, into Excel's start-up folder
     arcollect ledger list Receivables.xlsx         # reminders in doubt after a crash (smtp cannot look them up)
     arcollect ledger resolve Receivables.xlsx KEY --as sent|failed
+    arcollect ledger retry Receivables.xlsx [KEY | --all]   # failed reminders go again (after fixing the cause)
+    arcollect ledger status Receivables.xlsx       # where the ledger is, its id, who is sending now
+    arcollect ledger rebuild Receivables.xlsx      # a lost ledger rebuilt from ReminderLog and the outbox/Sent Items
     arcollect ledger export Receivables.xlsx [--out ledger.csv|ledger.jsonl]   # every row, for audits and GDPR
     arcollect ledger purge Receivables.xlsx --before 2024-01-01 [--dry-run]    # retention; exactly once still holds
 
 Every command takes ``--now 2026-11-24T10:00:00+00:00`` (default: the clock) so a run can be reproduced or
-previewed for another day. Errors arcollect anticipates print one plain sentence and exit with status 1; a wrong
-command line exits with 2.
+previewed for another day. Every error — arcollect's own, the operating system's (disk full, no permission, a
+missing folder), the ledger database's, a value out of range — prints one plain line and exits with status 1,
+never a traceback; a wrong command line prints one line and exits with 2; Ctrl-C during a send finishes the
+reminder in flight, says so in one line and exits with 130 (a second Ctrl-C stops at once, also in one line).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import logging
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
 
@@ -53,10 +58,17 @@ DEMO_FILE = "arcollect-demo.xlsx"
 _COLLECT_EVERY = 100_000  # allocations between young-generation collections in the `arcollect` program
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (and exit status 2) instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see: {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="arcollect", description="Accounts-receivable collections for Excel.")
+    parser = _Parser(prog="arcollect", description="Accounts-receivable collections for Excel.")
     parser.add_argument("--version", action="version", version=f"arcollect {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_text: str, *, path: bool = True) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
@@ -74,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     command("preview", "Refresh, then render the reminders that would go out into an HTML preview.")
     command("send", "Send the reminders that are due now (to the outbox unless Settings choose a mail server).")
     commands.choices["send"].add_argument("--dry-run", action="store_true", help="plan and show, send nothing")
+    commands.choices["send"].add_argument(
+        "--wait", type=_seconds, default=60.0, help="seconds to wait for another run using the ledger (default 60)"
+    )
     schedule = commands.add_parser(
         "schedule",
         help="Run unattended: send what is due in each customer's business hours (or: schedule install PATH).",
@@ -85,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--write", type=Path, default=None, help="install: write the files into this folder")
     schedule.add_argument("--now", type=_instant, default=None, help="ISO date-time to run as (default: the clock)")
     addin = commands.add_parser("addin", help="Build or install the Excel add-in (arcollect.xlam).")
-    addin_actions = addin.add_subparsers(dest="action", metavar="ACTION", required=True)
+    addin_actions = addin.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
     build = addin_actions.add_parser("build", help="Build arcollect.xlam from the sources in the package.")
     build.add_argument("out", nargs="?", type=Path, default=Path("workbook/arcollect.xlam"))
     install = addin_actions.add_parser(
@@ -107,10 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
     ledger = commands.add_parser(
         "ledger", help="The reminder ledger: list or resolve reminders in doubt, export it, purge old entries."
     )
-    actions = ledger.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = ledger.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
     for action, help_text in (
         ("list", "List the reminders in doubt."),
         ("resolve", "Settle one in-doubt reminder."),
+        ("retry", "Let failed reminders go again at the next send (after the cause was fixed)."),
+        ("status", "Where the ledger is, which workbook it belongs to, and who is sending with it now."),
+        ("rebuild", "Rebuild a lost or damaged ledger from ReminderLog and the outbox / Sent Items."),
         ("export", "Write every ledger row to a .csv or .jsonl file (bodies only if StoreBodies kept them)."),
         ("purge", "Delete entries whose last activity is before a date (never those in doubt or still needed)."),
     ):
@@ -121,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("key", help="the reminder's key (or its first 12 characters)")
     resolve.add_argument("--as", dest="verdict", required=True, choices=["sent", "failed"], help="failed = send again")
     resolve.add_argument("--note", default="resolved by hand", help="why (kept in the audit trail)")
+    retry = actions.choices["retry"]
+    retry.add_argument("key", nargs="?", default=None, help="the reminder's key (or its first 12 characters)")
+    retry.add_argument("--all", action="store_true", help="every failed reminder")
     actions.choices["export"].add_argument(
         "--out", type=Path, default=None, help="the file to write, .csv or .jsonl (default: beside the workbook)"
     )
@@ -151,14 +172,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     now = args.now or dt.datetime.now(dt.UTC)
     try:
         return COMMANDS[args.command](args, now)
-    except ArcollectError as error:
-        console.print(f"[red]arcollect {args.command}:[/red] {error}", soft_wrap=True)
+    except KeyboardInterrupt:
+        console.print(
+            f"[red]arcollect {args.command}:[/red] stopped by Ctrl-C — whatever was sent is in the ledger; the next "
+            "run reconciles the reminder that was in flight and sends the rest",
+            soft_wrap=True,
+        )
+        return 130
+    except Exception as error:  # one line, never a traceback: arcollect's own errors, OS, database, value range
+        console.print(f"[red]arcollect {args.command}:[/red] {plain(error)}", soft_wrap=True, markup=False)
+        logger.debug("arcollect %s failed", args.command, exc_info=True)
         return 1
     finally:
         if argv is None:
             # The program ends here: the interpreter's final collections would walk every object the run left
             # behind (0.4 s after 10,000 invoices); frozen, they are only freed.
             gc.freeze()
+
+
+def plain(error: BaseException) -> str:
+    """One line for any error: arcollect's own message; the OS's reason and file; a database's or a value's."""
+    if isinstance(error, ArcollectError):
+        return str(error)
+    if isinstance(error, OSError):
+        reason = error.strerror or str(error) or type(error).__name__
+        where = f": {error.filename}" if error.filename else ""
+        hints = {28: "free some space and run again", 30: "the disk is read-only", 13: "check the permissions"}
+        hint = hints.get(error.errno or 0, "check the path and the permissions")
+        return f"{reason}{where} — {hint}"
+    if isinstance(error, OverflowError | ArithmeticError | ValueError):
+        return f"a value is out of range or not usable: {_first_line(error)}"
+    module = type(error).__module__.split(".")[0]
+    if module in ("sqlite3", "psycopg"):
+        return f"the ledger database failed: {_first_line(error)}"
+    return f"unexpected {type(error).__name__}: {_first_line(error)} — please report this"
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 # ---- commands ----------------------------------------------------------------------------------------------
@@ -169,6 +220,8 @@ def _new(args: argparse.Namespace, now: dt.datetime) -> int:
 
     if args.path.exists() and not args.force:
         raise ArcollectError(f"{args.path} already exists — choose another name or pass --force")
+    if not args.path.resolve().parent.is_dir():
+        raise ArcollectError(f"The folder {args.path.resolve().parent} does not exist — create it first")
     template.build(args.path)
     console.print(
         f"Created {args.path}: fill in Customers, Invoices and Settings, then run arcollect refresh.", soft_wrap=True
@@ -218,7 +271,7 @@ def _preview(args: argparse.Namespace, now: dt.datetime) -> int:
 
 
 def _send(args: argparse.Namespace, now: dt.datetime) -> int:
-    report = _run(args.path, now, send=not args.dry_run, dry_run=args.dry_run)
+    report = _run(args.path, now, send=not args.dry_run, dry_run=args.dry_run, wait=args.wait)
     _print_report(report, title=f"{'Dry run of' if args.dry_run else 'Sent from'} {args.path}")
     if args.dry_run:
         _print_due(report)
@@ -293,7 +346,7 @@ def _schedule(args: argparse.Namespace, now: dt.datetime) -> int:
     if args.once and last is not None and last.report is not None:
         _print_report(last.report, title=f"{'Dry run of the' if args.dry_run else 'The'} schedule of {workbook}")
         _print_due(last.report)
-    if last is not None and last.error:
+    if args.once and last is not None and last.error:  # a schedule stopped by SIGTERM ends 0, as documented
         console.print(f"[red]The tick failed:[/red] {last.error}", soft_wrap=True)
         return 1
     return status
@@ -339,16 +392,46 @@ def _test_connection(args: argparse.Namespace, now: dt.datetime) -> int:
 
 
 def _ledger(args: argparse.Namespace, now: dt.datetime) -> int:
-    from arcollect.mail.ledger import Ledger
+    from arcollect.mail.ledger import identity, locate
 
     config = _settings_of(args.path)
+    if args.action == "rebuild":
+        from arcollect.mail.ledger import rebuild
+
+        console.print(rebuild.rebuild(args.path, config, now=now), soft_wrap=True)
+        return 0
+    stamp = identity.read_stamp(args.path)
+    sent_before = 0 if stamp is not None else identity.sent_in_log(identity.log_rows(args.path))
     if args.action == "purge":
-        return _purge(args, config.ledger_file(args.path))
-    with Ledger(config.ledger_file(args.path)) as ledger:
+        return _purge(args, locate.open_for(args.path, config, stamp=stamp, sent_in_log=sent_before))
+    with locate.open_for(args.path, config, stamp=stamp, sent_in_log=sent_before) as ledger:
+        if args.action == "status":
+            from arcollect.mail.ledger import location
+
+            holder = ledger.lease.holder()
+            where = location.classify(ledger.path)[1] if ledger.path is not None else "database server"
+            console.print(
+                f"Ledger {ledger.where} ({where}), id {ledger.ledger_id[:8]}, {ledger.sequence} changes recorded"
+                f"{f'; the workbook has seen {stamp.sequence}' if stamp else ''}; "
+                + (f"in use now by {holder}." if holder else "nobody is sending with it now."),
+                soft_wrap=True,
+            )
+            return 0
         if args.action == "export":
             target = args.out or args.path.parent / f"{args.path.stem}.ledger-export-{now:%Y%m%d}.csv"
             count = ledger.export(target)
             console.print(f"Exported {count} ledger rows to {target}", soft_wrap=True)
+            return 0
+        if args.action == "retry":
+            failed = ledger.failed()
+            if not args.all and not (args.key and len(args.key) >= 6):
+                raise ArcollectError("Give a reminder's key (at least its first 6 characters) or --all")
+            chosen = failed if args.all else [entry for entry in failed if entry.key.startswith(args.key)]
+            if not args.all and len(chosen) != 1:
+                raise ArcollectError(f"{len(chosen)} failed reminders match '{args.key}' — give more of the key")
+            for entry in chosen:
+                ledger.retry(entry.key, now=now)
+            console.print(f"{len(chosen)} failed reminder(s) will be tried again by the next send.", soft_wrap=True)
             return 0
         doubtful = ledger.in_doubt()
         if args.action == "list":
@@ -366,7 +449,12 @@ def _ledger(args: argparse.Namespace, now: dt.datetime) -> int:
                 f"{len(doubtful)} in doubt. Check the Sent Items, then: arcollect ledger resolve PATH KEY --as …"
             )
             return 0
-        matches = [entry for entry in doubtful if entry.key.startswith(args.key)]
+        if len(args.key.strip()) < 6:
+            raise ArcollectError(
+                f"'{args.key}' is too short to name a reminder — give at least the first 6 characters of its key "
+                "(arcollect ledger list shows them)"
+            )
+        matches = [entry for entry in doubtful if entry.key.startswith(args.key.strip())]
         if len(matches) != 1:
             raise ArcollectError(f"{len(matches)} reminders in doubt match '{args.key}' — give more of the key")
         ledger.resolve(matches[0].key, now=now, state=args.verdict, note=args.note)
@@ -374,17 +462,16 @@ def _ledger(args: argparse.Namespace, now: dt.datetime) -> int:
         return 0
 
 
-def _purge(args: argparse.Namespace, ledger_file: Path) -> int:
+def _purge(args: argparse.Namespace, ledger: Any) -> int:
     """Retention: the workbook's open invoices are passed on, so their dunning history is never purged."""
     from arcollect.book import read
     from arcollect.engine import pricing
-    from arcollect.mail.ledger import Ledger
 
-    tables, _problems = read.read(args.path)
-    invoices = tables["Invoices"]
-    amounts = invoices[Invoices.OPEN_AMOUNT].fillna(invoices[Invoices.AMOUNT])
-    open_invoices = pricing.open_items(invoices.assign(**{Invoices.OPEN_AMOUNT: amounts}))[Invoices.NUMBER]
-    with Ledger(ledger_file) as ledger:
+    with ledger:
+        tables, _problems = read.read(args.path)
+        invoices = tables["Invoices"]
+        amounts = invoices[Invoices.OPEN_AMOUNT].fillna(invoices[Invoices.AMOUNT])
+        open_invoices = pricing.open_items(invoices.assign(**{Invoices.OPEN_AMOUNT: amounts}))[Invoices.NUMBER]
         report = ledger.purge(args.before, open_invoices=set(open_invoices.astype(str)), dry_run=args.dry_run)
     console.print(("Dry run — nothing changed. " if args.dry_run else "") + report.summary(), soft_wrap=True)
     return 0
@@ -418,8 +505,13 @@ COMMANDS = {
 # ---- helpers -------------------------------------------------------------------------------------------------
 
 
-def _run(path: Path, now: dt.datetime, *, send: bool, dry_run: bool = False) -> RunReport:
-    """`collect` with a progress bar. A dry run writes nothing: no workbook or side file, no ledger, no outbox."""
+def _run(path: Path, now: dt.datetime, *, send: bool, dry_run: bool = False, wait: float = 60.0) -> RunReport:
+    """`collect` with a progress bar. A dry run writes nothing: no workbook or side file, no ledger, no outbox.
+
+    A send holds the ledger's lease, waiting up to `wait` seconds for another run; Ctrl-C lets the reminder in
+    flight finish and stops (a second Ctrl-C stops at once)."""
+    import signal
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from arcollect.run import collect
@@ -427,15 +519,35 @@ def _run(path: Path, now: dt.datetime, *, send: bool, dry_run: bool = False) -> 
     if not Path(path).exists():
         raise ArcollectError(f"{path} does not exist — create one with: arcollect new {path}")
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with contextlib.ExitStack() as stack:
-        ledger = stack.enter_context(_ledger_copy(path)) if dry_run else None
-        bar = stack.enter_context(Progress(*columns, TimeElapsedColumn(), console=console, transient=True))
-        task = bar.add_task("Working", total=None)
+    stopping: list[bool] = []
 
-        def show(label: str, done: int = 0, total: int = 0) -> None:
-            bar.update(task, description=label, completed=done, total=total or None)
+    def interrupted(_signum: int, _frame: Any) -> None:
+        if stopping:  # the second Ctrl-C: stop now (main prints one line)
+            raise KeyboardInterrupt
+        stopping.append(True)
+        console.print("Ctrl-C: finishing the reminder in flight, then stopping (Ctrl-C again to stop at once)")
 
-        return collect(path, now=now, send=send, progress=show, ledger=ledger, write_back=not dry_run)
+    previous = signal.signal(signal.SIGINT, interrupted) if send else None
+    try:
+        with contextlib.ExitStack() as stack:
+            ledger = stack.enter_context(_ledger_copy(path)) if dry_run else None
+            bar = stack.enter_context(Progress(*columns, TimeElapsedColumn(), console=console, transient=True))
+            task = bar.add_task("Working", total=None)
+
+            def show(label: str, done: int = 0, total: int = 0) -> None:
+                bar.update(task, description=label, completed=done, total=total or None)
+
+            report = collect(
+                path, now=now, send=send, progress=show, ledger=ledger, write_back=not dry_run,
+                stop=lambda: bool(stopping), lease_wait=wait,
+                waiting=lambda text: console.print(f"{text} — waiting up to {wait:g} s", soft_wrap=True),
+            )  # fmt: skip
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if stopping:
+        report.notes.append("Stopped by Ctrl-C: the rest waits for the next run.")
+    return report
 
 
 @contextlib.contextmanager
@@ -443,19 +555,30 @@ def _ledger_copy(path: Path) -> Iterator[Ledger]:
     """A throw-away copy of the workbook's ledger (an empty one if it has none yet), for a run that changes nothing.
 
     SQLite's backup reads a consistent snapshot even while a schedule writes; the copy lives in a temporary folder.
+    The ledger is the one a send would use (`locate`: renamed workbooks, LedgerPath), checked the same way; a
+    shared ledger on PostgreSQL is opened as it is (a run that sends nothing only reads it).
     """
     import sqlite3
     import tempfile
 
     from arcollect.book import read, settings
-    from arcollect.mail.ledger import Ledger
+    from arcollect.mail.ledger import Ledger, identity, locate
 
     tables, _problems = read.read(path)
     config, _setting_problems = settings.parse_settings(tables["Settings"])
-    source = config.ledger_file(path)
+    stamp = identity.read_stamp(path)
+    sent_before = 0 if stamp is not None else identity.sent_in_log(identity.log_rows(path))
+    if config.ledger_url:
+        ledger = locate.open_for(path, config, stamp=stamp, sent_in_log=sent_before)
+        try:
+            yield ledger
+        finally:
+            ledger.close()
+        return
+    source = locate.ledger_file(path, config, stamp)
     with tempfile.TemporaryDirectory(prefix="arcollect-dry-run-") as folder:
         copy = Path(folder) / source.name
-        if source.is_file():
+        if source.is_file() and source.stat().st_size:
             with (
                 contextlib.closing(sqlite3.connect(source)) as original,
                 contextlib.closing(sqlite3.connect(copy)) as target,
@@ -463,6 +586,7 @@ def _ledger_copy(path: Path) -> Iterator[Ledger]:
                 original.backup(target)
         ledger = Ledger(copy, store_bodies=config.store_bodies)
         try:
+            locate.check(ledger, stamp, sent_before, path.name)
             yield ledger
         finally:
             ledger.close()
@@ -530,7 +654,19 @@ def _instant(text: str) -> dt.datetime:
         moment = dt.datetime.fromisoformat(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"'{text}' is not an ISO date-time, e.g. 2026-11-24T10:00:00+00:00") from error
+    if not 1900 <= moment.year <= 2200:
+        raise argparse.ArgumentTypeError(f"'{text}' is outside the years 1900 to 2200")
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86_400:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds from 0 to 86400")
+    return value
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ from arcollect.engine import aging, dunning, pricing
 from arcollect.errors import ArcollectError, ConfigError
 from arcollect.mail import compose
 from arcollect.mail.dispatch import dispatch
-from arcollect.mail.ledger import Ledger, reconcile
+from arcollect.mail.ledger import Ledger, identity, locate, reconcile
 from arcollect.mail.render import Renderer
 from arcollect.mail.transports import Transport, from_settings
 from arcollect.problems import Problem
@@ -107,13 +108,22 @@ class Source:
     read_tables: Callable[[], tuple[dict[str, pd.DataFrame], list[Problem]]]
     write_tables: Callable[..., write.WriteResult]
     live: bool = False
+    stamp: Callable[[], identity.Stamp | None] = lambda: None
+    log_rows: Callable[[], list[list[Any]]] = list
 
     @classmethod
     def of(cls, book: Path | str | Any) -> Source:
         if isinstance(book, str | Path):
             path = files.real_path(Path(book))  # a symlinked workbook: its ledger, outbox and cases beside the file
-            return cls(path, lambda: read.read(path), lambda *args: cls._write_file(path, *args))
-        return cls(live.location(book), lambda: live.read(book), lambda *args: cls._write_live(book, *args), live=True)
+            return cls(
+                path, lambda: read.read(path), lambda *args, **kw: cls._write_file(path, *args, **kw),
+                stamp=lambda: identity.read_stamp(path), log_rows=lambda: identity.log_rows(path),
+            )  # fmt: skip
+        return cls(
+            live.location(book), lambda: live.read(book), lambda *args, **kw: cls._write_live(book, *args, **kw),
+            live=True, stamp=lambda: identity.read_live_stamp(book),
+            log_rows=lambda: live.sheet_rows(book, "ReminderLog"),
+        )  # fmt: skip
 
     @staticmethod
     def _write_file(
@@ -121,8 +131,13 @@ class Source:
         tables: Mapping[str, pd.DataFrame],
         updates: list[write.CellUpdate] | tuple[write.CellUpdate, ...] = (),
         charts: Mapping[str, Any] | None = None,
+        *,
+        stamp: identity.Stamp | None = None,
     ) -> write.WriteResult:
-        also = None if charts is None else (lambda book: dashboard.build(book, **charts))
+        hooks = [] if charts is None else [lambda book: dashboard.build(book, **charts)]
+        if stamp is not None:
+            hooks.append(identity.stamper(stamp.ledger_id, stamp.sequence))
+        also = (lambda book: [hook(book) for hook in hooks]) if hooks else None
         return write.write_tables(path, tables, updates=updates, also=also)
 
     @staticmethod
@@ -131,10 +146,14 @@ class Source:
         tables: Mapping[str, pd.DataFrame],
         updates: list[write.CellUpdate] | tuple[write.CellUpdate, ...] = (),
         charts: Mapping[str, Any] | None = None,
+        *,
+        stamp: identity.Stamp | None = None,
     ) -> write.WriteResult:
         result = live.write_tables(book, tables, updates=updates)
         if charts is not None:
             live.write_dashboard(book, **charts)
+        if stamp is not None:
+            identity.write_live_stamp(book, stamp.ledger_id, stamp.sequence)
         return result
 
 
@@ -149,6 +168,9 @@ def collect(
     progress: Progress | None = None,
     results_file: Path | None = None,
     stop: Callable[[], bool] | None = None,
+    purpose: str = "send",
+    lease_wait: float = 0.0,
+    waiting: Callable[[str], None] | None = None,
 ) -> RunReport:
     """Read `book`, age, price and plan; render and (with `send`) send what is due; write the output sheets.
 
@@ -156,6 +178,11 @@ def collect(
     copy of the workbook instead of the workbook itself (the unattended schedule never writes into a workbook a
     person may have open). `stop` is asked between send chunks; when it answers True the run ends after the
     chunk in flight.
+
+    The ledger is the workbook's own (`arcollect.mail.ledger.locate`): a missing, emptied, older or foreign one
+    stops the run with one sentence before anything is planned. A send holds the ledger's lease from reconciling
+    to the last result (`purpose` names the holder: send, ribbon, schedule), waiting up to `lease_wait` seconds
+    for another run (`waiting` is told once); the output sheets record the ledger's id and sequence.
     """
     step = progress or (lambda *_args: None)
     if now.tzinfo is None:
@@ -172,10 +199,14 @@ def collect(
         raise ConfigError(" ".join(refusals) + " Nothing was sent.")
     report = RunReport(now=now, base_currency=config.base_currency, problems=problems)
     own_ledger = ledger is None
-    ledger = ledger or Ledger(config.ledger_file(book), store_bodies=config.store_bodies)
-    if send:  # only sending needs the transport and its secret: refresh, preview and dry runs do without
-        transport = transport or from_settings(config, book)
+    if ledger is None:
+        stamp = source.stamp()
+        sent_before = 0 if stamp is not None else identity.sent_in_log(source.log_rows())
+        ledger = locate.open_for(book, config, stamp=stamp, sent_in_log=sent_before)
     try:
+        if send:  # only sending needs the lease, the transport and its secret: refresh, preview and dry runs do without
+            ledger.lease.acquire(purpose, wait=lease_wait, waiting=waiting)
+            transport = transport or from_settings(config, book)
         step("Ageing and pricing the invoices")
         customers = pricing.resolve_jurisdictions(tables["Customers"], config.default_jurisdiction)
         all_invoices, more = pricing.prepare(tables["Invoices"], customers)
@@ -248,6 +279,7 @@ def collect(
             step("Sending")
             _send(queue, reminders, ledger, transport, config, now, report, step=step, stop=stop)
         log = ledger.history()  # after sending: what the output sheets, case files and dashboard all show
+        seen = identity.Stamp(ledger.ledger_id, ledger.sequence)
         if send:
             updates = _escalate(queue, report, policy, customers, aged, log, book, now)
         report.queue = queue
@@ -263,13 +295,16 @@ def collect(
             step("Writing the output sheets")
             outputs = report.outputs
             if results_file is not None:
-                result = write.write_tables(source.path, outputs, out=results_file, updates=updates)
+                stamped = identity.stamper(seen.ledger_id, seen.sequence)
+                result = write.write_tables(source.path, outputs, out=results_file, updates=updates, also=stamped)
             else:
-                result = source.write_tables(outputs, updates, view.dashboard if view is not None else None)
+                result = source.write_tables(outputs, updates, view.dashboard if view is not None else None, stamp=seen)
             report.written_to = result.path_written
             if result.message:
                 report.notes.append(result.message)
     finally:
+        if send:
+            ledger.lease.release()
         if own_ledger:
             ledger.close()
     return report
@@ -289,14 +324,19 @@ def _history(ledger: Ledger) -> pd.DataFrame:
 
 
 def _keys_and_ledger_state(queue: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
-    """Every reminder gets its idempotency key; one the ledger already holds as sent is not sent again."""
+    """Every reminder gets its idempotency key; one the ledger already holds as sent, in doubt or failed for good
+    is not sent again (a failed one is, once its recipients were corrected); a retryable failure is retried."""
     if queue.empty:
         return queue
     queue[Queue.KEY] = [compose.key_for(row) for row in queue.to_dict("records")]
     going = queue[Queue.STATE] != dunning.HELD
-    for position in np.flatnonzero(going.to_numpy()):
-        entry = ledger.get(queue.at[position, Queue.KEY])
-        if entry is not None and entry.state in ("sent", "sending", "unknown"):
+    positions = np.flatnonzero(going.to_numpy())
+    known = ledger.states(set(queue[Queue.KEY].iloc[positions]))
+    for position in positions:
+        entry = known.get(queue.at[position, Queue.KEY])
+        if entry is None:
+            continue
+        if entry.state in ("sent", "sending", "unknown"):
             queue.at[position, Queue.STATE] = dunning.HELD
             sent_at = f" at {entry.sent_at}" if entry.state == "sent" and entry.sent_at else ""
             queue.at[position, Queue.REASON] = (
@@ -304,7 +344,23 @@ def _keys_and_ledger_state(queue: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
                 if entry.state == "sent"
                 else f"in doubt ({entry.state}) in the ledger — reconcile before sending again"
             )
+        elif entry.state == "failed" and not entry.retryable and _same_recipients(queue, position, entry):
+            queue.at[position, Queue.STATE] = dunning.HELD
+            queue.at[position, Queue.REASON] = (
+                f"failed for good: {entry.error} — correct the address (it is then tried again) or: "
+                f"arcollect ledger retry BOOK {entry.key[:12]}"
+            )
+        elif entry.state == "failed":
+            queue.at[position, Queue.REASON] = f"trying again (last attempt: {entry.error})"
     return queue
+
+
+def _same_recipients(queue: pd.DataFrame, position: int, entry: Any) -> bool:
+    def addresses(text: Any) -> set[str]:
+        return {part.strip().lower() for part in re.split(r"[;,]", str(text or "")) if part.strip()}
+
+    to = addresses(queue.at[position, Queue.TO]) if Queue.TO in queue else set()
+    return not to or to == {address.lower() for address in entry.to}
 
 
 def _render(

@@ -14,6 +14,9 @@ time has come and no customer's local date has turned since the last full tick. 
 failures and stops:
 
 - One schedule per workbook: a lock file beside the ledger; a second start is refused and names the holder.
+- One sender per ledger: a tick that sends holds the ledger's lease (`arcollect.mail.ledger.lease`), like a manual
+  `arcollect send` or the ribbon. When another run holds it, the tick waits up to `LEASE_WAIT` seconds, then is
+  skipped (logged with who holds it) — not counted as a failure — and the next tick tries again.
 - SIGTERM / SIGINT: the chunk in flight is finished and recorded, then the process exits 0. A kill (SIGKILL) at
   any point leaves at most one chunk in doubt, which the next tick reconciles before sending anything.
 - A failing tick (workbook unreadable, mail server down) is logged; the next tick tries again. After
@@ -53,13 +56,14 @@ from arcollect.book.schema import Queue
 from arcollect.engine import dunning
 from arcollect.errors import ArcollectError
 from arcollect.mail.dispatch import dispatch
-from arcollect.mail.ledger import Ledger
+from arcollect.mail.ledger import LedgerBusy, identity, locate
 from arcollect.mail.message import Reminder, idempotency_key
 from arcollect.mail.transports import Transport, from_settings
 from arcollect.run import RunReport, collect
 
 logger = logging.getLogger(__name__)
 RESULT_SHEETS = ("ReminderQueue", "ReminderLog", "Exceptions")
+LEASE_WAIT = 30.0  # seconds a tick waits for another sender (a manual send, the ribbon) before it is skipped
 DIGEST_LEVEL, ALERT_LEVEL = 98, 97  # ledger levels of the schedule's own emails to the finance contact
 
 
@@ -145,7 +149,13 @@ class Schedule:
             return tick
         try:
             report = self._collect(now)
-        except (ArcollectError, OSError, ValueError, KeyError) as error:
+        except LedgerBusy as busy:
+            logger.info("%s tick skipped: %s", now.strftime("%a %H:%M UTC"), busy)
+            tick = Tick(now, ran=False)
+            self.ticks.append(tick)
+            return tick
+        except Exception as error:  # one line in the log, never a traceback on the console; the next tick retries
+            logger.debug("The tick failed", exc_info=True)
             tick = self._failed(now, error)
         else:
             tick = Tick(now, ran=True, report=report)
@@ -175,6 +185,8 @@ class Schedule:
             transport=self._transport,
             write_back=False,
             stop=lambda: self.stopping,
+            purpose="schedule",
+            lease_wait=LEASE_WAIT,
         )
         changed = report.sent or report.failed or report.unknown or not self.results_file.exists()
         if changed and not self.dry_run:
@@ -213,12 +225,13 @@ class Schedule:
     def _failed(self, now: dt.datetime, error: Exception) -> Tick:
         state = self.state
         state.failures += 1
-        logger.error("%s tick failed (%d in a row): %s", now.strftime("%a %H:%M UTC"), state.failures, error)
+        reason = str(error) if isinstance(error, ArcollectError | OSError) else f"{type(error).__name__}: {error}"
+        logger.error("%s tick failed (%d in a row): %s", now.strftime("%a %H:%M UTC"), state.failures, reason)
         config = self._settings()
         limit = config.failure_alert_after if config else 3
         if limit and state.failures >= limit and not state.alerted:
-            state.alerted = self._alert(now, config, str(error))
-        return Tick(now, ran=True, error=str(error))
+            state.alerted = self._alert(now, config, reason)
+        return Tick(now, ran=True, error=reason)
 
     def _stamp(self) -> tuple[float, int] | None:
         try:
@@ -284,7 +297,8 @@ class Schedule:
             return "sent"
         try:
             transport = self._transport or from_settings(config, self.workbook)
-            with Ledger(config.ledger_file(self.workbook)) as ledger:
+            stamp = identity.read_stamp(self.workbook)
+            with locate.open_for(self.workbook, config, stamp=stamp, sent_in_log=0) as ledger:
                 outcome = dispatch([reminder], ledger, transport, now=now, rate_limit=config.send_rate_per_minute)
         except ArcollectError as error:
             logger.error("Could not email %s: %s", config.finance_contact, error)
@@ -358,6 +372,9 @@ def configure_logging(workbook: Path) -> None:
     console = logging.StreamHandler(sys.stderr)
     console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s: %(message)s"))
     root = logging.getLogger()
+    for old in list(root.handlers):  # the CLI's own console handler: each line is printed once, not twice
+        if isinstance(old, logging.StreamHandler) and not isinstance(old, logging.FileHandler):
+            root.removeHandler(old)
     root.setLevel(logging.INFO)
     root.addHandler(handler)
     root.addHandler(console)

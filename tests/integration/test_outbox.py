@@ -183,7 +183,7 @@ def test_reconcile_with_the_outbox_after_a_crash_sends_each_reminder_exactly_onc
         crashed.plan(item, now=NOW, transport=outbox.name)
         crashed.begin_send(item.key, now=NOW, transport=outbox.name)
     outbox.send([written])  # handed over, then the process dies before mark_sent
-    crashed._db.close()
+    crashed.store.close()
 
     later = NOW + dt.timedelta(minutes=10)
     with Ledger(path) as ledger:

@@ -133,7 +133,10 @@ def test_xoauth2_signs_in_with_the_token_from_the_provider(server):
     assert result.status == "sent"
     assert server.logins == [("XOAUTH2", USER)]
     assert calls == [1]
-    assert smtp.check() == f"OK: signed in to {server.host}:{server.port} as {USER} (STARTTLS, XOAUTH2)."
+    assert smtp.check() == (
+        f"OK: signed in to {server.host}:{server.port} as {USER} (STARTTLS, XOAUTH2); the server accepts {USER} as "
+        "the sender."
+    )
 
 
 def test_a_rejected_oauth_token_is_a_plain_sentence_without_the_token(server):

@@ -23,7 +23,9 @@ retry_after)`` (None or absent: no Retry-After header) and ``("400",)``, ``("401
 ``("504",)`` answer with that status and store nothing; ``("slow", seconds)`` stores the message, then answers
 only after `seconds` (longer than the client's timeout: the sender cannot know). `fail_ratio` refuses that share
 of the other sendMail requests with 429 (seeded, so a run is repeatable; Retry-After `ratio_retry_after`).
-`read_denied` answers lookups with 403.
+`read_denied` answers lookups with 403; `send_denied` answers sendMail with 403 ErrorAccessDenied (the app may not
+send as the mailbox) before looking at the message. A sendMail without recipients is answered 400
+ErrorInvalidRecipients and stores nothing, as Graph does. `latency` delays every sendMail answer (after storing).
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ class GraphServer:
     fail_ratio: float = 0.0
     ratio_retry_after: int = 0
     read_denied: bool = False
+    send_denied: bool = False
+    latency: float = 0.0
     received: list[Received] = field(default_factory=list)
     token_requests: int = 0
     token_scopes: list[str] = field(default_factory=list)
@@ -283,6 +287,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not graph._authorised(self.headers.get("Authorization", "")):
             self._error(401, "InvalidAuthenticationToken", "Access token validation failure.")
             return
+        if graph.send_denied:
+            self._error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+            return
         fault = graph._next_fault()
         kind = fault[0] if fault else None
         if kind in _REFUSALS:
@@ -295,7 +302,13 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             self._error(400, "BadRequest", "Unable to read JSON request payload.")
             return
+        message = payload.get("message") if isinstance(payload, dict) else None
+        if not isinstance(message, dict) or not message.get("toRecipients"):
+            self._error(400, "ErrorInvalidRecipients", "At least one recipient isn't valid.")
+            return
         graph._store(payload)
         if kind == "slow":
             time.sleep(fault[1])
+        if graph.latency:
+            time.sleep(graph.latency)
         self._reply(202)

@@ -19,6 +19,8 @@ Faults, set before or between sends (thread-safe enough for tests: the server's 
 - ``fail_next_rcpt``: reply codes for the next RCPT commands.
 - ``fail_ratio``: that share of messages gets a 451 at end of DATA, drawn from ``random.Random(seed)``.
 - ``refuse``: recipient addresses answered ``550 5.1.1`` at RCPT.
+- ``refuse_senders``: MAIL FROM addresses answered ``553 5.7.1`` (the server does not let this client send as them).
+- ``latency``: seconds to wait before the final reply to DATA (a slow server, to widen race windows).
 - ``drop_next_mail``: that many next MAIL commands get the connection closed without a reply (a server that drops
   an idle connection between messages).
 - ``hang_after_data``: seconds to wait after storing a message before the final 250 — past the client's timeout, so
@@ -104,6 +106,8 @@ class _Handler:
         if self._server.drop_next_mail > 0:
             self._server.drop_next_mail -= 1
             smtp.transport.close()
+        if address.lower() in {sender.lower() for sender in self._server.refuse_senders}:
+            return f"553 5.7.1 <{address}>: Sender address rejected: not owned by user"
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 OK"
@@ -140,6 +144,8 @@ class _Handler:
             )
         if server.hang_after_data:
             await asyncio.sleep(server.hang_after_data)
+        if server.latency:
+            await asyncio.sleep(server.latency)
         return "250 2.0.0 OK: queued"
 
     async def auth_XOAUTH2(self, smtp: SMTP, args: list[str]) -> AuthResult:
@@ -190,6 +196,8 @@ class SmtpServer:
         self.fail_next_rcpt: list[int] = []
         self.fail_ratio = fail_ratio
         self.refuse: set[str] = set()
+        self.refuse_senders: set[str] = set()
+        self.latency = 0.0
         self.hang_after_data = 0.0
         self.drop_next_mail = 0
         self._random = random.Random(seed)

@@ -77,8 +77,8 @@ def test_fake_transport_satisfies_the_protocol():
 def test_database_uses_wal_full_sync_and_a_schema_version(ledger):
     db = sqlite3.connect(ledger.path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
-    assert ledger._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert ledger.store.pragma("synchronous") == 2  # FULL
     db.close()
 
 
@@ -242,7 +242,7 @@ def test_crash_while_sending_leaves_the_row_in_doubt(tmp_path):
     crashed = Ledger(path)
     crashed.plan(reminder(), now=at(0), transport="outbox")
     crashed.begin_send(reminder().key, now=at(1))
-    crashed._db.close()  # the process dies: no mark_sent, no orderly close
+    crashed.store.close()  # the process dies: no mark_sent, no orderly close
     with Ledger(path) as ledger:
         assert [entry.key for entry in ledger.in_doubt()] == [reminder().key]
         assert ledger.begin_send(reminder().key, now=at(2)) is False

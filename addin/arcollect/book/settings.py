@@ -76,6 +76,7 @@ _SECRET_WORDS = re.compile(r"pass(word|wd|phrase)?|pwd|secret|token|credential|a
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 _TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _MISSING = {"", "nan", "nat", "none", "null", "<na>"}
+_BLANK = {"", "nan", "nat", "<na>"}  # what a cell without a value reads as; "none" typed by a person is a value
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class Settings:
     send_window: tuple[str, str] = ("09:00", "17:00")
     send_rate_per_minute: int = 30
     ledger_path: Path | None = None
+    ledger_url: str = ""
     template_dir: Path | None = None
     outbox_dir: Path | None = None
     transport: str = "outbox"
@@ -289,7 +291,16 @@ def _word(value: Any) -> str:
 
 
 def _path(value: Any) -> Path:
-    return Path(_text(value))
+    text = _text(value)
+    if "\x00" in text or len(text) > 1000:
+        raise ValueError("a file or folder path")
+    return Path(text)
+
+
+def _ledger_url(value: Any) -> str:
+    from arcollect.mail.ledger.postgres import check_url
+
+    return check_url(_text(value))
 
 
 def _iban(value: Any) -> str:
@@ -388,6 +399,12 @@ _KEYS: tuple[_Key, ...] = (
     _Key("SendWindow", "send_window", _window, "Hours in the customer's local time when reminders may go out"),
     _Key("SendRatePerMinute", "send_rate_per_minute", _integer(1, 10_000), "Most emails sent per minute"),
     _Key("LedgerPath", "ledger_path", _path, "File that records every reminder; blank = beside the workbook"),
+    _Key(
+        "LedgerUrl",
+        "ledger_url",
+        _ledger_url,
+        "A team's shared ledger on PostgreSQL, postgresql://user@host/db (password: ARCOLLECT_LEDGER_PASSWORD)",
+    ),
     _Key("TemplateDir", "template_dir", _path, "Folder of your own email templates; blank = the built-in ones"),
     _Key(
         "OutboxDir",
@@ -408,8 +425,8 @@ _KEYS: tuple[_Key, ...] = (
     _Key("GraphAuthority", "graph_authority", _url, "Microsoft sign-in address; change only when told to"),
     _Key("GraphEndpoint", "graph_endpoint", _url, "Microsoft Graph address; change only when told to"),
     _Key("VerifyTls", "verify_tls", _boolean, "Check the mail server's certificate; keep true"),
-    _Key("ScheduleEvery", "schedule_every", _integer(1, unit="minutes"), "Minutes between unattended runs"),
-    _Key("GraceDays", "grace_days", _integer(0, unit="days"), "Extra days after a level's date before it is sent"),
+    _Key("ScheduleEvery", "schedule_every", _integer(1, 1440, "minutes"), "Minutes between unattended runs"),
+    _Key("GraceDays", "grace_days", _integer(0, 3650, "days"), "Extra days after a level's date before it is sent"),
     _Key("MinimumAmount", "minimum_amount", _money, "Customers owing less than this (base currency) are not chased"),
     _Key(
         "BankDetails",
@@ -421,10 +438,12 @@ _KEYS: tuple[_Key, ...] = (
     _Key(
         "DigestLeadMinutes",
         "digest_lead_minutes",
-        _integer(0),
+        _integer(0, 1440, "minutes"),
         "Email FinanceContact a digest this many minutes before reminders go out; 0 = off",
     ),
-    _Key("FailureAlertAfter", "failure_alert_after", _integer(0), "Alert after this many failed sends; 0 = never"),
+    _Key(
+        "FailureAlertAfter", "failure_alert_after", _integer(0, 10_000), "Alert after this many failed sends; 0 = never"
+    ),
     _Key("StoreBodies", "store_bodies", _boolean, "Keep the full text of each email in the ledger (true/false)"),
     _Key("ThankYou", "thank_you", _boolean, "Thank customers who paid in full on time (needs a 'thanks' level)"),
     _Key(
@@ -520,13 +539,31 @@ def describe(key: str) -> str:
 
 
 def _parse_one(spec: _Key, value: Any) -> Any:
-    """A typed value, the default for a blank cell; ValueError with the reason for a bad one."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or _text(value).lower() in _MISSING:
+    """A typed value, the default for a blank cell; ValueError with the reason for a bad one.
+
+    "none" or "null" typed into a cell is a value (SmtpSecurity none), not a blank: it is parsed like any other,
+    and only where it cannot be a value of the key does it mean "the default", as it always did.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or _text(value).lower() in _BLANK:
         return getattr(_DEFAULTS, spec.field)
+    if _text(value).lower() in _MISSING:
+        try:
+            return spec.parse(value)
+        except ValueError:
+            return getattr(_DEFAULTS, spec.field)
     try:
         return spec.parse(value)
     except ValueError as exc:
-        raise ValueError(f"{spec.name} '{_text(value)}' is not usable — expected {exc}") from None
+        raise ValueError(f"{spec.name} '{_shown(spec, value)}' is not usable — expected {exc}") from None
+
+
+def _shown(spec: _Key, value: Any) -> str:
+    """The value as a message may repeat it: a LedgerUrl without any password typed into it."""
+    if spec.field == "ledger_url":
+        from arcollect.mail.ledger.postgres import safe_url
+
+        return safe_url(_text(value))
+    return _text(value)
 
 
 def set_value(key: str, text: str) -> str:
@@ -537,11 +574,13 @@ def set_value(key: str, text: str) -> str:
     """
     name = canonical_key(key)
     spec = _BY_NAME.get(_normal(name)) or _suffixed(name)[0]  # type: ignore[index]
+    if _text(text).lower() in _BLANK:
+        return ""
     try:
-        value = _parse_one(spec, text)
+        value = spec.parse(text)
     except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    return "" if _text(text).lower() in _MISSING else _show(value)
+        raise ConfigError(f"{spec.name} '{_shown(spec, text)}' is not usable — expected {exc}") from None
+    return _show(value)
 
 
 def parse_settings(table: pd.DataFrame) -> tuple[Settings, list[Problem]]:
@@ -587,7 +626,8 @@ def parse_settings(table: pd.DataFrame) -> tuple[Settings, list[Problem]]:
         except ValueError as exc:
             default = _show(getattr(_DEFAULTS, spec.field)) or "blank"
             reason = str(exc).replace(f"{spec.name} '", f"{shown} '", 1)
-            problems.append(Problem(SETTINGS.sheet, row, value_header, value, f"{reason}; using {default!r}"))
+            cell = _shown(spec, value) if spec.field == "ledger_url" else value
+            problems.append(Problem(SETTINGS.sheet, row, value_header, cell, f"{reason}; using {default!r}"))
             unusable.append(shown)
             continue
         if suffixed:

@@ -47,6 +47,7 @@ PREVIEW_FOLDER = "preview"
 DASHBOARD_SHEET = "Dashboard"
 _LOG_BYTES, _LOG_BACKUPS = 1_000_000, 3
 _SHOWN_PROBLEMS = 5
+RIBBON_LEASE_WAIT = 10.0  # seconds Send waits for another run (the schedule) before saying who is sending
 
 Opener = Callable[[str], Any]
 FilePicker = Callable[[Any], str | None]
@@ -125,7 +126,7 @@ def send(book: Any = None, *, now: dt.datetime | None = None) -> Outcome | None:
         answer = book.app.alert(question, title=TITLE, buttons="yes_no")
         if str(answer).lower() != "yes":
             return Outcome(f"{due} due; not sent (the user answered {answer!r})")
-        report = collect(book, now=moment, send=True)
+        report = collect(book, now=moment, send=True, purpose="ribbon", lease_wait=RIBBON_LEASE_WAIT)
         result = f"Sent {len(report.sent)} of {due} reminders."
         if report.failed or report.unknown:
             result += f" {len(report.failed)} failed, {len(report.unknown)} in doubt — see ReminderLog."

@@ -3,29 +3,34 @@
     outcome = dispatch(reminders, ledger, transport, now=now, rate_limit=30)
     outcome.sent, outcome.failed, outcome.unknown, outcome.stopped
 
-For every chunk of reminders, in this order, each step committed before the next:
+Dispatch holds the ledger's lease (`Ledger.hold`) while it sends: one sender per ledger, across processes and
+computers. For every chunk of reminders, in this order, each step committed before the next:
 
 1. the rate limiter admits the chunk (it sleeps when the last `window` seconds — earlier runs included, from the
    ledger — already hold `rate_limit` messages; the outbox, a folder, has no limit), and counts it from the moment
    its send completes, so a server's receive times keep within the limit even when the transport retried;
-2. each reminder is recorded ``planned`` (if new) and passes the ledger's gate to ``sending`` — a reminder the
-   ledger has already sent, or holds in doubt, does not pass and is skipped;
-3. the transport sends the chunk and each result is recorded (``sent``, ``failed`` or ``unknown``).
+2. the transport pulls the chunk's reminders one at a time; only as it pulls one is that reminder recorded
+   ``planned`` (if new) and passed through the ledger's gate to ``sending`` — a reminder the ledger has already
+   sent, or holds in doubt, is not handed over at all;
+3. each result is recorded (``sent``, ``failed`` or ``unknown``) the moment the transport has it (`on_result`).
 
-A crash anywhere leaves at most one chunk in ``sending``; the next run reconciles those before sending anything
-(`arcollect.mail.ledger.reconcile`). When the transport raises `TransportError` (server unreachable, quota
-exhausted) dispatch stops: the chunk in flight is marked ``unknown`` — it may partly have gone — unless the error
-carries the results up to the failure (``error.results``); then those are recorded and the rest of the chunk,
-certainly not handed over, becomes retryable. Everything not yet attempted stays ``planned``. Ledger times are
-`now` plus the time elapsed since the start, so a simulated run (``--now``) stays consistent.
+So a crash leaves at most the reminder in flight in ``sending`` (a whole request's worth for EWS, which sends a
+chunk per request and can look every one of them up); the next run reconciles it before sending anything
+(`arcollect.mail.ledger.reconcile`). When the transport raises `TransportError` (server unreachable, login or
+sender refused, disk full, quota exhausted) dispatch stops the run there — one reason, not one failure per
+reminder: a reminder handed over without an answer is marked ``unknown`` — it may have gone — unless the error
+carries the results up to the failure (``error.results``); then a handed-over reminder without a result was
+certainly not taken and becomes retryable. Everything not yet pulled stays ``planned``. Ledger times are `now`
+plus the time elapsed since the start, so a simulated run (``--now``) stays consistent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from arcollect.errors import TransportError
@@ -70,6 +75,28 @@ def dispatch(
     `stop` is asked before each chunk: when it answers True (SIGTERM, Ctrl-C) dispatch returns after the chunk in
     flight has been recorded, leaving the rest ``planned`` — nothing half-done for the next run to guess about.
     """
+    with ledger.hold("send"):
+        return _dispatch(
+            reminders, ledger, transport, now=now, rate_limit=rate_limit, window=window, chunk_size=chunk_size,
+            clock=clock, sleep=sleep, on_result=on_result, progress=progress, stop=stop,
+        )  # fmt: skip
+
+
+def _dispatch(
+    reminders: Sequence[Reminder],
+    ledger: Ledger,
+    transport: Transport,
+    *,
+    now: dt.datetime,
+    rate_limit: int,
+    window: float,
+    chunk_size: int,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    on_result: Callable[[SendResult], None] | None,
+    progress: Callable[[int, int], None] | None,
+    stop: Callable[[], bool] | None,
+) -> Dispatch:
     outcome = Dispatch()
     started = clock()
 
@@ -81,27 +108,26 @@ def dispatch(
         history = ledger.sent_times_since(now - dt.timedelta(seconds=window))
         limiter = RateLimiter(rate_limit, window=window, history=history, now=now, clock=clock, sleep=sleep)
         chunk_size = max(1, min(chunk_size, rate_limit))
-    for first in range(0, len(reminders), chunk_size):
-        if stop is not None and stop():
-            outcome.stopped = "asked to stop"
-            break
-        chunk = reminders[first : first + chunk_size]
-        if limiter is not None:
-            limiter.acquire(len(chunk))
-        batch = []
-        for reminder in chunk:
-            ledger.plan(reminder, now=moment(), transport=transport.name)
-            if ledger.begin_send(reminder.key, now=moment(), transport=transport.name):
-                batch.append(reminder)
-            else:
-                outcome.skipped.append(reminder.key)
-        carried_on = not batch or _send(batch, ledger, transport, moment, outcome, on_result)
-        if limiter is not None:
-            limiter.done(len(chunk))
-        if not carried_on:
-            break
-        if progress:
-            progress(min(first + chunk_size, len(reminders)), len(reminders))
+    streams = _streams(transport)
+    try:
+        for first in range(0, len(reminders), chunk_size):
+            if stop is not None and stop():
+                outcome.stopped = "asked to stop"
+                break
+            chunk = reminders[first : first + chunk_size]
+            if limiter is not None:
+                limiter.acquire(len(chunk))
+            carried_on = _send(chunk, ledger, transport, moment, outcome, on_result, streams)
+            if limiter is not None:
+                limiter.done(len(chunk))
+            if not carried_on:
+                break
+            if progress:
+                progress(min(first + chunk_size, len(reminders)), len(reminders))
+    finally:
+        closing = getattr(transport, "close", None)
+        if callable(closing):
+            closing()
     outcome.waited = limiter.waited if limiter is not None else 0.0
     logger.info(
         "%s: sent %d, failed %d, unknown %d%s",
@@ -111,31 +137,59 @@ def dispatch(
     return outcome
 
 
+def _streams(transport: Transport) -> bool:
+    """True when `transport.send` takes ``on_result`` (and pulls its reminders one at a time)."""
+    try:
+        return "on_result" in inspect.signature(transport.send).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def _send(
-    batch: list[Reminder],
+    chunk: Sequence[Reminder],
     ledger: Ledger,
     transport: Transport,
     moment: Callable[[], dt.datetime],
     outcome: Dispatch,
     on_result: Callable[[SendResult], None] | None,
+    streams: bool,
 ) -> bool:
-    """One chunk; False when the transport cannot go on (the chunk is then in doubt)."""
+    """One chunk; False when the transport cannot go on (the run stops there)."""
+    gated: list[str] = []
+    recorded: set[str] = set()
+
+    def gate() -> Iterator[Reminder]:
+        for reminder in chunk:
+            ledger.plan(reminder, now=moment(), transport=transport.name)
+            if ledger.begin_send(reminder.key, now=moment(), transport=transport.name):
+                gated.append(reminder.key)
+                yield reminder
+            else:
+                outcome.skipped.append(reminder.key)
+
+    def got(result: SendResult) -> None:
+        if result.key in recorded or result.key not in gated:
+            return
+        recorded.add(result.key)
+        _record([result], ledger, moment, outcome, on_result)
+
     try:
-        results = transport.send(batch)
+        if streams:
+            results = transport.send(gate(), on_result=got)
+        else:
+            batch = list(gate())
+            results = transport.send(batch) if batch else []
     except TransportError as error:
-        reported = list(getattr(error, "results", None) or [])
-        settled = {result.key for result in reported}
-        # With partial results the rest certainly never left; without, any of the chunk may have gone.
+        for result in getattr(error, "results", None) or []:
+            got(result)
+        # With partial results the rest certainly never left; without, the one handed over may have gone.
         rest = "failed" if hasattr(error, "results") else "unknown"
-        reported += [
-            SendResult(reminder.key, rest, None, f"transport stopped: {error}", retryable=True)
-            for reminder in batch
-            if reminder.key not in settled
-        ]
-        _record(reported, ledger, moment, outcome, on_result)
+        for key in [key for key in gated if key not in recorded]:
+            got(SendResult(key, rest, None, f"transport stopped: {error}", retryable=True))
         outcome.stopped = str(error)
         return False
-    _record(results, ledger, moment, outcome, on_result)
+    for result in results:
+        got(result)
     return True
 
 

@@ -59,7 +59,12 @@ class Transport(Protocol):
     name: str
 
     def send(self, reminders: Sequence[Reminder]) -> list[SendResult]:
-        """Deliver `reminders`; one result per reminder, same order; per-reminder errors are results."""
+        """Deliver `reminders`; one result per reminder, same order; per-reminder errors are results.
+
+        The four transports also take ``on_result`` (called with each result the moment it is known) and pull
+        `reminders` lazily, one message (EWS: one request) at a time — what `dispatch` relies on to record each
+        result at once and to hand over only what passed the ledger's gate.
+        """
         ...
 
     def find_sent(self, key: str) -> bool | None:
@@ -115,6 +120,7 @@ def from_settings(config: Any, workbook: Path) -> Transport:
             password=password or "",
             token_provider=token_provider,
             verify=verify,
+            sender=config.sender_mailbox,
         )
     if name == "ews":
         from arcollect.mail.transports.ews import EwsTransport

@@ -65,10 +65,11 @@ the shared cached one.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, Literal, NoReturn
@@ -313,7 +314,40 @@ class EwsTransport:
 
     # -- send ------------------------------------------------------------------------------------------------------
 
-    def send(self, reminders: Sequence[Reminder]) -> list[SendResult]:
+    def send(
+        self, reminders: Iterable[Reminder], *, on_result: Callable[[SendResult], None] | None = None
+    ) -> list[SendResult]:
+        """Send `reminders` one request (`chunk_size` reminders) at a time, taking each request's reminders from
+        `reminders` only when the previous request has its answer; each answer goes to `on_result` at once.
+
+        Raises `SendStopped` as `send_batch` does, its ``results`` covering every reminder taken so far.
+        """
+        done: list[SendResult] = []
+        iterator = iter(reminders)
+        while chunk := list(itertools.islice(iterator, self.chunk_size)):
+            try:
+                answered = self.send_batch(chunk)
+            except SendStopped as stopped:
+                # A list given by the caller is reported in full; a stream (dispatch's gate) is not drained: the
+                # reminders not taken from it were never attempted and stay as they are.
+                rest = list(iterator) if isinstance(reminders, Sequence) else []
+                stopped.results = (
+                    done
+                    + stopped.results
+                    + [
+                        SendResult(item.key, "failed", None, f"not attempted: {stopped}", retryable=True)
+                        for item in rest
+                    ]
+                )
+                stopped.not_attempted = (*stopped.not_attempted, *(item.key for item in rest))
+                raise
+            for result in answered:
+                done.append(result)
+                if on_result is not None:
+                    on_result(result)
+        return done
+
+    def send_batch(self, reminders: Sequence[Reminder]) -> list[SendResult]:
         """Send `reminders` in chunks of `chunk_size`, one CreateItem each; one result per reminder, same order.
 
         A reminder with an unusable address is ``failed`` without contacting the server. Raises `SendStopped`

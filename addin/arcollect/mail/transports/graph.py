@@ -58,7 +58,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -91,6 +91,14 @@ _THROTTLED = frozenset({429, 503})
 _SERVER_MAY_HAVE_ACTED = frozenset({500, 502, 504})
 _MAX_BACKOFF = 30.0
 _KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+class GraphStopped(TransportError):
+    """Sending cannot go on; ``results`` are the reminders answered before. The one in flight was not sent."""
+
+    def __init__(self, message: str, results: Sequence[SendResult]) -> None:
+        super().__init__(message)
+        self.results = list(results)
 
 
 class _Unknown(Exception):
@@ -173,13 +181,27 @@ class GraphTransport:
 
     # -- the transport interface ---------------------------------------------------------------------------------------
 
-    def send(self, reminders: Sequence[Reminder]) -> list[SendResult]:
+    def send(
+        self, reminders: Iterable[Reminder], *, on_result: Callable[[SendResult], None] | None = None
+    ) -> list[SendResult]:
         """One ``sendMail`` per reminder, in order; see the module docstring for retries and what each outcome means.
 
-        Raises `TransportError` when nothing more can be sent (sign-in refused, Mail.Send missing, no such mailbox,
-        server unreachable or untrusted).
+        Each reminder is taken from `reminders` only when the previous one has its answer, which goes to
+        `on_result` at once. Raises `GraphStopped` (a `TransportError` with the results so far) when nothing more
+        can be sent (sign-in refused, Mail.Send missing, no such mailbox, server unreachable or untrusted): Graph
+        did not act on the request in flight then, so it stays retryable.
         """
-        results = [self._send_one(reminder) for reminder in reminders]
+        results: list[SendResult] = []
+        try:
+            for reminder in reminders:
+                result = self._send_one(reminder)
+                results.append(result)
+                if on_result is not None:
+                    on_result(result)
+        except GraphStopped:
+            raise
+        except TransportError as error:
+            raise GraphStopped(str(error), results) from None
         sent = sum(result.status == "sent" for result in results)
         logger.info("Graph: %d of %d reminders sent from %s", sent, len(results), self.mailbox)
         return results
@@ -247,19 +269,40 @@ class GraphTransport:
         return bool(_json(response).get("value"))
 
     def check(self) -> str:
-        """One sentence: sign-in works and Sent Items of `mailbox` can be searched, or what is wrong and what to do.
+        """One sentence: the app may send as `mailbox` and can search its Sent Items, or what is wrong and what to do.
 
-        Runs the same lookup `find_sent` does (Mail.Read). Mail.Send cannot be tested without sending a message,
-        so it is confirmed by the first send. The lookup, not ``GET /users/{mailbox}``, is used because reading a
-        user object needs a directory permission the least-privilege set-up does not grant.
+        Sending is tested without sending anything: a ``sendMail`` request with no recipient, which Graph refuses
+        with 400 ErrorInvalidRecipients *after* checking that the app may send as the mailbox (403 if it may not).
+        The Sent Items search is the one `find_sent` runs (Mail.Read); it, not ``GET /users/{mailbox}``, is used
+        because reading a user object needs a directory permission the least-privilege set-up does not grant.
         """
+        probe = {"message": {"subject": "arcollect test-connection (never sent: no recipient)",
+                             "body": {"contentType": "Text", "content": ""}, "toRecipients": []},
+                 "saveToSentItems": False}  # fmt: skip
+        try:
+            response = self._call(
+                "POST", f"{self._user_url}/sendMail", body=json.dumps(probe).encode("utf-8"), repeatable=True
+            )
+        except TransportError as error:
+            return str(error)
+        except (_Unknown, _GaveUp) as error:
+            return f"Microsoft Graph did not answer the send check: {error}"
+        if response.status_code == 403:
+            return (
+                f"The app may not send as {self.mailbox} ({self._graph_error(response)}): give it the "
+                "'Application Mail.Send' role scoped to this mailbox (see docs/GRAPH.md)"
+            )
+        if response.status_code == 404:
+            return self._no_mailbox(response)
+        if response.status_code not in (400, 202):
+            return f"Graph answered the send check with HTTP {response.status_code}: {self._graph_error(response)}"
         try:
             self.find_sent("0" * 64)
         except TransportError as error:
             return str(error)
         return (
-            f"OK: signed in to Microsoft Graph as app {self.client_id} and can search the Sent Items of "
-            f"{self.mailbox}; sending (Mail.Send) is confirmed by the first reminder sent."
+            f"OK: signed in to Microsoft Graph as app {self.client_id}, may send as {self.mailbox} and can search "
+            "its Sent Items."
         )
 
     # -- HTTP with sign-in and retries ---------------------------------------------------------------------------------

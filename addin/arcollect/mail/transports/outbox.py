@@ -13,7 +13,7 @@ either the whole message or none of it, and `find_sent` can answer False with ce
 of what was handed over. (A user who moves files out of the folder before a crashed run is reconciled makes those
 reminders look unsent.) Sending a reminder whose key is already in the outbox writes nothing and reports it sent.
 A write killed half-way leaves only a ``.arcollect-*.tmp`` file, which lookups and the index ignore and the next
-send removes once it is ten minutes old. The folder is fsynced once per batch, before the results are returned,
+send removes once it is ten minutes old. The file and the folder are fsynced before a reminder's result is reported,
 so a message the ledger records as sent survives a power cut.
 
 After every batch `index.html` is rebuilt from the `.eml` files present: date, recipients, subject, level, a link
@@ -32,7 +32,7 @@ import re
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -97,6 +97,14 @@ def _fsync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
+class OutboxStopped(TransportError):
+    """The outbox folder cannot be written; ``results`` are the reminders handled before (the rest: not written)."""
+
+    def __init__(self, message: str, results: Sequence[SendResult]) -> None:
+        super().__init__(message)
+        self.results = list(results)
+
+
 class OutboxTransport:
     """Writes reminders to `folder` (created when needed). `clock` gives the Date of reminders without a send time.
 
@@ -110,41 +118,57 @@ class OutboxTransport:
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._rows: dict[tuple[str, int, int], str] = {}
 
-    def send(self, reminders: Sequence[Reminder]) -> list[SendResult]:
-        """Write one `.eml` per reminder; a reminder that cannot be written (bad address, disk error) is ``failed``.
+    def send(
+        self, reminders: Iterable[Reminder], *, on_result: Callable[[SendResult], None] | None = None
+    ) -> list[SendResult]:
+        """Write one `.eml` per reminder, each durable (file and folder fsynced) before its result is reported to
+        `on_result`. A reminder whose key is already in the outbox is reported ``sent`` without a second copy.
 
-        A reminder whose key is already in the outbox is reported ``sent`` without writing a second copy.
+        A reminder that cannot become a message (a bad address) is ``failed`` — the data must be fixed. A folder
+        that cannot be written (disk full, read-only, missing permission) is this computer's problem, not the
+        reminder's: `send` stops with `OutboxStopped`, whose ``results`` hold the reminders written until then; the
+        rest stay retryable, and a run after the fix writes them.
         """
+        results: list[SendResult] = []
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            self._remove_stale_temp_files()
+            for reminder in reminders:
+                result = self._write(reminder)
+                results.append(result)
+                if on_result is not None:
+                    on_result(result)
         except OSError as error:
-            return [
-                SendResult(reminder.key, "failed", None, f"Outbox folder not usable: {error}") for reminder in reminders
-            ]
-        self._remove_stale_temp_files()
-        results = [self._write(reminder) for reminder in reminders]
-        if any(result.status == "sent" for result in results):
-            _fsync_folder(self.folder)  # once per batch, before any result reaches the ledger
-        if reminders:
-            try:
-                self.write_index()
-            except OSError as error:
-                logger.warning("Could not refresh %s in %s: %s", INDEX, self.folder, error)
+            reason = error.strerror or str(error)
+            where = error.filename if isinstance(error.filename, str) else self.folder
+            raise OutboxStopped(
+                f"The outbox folder {self.folder} cannot be written ({reason}: {where}) — free space or fix its "
+                "permissions (or choose another OutboxDir), then run again: nothing was lost",
+                results,
+            ) from None
+        finally:
+            if results:
+                try:
+                    self.write_index()
+                except OSError as error:
+                    logger.warning("Could not refresh %s in %s: %s", INDEX, self.folder, error)
         written = sum(result.status == "sent" for result in results)
         logger.info("Outbox %s: %d of %d reminders written", self.folder, written, len(results))
         return results
 
     def _write(self, reminder: Reminder) -> SendResult:
+        """One message, durable before this returns ``sent``; OSError propagates (the folder's problem)."""
+        if self._path_of(reminder.key) is not None:
+            logger.info("Reminder %s is already in the outbox; not written again", reminder.key[:12])
+            return SendResult(reminder.key, "sent", reminder.message_id)
+        when = reminder.send_at or self._clock()
         try:
-            if self._path_of(reminder.key) is not None:
-                logger.info("Reminder %s is already in the outbox; not written again", reminder.key[:12])
-                return SendResult(reminder.key, "sent", reminder.message_id)
-            when = reminder.send_at or self._clock()
             data = reminder.to_email(date=when).as_bytes()
-            _replace(self.folder / file_name(reminder, when), data, fsync=True)
-        except (ValueError, OSError) as error:  # InputError (a bad address) is a ValueError
+        except ValueError as error:  # InputError (a bad address) is a ValueError
             logger.warning("Reminder %s not written to the outbox: %s", reminder.key[:12], error)
             return SendResult(reminder.key, "failed", None, str(error))
+        _replace(self.folder / file_name(reminder, when), data, fsync=True)
+        _fsync_folder(self.folder)
         return SendResult(reminder.key, "sent", reminder.message_id)
 
     def find_sent(self, key: str) -> bool:

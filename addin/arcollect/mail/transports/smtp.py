@@ -28,10 +28,17 @@ sent with the low-level ``MAIL``/``RCPT``/``DATA`` calls rather than ``send_mess
 - A 4xx reply (451, 452, 421, 432 rate limit …) at connect, MAIL, RCPT (every recipient) or end of DATA means
   "not taken, try later": the message is sent again after ``backoff × 2**attempt`` seconds, at most `retries` more
   times, then reported ``failed`` with the last reply (whether to retry in a later run is the ledger's business).
-- A 5xx reply is ``failed`` with the server's reply. Recipients are judged one by one: if the server refuses every
-  recipient the reminder is ``failed``; if it accepts some (the others refused with 4xx or 5xx), the message is
-  delivered to those and the reminder is ``sent``, its ``error`` naming the refused addresses and replies (sending
-  it again would duplicate it for the others; fixing the bad address is the user's job).
+- A 5xx reply to MAIL FROM (the sender address refused, e.g. ``553 5.7.1 not allowed to send as``) or a refusal
+  at the end of DATA that names the sender's rights (``5.7.60`` "send as", ``5.7.57``, ``5.7.708``) is the set-up's
+  problem, not the reminder's: every other reminder would be refused the same way. `send` stops at once with
+  `SmtpBatchError` carrying the server's reply — one sentence for the whole run — and the reminder in flight is
+  reported ``failed`` *retryable*, so a run after the setting is fixed sends it the same day.
+- Any other 5xx reply is ``failed`` for good with the server's reply: the recipient's side refused this message.
+  Recipients are judged one by one: if the server refuses every recipient the reminder is ``failed``; if it accepts
+  some (the others refused with 4xx or 5xx), the message is delivered to those and the reminder is ``sent``, its
+  ``error`` naming the refused addresses and replies, which the ledger keeps on the reminder and ReminderLog shows
+  (sending it again would duplicate it for the others). A recipient refused with 4xx (451/452: try later) is asked
+  again, within the same transaction, after ``backoff`` seconds — up to `retries` times — before that verdict.
 - The connection dropped or timed out *before* the message body was transmitted (at MAIL, RCPT or the DATA command
   itself): the server holds nothing, so the transport reconnects — once per reminder — and sends it again.
 - The connection dropped or timed out *after* the body was transmitted and before the final reply: the server may
@@ -46,13 +53,14 @@ handled so far; the reminders after those were certainly not handed over.
 
 from __future__ import annotations
 
+import email.utils
 import ipaddress
 import logging
 import re
 import smtplib
 import ssl
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from email.message import EmailMessage
 from typing import Literal
 
@@ -66,6 +74,9 @@ Security = Literal["starttls", "tls", "none"]
 SECURITIES: tuple[Security, ...] = ("starttls", "tls", "none")
 
 _ACCEPTED = (250, 251)
+_SENDER_REFUSED = re.compile(
+    r"5\.7\.(60|57|708|139)\b|send(ing)? as|not (allowed|authori[sz]ed|permitted) to send", re.IGNORECASE
+)
 _LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
@@ -83,6 +94,10 @@ class SmtpBatchError(TransportError):
 
 class _Transient(Exception):
     """A 4xx reply: nothing was taken, the same message may be offered again later."""
+
+
+class _SenderRefused(Exception):
+    """The server refuses the sender itself: no reminder can go until the set-up is fixed."""
 
 
 class _Dropped(Exception):
@@ -113,6 +128,7 @@ class SmtpTransport:
         backoff: float = 2.0,
         sleep: Callable[[float], object] = time.sleep,
         envelope_from: str | None = None,
+        sender: str = "",
     ) -> None:
         if security not in SECURITIES:
             raise TransportError(f"SmtpSecurity {security!r} is not one of starttls, tls, none — use starttls.")
@@ -133,6 +149,7 @@ class SmtpTransport:
         self.backoff = backoff
         self._sleep = sleep
         self.envelope_from = envelope_from
+        self.sender = sender
         self._token: str | None = None
         self._client: smtplib.SMTP | None = None
         if verify is False and security != "none":
@@ -147,18 +164,29 @@ class SmtpTransport:
 
     # -- sending -----------------------------------------------------------------------------------------------------
 
-    def send(self, reminders: Sequence[Reminder]) -> list[SendResult]:
+    def send(
+        self, reminders: Iterable[Reminder], *, on_result: Callable[[SendResult], None] | None = None
+    ) -> list[SendResult]:
         """Send each reminder over one connection; one result per reminder, same order (see the module docstring).
 
-        Raises `SmtpBatchError` (with the results so far) when the server cannot be used at all.
+        Reminders are taken from `reminders` one at a time, each only when the previous one has its answer, and
+        each result goes to `on_result` the moment the server has answered. Raises `SmtpBatchError` (with the
+        results so far) when the server cannot be used at all or refuses the sender.
         """
         results: list[SendResult] = []
         try:
             for reminder in reminders:
-                results.append(self._send_one(reminder))  # noqa: PERF401 — `results` must survive an exception
+                try:
+                    result = self._send_one(reminder)
+                except _SenderRefused as refusal:
+                    results.append(SendResult(reminder.key, "failed", None, str(refusal), retryable=True))
+                    raise TransportError(str(refusal)) from None
+                results.append(result)
+                if on_result is not None:
+                    on_result(result)
         except TransportError as error:
             self._close()
-            logger.warning("SMTP batch stopped after %d of %d reminders: %s", len(results), len(reminders), error)
+            logger.warning("SMTP batch stopped after %d reminders: %s", len(results), error)
             raise SmtpBatchError(str(error), results) from error
         finally:
             self._quit()
@@ -213,13 +241,27 @@ class SmtpTransport:
         refused: dict[str, str] = {}
         try:
             code, reply = client.mail(sender)
+            if 500 <= code < 600:
+                self._reset(client)
+                raise _SenderRefused(
+                    f"The SMTP server {self._where} refused the sender {sender} ({code} {_text(reply)}) — check "
+                    "SenderMailbox (and that SmtpUser may send as it); nothing more is sent until that is fixed"
+                )
             if code not in _ACCEPTED:
                 return self._refused(client, reminder, "MAIL FROM", code, reply)
+            primary = {address.lower() for address in _addresses(reminder.to)}
             for recipient in recipients:
                 code, reply = client.rcpt(recipient)
+                # A copy recipient (Cc) deferred with 4xx is asked again here; a deferred To retries the message.
+                again = 400 <= code < 500 and recipient.lower() not in primary and not _deferred(refused, primary)
+                for attempt in range(self.retries if again else 0):
+                    self._sleep(self.backoff * 2**attempt)
+                    code, reply = client.rcpt(recipient)
+                    if code in _ACCEPTED:
+                        break
                 if code not in _ACCEPTED:
                     refused[recipient] = f"{code} {_text(reply)}"
-            if len(refused) == len(recipients):
+            if len(refused) == len(recipients) or _deferred(refused, primary):
                 self._reset(client)
                 if any(text.startswith("4") for text in refused.values()):
                     raise _Transient(_listing(refused))
@@ -269,6 +311,11 @@ class SmtpTransport:
             self._reset(client)
         if 400 <= code < 500:
             raise _Transient(text)
+        if stage != "RCPT" and _SENDER_REFUSED.search(text):
+            raise _SenderRefused(
+                f"The SMTP server {self._where} refused to send as the sender ({text}) — check SenderMailbox and "
+                "that SmtpUser may send as it; nothing more is sent until that is fixed"
+            )
         logger.warning("Reminder %s refused at %s: %s", reminder.key[:12], stage, text)
         return SendResult(reminder.key, "failed", None, f"The SMTP server refused the message at {stage}: {text}")
 
@@ -431,23 +478,40 @@ class SmtpTransport:
         return None
 
     def check(self) -> str:
-        """Connect, EHLO, STARTTLS, AUTH, QUIT; "OK …" or one sentence on what is wrong. Sends nothing."""
+        """Connect, EHLO, STARTTLS, AUTH, then ``MAIL FROM`` the sender and ``RSET``, QUIT: "OK …" or one sentence
+        on what is wrong. Sends nothing — but a server that will refuse the sender says so here, not at the first
+        of 240 reminders."""
         try:
             client = self._open()
         except TransportError as error:
             return str(error)
         except _Transient as refusal:
             return f"The SMTP server {self._where} is turning connections away for now ({refusal}) — try again later."
+        sender = self.envelope_from or self.sender or (self.username if "@" in self.username else "")
+        verdict = ""
         try:
+            if sender:
+                code, reply = client.mail(sender)
+                if 500 <= code < 600:
+                    verdict = (
+                        f"The SMTP server {self._where} refuses the sender {sender} ({code} {_text(reply)}) — check "
+                        "SenderMailbox and that SmtpUser may send as it."
+                    )
+                elif code not in _ACCEPTED:
+                    verdict = f"The SMTP server {self._where} deferred the sender {sender} ({code} {_text(reply)})."
+                client.rset()
             client.quit()
         except OSError:
             client.close()
+        if verdict:
+            return verdict
         channel = {"starttls": "STARTTLS", "tls": "TLS", "none": "no encryption"}[self.security]
+        accepted = f"; the server accepts {sender} as the sender" if sender else ""
         if self._token_provider is not None:
-            return f"OK: signed in to {self._where} as {self._user} ({channel}, XOAUTH2)."
+            return f"OK: signed in to {self._where} as {self._user} ({channel}, XOAUTH2){accepted}."
         if self.username:
-            return f"OK: signed in to {self._where} as {self.username} ({channel}, password)."
-        return f"OK: connected to {self._where} ({channel}, no sign-in)."
+            return f"OK: signed in to {self._where} as {self.username} ({channel}, password){accepted}."
+        return f"OK: connected to {self._where} ({channel}, no sign-in){accepted}."
 
 
 def _is_loopback(host: str) -> bool:
@@ -478,6 +542,22 @@ def _envelope(message: EmailMessage, envelope_from: str | None) -> tuple[str, li
     del message["Bcc"]
     sender = envelope_from or message["From"].addresses[0].addr_spec
     return sender, recipients, message.as_bytes()
+
+
+def _deferred(refused: dict[str, str], primary: set[str]) -> bool:
+    """True when a To recipient was refused with 4xx: the whole message is offered again later."""
+    return any(address.lower() in primary and reply.startswith("4") for address, reply in refused.items())
+
+
+def _addresses(texts: Sequence[str]) -> list[str]:
+    """The addr-specs of header texts ("Name <a@b>" or "a@b"); texts that do not parse are left out."""
+    found = []
+    for text in texts:
+        try:
+            found.append(email.utils.parseaddr(text)[1])
+        except (TypeError, ValueError):
+            continue
+    return found
 
 
 def _dot_stuffed(payload: bytes) -> bytes:

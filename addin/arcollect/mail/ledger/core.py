@@ -1,4 +1,4 @@
-"""The ledger: every reminder's state in SQLite, so each one is delivered exactly once across runs and crashes.
+"""The ledger's state machine: every reminder's state, so each one is delivered exactly once across runs and crashes.
 
     >>> with Ledger(tmp / "ledger.sqlite") as ledger:                        # doctest: +SKIP
     ...     reconcile(ledger, transport, now=now)                          # settle what a crash left in doubt
@@ -26,8 +26,12 @@ States and the only transitions allowed::
   that sent) → ``unknown``, listed for a person to settle with `resolve` (``arcollect ledger resolve``).
 - Any other change (``sent → sending``, ``mark_sent`` on a ``planned`` row …) raises `LedgerError`.
 
-Every change is one committed transaction (WAL, ``synchronous=FULL``) that updates the row and appends to the
-``transitions`` audit table, so a crash between any two statements leaves a consistent database. Times are passed
+Every change is one committed, serialised transaction of the ledger's store (SQLite or PostgreSQL: `store`) that
+updates the row, appends to the ``transitions`` audit table and counts the ledger's sequence (`sequence`, which the
+workbook records), so a crash between any two statements leaves a consistent database. While this ledger holds
+the lease (`hold`, `lease`), the gate also checks that it still does. Each attempt records its owner (the
+lease's token) and machine, which `reconcile` uses to judge an in-doubt row's age without comparing two
+computers' clocks. Times are passed
 in by the caller (``now``, timezone-aware) and stored as UTC ISO-8601; the ledger never reads the clock.
 Bodies are not stored unless ``store_bodies=True`` (Settings ``StoreBodies``, default false — data minimisation):
 the ledger keeps recipients, subject, key, level, invoices and times, which is what an audit of "who was chased,
@@ -48,8 +52,8 @@ import datetime as dt
 import io
 import json
 import logging
-import sqlite3
-from collections.abc import Collection, Iterator
+import uuid
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,71 +62,27 @@ from typing import Any, Literal
 import pandas as pd
 
 from arcollect.book.schema import Log
-from arcollect.errors import ArcollectError, InputError, TransportError
+from arcollect.errors import InputError
+from arcollect.mail.ledger import schema
+from arcollect.mail.ledger.lease import DEFAULT_TTL, Lease
+from arcollect.mail.ledger.store import LedgerError, SqliteStore, Store, Tx
 from arcollect.mail.message import Reminder
-from arcollect.mail.transports import SendResult, Transport
+from arcollect.mail.transports import SendResult
 
 logger = logging.getLogger(__name__)
 
 State = Literal["planned", "sending", "sent", "failed", "unknown"]
 STATES: tuple[State, ...] = ("planned", "sending", "sent", "failed", "unknown")
 IN_DOUBT: tuple[State, ...] = ("sending", "unknown")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = schema.VERSION
 LIST_SEPARATOR = "; "
 
-_SCHEMA = f"""
-CREATE TABLE reminders (
-    key          TEXT PRIMARY KEY,
-    customer_id  TEXT NOT NULL,
-    level        INTEGER NOT NULL,
-    template     TEXT NOT NULL,
-    variant      TEXT,
-    language     TEXT NOT NULL,
-    recipients   TEXT NOT NULL,            -- JSON list of addresses
-    cc           TEXT NOT NULL,            -- JSON list of addresses
-    subject      TEXT NOT NULL,
-    invoices     TEXT NOT NULL,            -- JSON list of invoice numbers
-    amount_text  TEXT,
-    cycle_date   TEXT,
-    state        TEXT NOT NULL CHECK (state IN ({", ".join(f"'{state}'" for state in STATES)})),
-    retryable    INTEGER NOT NULL DEFAULT 0 CHECK (retryable IN (0, 1)),
-    transport    TEXT NOT NULL,
-    message_id   TEXT,
-    attempts     INTEGER NOT NULL DEFAULT 0,
-    planned_at   TEXT NOT NULL,
-    sending_at   TEXT,
-    sent_at      TEXT,
-    error        TEXT,
-    body         TEXT
-);
-CREATE INDEX reminders_by_state ON reminders (state, sent_at);
-CREATE INDEX reminders_by_customer ON reminders (customer_id, level);
-CREATE TABLE transitions (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    key         TEXT NOT NULL REFERENCES reminders (key),
-    from_state  TEXT,
-    to_state    TEXT NOT NULL,
-    at          TEXT NOT NULL,
-    note        TEXT
-);
-CREATE INDEX transitions_by_key ON transitions (key, id);
-"""
-# Added without a schema version bump: created on open when missing, so a version-1 ledger simply gains it.
-_TOMBSTONES = """
-CREATE TABLE IF NOT EXISTS tombstones (
-    key      TEXT PRIMARY KEY,         -- idempotency key of a purged sent reminder (a digest: no personal data)
-    sent_at  TEXT NOT NULL
-)"""
 EXPORT_COLUMNS = (
     "key", "customer_id", "level", "template", "variant", "language", "recipients", "cc", "subject", "invoices",
     "amount_text", "cycle_date", "state", "retryable", "transport", "message_id", "attempts", "planned_at",
     "sending_at", "sent_at", "error",
 )  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class LedgerError(ArcollectError):
-    """The ledger cannot make the requested change (unknown key, a transition the state machine forbids)."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +112,10 @@ class Entry:
     error: str | None
     body: str | None
     purged: bool = False  # a tombstone: only key, state ``sent`` and sent_at are left
+    owner: str | None = None  # the lease token of the run that made the last attempt
+    machine: str | None = None  # the machine that made it (`lease.machine_id`)
+    checked_by: str | None = None  # a machine that found the row in doubt but too young to judge …
+    checked_at: dt.datetime | None = None  # … and when, by its own clock
 
 
 @dataclass(frozen=True)
@@ -219,33 +183,38 @@ def _time(text: str | None) -> dt.datetime | None:
 
 
 class Ledger:
-    """An SQLite ledger at `path` (created with its folder if missing); one connection, closed by `close()`.
+    """A ledger in `target`: an SQLite file path (created with its folder if missing) or an open `Store`.
 
-    Use it as a context manager. Not thread-safe: one `Ledger` per thread; several processes may share the file
-    (SQLite locking plus ``BEGIN IMMEDIATE`` keep the state machine intact).
+    Use it as a context manager; `close()` gives back the lease if it is held and closes the store. One `Ledger`
+    per process and thread of work; several processes and machines may share one ledger: the store serialises
+    the state machine's transactions and the lease (`hold`) keeps to one sender at a time.
     """
 
-    def __init__(self, path: str | Path, *, store_bodies: bool = False) -> None:
-        self.path = Path(path)
+    def __init__(
+        self, target: str | Path | Store, *, store_bodies: bool = False, lease_ttl: float = DEFAULT_TTL
+    ) -> None:
+        if isinstance(target, Store):
+            self.store = target
+        else:
+            path = Path(target)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.store = SqliteStore(path)
+        self.path = getattr(self.store, "path", None)
         self.store_bodies = store_bodies
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-        self._db.row_factory = sqlite3.Row
+        self.lease = Lease(self.store, ttl=lease_ttl)
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
-            self._db.execute(_TOMBSTONES)
-        except (sqlite3.DatabaseError, LedgerError):
-            self._db.close()
+            self._identity()
+        except BaseException:
+            self.store.close()
             raise
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the connection; every change is already committed."""
-        self._db.close()
+        """Give back the lease (if held) and close the store; every change is already committed."""
+        while self.lease.token is not None:
+            self.lease.release()
+        self.store.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -253,31 +222,52 @@ class Ledger:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise LedgerError(
-                f"The ledger {self.path} was written by a newer arcollect (schema {version}); update arcollect"
-            )
-        if version == 0:
-            with self._transaction():
-                if self._db.execute("PRAGMA user_version").fetchone()[0] == 0:
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            self._db.execute(statement)
-                    self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            logger.info("Created ledger %s (schema %d)", self.path, SCHEMA_VERSION)
+    @property
+    def where(self) -> str:
+        """The ledger's place, for messages: a file path or a database address without its password."""
+        return self.store.where
+
+    def _identity(self) -> None:
+        with self.store.transaction() as tx:
+            if tx.execute("SELECT value FROM meta WHERE name = 'ledger_id'").fetchone() is None:
+                tx.execute("INSERT INTO meta (name, value) VALUES ('ledger_id', ?)", (uuid.uuid4().hex,))
+                count = tx.execute("SELECT COUNT(*) AS n FROM transitions").fetchone()["n"]
+                tx.execute("INSERT INTO sequence (id, value) VALUES (1, ?) ON CONFLICT (id) DO NOTHING", (count,))
+        identity = self.store.query_one("SELECT value FROM meta WHERE name = 'ledger_id'")
+        self.ledger_id: str = identity["value"] if identity else ""
+
+    @property
+    def sequence(self) -> int:
+        """How many state changes the ledger has recorded, ever: it only grows (purge does not lower it)."""
+        row = self.store.query_one("SELECT value FROM sequence WHERE id = 1")
+        return int(row["value"]) if row else 0
+
+    # -- the lease and the extension hook ----------------------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: ``BEGIN IMMEDIATE`` takes the write lock first, so read-check-write is atomic."""
-        self._db.execute("BEGIN IMMEDIATE")
+    def hold(
+        self, purpose: str, *, wait: float = 0.0, waiting: Callable[[str], None] | None = None
+    ) -> Iterator[Ledger]:
+        """Hold the ledger's lease for the block (re-entrant): the one sender. `LedgerBusy` after `wait` seconds."""
+        self.lease.acquire(purpose, wait=wait, waiting=waiting)
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            yield self
+        finally:
+            self.lease.release()
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """One serialised write transaction for a module's own tables (`schema.register`): ``tx.execute(sql,
+        params)`` with ``?`` placeholders, rows as dicts; committed at the end of the block, rolled back on error."""
+        with self.store.transaction() as tx:
+            yield tx
+
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows (dicts) of a query with ``?`` placeholders."""
+        return self.store.query(sql, params)
+
+    def _transaction(self) -> Any:
+        return self.store.transaction()
 
     # -- state changes -----------------------------------------------------------------------------------------------
 
@@ -293,40 +283,43 @@ class Ledger:
         """Record `reminder` as ``planned``; False (and nothing changed) if its key is already known, in any state.
 
         False is not "do not send": a reminder planned by an earlier preview run is still ``planned`` and
-        `begin_send` will let it through. `begin_send` is the gate, `plan` only makes sure the row exists.
+        `begin_send` will let it through. `begin_send` is the gate, `plan` only makes sure the row exists. One
+        exception: a reminder that failed for good is given another try when its recipients are no longer the
+        ones that were refused (the address was corrected in the workbook) — it becomes retryable again.
         """
         at = utc_text(now)
         body = json.dumps({"text": reminder.text, "html": reminder.html}) if self.store_bodies else None
         cycle = cycle_date.isoformat() if isinstance(cycle_date, dt.date) else cycle_date
-        with self._transaction() as db:
-            if self._tombstone(reminder.key) is not None:
+        to = json.dumps(list(reminder.to), ensure_ascii=False)
+        invoices = json.dumps(list(reminder.invoices), ensure_ascii=False)
+        cc = json.dumps(list(reminder.cc), ensure_ascii=False)
+        with self._transaction() as tx:
+            if self._tombstone(tx, reminder.key) is not None:
                 logger.debug("Not planning %s: it was sent and purged (tombstone)", reminder.key[:12])
                 return False
-            inserted = db.execute(
+            inserted = tx.execute(
                 """INSERT INTO reminders (key, customer_id, level, template, variant, language, recipients, cc,
                        subject, invoices, amount_text, cycle_date, state, transport, planned_at, body)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?, ?)
                    ON CONFLICT (key) DO NOTHING""",
                 (
-                    reminder.key,
-                    str(reminder.customer_id),
-                    reminder.level,
-                    reminder.template,
-                    reminder.variant,
-                    reminder.language,
-                    json.dumps(list(reminder.to), ensure_ascii=False),
-                    json.dumps(list(reminder.cc), ensure_ascii=False),
-                    reminder.subject,
-                    json.dumps(list(reminder.invoices), ensure_ascii=False),
-                    amount_text,
-                    cycle,
-                    transport,
-                    at,
-                    body,
+                    reminder.key, str(reminder.customer_id), reminder.level, reminder.template, reminder.variant,
+                    reminder.language, to, cc, reminder.subject, invoices,
+                    amount_text, cycle, transport, at, body,
                 ),
-            ).rowcount
+            ).rowcount  # fmt: skip
             if inserted:
-                self._audit(reminder.key, None, "planned", at, None)
+                self._audit(tx, reminder.key, None, "planned", at, None)
+            else:
+                row = tx.execute(
+                    "SELECT state, retryable, recipients, cc FROM reminders WHERE key = ?", (reminder.key,)
+                ).fetchone()
+                if row["state"] == "failed" and not row["retryable"] and (row["recipients"], row["cc"]) != (to, cc):
+                    tx.execute(
+                        "UPDATE reminders SET retryable = 1, recipients = ?, cc = ? WHERE key = ?",
+                        (to, cc, reminder.key),
+                    )
+                    self._audit(tx, reminder.key, "failed", "failed", at, "recipients changed: retryable again")
         if inserted:
             logger.debug(
                 "Planned reminder %s (customer %s, level %d)", reminder.key[:12], reminder.customer_id, reminder.level
@@ -339,33 +332,50 @@ class Ledger:
         Call it, and let it commit, *before* handing the reminder to the transport. It returns False — changing
         nothing — when the reminder is already ``sent``, in doubt (``sending``/``unknown``: reconcile first) or
         ``failed`` for good. `transport` records which transport is making this attempt (reconcile only trusts a
-        "not found" from that same transport). Raises `LedgerError` for a key the ledger has never seen.
+        "not found" from that same transport). Raises `LedgerError` for a key the ledger has never seen,
+        `LeaseLost` when this ledger's lease was taken over, and `LedgerBusy` when this ledger holds no lease
+        while another live run does.
         """
         at = utc_text(now)
-        with self._transaction() as db:
-            if self._tombstone(key) is not None:
+        with self._transaction() as tx:
+            self._fence(tx)
+            if self._tombstone(tx, key) is not None:
                 logger.debug("Not sending %s: it was sent and purged (tombstone)", key[:12])
                 return False
-            row = self._state(key)
+            row = self._state(tx, key)
             if not (row["state"] == "planned" or (row["state"] == "failed" and row["retryable"])):
                 logger.debug("Not sending %s: it is %s", key[:12], row["state"])
                 return False
-            db.execute(
+            tx.execute(
                 """UPDATE reminders SET state = 'sending', retryable = 0, attempts = attempts + 1, sending_at = ?,
-                       transport = COALESCE(?, transport) WHERE key = ?""",
-                (at, transport, key),
+                       transport = COALESCE(?, transport), owner = ?, machine = ?, checked_by = NULL,
+                       checked_at = NULL WHERE key = ?""",
+                (at, transport, self.lease.token, self.lease.machine, key),
             )
-            self._audit(key, row["state"], "sending", at, f"attempt {row['attempts'] + 1}")
+            self._audit(tx, key, row["state"], "sending", at, f"attempt {row['attempts'] + 1}")
         return True
+
+    def _fence(self, tx: Tx) -> None:
+        """The gate's lease check: still ours when held; when not held, nobody else may be sending."""
+        if self.lease.token is not None:
+            self.lease.check(tx)
+            return
+        row = tx.execute("SELECT * FROM lease WHERE id = 1").fetchone()
+        if row is not None and row["token"] and not self.lease._expired(row):
+            from arcollect.mail.ledger.lease import Holder
+            from arcollect.mail.ledger.store import LedgerBusy
+
+            holder = Holder(row["host"], row["pid"], row["purpose"], row["acquired_at"], row["heartbeat_at"])
+            raise LedgerBusy(f"The ledger {self.where} is in use by {holder} — try again when it has finished")
 
     def mark_sent(self, key: str, *, now: dt.datetime, message_id: str | None) -> None:
         """``sending`` → ``sent``: the transport accepted the message. Final."""
         self._change(key, ("sending",), "sent", now, None, message_id=message_id, error=None)
 
     def mark_failed(self, key: str, *, now: dt.datetime, error: str, retryable: bool) -> None:
-        """``sending`` → ``failed``. `retryable` (a temporary refusal, nothing delivered) lets the next run retry it;
-        otherwise (bad address, permanent refusal) it stays failed until the data is fixed and a new key is planned.
-        """
+        """``sending`` → ``failed``. `retryable` (a temporary refusal, a local problem: nothing delivered) lets the
+        next run retry it; otherwise (the recipient's server refused it for good) it stays failed until the
+        address is corrected (`plan`) or a person says to try again (`retry`)."""
         self._change(key, ("sending",), "failed", now, error, retryable=retryable, error=error)
 
     def mark_unknown(self, key: str, *, now: dt.datetime, note: str) -> None:
@@ -374,17 +384,22 @@ class Ledger:
 
     def record(self, result: SendResult, *, now: dt.datetime, retry_failed: bool = False) -> None:
         """Apply a transport's `SendResult` to its row in ``sending``: ``sent`` → `mark_sent`, ``unknown`` →
-        `mark_unknown`, ``failed`` → `mark_failed`, final unless the result is `retryable` or `retry_failed` is set
-        (transports have already retried temporary refusals themselves, so a failure they report is normally one
-        that retrying will not fix — except a throttled one, which they mark retryable).
+        `mark_unknown`, ``failed`` → `mark_failed`, final unless the result is `retryable` or `retry_failed` is set.
+        A ``sent`` result with an ``error`` (delivered, but a Cc refused) keeps that note on the row.
         """
         if result.status == "sent":
-            self.mark_sent(result.key, now=now, message_id=result.message_id)
+            self._change(
+                result.key, ("sending",), "sent", now, result.error, message_id=result.message_id, error=result.error
+            )
         elif result.status == "failed":
             retryable = retry_failed or result.retryable
             self.mark_failed(result.key, now=now, error=result.error or "failed", retryable=retryable)
         else:
             self.mark_unknown(result.key, now=now, note=result.error or "outcome unknown")
+
+    def retry(self, key: str, *, now: dt.datetime, note: str = "retry asked for by hand") -> None:
+        """A failed reminder (retryable or not) becomes retryable: the next send tries it once more."""
+        self._change(key, ("failed",), "failed", now, note, retryable=True)
 
     def resolve(
         self,
@@ -406,6 +421,14 @@ class Ledger:
             fields["error"] = note
         self._change(key, IN_DOUBT, state, now, note, **fields)
 
+    def note_checked(self, key: str, *, now: dt.datetime, machine: str) -> None:
+        """Remember that `machine` found this in-doubt row too young to judge (at `now`, its own clock)."""
+        with self._transaction() as tx:
+            tx.execute(
+                "UPDATE reminders SET checked_by = ?, checked_at = ? WHERE key = ? AND state IN ('sending', 'unknown')",
+                (machine, utc_text(now), key),
+            )
+
     def _change(
         self,
         key: str,
@@ -416,8 +439,8 @@ class Ledger:
         **fields: Any,
     ) -> None:
         at = utc_text(now)
-        with self._transaction() as db:
-            row = self._state(key)
+        with self._transaction() as tx:
+            row = self._state(tx, key)
             if row["state"] not in allowed:
                 raise LedgerError(
                     f"Reminder {key[:12]} is {row['state']}; it cannot become {to_state} "
@@ -428,49 +451,69 @@ class Ledger:
             if "retryable" in fields:
                 fields["retryable"] = int(bool(fields["retryable"]))
             assignments = ", ".join(f"{name} = ?" for name in ["state", *fields])
-            db.execute(f"UPDATE reminders SET {assignments} WHERE key = ?", (to_state, *fields.values(), key))
-            self._audit(key, row["state"], to_state, at, note)
+            tx.execute(f"UPDATE reminders SET {assignments} WHERE key = ?", (to_state, *fields.values(), key))
+            self._audit(tx, key, row["state"], to_state, at, note)
         logger.info("Reminder %s: %s → %s", key[:12], row["state"], to_state)
 
-    def _state(self, key: str) -> sqlite3.Row:
-        row = self._db.execute("SELECT state, retryable, attempts FROM reminders WHERE key = ?", (key,)).fetchone()
+    def _state(self, tx: Tx, key: str) -> dict[str, Any]:
+        row = tx.execute("SELECT state, retryable, attempts FROM reminders WHERE key = ?", (key,)).fetchone()
         if row is None:
-            raise LedgerError(f"No reminder with key {key[:12]}… in the ledger {self.path}")
+            raise LedgerError(f"No reminder with key {key[:12]}… in the ledger {self.where}")
         return row
 
-    def _tombstone(self, key: str) -> str | None:
+    @staticmethod
+    def _tombstone(tx: Tx, key: str) -> str | None:
         """The sent time of a purged sent reminder with `key`, or None."""
-        row = self._db.execute("SELECT sent_at FROM tombstones WHERE key = ?", (key,)).fetchone()
-        return None if row is None else row[0]
+        row = tx.execute("SELECT sent_at FROM tombstones WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row["sent_at"]
 
-    def _audit(self, key: str, from_state: str | None, to_state: str, at: str, note: str | None) -> None:
-        self._db.execute(
+    @staticmethod
+    def _audit(tx: Tx, key: str, from_state: str | None, to_state: str, at: str, note: str | None) -> None:
+        tx.execute(
             "INSERT INTO transitions (key, from_state, to_state, at, note) VALUES (?, ?, ?, ?, ?)",
             (key, from_state, to_state, at, note),
         )
+        tx.execute("UPDATE sequence SET value = value + 1 WHERE id = 1")
 
     # -- queries -----------------------------------------------------------------------------------------------------
 
     def get(self, key: str) -> Entry | None:
         """The reminder with `key`, or None."""
-        row = self._db.execute("SELECT * FROM reminders WHERE key = ?", (key,)).fetchone()
+        row = self.store.query_one("SELECT * FROM reminders WHERE key = ?", (key,))
         if row is not None:
             return _entry(row)
-        sent_at = self._tombstone(key)
-        return None if sent_at is None else _tombstone_entry(key, sent_at)
+        tomb = self.store.query_one("SELECT sent_at FROM tombstones WHERE key = ?", (key,))
+        return None if tomb is None else _tombstone_entry(key, tomb["sent_at"])
+
+    def states(self, keys: Collection[str]) -> dict[str, Entry]:
+        """The entries of those `keys` the ledger knows (tombstones as sent), in one pass."""
+        wanted = set(keys)
+        found: dict[str, Entry] = {}
+        for row in self.store.query("SELECT * FROM reminders"):
+            if row["key"] in wanted:
+                found[row["key"]] = _entry(row)
+        for row in self.store.query("SELECT key, sent_at FROM tombstones"):
+            if row["key"] in wanted and row["key"] not in found:
+                found[row["key"]] = _tombstone_entry(row["key"], row["sent_at"])
+        return found
 
     def in_doubt(self) -> list[Entry]:
         """Reminders in ``sending`` or ``unknown``, oldest attempt first: reconcile these before sending anything."""
-        rows = self._db.execute(
+        rows = self.store.query(
             "SELECT * FROM reminders WHERE state IN ('sending', 'unknown') ORDER BY sending_at, key"
-        ).fetchall()
+        )
+        return [_entry(row) for row in rows]
+
+    def failed(self) -> list[Entry]:
+        """Reminders that failed (retryable or for good), latest attempt first."""
+        rows = self.store.query("SELECT * FROM reminders WHERE state = 'failed' ORDER BY sending_at DESC, key")
         return [_entry(row) for row in rows]
 
     def transitions(self, key: str) -> list[Transition]:
         """The audit trail of `key`, oldest first."""
-        rows = self._db.execute(
+        rows = self.store.query(
             "SELECT key, from_state, to_state, at, note FROM transitions WHERE key = ? ORDER BY id", (key,)
-        ).fetchall()
+        )
         return [
             Transition(row["key"], row["from_state"], row["to_state"], _time(row["at"]), row["note"]) for row in rows
         ]
@@ -481,16 +524,24 @@ class Ledger:
         Lists (to, cc, invoices) are joined with ``"; "``; times are naive UTC (Excel has no time zones, the
         headers say UTC).
         """
-        rows = self._db.execute(
+        rows = self.store.query(
             """SELECT key, customer_id, level, template, state, subject, recipients, cc, invoices, transport,
                       message_id, planned_at, sent_at, error
                FROM reminders ORDER BY planned_at, key"""
-        ).fetchall()
+        )
+        names = [
+            "key", "customer_id", "level", "template", "state", "subject", "recipients", "cc", "invoices",
+            "transport", "message_id", "planned_at", "sent_at", "error",
+        ]  # fmt: skip
         columns = [
             Log.KEY, Log.CUSTOMER_ID, Log.LEVEL, Log.TEMPLATE, Log.STATE, Log.SUBJECT, Log.TO, Log.CC, Log.INVOICES,
             Log.TRANSPORT, Log.MESSAGE_ID, Log.PLANNED_AT, Log.SENT_AT, Log.ERROR,
         ]  # fmt: skip
-        frame = pd.DataFrame([tuple(row) for row in rows], columns=[str(column) for column in columns], dtype=object)
+        frame = pd.DataFrame(
+            [tuple(row[name] for name in names) for row in rows],
+            columns=[str(column) for column in columns],
+            dtype=object,
+        )
         for column in (Log.TO, Log.CC, Log.INVOICES):
             joined = [LIST_SEPARATOR.join(json.loads(text)) for text in frame[column]]
             frame[column] = pd.Series(joined, index=frame.index, dtype=object)
@@ -504,11 +555,14 @@ class Ledger:
 
         Only ``sent`` rows count; in-doubt rows are reconciled before planning, so they are settled by then.
         """
-        rows = self._db.execute(
-            """SELECT customer_id, level, MAX(sent_at) FROM reminders WHERE state = 'sent'
+        rows = self.store.query(
+            """SELECT customer_id, level, MAX(sent_at) AS last_sent_at FROM reminders WHERE state = 'sent'
                GROUP BY customer_id, level ORDER BY customer_id, level"""
-        ).fetchall()
-        frame = pd.DataFrame([tuple(row) for row in rows], columns=["customer_id", "level", "last_sent_at"])
+        )
+        frame = pd.DataFrame(
+            [(row["customer_id"], row["level"], row["last_sent_at"]) for row in rows],
+            columns=["customer_id", "level", "last_sent_at"],
+        )
         frame["customer_id"] = frame["customer_id"].astype(object)
         frame["level"] = frame["level"].astype("int64")
         frame["last_sent_at"] = pd.to_datetime(frame["last_sent_at"], utc=True, format="ISO8601")
@@ -520,30 +574,25 @@ class Ledger:
         Counts ``sent`` rows by their sent time and in-doubt rows by their attempt time: a message whose outcome is
         unknown may well have gone out, and the limit must never be exceeded.
         """
-        at = utc_text(since)
-        return self._db.execute(
-            """SELECT COUNT(*) FROM reminders
-               WHERE (state = 'sent' AND sent_at >= ?) OR (state IN ('sending', 'unknown') AND sending_at >= ?)""",
-            (at, at),
-        ).fetchone()[0]
+        return len(self.sent_times_since(since))
 
     def sent_times_since(self, since: dt.datetime) -> list[dt.datetime]:
         """When each message counted by `sent_count_since` was handed over (UTC, oldest first)."""
         at = utc_text(since)
-        rows = self._db.execute(
+        rows = self.store.query(
             """SELECT CASE WHEN state = 'sent' THEN sent_at ELSE sending_at END AS moment FROM reminders
                WHERE (state = 'sent' AND sent_at >= ?) OR (state IN ('sending', 'unknown') AND sending_at >= ?)
                ORDER BY moment""",
             (at, at),
-        ).fetchall()
-        return [dt.datetime.fromisoformat(row[0]) for row in rows]
+        )
+        return [dt.datetime.fromisoformat(row["moment"]) for row in rows]
 
     # -- retention -----------------------------------------------------------------------------------------------
 
     def export_rows(self) -> list[dict[str, Any]]:
         """Every reminder (oldest first) as a dict of `EXPORT_COLUMNS`, lists as JSON text, plus ``purged``; the
         ``body`` only where the ledger stored one (StoreBodies); tombstones last, with key, state and sent_at only."""
-        rows = self._db.execute("SELECT * FROM reminders ORDER BY planned_at, key").fetchall()
+        rows = self.store.query("SELECT * FROM reminders ORDER BY planned_at, key")
         with_body = any(row["body"] is not None for row in rows)
         exported = []
         for row in rows:
@@ -552,9 +601,9 @@ class Ledger:
             if with_body:
                 record["body"] = row["body"]
             exported.append(record)
-        for key, sent_at in self._db.execute("SELECT key, sent_at FROM tombstones ORDER BY sent_at, key"):
+        for tomb in self.store.query("SELECT key, sent_at FROM tombstones ORDER BY sent_at, key"):
             record = dict.fromkeys(EXPORT_COLUMNS)
-            record.update(key=key, state="sent", sent_at=sent_at, purged=True)
+            record.update(key=tomb["key"], state="sent", sent_at=tomb["sent_at"], purged=True)
             if with_body:
                 record["body"] = None
             exported.append(record)
@@ -567,21 +616,25 @@ class Ledger:
         from arcollect.mail.transports.outbox import atomic_write
 
         target = Path(target)
-        rows = self.export_rows()
         suffix = target.suffix.lower()
+        if suffix not in (".jsonl", ".csv"):
+            raise InputError(f"Export file {target.name!r} must end in .csv or .jsonl")
+        rows = self.export_rows()
         if suffix == ".jsonl":
             data = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode("utf-8")
-        elif suffix == ".csv":
+        else:
             buffer = io.StringIO()
             columns = list(rows[0]) if rows else [*EXPORT_COLUMNS, "purged"]
             writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
             writer.writeheader()
             writer.writerows({name: _csv_cell(value) for name, value in row.items()} for row in rows)
             data = buffer.getvalue().encode("utf-8-sig")
-        else:
-            raise InputError(f"Export file {target.name!r} must end in .csv or .jsonl")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, data)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, data)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise InputError(f"The export cannot be written to {target} ({reason}) — choose another --out") from None
         logger.info("Exported %d ledger rows to %s", len(rows), target)
         return len(rows)
 
@@ -598,8 +651,8 @@ class Ledger:
         `open_invoices` (the planner's "already sent / minimum days since the last level" rules read them); and
         everything with activity on or after the date. A purged sent reminder becomes a tombstone (key and sent
         time), so it can never be planned or sent again; a purged planned or failed one never left, so it needs
-        none. One transaction; afterwards the WAL is checkpointed and truncated, and deleted rows are overwritten
-        (``secure_delete``). With `dry_run` nothing changes and the report says what would be done.
+        none. One transaction; afterwards deleted rows are overwritten (SQLite ``secure_delete``, and its WAL is
+        checkpointed and truncated). With `dry_run` nothing changes and the report says what would be done.
         """
         cutoff = utc_text(dt.datetime.combine(before, dt.time(0), tzinfo=dt.UTC))
         still_open = {str(number) for number in open_invoices}
@@ -607,14 +660,18 @@ class Ledger:
         tombstoned: list[str] = []
         in_doubt: list[str] = []
         kept_open: list[str] = []
-        self._db.execute("PRAGMA secure_delete = ON")
-        with self._transaction() as db:
-            rows = db.execute(
-                """SELECT r.key, r.state, r.sent_at, r.invoices,
-                          MAX(r.planned_at, COALESCE(r.sending_at, ''), COALESCE(r.sent_at, ''),
-                              COALESCE((SELECT MAX(t.at) FROM transitions t WHERE t.key = r.key), '')) AS last
+        if isinstance(self.store, SqliteStore):
+            self.store.secure_delete()
+        with self._transaction() as tx:
+            rows = tx.execute(
+                """SELECT r.key, r.state, r.sent_at, r.invoices, r.planned_at, r.sending_at,
+                          (SELECT MAX(t.at) FROM transitions t WHERE t.key = r.key) AS last_change
                    FROM reminders r ORDER BY r.planned_at, r.key"""
             ).fetchall()
+            for row in rows:
+                row["last"] = max(
+                    row["planned_at"], row["sending_at"] or "", row["sent_at"] or "", row["last_change"] or ""
+                )
             recent = sum(row["last"] >= cutoff for row in rows)
             for row in (row for row in rows if row["last"] < cutoff):
                 if row["state"] in IN_DOUBT:
@@ -625,16 +682,17 @@ class Ledger:
                     if row["state"] == "sent":
                         tombstoned.append(row["key"])
                         if not dry_run:
-                            db.execute(
-                                "INSERT OR REPLACE INTO tombstones (key, sent_at) VALUES (?, ?)",
+                            tx.execute(
+                                """INSERT INTO tombstones (key, sent_at) VALUES (?, ?)
+                                   ON CONFLICT (key) DO UPDATE SET sent_at = excluded.sent_at""",
                                 (row["key"], row["sent_at"] or row["last"]),
                             )
                     purged.append(row["key"])
                     if not dry_run:
-                        db.execute("DELETE FROM transitions WHERE key = ?", (row["key"],))
-                        db.execute("DELETE FROM reminders WHERE key = ?", (row["key"],))
+                        tx.execute("DELETE FROM transitions WHERE key = ?", (row["key"],))
+                        tx.execute("DELETE FROM reminders WHERE key = ?", (row["key"],))
         if purged and not dry_run:
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.store.after_purge()
         report = PurgeReport(tuple(purged), tuple(tombstoned), tuple(in_doubt), tuple(kept_open), recent)
         logger.info(
             "Ledger purge before %s%s: %d purged (%d tombstones), kept %d in doubt, %d open invoices, %d recent",
@@ -662,7 +720,7 @@ def _tombstone_entry(key: str, sent_at: str) -> Entry:
     )  # fmt: skip
 
 
-def _entry(row: sqlite3.Row) -> Entry:
+def _entry(row: dict[str, Any]) -> Entry:
     return Entry(
         key=row["key"],
         customer_id=row["customer_id"],
@@ -686,75 +744,8 @@ def _entry(row: sqlite3.Row) -> Entry:
         sent_at=_time(row["sent_at"]),
         error=row["error"],
         body=row["body"],
+        owner=row.get("owner"),
+        machine=row.get("machine"),
+        checked_by=row.get("checked_by"),
+        checked_at=_time(row.get("checked_at")),
     )
-
-
-def reconcile(
-    ledger: Ledger,
-    transport: Transport,
-    *,
-    now: dt.datetime,
-    settle: dt.timedelta = dt.timedelta(0),
-) -> ReconcileReport:
-    """Settle every in-doubt reminder by asking `transport` whether its key was handed over. Run before any send.
-
-    - found (True) → ``sent``, note "found by <transport> lookup";
-    - certainly not (False) from the transport that made the attempt → retryable ``failed``, so the normal
-      `begin_send` gate sends it once more (it never went out, so this is still exactly once);
-    - cannot tell (None), or "not found" from a different transport than the one that attempted → ``unknown``
-      (left ``unknown`` if it already was), for a person to `resolve`;
-    - the lookup raised `TransportError` → left as it is and reported in ``lookup_failed``;
-    - not found, but the attempt is younger than `settle` → left as it is, reported in ``waiting``. Exchange writes
-      the Sent Items copy asynchronously, so the ews and graph callers pass a few minutes here; the outbox (atomic,
-      synchronous) needs none.
-
-    Assumes no other process is sending at the same time (the caller holds the single-instance lock): a row in
-    ``sending`` is taken to be the remains of a crash, not a send in progress.
-    """
-    sent: list[str] = []
-    resend: list[str] = []
-    unknown: list[str] = []
-    lookup_failed: list[str] = []
-    waiting: list[str] = []
-    for entry in ledger.in_doubt():
-        try:
-            found = transport.find_sent(entry.key)
-        except TransportError as error:
-            logger.warning("Could not look up reminder %s with %s: %s", entry.key[:12], transport.name, error)
-            lookup_failed.append(entry.key)
-            continue
-        if found is True:
-            ledger.resolve(
-                entry.key, now=now, state="sent", note=f"found by {transport.name} lookup (Sent Items/outbox)"
-            )
-            sent.append(entry.key)
-        elif found is False and entry.transport == transport.name and _older(entry, now, settle):
-            ledger.resolve(
-                entry.key, now=now, state="failed", retryable=True,
-                note=f"not found by {transport.name} lookup: never handed over, will be sent again",
-            )  # fmt: skip
-            resend.append(entry.key)
-        elif found is False and entry.transport == transport.name:
-            waiting.append(entry.key)
-        else:
-            if entry.state == "sending":
-                reason = (
-                    f"{transport.name} cannot look up sent mail"
-                    if found is None
-                    else f"attempted via {entry.transport}, cannot be checked through {transport.name}"
-                )
-                ledger.mark_unknown(entry.key, now=now, note=f"{reason}; confirm with `arcollect ledger resolve`")
-            unknown.append(entry.key)
-    report = ReconcileReport(tuple(sent), tuple(resend), tuple(unknown), tuple(lookup_failed), tuple(waiting))
-    if not (report.settled and not sent and not resend):
-        logger.info(
-            "Reconciled in-doubt reminders: %d found sent, %d to resend, %d unknown, %d lookups failed, %d waiting",
-            len(sent), len(resend), len(unknown), len(lookup_failed), len(waiting),
-        )  # fmt: skip
-    return report
-
-
-def _older(entry: Entry, now: dt.datetime, settle: dt.timedelta) -> bool:
-    """True when the last attempt is at least `settle` before `now` (or has no recorded time, or no settling is
-    asked for: a transport whose lookup is immediate, like the outbox, needs no wait, whatever the clocks say)."""
-    return settle <= dt.timedelta(0) or entry.sending_at is None or now - entry.sending_at >= settle
