@@ -190,7 +190,7 @@ class Lease:
             if row is not None and row["token"] and not self._expired(row):
                 return Holder(row["host"], row["pid"], row["purpose"], row["acquired_at"], row["heartbeat_at"])
             now = _text(self.store.clock())
-            values = (token, self.host, self.machine, self.pid, purpose, now, now, int(self.ttl))
+            values = (token, self.host, self.machine, self.pid, purpose, now, now, float(self.ttl))
             if row is None:
                 tx.execute(
                     """INSERT INTO lease (id, token, host, machine, pid, purpose, acquired_at, heartbeat_at, beats,

@@ -80,7 +80,7 @@ CORE: tuple[str, ...] = (
     acquired_at   TEXT,
     heartbeat_at  TEXT,
     beats         BIGINT NOT NULL DEFAULT 0,
-    ttl_seconds   INTEGER,
+    ttl_seconds   REAL,
     released_at   TEXT
 )""",
 )
