@@ -134,11 +134,9 @@ class Source:
         *,
         stamp: identity.Stamp | None = None,
     ) -> write.WriteResult:
-        hooks = [] if charts is None else [lambda book: dashboard.build(book, **charts)]
-        if stamp is not None:
-            hooks.append(identity.stamper(stamp.ledger_id, stamp.sequence))
-        also = (lambda book: [hook(book) for hook in hooks]) if hooks else None
-        return write.write_tables(path, tables, updates=updates, also=also)
+        also = None if charts is None else (lambda book: dashboard.build(book, **charts))
+        names = identity.names(stamp.ledger_id, stamp.sequence) if stamp is not None else None
+        return write.write_tables(path, tables, updates=updates, also=also, names=names)
 
     @staticmethod
     def _write_live(
@@ -295,8 +293,8 @@ def collect(
             step("Writing the output sheets")
             outputs = report.outputs
             if results_file is not None:
-                stamped = identity.stamper(seen.ledger_id, seen.sequence)
-                result = write.write_tables(source.path, outputs, out=results_file, updates=updates, also=stamped)
+                names = identity.names(seen.ledger_id, seen.sequence)
+                result = write.write_tables(source.path, outputs, out=results_file, updates=updates, names=names)
             else:
                 result = source.write_tables(outputs, updates, view.dashboard if view is not None else None, stamp=seen)
             report.written_to = result.path_written

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import openpyxl
+import pandas as pd
 import pytest
 
 from arcollect.mail.ledger import LeaseLost, Ledger, LedgerBusy, LedgerError, LedgerMissing, identity, location
@@ -122,10 +124,11 @@ def test_workbook_stamp_round_trip_through_a_saved_workbook(tmp_path):
     path = tmp_path / "Book.xlsx"
     template.build(path)
     assert identity.read_stamp(path) is None
-    write.write_tables(path, {}, also=identity.stamper("ab" * 16, 41))
+    write.write_tables(path, {}, names=identity.names("ab" * 16, 41))
     assert identity.read_stamp(path) == identity.Stamp("ab" * 16, 41)
-    write.write_tables(path, {}, also=identity.stamper("ab" * 16, 42))
+    write.write_tables(path, {"Exceptions": pd.DataFrame()}, names=identity.names("ab" * 16, 42))
     assert identity.read_stamp(path).sequence == 42
+    assert len(openpyxl.load_workbook(path).defined_names) >= 2, "the names survive a load by another reader"
 
 
 @pytest.mark.parametrize(

@@ -101,6 +101,7 @@ class Plan:
     rewritten: dict[str, Rewritten] = field(default_factory=dict)
     updates: dict[str, dict[tuple[int, int], object]] = field(default_factory=dict)
     widen: set[str] = field(default_factory=set)  # input Tables (by name) to widen over rows pasted below them
+    names: dict[str, str] = field(default_factory=dict)  # hidden workbook-level defined names to set (name → value)
 
 
 # ---- putting the package together ----------------------------------------------------------------------------
@@ -143,6 +144,7 @@ class _Assembly:
         self._widen()
         self._shared_strings()
         self._workbook()
+        self._names()
         self._drop_calc_chain()
         self._collect_garbage()
         self._write(out)
@@ -351,6 +353,31 @@ class _Assembly:
                 lambda m: b'%s="%d"' % (m.group(1), moved.get(int(m.group(2)), int(m.group(2)))),
                 data,
             )
+        self.parts[self.original.workbook] = data
+
+    def _names(self) -> None:
+        """Set `Plan.names` in ``workbook.xml``: hidden, workbook-level; any earlier name of the same name replaced
+        (the ledger's stamp, `arcollect.mail.ledger.identity`). Every other defined name stays as it was."""
+        if not self.plan.names:
+            return
+        data = self._current(self.original.workbook)
+        for name in self.plan.names:
+            pattern = rb'<definedName\b[^>]*\bname="%s"[^>]*>[^<]*</definedName>' % re.escape(escape(name).encode())
+            data = re.sub(pattern, b"", data)
+        added = b"".join(
+            b'<definedName name="%s" hidden="1">%s</definedName>' % (escape(name).encode(), escape(value).encode())
+            for name, value in self.plan.names.items()
+        )
+        if b"</definedNames>" in data:
+            data = data.replace(b"</definedNames>", added + b"</definedNames>", 1)
+        elif b"<definedNames/>" in data:
+            data = data.replace(b"<definedNames/>", b"<definedNames>" + added + b"</definedNames>", 1)
+        else:  # CT_Workbook order: sheets, functionGroups, externalReferences, definedNames
+            anchor = max(data.rfind(tag) + len(tag) if data.rfind(tag) >= 0 else -1
+                         for tag in (b"</sheets>", b"</functionGroups>", b"</externalReferences>"))  # fmt: skip
+            if anchor < 0:
+                raise Unsupported("workbook.xml without a plain <sheets> element")
+            data = data[:anchor] + b"<definedNames>" + added + b"</definedNames>" + data[anchor:]
         self.parts[self.original.workbook] = data
 
     def _drop_calc_chain(self) -> None:

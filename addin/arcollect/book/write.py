@@ -97,6 +97,7 @@ def write_tables(
     out: str | Path | None = None,
     updates: Sequence[CellUpdate] = (),
     also: Callable[[Workbook], Any] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> WriteResult:
     """Replace the rows of each named table in the workbook at `path`, apply the cell `updates`, and save.
 
@@ -115,7 +116,7 @@ def write_tables(
     target = Path(out) if out is not None else side if owner is not None else path
     guard.check(path)  # before any zip or XML reader sees the user's file
     try:
-        _write_by_parts(path, target, tables, updates, also)
+        _write_by_parts(path, target, tables, updates, also, names or {})
         reason = None
     except parts.Unsupported as error:
         reason = str(error)
@@ -129,6 +130,7 @@ def write_tables(
             update_cells(book, update)
         if also is not None:  # e.g. the Dashboard: built in the same load and save, not a second round trip
             also(book)
+        set_names(book, names or {})
         save_atomic(book, target)
     if owner is not None:
         program = "Excel" if owner.name.startswith("~$") else "LibreOffice"
@@ -190,6 +192,7 @@ def _write_by_parts(
     tables: Mapping[str, pd.DataFrame],
     updates: Sequence[CellUpdate],
     also: Callable[[Workbook], Any] | None,
+    names: Mapping[str, str],
 ) -> None:
     """`write_tables` keeping every part of the workbook that arcollect does not own: see `arcollect.book.parts`.
 
@@ -199,7 +202,7 @@ def _write_by_parts(
     try:
         book = _load(package.skeleton(), path)
         loaded = {title: (book[title], _fingerprint(book[title])) for title in book.sheetnames}
-        plan = parts.Plan(widen={table.name for table in schema.INPUT_TABLES} - set(tables))
+        plan = parts.Plan(widen={table.name for table in schema.INPUT_TABLES} - set(tables), names=dict(names))
         tables = _with_updates(tables, updates)
         updates = [update for update in updates if update.table not in tables]
         for name, frame in tables.items():
@@ -232,6 +235,16 @@ def _write_by_parts(
             parts.assemble(package, staged.getvalue(), plan, handle)
     finally:
         package.close()
+
+
+def set_names(book: Workbook, names: Mapping[str, str]) -> None:
+    """Workbook-level hidden defined names, name → formula text (``'"text"'``, ``'42'``), set or replaced."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    for name, value in names.items():
+        if name in book.defined_names:
+            del book.defined_names[name]
+        book.defined_names[name] = DefinedName(name, attr_text=value, hidden=True)
 
 
 def _with_updates(tables: Mapping[str, pd.DataFrame], updates: Sequence[CellUpdate]) -> dict[str, pd.DataFrame]:

@@ -1,7 +1,7 @@
 """A ledger that knows its workbook, and a workbook that knows its ledger.
 
     stamp = identity.read_stamp(Path("Receivables.xlsx"))       # Stamp(ledger_id='3c84…', sequence=1234) or None
-    write.write_tables(path, outputs, also=identity.stamper(ledger))   # recorded with the output sheets
+    write.write_tables(path, outputs, names=identity.names(ledger_id, seq))   # recorded with the output sheets
 
 Every time the output sheets are written, the workbook records two hidden defined names: ``_arcollect_ledger``
 (the ledger's id, made when the ledger was created) and ``_arcollect_ledger_seq`` (how many changes the ledger had
@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,18 +70,9 @@ def _stamp(ledger_id: str | None, sequence: str | None) -> Stamp | None:
     return Stamp(ledger_id, count) if re.fullmatch(r"[0-9a-f]{32}", ledger_id) else None
 
 
-def stamper(ledger_id: str, sequence: int) -> Callable[[Any], None]:
-    """A `write.write_tables(also=…)` hook that records the stamp as hidden defined names in an openpyxl book."""
-
-    def stamp(book: Any) -> None:
-        from openpyxl.workbook.defined_name import DefinedName
-
-        for name, value in ((NAME_ID, f'"{ledger_id}"'), (NAME_SEQUENCE, str(int(sequence)))):
-            if name in book.defined_names:
-                del book.defined_names[name]
-            book.defined_names[name] = DefinedName(name, attr_text=value, hidden=True)
-
-    return stamp
+def names(ledger_id: str, sequence: int) -> dict[str, str]:
+    """The stamp as `write.write_tables(names=…)` records it: hidden workbook-level defined names."""
+    return {NAME_ID: f'"{ledger_id}"', NAME_SEQUENCE: str(int(sequence))}
 
 
 def read_live_stamp(book: Any) -> Stamp | None:
