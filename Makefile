@@ -30,6 +30,16 @@ tools:
 	    echo "LibreOffice (soffice) and pdftoppm are needed by the tests: install libreoffice-calc and poppler-utils"; \
 	  fi; \
 	fi
+	@# The shared-ledger tests start a throwaway PostgreSQL server of their own (tests/servers/postgres.py): they need
+	@# its binaries (initdb, pg_ctl) and, as root, the postgres user the package creates (initdb refuses root).
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing the PostgreSQL server for the shared-ledger tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "The shared-ledger tests need the PostgreSQL server binaries: install postgresql"; \
+	  fi; \
+	fi
 
 # Known vulnerabilities in the locked dependency set (requirements.lock; README says how to regenerate it): the
 # PyPA advisory snapshot in security/advisories.json always, and pip-audit online where PyPI's data answers.
