@@ -76,6 +76,11 @@ def test_two_refreshes_keep_every_input_cell_byte_for_byte_and_give_identical_re
     assert (queue.loc[["K101", "K102"], Queue.STATE] == dunning.HELD).all()  # =TRUE() and TRUE: do not contact
     assert package_check.problems(book) == []
 
+    reopened = libreoffice_save(book, book.parent / "again")  # LibreOffice opens what arcollect wrote, and saves it
+    tables_again, _problems = read.read(reopened)
+    for name, frame in tables_before.items():
+        pd.testing.assert_frame_equal(frame, tables_again[name], obj=name)
+
 
 def test_the_logo_and_every_part_the_user_added_survive_a_write(book: Path) -> None:
     with zipfile.ZipFile(book) as archive:

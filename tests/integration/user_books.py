@@ -102,7 +102,7 @@ def libreoffice_save(source: Path, folder: Path) -> Path:
     if executable is None:
         pytest.skip("LibreOffice (soffice) is not installed")
     out = folder / "libreoffice"
-    out.mkdir(exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [executable, "--headless", f"-env:UserInstallation=file://{folder}/lo-profile", "--calc",
          "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(source)],
