@@ -303,13 +303,15 @@ def _config(args: argparse.Namespace, now: dt.datetime) -> int:
         return 0
     value = settings.set_value(canonical_key, args.value)
     keys = rows[SettingsSheet.KEY].astype(str).str.lower()
-    if (keys == canonical_key.lower()).any():
-        rows.loc[keys == canonical_key.lower(), SettingsSheet.VALUE] = value
+    if (keys == canonical_key.lower()).any():  # one cell changes; every other cell of the sheet stays as it was
+        spelled = {str(key): value for key in rows.loc[keys == canonical_key.lower(), SettingsSheet.KEY]}
+        update = write.CellUpdate("Settings", SettingsSheet.KEY, SettingsSheet.VALUE, spelled)
+        result = write.write_tables(args.path, {}, updates=[update])
     else:
         description = settings.describe(canonical_key)
         new_row = {SettingsSheet.KEY: canonical_key, SettingsSheet.VALUE: value, SettingsSheet.DESCRIPTION: description}
         rows = pd.concat([rows, pd.DataFrame([new_row])], ignore_index=True)
-    result = write.write_tables(args.path, {"Settings": rows})
+        result = write.write_tables(args.path, {"Settings": rows})
     console.print(f"{canonical_key} = {value}" + (f" ({result.message})" if result.message else ""))
     return 0
 

@@ -154,3 +154,19 @@ def test_send_dry_run_writes_nothing_at_all(book: Path, capsys) -> None:
     before = _snapshot(folder)
     assert cli.main(["send", str(book), "--dry-run", "--now", "2026-12-15T10:00:00+00:00"]) == 0
     assert _snapshot(folder) == before
+
+
+def test_config_changes_one_settings_cell_and_nothing_else(book: Path) -> None:
+    def settings_cells() -> list[bytes]:
+        with zipfile.ZipFile(book) as archive:
+            part = archive.read(sheet_parts(archive)["Settings"])
+        return re.findall(rb"<c\b[^>]*?(?:/>|>.*?</c>)", part, re.DOTALL)
+
+    before = settings_cells()
+    assert cli.main(["config", str(book), "basecurrency", "usd"]) == 0
+    after = settings_cells()
+    assert len(after) == len(before)
+    changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
+    assert len(changed) == 1 and b"USD" in changed[0][1]
+    config, _problems = settings.parse_settings(read.read(book)[0]["Settings"])
+    assert config.base_currency == "USD"
