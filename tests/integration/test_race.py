@@ -202,3 +202,34 @@ def test_postgres_ledger_killed_five_times_delivers_each_reminder_exactly_once(p
         output = Sender(url, spec, tmp_path, host="pc-ar1", count=count).finish()
         keys = arrived()
     assert len(keys) == count and len(set(keys)) == count and "unknown=0" in output
+
+
+def test_schedule_and_a_manual_send_started_together_deliver_each_reminder_once(tmp_path):
+    from .workbooks import TUESDAY, customer, invoice, make_book
+
+    count = 20
+    with SmtpServer(users={"ar": "pw"}) as server:
+        server.latency = 0.05
+        book = make_book(
+            tmp_path,
+            customers=[customer(f"C{number}") for number in range(count)],
+            invoices=[invoice(f"I-{number}", f"C{number}", due="2026-11-10") for number in range(count)],
+            settings={"Transport": "smtp", "SmtpHost": server.host, "SmtpPort": str(server.port), "SmtpUser": "ar"},
+        )
+        environment = {
+            **os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "ARCOLLECT_SMTP_PASSWORD": "pw",
+            "ARCOLLECT_CA_BUNDLE": ca_bundle(),
+        }  # fmt: skip
+        now = TUESDAY.isoformat()
+        runs = []
+        for name, command in (("schedule", ["schedule", str(book), "--once"]), ("send", ["send", str(book)])):
+            out = (tmp_path / f"{name}.out").open("w")
+            runs.append(subprocess.Popen(
+                [sys.executable, "-m", "arcollect", *command, "--now", now], stdout=out, stderr=subprocess.STDOUT,
+                env=environment,
+            ))  # fmt: skip
+        statuses = [run.wait(timeout=180) for run in runs]
+        keys = server.keys()
+    outputs = {name: (tmp_path / f"{name}.out").read_text() for name in ("schedule", "send")}
+    assert statuses == [0, 0], outputs
+    assert len(keys) == count and set(keys.values()) == {1}, "each reminder arrived once"

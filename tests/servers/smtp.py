@@ -19,6 +19,7 @@ Faults, set before or between sends (thread-safe enough for tests: the server's 
 - ``fail_next_rcpt``: reply codes for the next RCPT commands.
 - ``fail_ratio``: that share of messages gets a 451 at end of DATA, drawn from ``random.Random(seed)``.
 - ``refuse``: recipient addresses answered ``550 5.1.1`` at RCPT.
+- ``defer``: address → how many more times RCPT answers it ``451 4.2.0`` (a mailbox that is busy for a while).
 - ``refuse_senders``: MAIL FROM addresses answered ``553 5.7.1`` (the server does not let this client send as them).
 - ``latency``: seconds to wait before the final reply to DATA (a slow server, to widen race windows).
 - ``drop_next_mail``: that many next MAIL commands get the connection closed without a reply (a server that drops
@@ -118,6 +119,9 @@ class _Handler:
             return _reply(server.fail_next_rcpt.pop(0))
         if address.lower() in {refused.lower() for refused in server.refuse}:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        if server.defer.get(address.lower(), 0) > 0:
+            server.defer[address.lower()] -= 1
+            return f"451 4.2.0 <{address}>: Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -197,6 +201,7 @@ class SmtpServer:
         self.fail_ratio = fail_ratio
         self.refuse: set[str] = set()
         self.refuse_senders: set[str] = set()
+        self.defer: dict[str, int] = {}
         self.latency = 0.0
         self.hang_after_data = 0.0
         self.drop_next_mail = 0

@@ -1,0 +1,151 @@
+"""A ledger that cannot go missing (#15): deleted, emptied, an older copy, another workbook's, the workbook renamed,
+LedgerPath on a share that is not connected — zero resends, one clear sentence and a way out; then a rebuild.
+
+Each test sends a first time (two reminders to the outbox), breaks the ledger the way a user or a file server
+would, and sends again: the outbox is the judge of what went out.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from arcollect import cli
+from arcollect.cli import main
+
+from ..integration.workbooks import TUESDAY, customer, invoice, make_book, replace_rows
+
+NOW = TUESDAY.isoformat()
+LATER = TUESDAY.replace(hour=11).isoformat()
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch):
+    monkeypatch.setattr(cli, "console", Console(width=400, highlight=False))
+
+
+def first_send(tmp_path: Path, **settings: str) -> Path:
+    book = make_book(
+        tmp_path,
+        customers=[customer("C1"), customer("C2")],
+        invoices=[invoice("I-1", "C1", due="2026-11-10"), invoice("I-2", "C2", due="2026-11-01")],
+        settings=settings or None,
+    )
+    assert main(["send", str(book), "--now", NOW]) == 0
+    assert outbox(book) == 2
+    return book
+
+
+def outbox(book: Path) -> int:
+    return len(list((book.parent / "outbox").glob("*.eml")))
+
+
+def ledger_of(book: Path) -> Path:
+    return book.with_name(f"{book.stem}.ledger.sqlite")
+
+
+def send_again(book: Path, capsys) -> tuple[int, str]:
+    capsys.readouterr()
+    status = main(["send", str(book), "--now", LATER])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err
+    return status, " ".join((out.out + out.err).split())
+
+
+def test_deleted_ledger_stops_send_and_rebuild_restores_exactly_once(tmp_path, capsys):
+    book = first_send(tmp_path)
+    for part in ledger_of(book).parent.glob(f"{ledger_of(book).name}*"):
+        part.unlink()
+    status, said = send_again(book, capsys)
+    assert status == 1 and outbox(book) == 2
+    assert "ledger of collections.xlsx is missing or empty" in said and "arcollect ledger rebuild BOOK" in said
+    assert main(["ledger", "rebuild", str(book), "--now", LATER]) == 0
+    assert "Rebuilt the ledger" in " ".join(capsys.readouterr().out.split())
+    status, said = send_again(book, capsys)
+    assert status == 0 and outbox(book) == 2, "nothing sent twice after the rebuild"
+
+
+def test_emptied_ledger_stops_send(tmp_path, capsys):
+    book = first_send(tmp_path)
+    for part in ledger_of(book).parent.glob(f"{ledger_of(book).name}-*"):
+        part.unlink()
+    ledger_of(book).write_bytes(b"")
+    status, said = send_again(book, capsys)
+    assert status == 1 and outbox(book) == 2 and "missing or empty" in said
+
+
+def test_damaged_ledger_is_one_sentence(tmp_path, capsys):
+    book = first_send(tmp_path)
+    for part in ledger_of(book).parent.glob(f"{ledger_of(book).name}-*"):
+        part.unlink()
+    ledger_of(book).write_bytes(b"this is not a database" * 100)
+    status, said = send_again(book, capsys)
+    assert status == 1 and outbox(book) == 2 and "is damaged" in said and "ledger rebuild" in said
+
+
+def test_older_copy_of_the_ledger_stops_send(tmp_path, capsys):
+    book = first_send(tmp_path)
+    backup = tmp_path / "backup.sqlite"
+    shutil.copy(ledger_of(book), backup)
+    for extra in ("-wal", "-shm"):
+        if ledger_of(book).with_name(ledger_of(book).name + extra).exists():
+            shutil.copy(ledger_of(book).with_name(ledger_of(book).name + extra), str(backup) + extra)
+    replace_rows(book, "Invoices", [invoice("I-1", "C1", due="2026-11-10"), invoice("I-2", "C2", due="2026-11-01"),
+                                    invoice("I-3", "C1", due="2026-10-01", amount=500.0)])  # fmt: skip
+    main(["send", str(book), "--now", "2026-12-08T10:00:00+00:00"])  # a week later: more goes out, the book sees it
+    sent = outbox(book)
+    assert sent > 2
+    for part in tmp_path.glob(f"{ledger_of(book).name}*"):
+        part.unlink()
+    for part in tmp_path.glob("backup.sqlite*"):
+        part.rename(tmp_path / part.name.replace("backup.sqlite", ledger_of(book).name))
+    capsys.readouterr()
+    status = main(["send", str(book), "--now", "2026-12-08T11:00:00+00:00"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert status == 1 and outbox(book) == sent, "the older copy would have sent them again"
+    assert "is older than collections.xlsx" in said and "put the latest copy back" in said
+
+
+def test_another_workbooks_ledger_stops_send(tmp_path, capsys):
+    book = first_send(tmp_path)
+    other_folder = tmp_path / "other"
+    other_folder.mkdir()
+    other = first_send(other_folder)
+    shutil.copy(ledger_of(other), ledger_of(book))
+    for extra in ("-wal", "-shm"):
+        ledger_of(book).with_name(ledger_of(book).name + extra).unlink(missing_ok=True)
+    status, said = send_again(book, capsys)
+    assert status == 1 and outbox(book) == 2 and "belongs to another workbook" in said
+
+
+def test_renamed_workbook_keeps_its_ledger(tmp_path, capsys):
+    book = first_send(tmp_path)
+    renamed = book.rename(book.with_name("collections-2026.xlsx"))
+    status, _said = send_again(renamed, capsys)
+    assert status == 0 and outbox(renamed) == 2, "the ledger under the old name was found by its id"
+    assert not renamed.with_name("collections-2026.ledger.sqlite").exists()
+
+
+def test_ledger_path_on_a_share_that_is_not_connected_stops_send(tmp_path, capsys):
+    share = tmp_path / "share"
+    share.mkdir()
+    book = first_send(tmp_path, LedgerPath=str(share / "ar.ledger.sqlite"))
+    share.rename(tmp_path / "share-unmounted")  # the mount point is gone
+    status, said = send_again(book, capsys)
+    assert status == 1 and outbox(book) == 2
+    assert "does not exist — connect the network drive" in said
+    assert not share.exists(), "no fresh, empty ledger was created in its place"
+
+
+def test_refresh_with_a_missing_ledger_does_not_wipe_the_reminder_log(tmp_path, capsys):
+    from ..integration.workbooks import sheet_rows
+
+    book = first_send(tmp_path)
+    for part in tmp_path.glob(f"{ledger_of(book).name}*"):
+        part.unlink()
+    capsys.readouterr()
+    assert main(["refresh", str(book), "--now", LATER]) == 1
+    assert len(sheet_rows(book, "ReminderLog")) == 2, "ReminderLog, the rebuild's source, is kept"
