@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
+from rich.markup import escape
 
 from arcollect import __version__
 from arcollect.book.schema import Invoices, Queue, SettingsSheet
@@ -180,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 130
     except Exception as error:  # one line, never a traceback: arcollect's own errors, OS, database, value range
-        console.print(f"[red]arcollect {args.command}:[/red] {plain(error)}", soft_wrap=True, markup=False)
+        console.print(f"[red]arcollect {args.command}:[/red] {escape(plain(error))}", soft_wrap=True)
         logger.debug("arcollect %s failed", args.command, exc_info=True)
         return 1
     finally:
