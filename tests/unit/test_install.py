@@ -49,6 +49,7 @@ def test_windows_builds_the_addin_for_the_installed_xlwings_into_xlstart(tmp_pat
     assert not [p for p in addin.parent.iterdir() if p.name != addin.name], "no temporary file left behind"
 
 
+@pytest.mark.locked_build
 def test_a_prebuilt_addin_for_the_installed_xlwings_is_installed_as_is(tmp_path):
     python = _python(tmp_path / "venv")
     (_, addin), _ = install.install(XLAM, platform="win32", home=tmp_path, environ=_windows(tmp_path), python=python)
@@ -67,6 +68,7 @@ def _built_for(version: str, tmp_path: Path) -> Path:
     return other
 
 
+@pytest.mark.locked_build
 def test_an_addin_built_for_another_xlwings_is_refused_in_one_sentence(tmp_path, capsys):
     other = _built_for("0.30.0", tmp_path)
     python = _python(tmp_path / "venv")
@@ -138,6 +140,7 @@ def test_dry_run_changes_nothing(tmp_path):
     assert not any(path.exists() for _action, path in actions)
 
 
+@pytest.mark.locked_build
 def test_an_addin_excel_holds_open_gives_one_sentence_and_keeps_the_installed_one(tmp_path, monkeypatch, capsys):
     """Windows refuses to replace a file Excel has open (sharing violation, a PermissionError): no traceback."""
     python = _python(tmp_path / "venv")
@@ -161,6 +164,7 @@ def test_an_addin_excel_holds_open_gives_one_sentence_and_keeps_the_installed_on
     assert sorted(p.name for p in addin.parent.iterdir()) == ["arcollect.xlam"], "the temporary file is removed"
 
 
+@pytest.mark.locked_build
 def test_linux_has_no_excel_and_says_so(tmp_path, capsys):
     with pytest.raises(ConfigError, match="no Excel"):
         install.install(XLAM, platform="linux", home=tmp_path)
@@ -168,6 +172,7 @@ def test_linux_has_no_excel_and_says_so(tmp_path, capsys):
     assert "no Excel" in capsys.readouterr().out
 
 
+@pytest.mark.locked_build
 def test_cli_build_writes_an_addin_identical_to_the_committed_one(tmp_path, capsys):
     out = tmp_path / "arcollect.xlam"
     assert main(["addin", "build", str(out)]) == 0

@@ -145,6 +145,7 @@ def test_build_is_deterministic(tmp_path):
     assert content(tmp_path / "one.xlsx") == content(tmp_path / "two.xlsx")
 
 
+@pytest.mark.locked_build
 def test_committed_workbook_matches_what_build_produces(tmp_path):
     assert COMMITTED.is_file(), "run: python -m arcollect.book.template workbook/arcollect.xlsx"
     template.build(tmp_path / "fresh.xlsx")
