@@ -151,3 +151,43 @@ def test_a_full_disk_stops_the_run_in_one_line_and_the_rerun_after_freeing_space
     keys = [parser.parsebytes(p.read_bytes(), headersonly=True)[KEY_HEADER] for p in small_disk.glob("*.eml")]
     assert len(keys) == CUSTOMERS and len(set(keys)) == CUSTOMERS
     assert Counter(row["state"] for row in sheet_rows(path, "ReminderLog")) == {"sent": CUSTOMERS}
+
+
+def test_ctrl_c_finishes_the_reminder_in_flight_and_ends_in_one_line(tmp_path):
+    import signal
+    import sys
+
+    with SmtpServer(users={"ar": PASSWORD}) as server:
+        server.latency = 0.4
+        path = book(tmp_path, smtp_settings(server))
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        results = []
+        for presses in (1, 2):
+            out = tmp_path / f"ctrl-c-{presses}.out"
+            with out.open("w") as sink:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "arcollect", "send", str(path), "--now", NOW],
+                    stdout=sink, stderr=subprocess.STDOUT, env=environment,
+                )  # fmt: skip
+            arrived = len(server.messages)
+            deadline = time.monotonic() + 120
+            while len(server.messages) <= arrived:
+                assert time.monotonic() < deadline and process.poll() is None, out.read_text()
+                time.sleep(0.02)
+            for _ in range(presses):
+                process.send_signal(signal.SIGINT)
+                time.sleep(0.05)
+            results.append((process.wait(timeout=60), " ".join(out.read_text().split())))
+        final = subprocess.run(
+            [sys.executable, "-m", "arcollect", "send", str(path), "--now", LATER], capture_output=True, text=True,
+            env=environment, timeout=180,
+        )  # fmt: skip
+        keys = server.keys()
+    (once, said_once), (twice, said_twice) = results
+    assert once == 0 and "Stopped by Ctrl-C: the rest waits for the next run." in said_once
+    assert twice == 130 and said_twice.count("stopped by Ctrl-C") == 1
+    assert "Traceback" not in said_once + said_twice + final.stdout + final.stderr
+    assert final.returncode == 0
+    in_doubt = [row for row in sheet_rows(path, "ReminderLog") if row["state"] == "unknown"]
+    assert len(in_doubt) <= 1, "a second Ctrl-C may leave the one in flight in doubt, never more"
+    assert set(keys.values()) == {1} and len(keys) + len(in_doubt) >= CUSTOMERS

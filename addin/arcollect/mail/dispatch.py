@@ -72,8 +72,9 @@ def dispatch(
 ) -> Dispatch:
     """Send `reminders` in order through `transport`; see the module docstring for the guarantees.
 
-    `stop` is asked before each chunk: when it answers True (SIGTERM, Ctrl-C) dispatch returns after the chunk in
-    flight has been recorded, leaving the rest ``planned`` — nothing half-done for the next run to guess about.
+    `stop` is asked before each reminder is handed over: when it answers True (SIGTERM, Ctrl-C) dispatch returns
+    once the reminder in flight has its result recorded, leaving the rest as they were — nothing half-done for the
+    next run to guess about.
     """
     with ledger.hold("send"):
         return _dispatch(
@@ -117,10 +118,10 @@ def _dispatch(
             chunk = reminders[first : first + chunk_size]
             if limiter is not None:
                 limiter.acquire(len(chunk))
-            carried_on = _send(chunk, ledger, transport, moment, outcome, on_result, streams)
+            carried_on = _send(chunk, ledger, transport, moment, outcome, on_result, streams, stop)
             if limiter is not None:
                 limiter.done(len(chunk))
-            if not carried_on:
+            if not carried_on or outcome.stopped:
                 break
             if progress:
                 progress(min(first + chunk_size, len(reminders)), len(reminders))
@@ -153,13 +154,18 @@ def _send(
     outcome: Dispatch,
     on_result: Callable[[SendResult], None] | None,
     streams: bool,
+    stop: Callable[[], bool] | None = None,
 ) -> bool:
-    """One chunk; False when the transport cannot go on (the run stops there)."""
+    """One chunk; False when the transport cannot go on (the run stops there). `stop` is asked before each
+    reminder is handed over: the one in flight finishes, nothing after it starts."""
     gated: list[str] = []
     recorded: set[str] = set()
 
     def gate() -> Iterator[Reminder]:
         for reminder in chunk:
+            if stop is not None and stop():
+                outcome.stopped = "asked to stop"
+                return
             ledger.plan(reminder, now=moment(), transport=transport.name)
             if ledger.begin_send(reminder.key, now=moment(), transport=transport.name):
                 gated.append(reminder.key)
