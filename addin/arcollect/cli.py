@@ -5,6 +5,7 @@
     arcollect refresh Receivables.xlsx        # read, compute, write the output sheets (sends nothing)
     arcollect preview Receivables.xlsx        # refresh + render what would go out into preview/index.html
     arcollect send Receivables.xlsx [--dry-run]
+    arcollect approve Receivables.xlsx [CUSTOMER ...] [--all] [--by NAME]   # escalations awaiting approval
     arcollect config Receivables.xlsx [KEY [VALUE]]
     arcollect schedule Receivables.xlsx [--once] [--dry-run]   # unattended: sends in customers' business hours
     arcollect schedule install Receivables.xlsx   # a Windows Task Scheduler task and a systemd user unit
@@ -90,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.choices["send"].add_argument(
         "--wait", type=_seconds, default=60.0, help="seconds to wait for another run using the ledger (default 60)"
     )
+    approve = command(
+        "approve",
+        "List the escalations awaiting approval, or approve them (credit hold and handover to collections).",
+    )
+    approve.add_argument("customers", nargs="*", metavar="CUSTOMER", help="customer IDs to approve")
+    approve.add_argument("--all", action="store_true", help="approve every escalation awaiting approval")
+    approve.add_argument("--by", default=None, help="who approves (default: your login name)")
     schedule = commands.add_parser(
         "schedule",
         help="Run unattended: send what is due in each customer's business hours (or: schedule install PATH).",
@@ -230,26 +238,76 @@ def _new(args: argparse.Namespace, now: dt.datetime) -> int:
     return 0
 
 
+DEMO_ZONE, DEMO_COUNTRY, DEMO_WINDOW = "Europe/Berlin", "DE", ("10:00", "17:00")
+
+
+def demo_moment(now: dt.datetime) -> dt.datetime:
+    """The sample customers' next business moment at or after `now`: a German business day, 10:00–17:00 in
+    Berlin (09:00–16:00 in London), when most of the demo's European customers can be written to."""
+    from arcollect.engine import calendar
+
+    moment = calendar.next_send_time(now, DEMO_COUNTRY, DEMO_ZONE, DEMO_WINDOW)
+    return moment.astimezone(dt.UTC)
+
+
 def _demo(args: argparse.Namespace, now: dt.datetime) -> int:
+    from zoneinfo import ZoneInfo
+
     from arcollect.book import demo, demo_history, read, settings, template, write
+    from arcollect.mail.transports.outbox import INDEX, OutboxTransport
 
     folder: Path = args.dir
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / DEMO_FILE
     defaults = settings.Settings()  # the demo workbook keeps the default ledger and outbox places
     ledger_path, outbox = defaults.ledger_file(path), defaults.outbox_folder(path)
+    preview = folder / "preview"
     for stale in (path, ledger_path):
         stale.unlink(missing_ok=True)
-    for old in outbox.glob("*.eml") if outbox.exists() else ():
+    for old in [*outbox.glob("*.eml"), *preview.glob("*.eml")]:
         old.unlink()
+    for case in (folder / "cases").glob("*.xlsx"):
+        case.unlink()
+    moment = now if args.now else demo_moment(now)
     with console.status("Writing the sample workbook"):
         template.build(path)
-        write.write_tables(path, demo.tables(now.date()))
-        history = demo_history.seed(ledger_path, read.read(path)[0], now=now)  # typed, bad rows left out
-    console.print(f"Sample workbook: {path} ({history} past reminders in its ledger)")
-    report = _run(path, now, send=True)
-    _print_report(report, title=f"arcollect demo — {now:%Y-%m-%d %H:%M} UTC")
-    console.print(f"Outbox: {outbox} ({len(report.sent)} new .eml files, preview in index.html)")
+        write.write_tables(path, demo.tables(moment.date()))
+        tables = read.read(path)[0]  # typed, bad rows left out
+        history = demo_history.seed(ledger_path, tables, now=moment)
+    with console.status("Replaying the last weeks of the reminder schedule"):
+        recent, approved = demo_history.simulate(ledger_path, tables, now=moment)
+    console.print(
+        f"Sample workbook: {path} — its ledger holds {history} reminders about invoices paid since, and "
+        f"{recent} from the weekly dunning runs of the last {demo_history.CYCLE_DAYS} days "
+        f"({approved} escalation{'s' if approved != 1 else ''} approved by {demo_history.APPROVER})",
+        soft_wrap=True,
+    )
+    local = moment.astimezone(ZoneInfo(DEMO_ZONE))
+    when = f"{local:%a %Y-%m-%d %H:%M} {DEMO_ZONE}"
+    if args.now:
+        console.print(f"Running as of {when} (--now).", soft_wrap=True)
+    elif moment != now:
+        console.print(
+            f"Running as of {when}, the sample customers' next business moment (it is {now:%a %H:%M} UTC now; "
+            "reminders only go out in each customer's business hours). Pass --now to choose another moment.",
+            soft_wrap=True,
+        )
+    else:
+        console.print(f"Running now, {when}: business hours for the sample customers.", soft_wrap=True)
+    report = _run(path, moment, send=True, preview_all=True)
+    _print_report(report, title=f"arcollect demo — {when}")
+    OutboxTransport(outbox, clock=lambda: moment).write_index()
+    waiting = [reminder for key, reminder in report.reminders.items() if key not in set(report.sent)]
+    for old in preview.glob("*.eml") if preview.exists() else ():
+        old.unlink()
+    OutboxTransport(preview, clock=lambda: moment).send(waiting)
+    OutboxTransport(preview, clock=lambda: moment).write_index()
+    console.print(f"Outbox: {outbox / INDEX} ({len(report.sent)} sent now)", soft_wrap=True)
+    console.print(
+        f"Preview: {preview / INDEX} ({len(waiting)} more: later in their customers' business hours, or awaiting "
+        "approval)",
+        soft_wrap=True,
+    )
     return 0
 
 
@@ -277,6 +335,59 @@ def _send(args: argparse.Namespace, now: dt.datetime) -> int:
     if args.dry_run:
         _print_due(report)
     return 0 if not report.failed else 1
+
+
+def _approve(args: argparse.Namespace, now: dt.datetime) -> int:
+    """Escalations wait for a person: without customers this lists them; with them (or --all) it records the
+    approval in the ledger — who and when — and the next send sends them in the customers' business hours."""
+    import getpass
+
+    from rich.table import Table
+
+    from arcollect import escalation
+    from arcollect.engine import dunning
+    from arcollect.mail.ledger import Ledger
+
+    report = _run(args.path, now, send=False, write_back=False)
+    queue = report.queue
+    awaiting = queue[queue[Queue.STATE] == dunning.AWAITING_APPROVAL] if not queue.empty else queue
+    if not args.customers and not args.all:
+        table = Table("Customer", "Name", "Level", "Amount due", "Invoices", title="Escalations awaiting approval")
+        for row in awaiting.to_dict("records"):
+            table.add_row(
+                str(row[Queue.CUSTOMER_ID]), str(row[Queue.CUSTOMER_NAME]), str(row[Queue.LEVEL_NAME]),
+                str(row[Queue.AMOUNT]), str(row[Queue.INVOICES]),
+            )  # fmt: skip
+        console.print(table)
+        console.print(
+            f"{len(awaiting)} awaiting approval. Approve with: arcollect approve {args.path} CUSTOMER … (or --all)",
+            soft_wrap=True,
+        )
+        return 0
+    wanted = awaiting if args.all else awaiting[awaiting[Queue.CUSTOMER_ID].astype(str).isin(args.customers)]
+    missing = sorted(set(args.customers) - set(wanted[Queue.CUSTOMER_ID].astype(str)))
+    by = args.by or getpass.getuser()
+    config = _settings_of(args.path)
+    with Ledger(config.ledger_file(args.path)) as ledger:
+        for row in wanted.to_dict("records"):
+            escalation.record(
+                ledger, str(row[Queue.CUSTOMER_ID]), int(row[Queue.LEVEL]), by=by, now=now, source="cli",
+                amount_text=str(row[Queue.AMOUNT]),
+            )  # fmt: skip
+            console.print(
+                f"Approved by {by}: {row[Queue.CUSTOMER_ID]} {row[Queue.CUSTOMER_NAME]} — {row[Queue.LEVEL_NAME]}, "
+                f"{row[Queue.AMOUNT]}",
+                soft_wrap=True,
+            )
+    for customer_id in missing:
+        console.print(f"[yellow]{customer_id}: no escalation awaiting approval[/yellow]", soft_wrap=True)
+    if len(wanted):
+        console.print(
+            f"arcollect send {args.path} sends {'them' if len(wanted) > 1 else 'it'} in the customer's business "
+            "hours; the credit hold and the case file follow.",
+            soft_wrap=True,
+        )
+    return 1 if missing else 0
 
 
 def _config(args: argparse.Namespace, now: dt.datetime) -> int:
@@ -501,6 +612,7 @@ COMMANDS = {
     "refresh": _refresh,
     "preview": _preview,
     "send": _send,
+    "approve": _approve,
     "config": _config,
 }
 
@@ -508,8 +620,18 @@ COMMANDS = {
 # ---- helpers -------------------------------------------------------------------------------------------------
 
 
-def _run(path: Path, now: dt.datetime, *, send: bool, dry_run: bool = False, wait: float = 60.0) -> RunReport:
+def _run(
+    path: Path,
+    now: dt.datetime,
+    *,
+    send: bool,
+    dry_run: bool = False,
+    wait: float = 60.0,
+    write_back: bool = True,
+    preview_all: bool = False,
+) -> RunReport:
     """`collect` with a progress bar. A dry run writes nothing: no workbook or side file, no ledger, no outbox.
+    Without `write_back` the workbook is not written either (the ledger is); `preview_all` as in `collect`.
 
     A send holds the ledger's lease, waiting up to `wait` seconds for another run; Ctrl-C lets the reminder in
     flight finish and stops (a second Ctrl-C stops at once)."""
@@ -541,7 +663,8 @@ def _run(path: Path, now: dt.datetime, *, send: bool, dry_run: bool = False, wai
                 bar.update(task, description=label, completed=done, total=total or None)
 
             report = collect(
-                path, now=now, send=send, progress=show, ledger=ledger, write_back=not dry_run,
+                path, now=now, send=send, progress=show, ledger=ledger,
+                write_back=write_back and not dry_run, preview_all=preview_all,
                 stop=lambda: bool(stopping), lease_wait=wait,
                 waiting=lambda text: console.print(f"{text} — waiting up to {wait:g} s", soft_wrap=True),
             )  # fmt: skip
@@ -611,6 +734,7 @@ def _print_report(report: RunReport, *, title: str) -> None:
     summary.add_row("Already sent (ledger)", f"{report.already_sent:,}")
     summary.add_row("Due now, not sent", f"{report.count(dunning.DUE):,}")
     summary.add_row("Waiting for business hours", f"{report.count(dunning.SCHEDULED):,}")
+    summary.add_row("Awaiting approval (escalations)", f"{report.count(dunning.AWAITING_APPROVAL):,}")
     summary.add_row("Held", f"{report.count(dunning.HELD):,}")
     for reason, count in report.held_reasons.most_common(8):
         summary.add_row(f"  {reason}", f"{count:,}")
@@ -619,8 +743,10 @@ def _print_report(report: RunReport, *, title: str) -> None:
     if report.written_to:
         summary.add_row("Results written to", str(report.written_to))
     console.print(summary)
+    if report.escalation:
+        console.print(report.escalation, soft_wrap=True)
     for note in report.notes:
-        console.print(f"[yellow]{note}[/yellow]")
+        console.print(f"[yellow]{note}[/yellow]", soft_wrap=True)
 
 
 def _print_due(report: RunReport) -> None:

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arcollect import insight, readiness
-from arcollect.book import cases, dashboard, files, live, read, settings, write
+from arcollect import escalation, insight, readiness
+from arcollect.book import dashboard, files, live, read, settings, write
 from arcollect.book.schema import (
     AGING,
     TABLES,
@@ -76,6 +76,7 @@ class RunReport:
     time_zones: set[str] = field(default_factory=set)
     outputs: dict[str, pd.DataFrame] = field(default_factory=dict)
     escalated: list[str] = field(default_factory=list)
+    escalation: str = ""  # one line: who would be (or was) put on credit hold and handed to collections
 
     def count(self, state: str) -> int:
         return 0 if self.queue.empty else int((self.queue[Queue.STATE] == state).sum())
@@ -110,6 +111,7 @@ class Source:
     live: bool = False
     stamp: Callable[[], identity.Stamp | None] = lambda: None
     log_rows: Callable[[], list[list[Any]]] = list
+    read_queue: Callable[[], pd.DataFrame] = lambda: pd.DataFrame()  # the ReminderQueue as the user left it
 
     @classmethod
     def of(cls, book: Path | str | Any) -> Source:
@@ -118,11 +120,13 @@ class Source:
             return cls(
                 path, lambda: read.read(path), lambda *args, **kw: cls._write_file(path, *args, **kw),
                 stamp=lambda: identity.read_stamp(path), log_rows=lambda: identity.log_rows(path),
+                read_queue=lambda: read.read_output(path, "ReminderQueue"),
             )  # fmt: skip
         return cls(
             live.location(book), lambda: live.read(book), lambda *args, **kw: cls._write_live(book, *args, **kw),
             live=True, stamp=lambda: identity.read_live_stamp(book),
             log_rows=lambda: live.sheet_rows(book, "ReminderLog"),
+            read_queue=lambda: live.read_table(book, "ReminderQueue"),
         )  # fmt: skip
 
     @staticmethod
@@ -169,6 +173,8 @@ def collect(
     purpose: str = "send",
     lease_wait: float = 0.0,
     waiting: Callable[[str], None] | None = None,
+    side_effects: bool | None = None,
+    preview_all: bool = False,
 ) -> RunReport:
     """Read `book`, age, price and plan; render and (with `send`) send what is due; write the output sheets.
 
@@ -181,7 +187,15 @@ def collect(
     stops the run with one sentence before anything is planned. A send holds the ledger's lease from reconciling
     to the last result (`purpose` names the holder: send, ribbon, schedule), waiting up to `lease_wait` seconds
     for another run (`waiting` is told once); the output sheets record the ledger's id and sequence.
+
+    Escalations (`arcollect.escalation`): approvals typed into the ReminderQueue's Approve column are recorded
+    first; escalating reminders without an approval are planned ``awaiting approval``; after sending, the side
+    effects of every escalation the ledger holds as sent are carried out if not done yet — case files, and the
+    Credit hold cells written with the output sheets (`side_effects`, default `write_back`: without writing the
+    output sheets, the holds alone are written into the workbook file when Excel does not have it open).
+    `preview_all` renders, with `send`, also what waits for business hours or an approval (`report.reminders`).
     """
+    side_effects = write_back if side_effects is None else side_effects
     step = progress or (lambda *_args: None)
     if now.tzinfo is None:
         raise ArcollectError("now must be timezone-aware (UTC)")
@@ -196,6 +210,8 @@ def collect(
     if refusals:
         raise ConfigError(" ".join(refusals) + " Nothing was sent.")
     report = RunReport(now=now, base_currency=config.base_currency, problems=problems)
+    if not send:  # what `send` would refuse over: said now, before the user counts on it
+        report.notes += [f"Before sending: {sentence}" for sentence in readiness.identity(config)]
     own_ledger = ledger is None
     if ledger is None:
         stamp = source.stamp()
@@ -237,8 +253,13 @@ def collect(
             settled = reconcile(ledger, transport, now=now, settle=delay)
             report.unknown = list(settled.unknown)
         step("Planning reminders")
+        approved_here = escalation.from_sheet(ledger, source.read_queue(), policy, now=now)
+        if approved_here:
+            report.notes.append(f"Recorded {len(approved_here)} escalation approval(s) from the Approve column.")
         history = _history(ledger)
+        on_hold = escalation.on_hold(ledger, policy, ledger.history(), customers, now=now)
         unapplied = pricing.unapplied_cash(tables["Payments"], config.base_currency, tables["FX"])
+        credits = _credits(aged, tables["Payments"])
         queue = dunning.plan(
             aged,
             customers,
@@ -249,6 +270,9 @@ def collect(
             minimum_amount=float(config.minimum_amount),
             unapplied_cash=unapplied,
             window=config.send_window,
+            credits=credits,
+            catch_up_days=config.catch_up_days or None,
+            escalated=on_hold,
         )
         paid = pd.DataFrame()
         thanks_level = next((level for level in policy if level.is_thanks), None)
@@ -266,10 +290,12 @@ def collect(
             queue = dunning.combine(queue, thanked)
             paid = dunning.paid_on_time(settled, tables["Payments"])
         queue = _keys_and_ledger_state(queue, ledger)
+        granted = escalation.standing(escalation.approvals(ledger), ledger.history())
+        queue = escalation.gate(queue, policy, granted)
         step("Rendering reminders")
         reminders = _render(
             queue, aged, customers, config, policy, problems, paid=paid, payments=tables["Payments"], step=step,
-            templates=config.template_folder(book), only_due=send,
+            templates=config.template_folder(book), only_due=send and not preview_all, history=history,
         )  # fmt: skip
         report.reminders = reminders
         updates: list[write.CellUpdate] = []
@@ -278,8 +304,25 @@ def collect(
             _send(queue, reminders, ledger, transport, config, now, report, step=step, stop=stop)
         log = ledger.history()  # after sending: what the output sheets, case files and dashboard all show
         seen = identity.Stamp(ledger.ledger_id, ledger.sequence)
-        if send:
-            updates = _escalate(queue, report, policy, customers, aged, log, book, now)
+        effects = escalation.Effects()
+        if side_effects:
+            step("Escalations: case files and credit holds")
+            effects = escalation.side_effects(ledger, policy, log, customers, aged, book, now=now)
+            updates = effects.updates
+            report.escalated = effects.customers
+            if effects.cases:
+                report.notes.append(
+                    f"Escalated {len(effects.cases)} customer(s) the ledger shows sent: case files in cases/, "
+                    "credit hold set in Customers"
+                )
+        sent_now = queue.loc[queue[Queue.STATE] == "sent", Queue.CUSTOMER_ID] if not queue.empty else []
+        escalating = escalation.escalating_levels(policy)
+        sent_escalations = (
+            queue.loc[(queue[Queue.STATE] == "sent") & queue[Queue.LEVEL].isin(escalating), Queue.CUSTOMER_ID]
+            if not queue.empty and len(sent_now)
+            else []
+        )
+        report.escalation = escalation.summary(queue, policy, sent_now=list(sent_escalations))
         report.queue = queue
         report.problems = problems
         view = None
@@ -300,6 +343,9 @@ def collect(
             report.written_to = result.path_written
             if result.message:
                 report.notes.append(result.message)
+            _holds_saved(ledger, effects, source, result, now, report)
+        elif effects.holds and not source.live:
+            _holds_only(ledger, effects, source, now, report)
     finally:
         if send:
             ledger.lease.release()
@@ -373,21 +419,28 @@ def _render(
     step: Progress | None = None,
     templates: Path | None = None,
     only_due: bool = False,
+    history: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Render every reminder that would go out now or later; a failing template holds only its own reminder.
 
     `paid` are the invoices paid on time (`dunning.paid_on_time`) that thank-you rows refer to. Each statement
-    shows the customer's credit notes and unapplied payments net (`_credits`).
+    shows the customer's credit notes and unapplied payments net (`_credits`), the account's other open items
+    (`aged`) and cites the earlier reminders about its invoices (`history`, the planner's per-invoice history).
     """
     renderer = Renderer([templates] if templates else None)
     levels = {dunning.COLLECTION_FAILED.level: dunning.COLLECTION_FAILED, **{level.level: level for level in policy}}
     everything = pd.concat([aged, paid], ignore_index=True) if paid is not None and not paid.empty else aged
     reminders: dict[str, Any] = {}
-    # A send renders what goes out now; a refresh or preview also what waits for business hours (and so finds a
-    # broken template before the schedule meets it).
-    going = queue.index[queue[Queue.STATE].isin([dunning.DUE] if only_due else [dunning.DUE, dunning.SCHEDULED])]
+    # A send renders what goes out now; a refresh or preview also what waits for business hours or for an
+    # approval (the approver reads the escalation letter first; a broken template is found before the schedule).
+    shown = [dunning.DUE] if only_due else [dunning.DUE, dunning.SCHEDULED, dunning.AWAITING_APPROVAL]
+    going = queue.index[queue[Queue.STATE].isin(shown)]
     rows = queue.loc[going]
-    records = compose.Records(everything, _credits(aged, payments), customers, reminders=rows)
+    cited = {level.level: level.name for level in policy if not level.is_thanks}
+    records = compose.Records(
+        everything, _credits(aged, payments), customers, reminders=rows, accounts=aged, history=history,
+        level_names=cited,
+    )  # fmt: skip
     for done, (position, row) in enumerate(zip(going, rows.to_dict("records"), strict=True), start=1):
         if step and (done % 25 == 0 or done == len(going)):
             step("Rendering reminders", done, len(going))
@@ -442,8 +495,10 @@ def _send(
     by_key = {queue.at[position, Queue.KEY]: position for position in due}
 
     def noted(result: Any) -> None:
-        queue.at[by_key[result.key], Queue.STATE] = result.status
-        queue.at[by_key[result.key], Queue.REASON] = result.error or ""
+        position = by_key[result.key]
+        approved = str(queue.at[position, Queue.REASON] or "").split(";")[0]  # who approved an escalation stays
+        queue.at[position, Queue.STATE] = result.status
+        queue.at[position, Queue.REASON] = result.error or (approved if approved.startswith("approved by") else "")
 
     outcome = dispatch(
         [reminders[queue.at[position, Queue.KEY]] for position in due],
@@ -465,37 +520,44 @@ def _send(
         queue.loc[untouched, Queue.REASON] = "not sent: the transport stopped this run"
 
 
-def _escalate(
-    queue: pd.DataFrame,
-    report: RunReport,
-    policy: tuple[settings.DunningLevel, ...],
-    customers: pd.DataFrame,
-    aged: pd.DataFrame,
-    history: pd.DataFrame,
-    book: Path,
+def _holds_saved(
+    ledger: Ledger,
+    effects: escalation.Effects,
+    source: Source,
+    result: write.WriteResult,
     now: dt.datetime,
-) -> list[write.CellUpdate]:
-    """Customers whose escalation reminder went out now: credit hold (Customers shows it) and an agency case file.
+    report: RunReport,
+) -> None:
+    """Record the credit holds as done when they were saved into the workbook file itself.
 
-    Nothing is sent to an agency: the case file (open items, the whole reminder history, contacts, statutory
-    interest and compensation claimable) lands in ``cases/`` beside the workbook for a person to pass on.
+    A live book holds them unsaved (the next run that reads them back ticked records them) and a side file is
+    rebuilt by the next run (the holds are written again then): neither counts yet.
     """
-    escalating = {level.level for level in policy if level.escalate}
-    sent_now = queue[(queue[Queue.STATE] == "sent") & queue[Queue.LEVEL].isin(escalating)]
-    if sent_now.empty:
-        return []
-    by_id = customers.drop_duplicates(Customers.ID).set_index(Customers.ID, drop=False)
-    for customer_id in sent_now[Queue.CUSTOMER_ID].unique():
-        report.escalated.append(str(customer_id))
-        cases.write_case(
-            cases.case_folder(book),
-            customer=by_id.loc[customer_id].to_dict(),
-            invoices=aged,
-            history=history,
-            as_of=now,
+    if not effects.holds:
+        return
+    if not source.live and not result.side_file:
+        escalation.mark(ledger, effects.holds.values(), escalation.CREDIT_HOLD, now=now, note="written with the run")
+    elif result.side_file:
+        report.notes.append(
+            f"Credit hold for {len(effects.holds)} escalated customer(s) is not in the workbook yet "
+            "(it was open in Excel): the next run writes it"
         )
-    report.notes.append(f"Escalated {len(report.escalated)} customer(s): credit hold set, case files in cases/")
-    return [write.CellUpdate("Customers", Customers.ID, Customers.CREDIT_HOLD, dict.fromkeys(report.escalated, True))]
+
+
+def _holds_only(
+    ledger: Ledger, effects: escalation.Effects, source: Source, now: dt.datetime, report: RunReport
+) -> None:
+    """Without the output sheets (the schedule): write just the Credit hold cells into the workbook file, unless
+    Excel has it open — then they wait for the next run (or a Refresh in Excel, which writes them there)."""
+    if write.owner_file(source.path) is not None:
+        report.notes.append(
+            f"Credit hold for {len(effects.holds)} escalated customer(s) waits: {source.path.name} is open in Excel "
+            "— press Refresh there, or the next run writes it"
+        )
+        return
+    write.write_tables(source.path, {}, updates=effects.updates)
+    escalation.mark(ledger, effects.holds.values(), escalation.CREDIT_HOLD, now=now, note="written by the schedule")
+    report.notes.append(f"Credit hold set for {len(effects.holds)} escalated customer(s) in {source.path.name}")
 
 
 # ---- output sheets ----------------------------------------------------------------------------------------------

@@ -184,6 +184,7 @@ class Schedule:
             send=not self.dry_run,
             transport=self._transport,
             write_back=False,
+            side_effects=not self.dry_run,  # credit holds and case files from the ledger: the schedule writes them too
             stop=lambda: self.stopping,
             purpose="schedule",
             lease_wait=LEASE_WAIT,

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from arcollect import cli
 from arcollect.book import template, write
-from arcollect.book.schema import FX, Customers, Invoices
+from arcollect.book.schema import FX, Customers, Invoices, SettingsSheet
 from arcollect.book.settings import default_settings_rows
 from arcollect.cli import main
 
@@ -50,6 +50,13 @@ def book(tmp_path: Path) -> Path:
         }
     )
     settings = default_settings_rows()
+    identity = {
+        "CompanyName": "Northwind GmbH",
+        "SenderMailbox": "ar@northwind.example",
+        "IBAN": "DE89370400440532013000",
+    }
+    for key, value in identity.items():
+        settings.loc[settings[SettingsSheet.KEY] == key, SettingsSheet.VALUE] = value
     write.write_tables(
         path,
         {
@@ -161,3 +168,25 @@ def test_import_loads_an_erp_export_and_prints_what_changed(book, capsys):
     assert "quickbooks:" in out and "added" in out
     invoices = [row[0] for row in values(book, "Invoices")[1:] if row[0]]
     assert len(invoices) > 2
+
+
+@pytest.mark.parametrize("blank", ["CompanyName", "SenderMailbox", "IBAN"])
+def test_send_refuses_while_the_sender_identity_is_blank_and_names_the_setting_in_one_line(book, blank, capsys):
+    assert main(["config", str(book), blank, ""]) == 0  # the user clears it (IBAN: no bank account at all)
+    capsys.readouterr()
+    assert main(["send", str(book), "--now", NOW]) == 1
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"Settings {blank}" in lines[0] and "Nothing was sent" in lines[0], out
+    assert not (book.parent / "outbox").exists()
+    assert main(["refresh", str(book), "--now", NOW]) == 0  # refresh and preview still work, and warn
+    assert f"Settings {blank}" in capsys.readouterr().out
+    assert main(["preview", str(book), "--now", NOW]) == 0
+    assert f"Settings {blank}" in capsys.readouterr().out
+
+
+def test_a_sender_name_becomes_the_from_display_name(book):
+    assert main(["config", str(book), "SenderName", "Northwind Accounts Receivable"]) == 0
+    assert main(["send", str(book), "--now", NOW]) == 0
+    message = (book.parent / "outbox").glob("*.eml").__next__().read_text()
+    assert "From: Northwind Accounts Receivable <ar@northwind.example>" in message

@@ -57,10 +57,10 @@ def test_the_outbox_holds_one_mime_message_per_sent_reminder(demo):
     log = sheet_rows(demo / DEMO_FILE, "ReminderLog")
     sent_now = [row for row in log if row["Transport"] == "outbox"]
     assert len(messages) == len(sent_now) > 50
-    # the rest is the seeded past year (demo_history): marked as such, all older than the quiet period
+    # the rest is the seeded past (demo_history): marked as such, the latest from last week's dunning run
     past = [row for row in log if row["Transport"] != "outbox"]
     assert past and {row["Transport"] for row in past} == {"demo history"}
-    assert max(row["Sent (UTC)"] for row in past) <= datetime(2026, 10, 25, 23, 59)
+    assert max(row["Sent (UTC)"] for row in past) <= datetime(2026, 11, 18, 23, 59)
     parsed = email.message_from_bytes(messages[0].read_bytes(), policy=policy.default)
     assert parsed["To"] and parsed["Subject"] and parsed["Message-ID"] and parsed["Content-Language"]
     assert {part.get_content_type() for part in parsed.walk()} >= {"text/plain", "text/html"}
@@ -95,8 +95,45 @@ def test_the_refresh_draws_the_dashboard_with_tiles_and_four_native_charts(demo)
     assert len(charts) == 4
 
 
-def test_escalated_customers_are_on_credit_hold_with_a_case_file_each(demo):
+def test_escalations_follow_the_ledger_each_with_a_case_file_and_a_credit_hold(demo):
+    import sqlite3
+
+    with sqlite3.connect(demo / "arcollect-demo.ledger.sqlite") as db:
+        escalated = {
+            row[0] for row in db.execute("SELECT customer_id FROM reminders WHERE level = 4 AND state = 'sent'")
+        }
+        approvers = {row[0] for row in db.execute("SELECT approved_by FROM approvals")}
+    files = {path.stem for path in (demo / "cases").glob("*.xlsx")}
     customers = sheet_rows(demo / DEMO_FILE, "Customers")
-    held = [row["Customer ID"] for row in customers if row["Credit hold"] is True]
-    files = sorted(path.stem for path in (demo / "cases").glob("*.xlsx"))
-    assert held and sorted(held) == files
+    held = {row["Customer ID"] for row in customers if row["Credit hold"] is True}
+    assert escalated and files == escalated and escalated <= held  # an approved escalation: case file and hold
+    assert approvers == {"Anna Keller (demo)"}
+    queue = sheet_rows(demo / DEMO_FILE, "ReminderQueue")
+    awaiting = [row for row in queue if row["State"] == "awaiting approval"]
+    assert awaiting and all(row["Level"] == 4 for row in awaiting)  # the later ones wait for a person
+    assert not [
+        row for row in queue if row["Customer ID"] in held and row["State"] in ("sent", "due") and row["Level"] != 4
+    ]
+
+
+def test_the_demo_and_a_preview_a_week_later_say_nothing_untrue(demo, capsys):
+    """Issue #16's count over every rendered email: no negative amount due, no escalation listing less than
+    everything overdue, no lower-level reminder to an escalated customer, no discount offered where none is left."""
+    import json
+    import subprocess
+    import sys
+
+    assert main(["preview", str(demo / DEMO_FILE), "--now", "2026-12-01T10:00:00+00:00"]) == 0
+    script = Path(__file__).resolve().parents[2] / "scripts" / "check_reminders.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(demo / DEMO_FILE), str(demo / "outbox"), str(demo / "preview"), "--json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    counts = json.loads(done.stdout)
+    print(json.dumps({k: v for k, v in counts.items() if k != "problems"}, sort_keys=True))
+    assert counts["problems"] == [] and done.returncode == 0
+    assert counts["negative"] == counts["short_escalation"] == 0
+    assert counts["lower_level_after_escalation"] == counts["discount_claim_without_discount"] == 0
+    assert counts["checked"] > 250 and {"0", "1", "2", "3", "4"} <= set(counts["levels"])  # every level was read
+    assert counts["escalations"] and counts["pre_due"]
+    assert len(counts["languages"]) == 9

@@ -31,6 +31,7 @@ from .workbooks import (
     outbox_messages,
     payment,
     replace_rows,
+    seed_sent,
     sheet_rows,
     text_of,
     to_address,
@@ -347,6 +348,7 @@ def test_late_interest_after_a_partial_payment_is_computed_per_open_amount_segme
         payments=[payment("2026-08-31", "DE1", 4000.0, invoice_number="R-1")],
         policy=policy,
     )
+    seed_sent(path, [("DE1", 1, ["R-1"], "2026-07-06"), ("DE1", 2, ["R-1"], "2026-07-17")])  # one step at a time
 
     collect(path, now=TUESDAY, send=True)
 
@@ -393,7 +395,11 @@ def test_sending_twice_on_the_same_day_sends_nothing_new_and_the_queue_says_why(
     assert sorted(path.parent.glob("outbox/*.eml")) == files
     queue = sheet_rows(path, "ReminderQueue")
     assert {row[Queue.STATE] for row in queue} == {"held"}
-    assert all(row[Queue.REASON].startswith("already sent") for row in queue), [row[Queue.REASON] for row in queue]
+    reasons = sorted(row[Queue.REASON] for row in queue)  # C2's 14 days allow the second level: it waits its days
+    assert reasons == [
+        "already sent on 2026-11-24",
+        "last reminder sent on 2026-11-24; the policy waits until 2026-12-01",
+    ]
     log = sheet_rows(path, "ReminderLog")
     assert sorted(row["state"] for row in log) == ["sent", "sent"]
 
@@ -457,15 +463,31 @@ def test_credit_notes_and_unapplied_payments_are_shown_net_in_the_statement(tmp_
     assert balance in text
 
 
-def test_an_escalation_puts_the_customer_on_credit_hold_and_writes_an_agency_case_file(tmp_path):
+def test_an_escalation_waits_for_approval_then_puts_the_customer_on_credit_hold_and_writes_an_agency_case_file(
+    tmp_path,
+):
+    from arcollect import escalation
     from arcollect.book import cases
+    from arcollect.mail.ledger import Ledger
 
     book = make_book(
         tmp_path,
         customers=[customer("LATE", country="DE", language="de"), customer("FINE", country="DE", language="de")],
         invoices=[invoice("L-1", "LATE", due="2026-09-01"), invoice("F-1", "FINE", due="2026-11-10")],
     )
-    report = collect(book, now=TUESDAY, send=True)
+    seed_sent(book, [("LATE", 1, ["L-1"], "2026-09-04"), ("LATE", 2, ["L-1"], "2026-09-15"),
+                     ("LATE", 3, ["L-1"], "2026-10-01")])  # fmt: skip
+    waiting = collect(book, now=TUESDAY, send=True)
+
+    row = only(sheet_rows(book, "ReminderQueue"), "LATE")
+    assert (row[Queue.LEVEL], row[Queue.STATE]) == (4, "awaiting approval")
+    assert waiting.escalated == [] and waiting.escalation.startswith("1 customer would be put on credit hold")
+    assert not cases.case_folder(book).exists()
+    assert only(sheet_rows(book, "Customers"), "LATE")[Customers.CREDIT_HOLD] in (None, False)
+
+    with Ledger(book.with_name("collections.ledger.sqlite")) as ledger:
+        escalation.record(ledger, "LATE", 4, by="Anna Keller", now=TUESDAY, source="cli")
+    report = collect(book, now=TUESDAY + dt.timedelta(minutes=5), send=True)
 
     assert report.escalated == ["LATE"]
     customers = {row[Customers.ID]: row for row in sheet_rows(book, "Customers")}
@@ -473,8 +495,10 @@ def test_an_escalation_puts_the_customer_on_credit_hold_and_writes_an_agency_cas
     assert customers["FINE"][Customers.CREDIT_HOLD] in (None, False)
     case = cases.case_folder(book) / cases.file_name("LATE")
     assert case.exists() and not (cases.case_folder(book) / cases.file_name("FINE")).exists()
-    sheets = openpyxl.load_workbook(case, read_only=True).sheetnames
-    assert {"Summary", "OpenItems", "ReminderHistory"} <= set(sheets)
+    sheets = openpyxl.load_workbook(case, read_only=True)
+    assert {"Summary", "OpenItems", "ReminderHistory"} <= set(sheets.sheetnames)
+    summary = {row[0]: row[1] for row in sheets["Summary"].iter_rows(min_row=1, max_row=5, values_only=True)}
+    assert summary["Reminders sent"] == 4 and summary["Escalation approved by"].startswith("Anna Keller on 2026-11-24")
 
 
 def test_a_reminder_in_doubt_in_the_ledger_is_held_until_reconciled_and_the_queue_says_so(tmp_path):

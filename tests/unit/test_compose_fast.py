@@ -17,7 +17,7 @@ from jinja2 import Environment
 from jinja2.filters import do_wordwrap
 
 from arcollect.book import settings
-from arcollect.book.schema import Aging, Customers, Invoices, Queue
+from arcollect.book.schema import Aging, Customers, Invoices, Log, Queue
 from arcollect.engine import aging, dunning, pricing
 from arcollect.mail import compose
 from arcollect.mail.render import Renderer, RenderError
@@ -51,29 +51,53 @@ def test_run_records_give_each_reminder_the_same_context_as_its_own_invoice_fram
     switched = [numbers[0] for numbers in longer[:5]]  # these reminders list two currencies
     aged.loc[aged[Invoices.NUMBER].isin(switched), Invoices.CURRENCY] = "USD"
     credits = aged.loc[aged[Invoices.OPEN_AMOUNT] < 0]
-    records = compose.Records(aged, credits, customers, reminders=going)
+    history = pd.DataFrame(
+        {
+            Log.CUSTOMER_ID: aged[Invoices.CUSTOMER_ID],
+            Log.LEVEL: 1,
+            Invoices.NUMBER: aged[Invoices.NUMBER],
+            Log.SENT_AT: pd.Timestamp("2026-11-02T23:30:00Z"),  # 3 November in Tokyo, 2 November in Berlin
+        }
+    ).iloc[::3]
+    names = {level.level: level.name for level in plan["levels"].values()}
+    options = {"history": history, "level_names": names}
+    records = compose.Records(aged, credits, customers, reminders=going, accounts=aged, **options)
     by_number = aged.set_index(Invoices.NUMBER, drop=False)
     by_customer = customers.set_index(Customers.ID, drop=False)
-    several_currencies = with_credits = 0
+    several_currencies = with_credits = with_others = with_history = 0
     assert len(going) > 20
     for row in going.to_dict("records"):
         level = plan["levels"][int(row[Queue.LEVEL])]
         items = by_number.loc[list(row[dunning.INVOICE_LIST])]
         own_credits = credits[credits[Invoices.CUSTOMER_ID] == row[Queue.CUSTOMER_ID]]
         customer = by_customer.loc[row[Queue.CUSTOMER_ID]]
-        one = compose.context(row, items, own_credits, customer, plan["config"], level)
+        account = aged[aged[Invoices.CUSTOMER_ID] == row[Queue.CUSTOMER_ID]]
+        one = compose.context(row, items, own_credits, customer, plan["config"], level, accounts=account, **options)
         fast = compose.context_from(row, records, plan["config"], level)
         assert fast == one
+        others = {item["number"] for item in fast["other_items"]}
+        assert not others & set(row[dunning.INVOICE_LIST])
+        assert others | set(row[dunning.INVOICE_LIST]) >= set(
+            account.loc[account[Invoices.OPEN_AMOUNT] > 0, Invoices.NUMBER]
+        )
+        with_others += bool(others)
+        with_history += bool(fast["history"])
         assert [section["currency"] for section in fast["sections"]] == sorted(set(items[Invoices.CURRENCY]))
         listed = [invoice["number"] for section in fast["sections"] for invoice in section["invoices"]]
         assert sorted(listed) == sorted(row[dunning.INVOICE_LIST])
-        assert fast["total_base"] == Decimal(repr(float(items[Aging.BASE_OPEN_AMOUNT].sum()))).quantize(
-            Decimal("0.01"), rounding="ROUND_HALF_UP"
-        )
+        expected = 0.0  # each currency's amount due at the rate its invoices were converted with
+        for section in fast["sections"]:
+            mine = items[items[Invoices.CURRENCY] == section["currency"]]
+            rate = mine[Aging.BASE_OPEN_AMOUNT].sum() / mine[Invoices.OPEN_AMOUNT].sum()
+            expected += float(section["amount_due"]) * rate
+        assert abs(float(fast["total_base"]) - expected) <= 0.011
+        if not len(own_credits) and not level.add_interest:  # nothing added or taken off: the base amounts as read
+            total = Decimal(repr(float(items[Aging.BASE_OPEN_AMOUNT].sum())))
+            assert fast["total_base"] == total.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
         assert len(fast["credits"]) == len(own_credits)
         several_currencies += len(fast["sections"]) > 1
         with_credits += bool(fast["credits"])
-    assert several_currencies and with_credits  # the comparison met both shapes
+    assert several_currencies and with_credits and with_others and with_history  # the comparison met every shape
 
 
 def test_reminder_invoices_of_a_level_without_interest_show_none_even_after_a_level_with_interest(plan):

@@ -42,19 +42,127 @@ def plan(rows: list[dict], people: pd.DataFrame | None = None, **options) -> pd.
     return dunning.plan(pd.DataFrame(rows), customers() if people is None else people, POLICY, now=NOW, **options)
 
 
+def sent(*entries: tuple[str, int, str]) -> pd.DataFrame:
+    """Ledger history: (invoice, level, sent on YYYY-MM-DD) for customer C1, at 09:00 UTC."""
+    return pd.DataFrame(
+        {
+            Log.CUSTOMER_ID: ["C1"] * len(entries),
+            Log.LEVEL: [level for _, level, _ in entries],
+            Invoices.NUMBER: [number for number, _, _ in entries],
+            Log.SENT_AT: [f"{day}T09:00:00Z" for _, _, day in entries],
+        }
+    )
+
+
+def climbed(number: str, up_to: int, last_on: str = "2026-11-10") -> pd.DataFrame:
+    """The invoice had every dunning level 1 … `up_to`, the last one on `last_on`, each 8 days before the next."""
+    last = pd.Timestamp(last_on)
+    return sent(*[(number, level, f"{last - pd.Timedelta(days=8 * (up_to - level)):%Y-%m-%d}")
+                  for level in range(1, up_to + 1)])  # fmt: skip
+
+
 def only(queue: pd.DataFrame) -> dict:
     assert len(queue) == 1, queue[[Queue.LEVEL, Queue.STATE, Queue.REASON]]
     return queue.iloc[0].to_dict()
 
 
 @pytest.mark.parametrize(
-    ("due", "level_name"),
-    [("2026-11-27", "Pre-due reminder"), ("2026-11-21", "Friendly reminder"), ("2026-11-10", "Second reminder"),
-     ("2026-10-25", "Final notice"), ("2026-09-20", "Escalation")],
+    ("due", "had", "level_name"),
+    [("2026-11-27", 0, "Pre-due reminder"), ("2026-11-21", 0, "Friendly reminder"),
+     ("2026-11-10", 1, "Second reminder"), ("2026-10-25", 2, "Final notice"), ("2026-09-20", 3, "Escalation")],
 )  # fmt: skip
-def test_the_level_follows_days_past_due_in_the_customers_time_zone(due, level_name):
-    row = only(plan([invoice("A", due)]))
+def test_the_level_follows_days_past_due_in_the_customers_time_zone_one_step_after_the_last(due, had, level_name):
+    row = only(plan([invoice("A", due)], history=climbed("A", had, "2026-11-10") if had else None))
     assert row[Queue.LEVEL_NAME] == level_name and row[Queue.STATE] == dunning.DUE
+
+
+@pytest.mark.parametrize("due", ["2026-11-10", "2026-10-25", "2026-09-20", "2026-08-18"])
+def test_an_invoice_never_reminded_starts_at_the_first_level_however_late_it_is(due):
+    row = only(plan([invoice("A", due)]))  # 14, 30, 65 and 98 days late, nothing in the ledger
+    assert row[Queue.LEVEL_NAME] == "Friendly reminder" and row[Queue.STATE] == dunning.DUE
+
+
+def test_each_level_needs_the_one_before_it_in_the_ledger():
+    late = invoice("A", "2026-08-18")  # 98 days late: the days allow the escalation
+    assert only(plan([late], history=sent(("A", 1, "2026-11-10"))))[Queue.LEVEL_NAME] == "Second reminder"
+    assert only(plan([late], history=climbed("A", 2)))[Queue.LEVEL_NAME] == "Final notice"
+    assert only(plan([late], history=climbed("A", 3)))[Queue.LEVEL_NAME] == "Escalation"
+    skipped = sent(("A", 1, "2026-10-01"), ("A", 3, "2026-11-10"))  # a gap in the ledger does not hold it back
+    assert only(plan([late], history=skipped))[Queue.LEVEL_NAME] == "Escalation"
+
+
+def test_the_next_level_waits_for_its_minimum_days_after_the_last_one():
+    row = only(plan([invoice("A", "2026-10-25")], history=sent(("A", 1, "2026-11-20"))))
+    assert row[Queue.LEVEL_NAME] == "Second reminder" and row[Queue.STATE] == dunning.HELD
+    assert row[Queue.REASON] == "last reminder sent on 2026-11-20; the policy waits until 2026-11-27"
+
+
+def test_a_pre_due_nudge_is_not_a_step_of_the_climb():
+    row = only(plan([invoice("A", "2026-10-25")], history=sent(("A", 0, "2026-10-21"))))
+    assert row[Queue.LEVEL_NAME] == "Friendly reminder"
+
+
+@pytest.mark.parametrize(
+    ("due", "level_name"), [("2026-11-10", "Friendly reminder"), ("2026-08-18", "Second reminder")]
+)
+def test_catch_up_starts_a_late_backlog_at_the_second_level_never_higher(due, level_name):
+    row = only(plan([invoice("A", due)], catch_up_days=60))  # 14 days late: first level; 98: the second
+    assert row[Queue.LEVEL_NAME] == level_name
+
+
+def test_catch_up_never_starts_at_an_escalating_level():
+    policy = [level for level in POLICY if level.level not in (2, 3)]  # friendly, then straight to escalation
+    queue = dunning.plan(pd.DataFrame([invoice("A", "2026-08-18")]), customers(), policy, now=NOW, catch_up_days=30)
+    assert only(queue)[Queue.LEVEL_NAME] == "Friendly reminder"
+
+
+def test_an_escalation_lists_every_overdue_invoice_that_is_not_on_hold():
+    rows = [
+        invoice("A", "2026-08-18", 1000.0),  # had friendly … final: due for escalation
+        invoice("B", "2026-11-20", 200.0),  # 4 days late, never reminded
+        invoice("C", "2026-11-10", 300.0),  # already had the friendly reminder
+        invoice("D", "2026-10-01", 400.0, status="Disputed"),
+        invoice("E", "2026-12-01", 500.0),  # not yet due
+        invoice("G", "2026-11-22", 50.0),  # two days late: no level of its own yet, overdue all the same
+    ]
+    history = pd.concat([climbed("A", 3, "2026-11-10"), sent(("C", 1, "2026-11-12"))], ignore_index=True)
+    queue = plan(rows, history=history)
+    escalation = queue[queue[Queue.LEVEL_NAME] == "Escalation"].iloc[0]
+    assert escalation[dunning.INVOICE_LIST] == ("A", "B", "C", "G") and escalation[Queue.BASE_AMOUNT] == 1550.0
+    assert queue.loc[queue[Queue.INVOICES] == "D", Queue.REASON].item().startswith("disputed")
+
+
+def test_the_amount_is_net_of_credits_in_the_same_currency_and_never_negative():
+    rows = [invoice("A", "2026-11-10", 500.0), invoice("U", "2026-11-10", 80.0, **{Invoices.CURRENCY: "USD"}),
+            invoice("CN", "2026-11-01", -150.0)]  # fmt: skip
+    row = only(plan(rows))
+    assert row[Queue.AMOUNT] == "EUR 350.00 + USD 80.00" and row[Queue.BASE_AMOUNT] == 430.0
+    credits = pd.DataFrame({Invoices.CUSTOMER_ID: ["C1", "C1"], Invoices.CURRENCY: ["EUR", "USD"],
+                            Invoices.OPEN_AMOUNT: [-150.0, -200.0]})  # fmt: skip
+    row = only(plan(rows, credits=credits))
+    assert row[Queue.AMOUNT] == "EUR 350.00 + USD 0.00" and row[Queue.STATE] == dunning.DUE
+
+
+def test_credits_covering_what_a_reminder_chases_hold_it_with_the_reason():
+    rows = [invoice("A", "2026-11-10", 100.0), invoice("F", "2026-11-27", 900.0), invoice("CN", "2026-11-01", -150.0)]
+    queue = plan(rows)  # the account still owes 850, but the overdue 100 is covered
+    assert only(queue[queue[Queue.INVOICES] == "A"])[Queue.REASON] == (
+        "credit notes and unapplied payments cover the amount this reminder would ask for"
+    )
+    coming = only(queue[queue[Queue.INVOICES] == "F"])
+    assert coming[Queue.STATE] == dunning.DUE and coming[Queue.AMOUNT] == "EUR 750.00"
+
+
+@pytest.mark.parametrize("how", ["sheet", "ledger"])
+def test_on_credit_hold_lower_levels_stop_but_an_escalation_may_still_be_planned(how):
+    people = customers(**{Customers.CREDIT_HOLD: how == "sheet"})
+    escalated = {"C1": "2026-11-02"} if how == "ledger" else None
+    row = only(plan([invoice("A", "2026-11-10")], people, escalated=escalated))
+    assert row[Queue.STATE] == dunning.HELD and row[Queue.REASON].startswith("on credit hold")
+    if how == "ledger":
+        assert "escalated on 2026-11-02" in row[Queue.REASON]
+    late = only(plan([invoice("A", "2026-08-18")], people, escalated=escalated, history=climbed("A", 3)))
+    assert late[Queue.LEVEL_NAME] == "Escalation" and late[Queue.STATE] == dunning.DUE
 
 
 def test_due_today_and_just_overdue_get_nothing_yet():
@@ -138,7 +246,7 @@ def test_minimum_days_since_the_previous_reminder_come_from_the_history():
     ],
 )
 def test_the_minimum_days_end_exactly_on_previous_plus_n_days(previous, state, reason):
-    history = pd.DataFrame({Log.CUSTOMER_ID: ["C1"], Log.LEVEL: [1], Invoices.NUMBER: ["OLD"], Log.SENT_AT: [previous]})
+    history = pd.DataFrame({Log.CUSTOMER_ID: ["C1"], Log.LEVEL: [1], Invoices.NUMBER: ["A"], Log.SENT_AT: [previous]})
     row = only(plan([invoice("A", "2026-11-10")], history=history))  # the second reminder waits 7 days
     assert (row[Queue.LEVEL_NAME], row[Queue.STATE]) == ("Second reminder", state)
     assert row[Queue.REASON] == reason if reason else not row[Queue.REASON]
@@ -166,7 +274,7 @@ def test_one_reminder_per_customer_and_level_covers_all_its_invoices():
 
 
 def test_only_the_highest_level_goes_out_in_one_run():
-    queue = plan([invoice("A", "2026-11-27"), invoice("B", "2026-10-20")])
+    queue = plan([invoice("A", "2026-11-27"), invoice("B", "2026-10-20")], history=climbed("B", 2))
     going = queue[queue[Queue.STATE] == dunning.DUE]
     assert going[Queue.LEVEL_NAME].tolist() == ["Final notice"]
     assert queue.loc[queue[Queue.LEVEL] == 0, Queue.REASON].item() == "the customer's Final notice goes out first"
@@ -183,7 +291,8 @@ def test_send_time_is_inside_the_customers_business_hours_skipping_local_holiday
 
 
 def test_the_account_manager_is_copied_where_the_level_asks():
-    row = only(plan([invoice("A", "2026-11-10")], customers(**{Customers.CC: ["ap2@mueller.example"]})))
+    people = customers(**{Customers.CC: ["ap2@mueller.example"]})
+    row = only(plan([invoice("A", "2026-11-10")], people, history=climbed("A", 1)))
     assert row[Queue.CC] == "ap2@mueller.example; am@northwind.example"
 
 
@@ -349,7 +458,7 @@ def test_a_customer_with_a_reminder_in_this_run_gets_the_thank_you_in_a_later_ru
         plan([invoice("X", "2026-11-10")]), thank([paid_invoice("A", "2026-11-25")], [payment("A", "2026-11-20")])
     )
     assert queue[Queue.STATE].tolist() == [dunning.DUE, dunning.HELD]
-    assert queue.loc[1, Queue.REASON] == "the customer's Second reminder goes out first"
+    assert queue.loc[1, Queue.REASON] == "the customer's Friendly reminder goes out first"
 
 
 def test_reminders_come_in_customer_id_order_whatever_the_order_of_the_customer_table():
@@ -382,7 +491,7 @@ def test_the_amount_shows_each_currency_as_billed_in_its_minor_unit():
 
 def test_a_cc_list_typed_as_text_is_tidied_and_the_manager_added_only_where_the_level_asks():
     people = customers(**{Customers.CC: " ap2@mueller.example ,ap3@mueller.example "})
-    second = only(plan([invoice("A", "2026-11-10")], people))  # 14 days late: Second reminder copies the manager
+    second = only(plan([invoice("A", "2026-11-10")], people, history=climbed("A", 1)))  # Second copies the manager
     assert second[Queue.CC] == "ap2@mueller.example; ap3@mueller.example; am@northwind.example"
     friendly = only(plan([invoice("A", "2026-11-21")], people))  # 3 days late: Friendly reminder does not
     assert friendly[Queue.CC] == "ap2@mueller.example; ap3@mueller.example"
@@ -390,5 +499,5 @@ def test_a_cc_list_typed_as_text_is_tidied_and_the_manager_added_only_where_the_
 
 def test_empty_parts_of_a_cc_list_leave_no_empty_address_in_the_queue():
     people = customers(**{Customers.CC: "ap2@mueller.example;; ap3@mueller.example; "})
-    second = only(plan([invoice("A", "2026-11-10")], people))
+    second = only(plan([invoice("A", "2026-11-10")], people, history=climbed("A", 1)))
     assert second[Queue.CC] == "ap2@mueller.example; ap3@mueller.example; am@northwind.example"

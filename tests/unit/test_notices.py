@@ -92,6 +92,7 @@ def _book(folder: Path, thank_you: str) -> Path:
     for key, value in {
         "CompanyName": "Acme Supplies Ltd",
         "SenderMailbox": "ar@acme.example",
+        "BankDetails": "Acme Bank plc, account 12345678",
         "ThankYou": thank_you,
     }.items():
         setting_rows.loc[setting_rows[SettingsSheet.KEY] == key, SettingsSheet.VALUE] = value

@@ -69,6 +69,10 @@ def make_context(name: str = "Müller & Söhne GmbH", country: str = "DE", langu
                 "interest_total": Decimal("16.02"),
                 "compensation_total": Decimal("40.00"),
                 "total_with_charges": Decimal("1790.58"),
+                "credit_total": Decimal("100.00"),
+                "credit_applied": Decimal("100.00"),
+                "credit_carried": Decimal("0"),
+                "amount_due": Decimal("1690.58"),
             },
             {
                 "currency": "JPY",
@@ -78,6 +82,10 @@ def make_context(name: str = "Müller & Söhne GmbH", country: str = "DE", langu
                 "interest_total": Decimal("311"),
                 "compensation_total": Decimal("0"),
                 "total_with_charges": Decimal("123767"),
+                "credit_total": Decimal("0"),
+                "credit_applied": Decimal("0"),
+                "credit_carried": Decimal("0"),
+                "amount_due": Decimal("123767"),
             },
         ],
         "credits": [{"number": "CN-9001", "currency": "EUR", "open_amount": Decimal("-100.00")}],
@@ -85,7 +93,13 @@ def make_context(name: str = "Müller & Söhne GmbH", country: str = "DE", langu
         "base_currency": "EUR",
         "payment_link": "https://pay.example.com/i/INV-1001",
         "interest_law": "§ 288 BGB",
-    }
+        "discount_available": True,
+        "other_items": [
+            {"number": "INV-1003", "currency": "EUR", "due_date": date(2026, 12, 20), "days_past_due": -26,
+             "open_amount": Decimal("75.00"), "status": "Open", "promise_date": None, "plan_date": None},
+        ],
+        "history": [{"date": date(2026, 11, 10), "level": 1, "name": "Friendly reminder"}],
+    }  # fmt: skip
 
 
 def _plain(text: str) -> str:
@@ -237,8 +251,9 @@ def test_template_names_cannot_leave_the_template_folder(renderer: Renderer, nam
         renderer.render(name, "en", make_context())
 
 
-def test_only_http_payment_links_become_buttons(renderer: Renderer) -> None:
+def test_only_http_payment_links_become_links(renderer: Renderer) -> None:
     context = make_context(language="en")
-    context["payment_link"] = "javascript:alert(1)"
+    context["sections"][0]["invoices"][0]["payment_link"] = "javascript:alert(1)"
     rendered = renderer.render("friendly", "en", context)
-    assert "javascript:" not in rendered.html
+    assert "javascript:" not in rendered.html and "javascript:" not in rendered.text
+    assert 'href="https://pay.example.com/i/INV-1002"' in rendered.html  # the other invoice keeps its own link

@@ -116,8 +116,12 @@ def write_case(
     invoices: pd.DataFrame,
     history: pd.DataFrame,
     as_of: dt.date | dt.datetime | pd.Timestamp,
+    approval: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the case file of one debtor into `folder` (created when missing); returns the file written.
+
+    `approval` (``approved_by``, ``approved_at``, ``source``) is the finance user's approval of the escalation,
+    shown on the Summary sheet.
 
     `customer` is one Customers row (schema keys), `invoices` the debtor's rows of the priced Aging frame (open
     items with late interest and fixed compensation; rows of other customers are left out), `history` ledger
@@ -143,7 +147,8 @@ def write_case(
     book.properties.created = book.properties.modified = stamp  # the same input gives the same file
     summary = book.active
     summary.title = SUMMARY
-    _write_summary(summary, customer, totals(items), pd.Timestamp(as_of).date(), len(reminders))
+    sent = reminders[reminders[Log.STATE] == "sent"] if Log.STATE in reminders.columns else reminders
+    _write_summary(summary, customer, totals(items), pd.Timestamp(as_of).date(), len(sent), approval)
     for table, frame in ((OPEN_ITEMS, items), (REMINDER_HISTORY, reminders)):
         sheet = book.create_sheet(table.sheet)
         sheet.freeze_panes = "A2"
@@ -199,7 +204,12 @@ def credit_hold(customers: pd.DataFrame, escalated_ids: Iterable[Any]) -> pd.Dat
 
 
 def _write_summary(
-    sheet: Worksheet, customer: Mapping[str, Any], claim: pd.DataFrame, as_of: dt.date, reminder_count: int
+    sheet: Worksheet,
+    customer: Mapping[str, Any],
+    claim: pd.DataFrame,
+    as_of: dt.date,
+    reminder_count: int,
+    approval: Mapping[str, Any] | None = None,
 ) -> None:
     sheet.column_dimensions["A"].width = 24
     for column in "BCDEF":
@@ -212,8 +222,12 @@ def _write_summary(
     sheet["A3"] = "As of"
     sheet["B3"] = as_of
     sheet["B3"].number_format = template.NUMBER_FORMATS[Kind.DATE]
-    sheet["A4"] = "Reminders sent or planned"
+    sheet["A4"] = "Reminders sent"
     sheet["B4"] = reminder_count
+    if approval:
+        when = pd.Timestamp(approval.get("approved_at")).strftime("%Y-%m-%d %H:%M UTC")
+        sheet["A5"] = "Escalation approved by"
+        set_cell(sheet["B5"], f"{_text(approval.get('approved_by'))} on {when} ({_text(approval.get('source'))})")
 
     row = 6
     sheet.cell(row=row, column=1, value="Debtor and contacts").font = Font(bold=True, color="1F4E78")

@@ -173,6 +173,32 @@ def _unreadable_cells(path: Path, titles: list[str]) -> dict[str, dict[tuple[int
     return found
 
 
+def read_output(path: str | Path, name: str) -> pd.DataFrame:
+    """One output table as the user left it in the workbook (typed like `read`; its problems are only logged).
+
+    A run reads the user's entries in an output sheet before rewriting it — the ReminderQueue's Approve column.
+    An empty table when the sheet is missing or the file unreadable (the run itself reports that).
+    """
+    table = schema.TABLES[name]
+    path = Path(path)
+    try:
+        guard.check(path)
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except (InputError, python_calamine.CalamineError, OSError, ValueError) as exc:
+        logger.info("%s: %s not read (%s)", path.name, name, exc)
+        return empty_table(table)
+    with book:
+        sheets = {sheet.strip().casefold(): sheet for sheet in book.sheet_names}
+        sheet = sheets.get(table.sheet.casefold())
+        if sheet is None:
+            return empty_table(table)
+        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    frame, problems = read_rows(table, rows)
+    for problem in problems:
+        logger.info("%s", problem)
+    return frame
+
+
 def empty_table(table: Table) -> pd.DataFrame:
     """A table with no rows and every schema column, typed as `read` types them."""
     columns = {column.key: _typed(pd.Series([], dtype=object), column.kind) for column in table.columns}

@@ -209,6 +209,7 @@ class Queue(StrEnum):
     SEND_AT_UTC = "send_at_utc"
     STATE = "state"
     REASON = "reason"
+    APPROVE = "approve"
 
 
 class Log(StrEnum):
@@ -487,10 +488,16 @@ REMINDER_QUEUE = Table(
         C(Queue.SEND_AT_LOCAL, "Send at (customer time)", width=22),
         C(Queue.SEND_AT_UTC, "Send at (UTC)", Kind.DATETIME, width=18),
         C(Queue.STATE, "State", width=10),
+        C(
+            Queue.APPROVE,
+            "Approve",
+            width=14,
+            doc="Escalations awaiting approval: type your name here, save, then send — the next run records it",
+        ),
         C(Queue.REASON, "Reason", width=50),
         C(Queue.KEY, "Key", width=18),
     ),
-    "What the next send would do: each reminder with its send time, or why it is held.",
+    "What the next send would do: each reminder with its send time, or why it is held (or awaits approval).",
     output=True,
 )
 REMINDER_LOG = Table(

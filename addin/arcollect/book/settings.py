@@ -87,6 +87,7 @@ class Settings:
     aging_basis: str = "due"
     bucket_edges: tuple[int, ...] = (0, 30, 60, 90, 120)
     company_name: str = ""
+    sender_name: str = ""
     sender_mailbox: str = ""
     reply_to: str = ""
     default_jurisdiction: str = "EU"
@@ -111,6 +112,7 @@ class Settings:
     verify_tls: bool = True
     schedule_every: int = 15
     grace_days: int = 0
+    catch_up_days: int = 0
     minimum_amount: Decimal = Decimal(0)
     bank_details: str = ""
     finance_contact: str = ""
@@ -275,6 +277,13 @@ def _email(value: Any) -> str:
     return text
 
 
+def _display_name(value: Any) -> str:
+    text = _text(value)
+    if re.search(r"[\x00-\x1f\x7f\u2028\u2029<>@]", text) or len(text) > 100:
+        raise ValueError("a name on one line without < > or @, at most 100 characters, e.g. Northwind Accounts")
+    return text
+
+
 def _url(value: Any) -> str:
     text = _text(value).rstrip("/")
     parts = urlsplit(text)
@@ -393,6 +402,7 @@ _KEYS: tuple[_Key, ...] = (
     _Key("AgingBasis", "aging_basis", _choice(AGING_BASES), "Age invoices by due date (due) or invoice date"),
     _Key("BucketEdges", "bucket_edges", _edges, "Aging bucket limits in days: 0,30,60,90,120 gives 1-30 … 120+"),
     _Key("CompanyName", "company_name", _text, "Your company name as it appears in reminders"),
+    _Key("SenderName", "sender_name", _display_name, "The name shown as the sender (From); blank = the mailbox alone"),
     _Key("SenderMailbox", "sender_mailbox", _email, "The mailbox reminders are sent from"),
     _Key("ReplyTo", "reply_to", _email, "Where customers' replies go; blank = the sender mailbox"),
     _Key("DefaultJurisdiction", "default_jurisdiction", _jurisdiction, "Late-interest law when a customer has none"),
@@ -427,6 +437,12 @@ _KEYS: tuple[_Key, ...] = (
     _Key("VerifyTls", "verify_tls", _boolean, "Check the mail server's certificate; keep true"),
     _Key("ScheduleEvery", "schedule_every", _integer(1, 1440, "minutes"), "Minutes between unattended runs"),
     _Key("GraceDays", "grace_days", _integer(0, 3650, "days"), "Extra days after a level's date before it is sent"),
+    _Key(
+        "CatchUpDays",
+        "catch_up_days",
+        _integer(0, 3650, "days"),
+        "0 = off. An invoice never reminded and more than this many days overdue starts at the second level",
+    ),
     _Key("MinimumAmount", "minimum_amount", _money, "Customers owing less than this (base currency) are not chased"),
     _Key(
         "BankDetails",

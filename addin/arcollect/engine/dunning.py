@@ -1,32 +1,46 @@
 """The dunning policy applied to the open items: who gets which reminder, when, or why not.
 
-    plan = dunning.plan(invoices, customers, policy, now=now_utc, history=sent_per_invoice)
+    plan = dunning.plan(invoices, customers, policy, now=now_utc, history=sent_per_invoice, credits=credit_rows)
 
-One row of the result is one reminder — a customer at a dunning level, covering every invoice of that customer
-that has reached that level (statement style) — or a group of invoices held for one reason. The rules, in order:
+One row of the result is one reminder — a customer at a dunning level, covering the invoices of that customer
+that stand at that level (statement style) — or a group of invoices held for one reason. The rules, in order:
 
-1. **Which level.** An invoice's days past due are counted in the customer's own time zone (its local date at
-   `now`). The pre-due level (negative offset, tone ``incentive``) covers invoices due within ``-offset`` days;
-   each later level starts at its offset plus the grace days. Credit notes are never dunned; they only count
-   towards the customer's balance.
+1. **Which level: one step at a time.** An invoice's days past due are counted in the customer's own time zone (its
+   local date at `now`). The pre-due level (negative offset, tone ``incentive``) covers invoices due within
+   ``-offset`` days; each later level is *reachable* from its offset plus the grace days. An invoice climbs the
+   dunning levels one at a time: it gets level n+1 only after the ledger (`history`) shows level n went out for it,
+   so an invoice never reminded starts at the first level after the due date however late it is (a 98-days-late
+   backlog gets the friendly reminder first). The pre-due nudge is not a step. `catch_up_days` (Settings
+   ``CatchUpDays``, off by default) lets an invoice never reminded and more than that many days past due start at
+   the second post-due level instead — never at an escalating level. Credit notes are never dunned; they only
+   count towards the customer's balance.
 2. **Invoice holds.** Disputed invoices; a promise to pay whose date has not passed; a payment plan whose next
-   instalment is not yet due. A *broken* promise moves the invoice to the level after the highest one it has
-   already had. An invoice already reminded at its level is not reminded again — unless the level repeats
+   instalment is not yet due. A *broken* promise moves the invoice one level above the highest it has already had
+   (still one step). An invoice already reminded at its level is not reminded again — unless the level repeats
    (``repeat_every_days``) and that many days have gone by.
-3. **Customer holds** (the first that applies is the reason): customer ID not in Customers, do-not-contact,
-   auto-pay (direct debit), no valid email address, credit notes and unapplied cash cover the open amount, the
-   reminder's total below the minimum amount, and the policy's minimum days since the customer's previous
-   reminder of any dunning level (a thank-you or a collection-failed notice does not count: it must not delay
-   a reminder). A customer gets at most one message per run: when invoices stand at several levels, the highest
-   level goes out and the lower ones wait (the minimum-days rule then spaces them).
-4. **Direct debit.** Auto-pay customers are never dunned: we collect from them. An invoice of theirs still open
+3. **An escalation takes the whole account.** When a customer's invoice is due for a level marked Escalate, every
+   overdue invoice of that customer that is not disputed, promised or on a payment plan joins that reminder: the
+   account is handed over with everything overdue, not a part of it.
+4. **Customer holds** (the first that applies is the reason): customer ID not in Customers, do-not-contact, credit
+   hold (the Customers sheet's Credit hold, or an escalation the ledger shows sent: `escalated`) for every level
+   below an escalating one, auto-pay (direct debit), no valid email address, credit notes and unapplied cash
+   cover the account's open amount, they cover the amount this reminder chases (see *amounts*), the reminder's
+   amount below the minimum amount, and the policy's minimum days since the customer's previous reminder of any
+   dunning level (a thank-you or a collection-failed notice does not count: it must not delay a reminder). A
+   customer gets at most one message per run: when invoices stand at several levels, the highest level goes out
+   and the lower ones wait (the minimum-days rule then spaces them).
+5. **Direct debit.** Auto-pay customers are never dunned: we collect from them. An invoice of theirs still open
    more than the grace days + `DIRECT_DEBIT_SETTLE_DAYS` after its due date means the debit did not go through;
    those invoices get one `COLLECTION_FAILED` notice (template ``collection_failed``, friendly: check the
    mandate or pay by transfer), each invoice at most once, with the invoice holds and the other customer holds
    above. Until then they are held as auto-pay.
-5. **When.** A reminder that is not held goes out at the next moment inside the customer's local business hours
+6. **When.** A reminder that is not held goes out at the next moment inside the customer's local business hours
    on a local business day (`calendar.next_send_time`): state ``due`` if that moment has come, ``scheduled``
-   otherwise.
+   otherwise. (`arcollect.run` then marks the escalating ones ``awaiting approval`` until a person approves.)
+
+**Amounts.** A reminder's amount (`Queue.AMOUNT` per currency, `Queue.BASE_AMOUNT` in the base currency) is what
+the customer owes on the invoices it chases, less the customer's credit notes and unapplied payments in the same
+currency (`credits`), never below zero — the rule `arcollect.mail.compose` applies to the letter's amount due.
 
 The thank-you level is planned apart, by `thanks` (see there), and `combine` adds its rows to the queue.
 
@@ -39,7 +53,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -52,6 +66,8 @@ from arcollect.engine import _coerce, calendar, metrics
 from arcollect.errors import InputError
 
 DUE, SCHEDULED, HELD = "due", "scheduled", "held"
+# An escalating reminder that would go out, waiting for a finance user's approval (set by `arcollect.run`).
+AWAITING_APPROVAL = "awaiting approval"
 LOCAL_DATE = "local_date"
 INVOICE_LIST = "invoice_list"
 COUNTRY, SUBDIVISION, TIME_ZONE = "country", "subdivision", "time_zone"
@@ -106,12 +122,19 @@ def plan(
     minimum_amount: float = 0.0,
     unapplied_cash: pd.Series | None = None,
     window: tuple[str, str] | str = calendar.DEFAULT_WINDOW,
+    credits: pd.DataFrame | None = None,
+    catch_up_days: int | None = None,
+    escalated: Mapping[Any, Any] | None = None,
 ) -> pd.DataFrame:
     """The reminder queue: one row per (customer, level) reminder or held group, columns `Queue` + internals.
 
     `invoices` are the aged invoices (with `Aging.BASE_OPEN_AMOUNT`, due dates filled in); `unapplied_cash` is
     the customer's unapplied payments in the base currency (positive), used with credit notes to decide whether
-    anything is owed at all. Amounts compared with `minimum_amount` are in the base currency.
+    anything is owed at all. `credits` are the customer's credit notes and unapplied payments by currency
+    (`Invoices.CUSTOMER_ID`, `Invoices.CURRENCY`, `Invoices.OPEN_AMOUNT` negative; default: the credit notes among
+    `invoices`), netted against each reminder's amount. `escalated` maps customers the ledger shows escalated to
+    the day (text) of that escalation: on credit hold, whatever the Customers sheet says yet. Amounts compared with
+    `minimum_amount` are in the base currency.
     """
     if now.tzinfo is None:
         raise InputError("now must be a timezone-aware date-time (UTC)")
@@ -121,13 +144,19 @@ def plan(
     people = _customers(customers, now)
     items = _open_items(invoices, people, now)
     auto_pay = np.append(_flag(people[Customers.AUTO_PAY]), False)[items[_CUSTOMER].to_numpy()]
-    items = _assign_levels(items, levels, grace_days, history, auto_pay)
+    items = _assign_levels(items, levels, grace_days, history, auto_pay, catch_up_days)
     steps = [*levels, COLLECTION_FAILED]  # the notice's position is len(levels)
     items = _invoice_holds(items, steps, history)
-    rows = _group(items, steps)
+    items = _escalation_takes_all(items, steps)
+    items = items[(items["_position"] >= 0) | (items[Invoices.OPEN_AMOUNT] < 0)]  # no level yet: not planned
+    if credits is None:
+        credits = items.loc[
+            items[Invoices.OPEN_AMOUNT] < 0, [Invoices.CUSTOMER_ID, Invoices.CURRENCY, Invoices.OPEN_AMOUNT]
+        ]
+    rows = _group(items, steps, credits)
     if rows.empty:
         return _empty()
-    rows = _customer_holds(rows, items, people, steps, history, minimum_amount, unapplied_cash)
+    rows = _customer_holds(rows, items, people, steps, history, minimum_amount, unapplied_cash, escalated)
     return _send_times(rows, people, now, window)
 
 
@@ -175,7 +204,7 @@ def thanks(
         when = paid[Invoices.NUMBER].map(thanked_on.dt.strftime("%Y-%m-%d"))
         paid["_hold"] = np.where(when.notna(), "already thanked on " + when.fillna(""), "")
     rows = _group(paid, [level])
-    rows = _customer_holds(rows, None, people, [level], None, 0.0, None)
+    rows = _customer_holds(rows, None, people, [level], None, 0.0, None, None)
     return _send_times(rows, people, now, window)
 
 
@@ -285,36 +314,55 @@ def _open_items(invoices: pd.DataFrame, people: pd.DataFrame, now: dt.datetime) 
 
 
 def _assign_levels(
-    items: pd.DataFrame, levels: list[Level], grace_days: int, history: pd.DataFrame | None, auto_pay: np.ndarray
+    items: pd.DataFrame,
+    levels: list[Level],
+    grace_days: int,
+    history: pd.DataFrame | None,
+    auto_pay: np.ndarray,
+    catch_up_days: int | None = None,
 ) -> pd.DataFrame:
-    """Level position per invoice (index into `levels`, -1 = none); broken promises move one level up.
+    """Level position per invoice (index into `levels`, -1 = none): the days allow it and the climb reached it.
 
-    An auto-pay customer's invoice whose direct debit failed gets position ``len(levels)``: the notice.
+    The days past due say which level an invoice may reach; the ledger says which it has had. An invoice gets the
+    lower of the two — at most one level above the highest it has had (`_last_position_per_invoice`), the first
+    post-due level if it has had none (or, with `catch_up_days`, the second for an invoice that late, unless that
+    one escalates) — and never less than the highest it has had (which is then "already sent", or a repeat).
+    Broken promises move one level up; an auto-pay customer's invoice whose direct debit failed gets position
+    ``len(levels)``: the notice. Invoices no level applies to yet come back with position -1.
     """
     days = items[Aging.DAYS_PAST_DUE].to_numpy(dtype="int64")
     offsets = np.array([level.days_offset for level in levels])
     thresholds = np.where(offsets > 0, offsets + grace_days, offsets)
-    position = np.searchsorted(thresholds, days, side="right") - 1
+    by_days = np.searchsorted(thresholds, days, side="right") - 1
     pre_due = offsets < 0
     if pre_due.any():
         last_pre = int(np.flatnonzero(pre_due)[-1])
-        position = np.where((days >= 0) & (position == last_pre), -1, position)  # due today: no pre-due nudge
-    items = items.assign(_position=position)
+        by_days = np.where((days >= 0) & (by_days == last_pre), -1, by_days)  # due today: no pre-due nudge
+    post_due = np.flatnonzero(offsets >= 0)
+    first_post = int(post_due[0]) if post_due.size else len(levels)
 
     reminded = _last_position_per_invoice(history, levels)
+    already = (
+        items[Invoices.NUMBER].map(reminded).fillna(-1).to_numpy(dtype="int64")
+        if len(reminded)
+        else np.full(len(items), -1, dtype="int64")
+    )
+    climbed = already >= first_post  # a dunning level went out for it (a pre-due nudge is not a step)
+    start = np.full(len(items), first_post, dtype="int64")
+    if catch_up_days and post_due.size > 1 and not getattr(levels[int(post_due[1])], "escalate", False):
+        start = np.where(days > catch_up_days, int(post_due[1]), start)
+    next_step = np.where(climbed, already + 1, start)
+    chased = by_days >= first_post
+    position = np.where(chased, np.maximum(np.minimum(by_days, next_step), np.where(climbed, already, -1)), by_days)
+    items = items.assign(_position=np.minimum(position, len(levels) - 1))
+
     broken = _coerce.equals(items[Invoices.STATUS], "Promised") & (items[Invoices.PROMISE_DATE] < items[LOCAL_DATE])
     if broken.any():
-        already = (
-            items[Invoices.NUMBER].map(reminded).fillna(-1).to_numpy(dtype="int64")
-            if len(reminded)
-            else np.full(len(items), -1, dtype="int64")
-        )
-        post_due = np.flatnonzero(offsets >= 0)
-        next_position = np.minimum(np.maximum(already + 1, post_due[0] if post_due.size else 0), len(levels) - 1)
+        next_position = np.minimum(np.maximum(already + 1, first_post if post_due.size else 0), len(levels) - 1)
         items["_position"] = np.where(broken, np.maximum(items["_position"], next_position), items["_position"])
     failed = auto_pay & (days > grace_days + DIRECT_DEBIT_SETTLE_DAYS) & (items[Invoices.OPEN_AMOUNT] > 0)
     items["_position"] = np.where(failed, len(levels), items["_position"])
-    return items[(items["_position"] >= 0) | (items[Invoices.OPEN_AMOUNT] < 0)]
+    return items  # position -1 (no level yet) stays until an escalation has taken what is overdue
 
 
 def _invoice_holds(items: pd.DataFrame, levels: list[Level], history: pd.DataFrame | None) -> pd.DataFrame:
@@ -371,15 +419,42 @@ def _positions(level_numbers: pd.Series, levels: list[Level]) -> np.ndarray:
     return level_numbers.map(lookup).fillna(-1).to_numpy(dtype="int64")
 
 
+def _escalation_takes_all(items: pd.DataFrame, levels: list[Level]) -> pd.DataFrame:
+    """Every overdue invoice of a customer with an escalation due joins that escalation (module docstring, 3).
+
+    An invoice joins when it is open, past its due date and free — not disputed, promised or on a payment plan;
+    one already reminded (at any level, the escalation included) is free: the escalation lists it again.
+    """
+    escalates = np.array([bool(getattr(level, "escalate", False)) for level in levels])
+    if items.empty or not escalates.any():
+        return items
+    position = items["_position"].to_numpy(dtype="int64")
+    hold = items["_hold"].to_numpy(dtype=object)
+    valid = (position >= 0) & (position < len(levels))
+    trigger = np.zeros(len(items), dtype=bool)
+    trigger[valid] = escalates[position[valid]]
+    trigger &= hold == ""
+    if not trigger.any():
+        return items
+    customer = items[_CUSTOMER].to_numpy()
+    top = pd.Series(np.where(trigger, position, -1)).groupby(customer).transform("max").to_numpy()
+    free = (hold == "") | pd.Series(hold, dtype="string").str.startswith("already sent").to_numpy(dtype=bool)
+    overdue = (items[Aging.DAYS_PAST_DUE].to_numpy() > 0) & (items[Invoices.OPEN_AMOUNT].to_numpy() > 0)
+    joins = (top >= 0) & (customer >= 0) & overdue & free
+    return items.assign(_position=np.where(joins, top, position), _hold=np.where(joins, "", hold))
+
+
 # ---- one row per reminder ------------------------------------------------------------------------------------
 
 
-def _group(items: pd.DataFrame, levels: list[Level]) -> pd.DataFrame:
+def _group(items: pd.DataFrame, levels: list[Level], credits: pd.DataFrame | None = None) -> pd.DataFrame:
     """Group dunnable invoices by (customer, level) and held ones by (customer, level, reason).
 
     The groups come in the order of a sorted ``groupby`` on those keys (rows with a missing customer ID are left
     out, as ``groupby`` does). Each key is factorized once, sorted, and the three codes make one integer per
     group: the sums, invoice lists and amount texts below are then integer work, not hashing of text per row.
+    Amounts are net of the customer's `credits` in each currency (`_amounts`); ``_covered`` marks a group whose
+    credits cover all of it.
     """
     candidates = items[~_coerce.equals(items["_hold"], "credit")]
     customer_codes = _customer_codes(candidates)
@@ -394,14 +469,17 @@ def _group(items: pd.DataFrame, levels: list[Level]) -> pd.DataFrame:
     key = (customer_codes.astype("int64") * span + (position - lowest)) * len(holds) + hold_codes
     _, first, group = np.unique(key, return_index=True, return_inverse=True)
     count = len(first)
+    owner = candidates[Invoices.CUSTOMER_ID].array.take(first)
+    texts, base, covered = _amounts(candidates, group, count, np.asarray(owner, dtype=object), credits)
     grouped = pd.DataFrame(
         {
-            Invoices.CUSTOMER_ID: candidates[Invoices.CUSTOMER_ID].array.take(first),
+            Invoices.CUSTOMER_ID: owner,
             "_position": candidates["_position"].array.take(first),
             "_hold": candidates["_hold"].array.take(first),
             INVOICE_LIST: _runs(group, candidates[Invoices.NUMBER], count),
-            Queue.BASE_AMOUNT: candidates[Aging.BASE_OPEN_AMOUNT].groupby(group).sum().to_numpy(),
-            Queue.AMOUNT: _amount_text(candidates, group, count),
+            Queue.BASE_AMOUNT: base,
+            Queue.AMOUNT: texts,
+            "_covered": covered,
         }
     )
     position = grouped["_position"].to_numpy()
@@ -441,16 +519,43 @@ def _runs(group: np.ndarray, numbers: pd.Series, count: int) -> list[tuple[str, 
     ]
 
 
-def _amount_text(items: pd.DataFrame, group: np.ndarray, count: int) -> np.ndarray:
-    """'EUR 1,300.00 + USD 800.25' per group: the open amount in each currency, as billed (NaN: no currency)."""
+def _amounts(
+    items: pd.DataFrame, group: np.ndarray, count: int, owner: np.ndarray, credits: pd.DataFrame | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group: 'EUR 1,300.00 + USD 800.25' (each currency as billed; NaN: no currency), the amount in the base
+    currency, and whether credits cover all of it.
+
+    Each currency's open amount is net of the group's customer's `credits` in that currency (their absolute sum),
+    never below zero; the base amount shrinks in the same proportion. Items without a currency count in the base
+    amount as they are.
+    """
     currency_codes, currencies = pd.factorize(items[Invoices.CURRENCY], sort=True)
     known = currency_codes >= 0
-    key = group[known].astype("int64") * len(currencies) + currency_codes[known]
+    key = group[known].astype("int64") * max(len(currencies), 1) + currency_codes[known]
     sums = items[Invoices.OPEN_AMOUNT][known].groupby(key).sum()  # sorted: by group, then by currency
+    based = items[Aging.BASE_OPEN_AMOUNT][known].groupby(key).sum().reindex(sums.index).fillna(0.0)
     entry = sums.index.to_numpy()
-    entry_group, entry_currency = entry // len(currencies), entry % len(currencies)
+    entry_group, entry_currency = entry // max(len(currencies), 1), entry % max(len(currencies), 1)
+    gross = sums.to_numpy(dtype="float64")
+    net = gross
+    if credits is not None and len(credits) and len(entry):
+        amount = pd.to_numeric(credits[Invoices.OPEN_AMOUNT], errors="coerce").abs()
+        held = amount.groupby([credits[Invoices.CUSTOMER_ID].astype(str), credits[Invoices.CURRENCY]]).sum()
+        wanted = pd.MultiIndex.from_arrays(
+            [pd.Series(owner[entry_group]).astype(str), np.asarray(currencies, dtype=object)[entry_currency]]
+        )
+        credit = held.reindex(wanted).fillna(0.0).to_numpy(dtype="float64")
+        net = np.maximum(gross - credit, 0.0)
+    share = np.divide(net, gross, out=np.ones_like(net), where=gross > 0)
+    base = np.bincount(entry_group, weights=based.to_numpy(dtype="float64") * share, minlength=count)
+    if (~known).any():
+        base += np.bincount(group[~known], weights=items[Aging.BASE_OPEN_AMOUNT][~known].fillna(0.0), minlength=count)
+    owing = np.bincount(entry_group, weights=(net > 0).astype(float), minlength=count)
+    listed = np.bincount(entry_group, minlength=count)
+    covered = (listed > 0) & (owing == 0)
+
     digits = _coerce.minor_units_array(pd.Series(currencies, dtype=object).astype(str))[entry_currency]
-    rounded = _coerce.round_money(sums.to_numpy(dtype="float64"), digits)
+    rounded = _coerce.round_money(net, digits)
     # One entry per customer, level and currency — not per invoice —, formatted a currency at a time.
     texts = np.empty(len(entry), dtype=object)
     for code, currency in enumerate(currencies):
@@ -465,13 +570,13 @@ def _amount_text(items: pd.DataFrame, group: np.ndarray, count: int) -> np.ndarr
     result = np.full(count, np.nan, dtype=object)
     if first.all():
         result[entry_group] = texts
-        return result
+        return result, base, covered
     starts = np.flatnonzero(first).tolist()
     texts = texts.tolist()
     result[entry_group[first]] = [
         " + ".join(texts[start:end]) for start, end in itertools.pairwise([*starts, len(entry_group)])
     ]
-    return result
+    return result, base, covered
 
 
 def _customer_holds(
@@ -482,8 +587,10 @@ def _customer_holds(
     history: pd.DataFrame | None,
     minimum_amount: float,
     unapplied_cash: pd.Series | None,
+    escalated: Mapping[Any, Any] | None,
 ) -> pd.DataFrame:
-    """Hold reasons that belong to the customer; `items` None (a thank-you) skips the balance and amount rules."""
+    """Hold reasons that belong to the customer; `items` None (a thank-you) skips the balance, amount and credit
+    hold rules. `escalated` maps a customer the ledger shows escalated to the day it was (module docstring, 4)."""
     customer = rows[Queue.CUSTOMER_ID]
     # Customer fields are looked up once per row through one indexer (a `map` per field hashed every row again),
     # and text work on them (email check, cc lists) is done once per customer, not once per reminder row.
@@ -535,15 +642,35 @@ def _customer_holds(
             "last reminder sent on " + previous.dt.strftime("%Y-%m-%d") + "; the policy waits until " + wait_until
         ).to_numpy(dtype=object)
 
+    escalates = np.array([bool(getattr(level, "escalate", False)) for level in levels])[rows["_position"]]
+    on_hold = _flag(field(Customers.CREDIT_HOLD, False)) if Customers.CREDIT_HOLD in people.columns else None
+    escalated_on = customer.map(dict(escalated or {})) if escalated else pd.Series(None, index=customer.index)
+    held_by_ledger = escalated_on.notna().to_numpy(dtype=bool)
+    on_hold = held_by_ledger if on_hold is None else (on_hold | held_by_ledger)
+
+    def credit_hold(held: np.ndarray) -> np.ndarray:
+        day = escalated_on[held].astype("string").fillna("")
+        return np.where(
+            day != "",
+            "on credit hold: escalated on " + day + " and handed to collections — lower levels stop",
+            "on credit hold (Customers sheet) — lower levels stop",
+        ).astype(object)
+
+    covered = rows["_covered"].fillna(False).to_numpy(dtype=bool) if "_covered" in rows.columns else None
     holds = _first_reason(
         [
             (~known.to_numpy(), "customer ID not found in Customers"),
             (_flag(field(Customers.DO_NOT_CONTACT, False)), "do not contact"),
+            (owed & on_hold & ~escalates, credit_hold),
             (_flag(field(Customers.AUTO_PAY, False)) & ~notice, "pays by direct debit (auto-pay): no reminders"),
             (~valid_email[where], no_email),
             (
                 owed & (balance.reindex(where).fillna(0).to_numpy() <= 0),
                 "credit notes and unapplied payments cover the open amount",
+            ),
+            (
+                owed & (covered if covered is not None else np.zeros(len(rows), dtype=bool)),
+                "credit notes and unapplied payments cover the amount this reminder would ask for",
             ),
             (
                 owed & (rows[Queue.BASE_AMOUNT] < minimum_amount).to_numpy(),
@@ -692,7 +819,7 @@ def _send_times(rows: pd.DataFrame, people: pd.DataFrame, now: dt.datetime, wind
     no_zone = ~_coerce.equals(rows[Queue.STATE], HELD) & ~ready
     rows.loc[no_zone, Queue.STATE] = HELD
     rows.loc[no_zone, Queue.REASON] = "no known country or time zone for the customer's business hours"
-    return rows.drop(columns=["_hold"]).reset_index(drop=True)
+    return rows.drop(columns=["_hold", "_covered"], errors="ignore").reset_index(drop=True)
 
 
 def _places(subset: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -136,6 +136,50 @@ def send(book: Any = None, *, now: dt.datetime | None = None) -> Outcome | None:
     return _entry("Send reminders", book, work)
 
 
+def approve(book: Any = None, *, now: dt.datetime | None = None, user: str | None = None) -> Outcome | None:
+    """List the escalations awaiting approval, ask "Approve the escalation of 3 customers …?", record on "Yes".
+
+    Each approval is recorded in the ledger with who (`user`, default the login name) and when; the next Send
+    reminders sends them in the customers' business hours, and the credit holds and case files follow. Approving
+    single rows: type a name in ReminderQueue's Approve column instead.
+    """
+    import getpass
+
+    from arcollect import escalation
+    from arcollect.book.schema import Queue
+    from arcollect.mail.ledger import Ledger
+
+    def work(book: Any) -> Outcome:
+        moment = _now(now)
+        planned = collect(book, now=moment, send=False, write_back=False)
+        queue = planned.queue
+        awaiting = queue[queue[Queue.STATE] == dunning.AWAITING_APPROVAL] if not queue.empty else queue
+        if awaiting.empty:
+            return Outcome("no escalation awaiting approval", "No escalation is awaiting approval.", planned)
+        names = [f"{row[Queue.CUSTOMER_ID]} {row[Queue.CUSTOMER_NAME]}: {row[Queue.AMOUNT]}"
+                 for row in awaiting.head(10).to_dict("records")]  # fmt: skip
+        more = f"\n… and {len(awaiting) - 10} more" if len(awaiting) > 10 else ""
+        question = (
+            f"Approve the escalation of {len(awaiting)} customer(s)? Each is put on credit hold and handed to "
+            f"collections when Send reminders sends the letter.\n\n" + "\n".join(names) + more
+        )
+        answer = book.app.alert(question, title=TITLE, buttons="yes_no")
+        if str(answer).lower() != "yes":
+            return Outcome(f"{len(awaiting)} awaiting approval; not approved (the user answered {answer!r})")
+        who = user or getpass.getuser()
+        config = _settings(book)
+        with Ledger(config.ledger_file(live.location(book))) as ledger:
+            for row in awaiting.to_dict("records"):
+                escalation.record(
+                    ledger, str(row[Queue.CUSTOMER_ID]), int(row[Queue.LEVEL]), by=who, now=moment, source="ribbon",
+                    amount_text=str(row[Queue.AMOUNT]),
+                )  # fmt: skip
+        message = f"Approved {len(awaiting)} escalation(s) as {who}. Send reminders sends them."
+        return Outcome(f"approved {len(awaiting)} escalation(s) as {who}", message, planned)
+
+    return _entry("Approve escalations", book, work)
+
+
 def dashboard(book: Any = None, *, now: dt.datetime | None = None) -> Outcome | None:
     """Refresh, which rebuilds the Dashboard sheet in the open book, and show it.
 

@@ -1,11 +1,19 @@
 """From a planned row of the reminder queue to a rendered `Reminder`.
 
-    records = Records(items, credits, customers, reminders=rows)   # once per run: plain records
+    records = Records(items, credits, customers, reminders=rows, accounts=open_items, history=sent)  # once per run
     reminder = compose_from(row, records, settings, level, renderer)
 
-The template context follows docs/INTERFACES.md: one section per currency with its invoices and subtotal, the
-customer's credit notes shown net, statutory interest and compensation where the level adds them, and the total
-in the base currency. Money enters the context as `Decimal`, rounded half up to each currency's minor unit.
+The template context follows docs/INTERFACES.md: one section per currency with its invoices and subtotal,
+statutory interest and compensation where the level adds them, the customer's credits applied, the amount due,
+the account's other open items, the earlier reminders about these invoices, and the total in the base currency.
+Money enters the context as `Decimal`, rounded half up to each currency's minor unit.
+
+**The amount due** of a section (one currency) is computed here, never in a template:
+``subtotal + interest + compensation − credit applied``, where *credit applied* is the customer's credit notes and
+unapplied payments in that currency, up to the subtotal (the principal of the invoices this reminder chases).
+Credits are never applied across currencies and never make an amount due negative: what is left of them is shown
+as credit carried forward (`credit_carried`). The planner (`engine.dunning`) applies the same rule to decide that
+credits cover a reminder and hold it, so a reminder that goes out always asks for more than nothing.
 
 `context` and `compose` take one reminder's invoices and credits as DataFrames (a single reminder, tests); a run
 uses `Records`, which turns the invoices, credits and customers into plain records once, so that each reminder
@@ -20,12 +28,17 @@ import functools
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from email.headerregistry import Address
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal, get_decimal_symbol
 
-from arcollect.book.schema import Aging, Customers, Invoices, Queue
+from arcollect.book.schema import Aging, Customers, Invoices, Log, Queue
 from arcollect.engine import _coerce, dunning, pricing
 from arcollect.mail.message import Attachment, Reminder, idempotency_key
 from arcollect.mail.render import Renderer
@@ -40,6 +53,7 @@ INTEREST_LAWS = {
     "IE": "S.I. No. 580/2012",
     "EU": "Directive 2011/7/EU",
 }
+FALLBACK_SENDER = "reminders@arcollect.invalid"
 _NO_CHARGES = {"interest": Decimal(0), "compensation": Decimal(0)}
 # The columns a reminder's context reads (`_Item.of`, `_context`, `_credit_rows`): records hold only these.
 _ITEM_COLUMNS = (
@@ -47,8 +61,14 @@ _ITEM_COLUMNS = (
     Invoices.PAYMENT_LINK, Invoices.PO_NUMBER, Aging.DAYS_PAST_DUE, Aging.BASE_OPEN_AMOUNT, Aging.DISCOUNT_AVAILABLE,
     Aging.DISCOUNT_DEADLINE, Aging.LATE_INTEREST, Aging.FIXED_COMPENSATION,
 )  # fmt: skip
+# What the statement section shows of the account's other open items.
+_ACCOUNT_COLUMNS = (
+    Invoices.NUMBER, Invoices.CUSTOMER_ID, Invoices.CURRENCY, Invoices.DUE_DATE, Invoices.OPEN_AMOUNT,
+    Aging.DAYS_PAST_DUE, Invoices.STATUS, Invoices.PROMISE_DATE, Invoices.PLAN_NEXT_DATE,
+)  # fmt: skip
 _CREDIT_COLUMNS = (Invoices.NUMBER, Invoices.CUSTOMER_ID, Invoices.CURRENCY, Invoices.OPEN_AMOUNT)
 _CUSTOMER_COLUMNS = (Customers.ID, Customers.NAME, Customers.CURRENCY, dunning.COUNTRY, pricing.JURISDICTION)
+_HISTORY_COLUMNS = (Log.CUSTOMER_ID, Log.LEVEL, Invoices.NUMBER, Log.SENT_AT)
 
 
 class Records:
@@ -56,9 +76,12 @@ class Records:
 
     `items` are the invoices reminders list (the first row of a repeated number wins, as the run's look-up does);
     `credits` the credit notes and unapplied payments, by customer. `reminders`, the queue rows to be composed,
-    limits the records to their invoices and customers. A record's money and dates are converted once per run, not
-    once per reminder; a value that cannot be converted (an unknown currency) raises when a reminder uses it, so
-    only that reminder fails.
+    limits the records to their invoices and customers. `accounts` are the open items of every customer (the
+    statement section lists those a reminder does not chase; default: none) and
+    `history` the sent reminders, one row per (reminder, invoice) as `run` hands them to the planner, with
+    `level_names` naming their levels (only those levels are cited as earlier reminders). A record's money and
+    dates are converted once per run, not once per reminder; a value that cannot be converted (an unknown
+    currency) raises when a reminder uses it, so only that reminder fails.
     """
 
     def __init__(
@@ -68,21 +91,38 @@ class Records:
         customers: pd.DataFrame | None = None,
         *,
         reminders: pd.DataFrame | None = None,
+        accounts: pd.DataFrame | None = None,
+        history: pd.DataFrame | None = None,
+        level_names: Mapping[int, str] | None = None,
     ) -> None:
         unique = items.drop_duplicates(Invoices.NUMBER)
         people = customers.drop_duplicates(Customers.ID) if customers is not None else None
+        if accounts is None:
+            accounts = unique.iloc[0:0]
+        else:
+            accounts = accounts[accounts[Invoices.OPEN_AMOUNT] > 0].drop_duplicates(Invoices.NUMBER)
         if reminders is not None:  # only what these queue rows name: their invoices, customers and credits
-            unique = unique[unique[Invoices.NUMBER].isin(reminders[dunning.INVOICE_LIST].explode().dropna())]
+            named = reminders[dunning.INVOICE_LIST].explode().dropna()
+            unique = unique[unique[Invoices.NUMBER].isin(named)]
             credits = credits[credits[Invoices.CUSTOMER_ID].isin(reminders[Queue.CUSTOMER_ID])]
+            accounts = accounts[accounts[Invoices.CUSTOMER_ID].isin(reminders[Queue.CUSTOMER_ID])]
             people = people[people[Customers.ID].isin(reminders[Queue.CUSTOMER_ID])] if people is not None else None
+            if history is not None and not history.empty:
+                history = history[history[Invoices.NUMBER].isin(named)]
         self._items = dict(zip(unique[Invoices.NUMBER].tolist(), _records(unique, _ITEM_COLUMNS), strict=True))
         self._credit_records = _records(credits, _CREDIT_COLUMNS)
         self._credit_rows = credits.groupby(Invoices.CUSTOMER_ID, sort=False).indices
+        accounts = _by_due_date(accounts)
+        self._account_records = _records(accounts, _ACCOUNT_COLUMNS)
+        self._account_rows = accounts.groupby(Invoices.CUSTOMER_ID, sort=False).indices
         self.customers: dict[Any, dict[str, Any]] = {}
         if people is not None:
             self.customers = dict(zip(people[Customers.ID].tolist(), _records(people, _CUSTOMER_COLUMNS), strict=True))
+        self._history = _history_by_invoice(history, level_names)
+        self._level_names = dict(level_names or {})
         self._invoices: dict[Any, _Item] = {}
         self._credits: dict[Any, list[dict[str, Any]]] = {}
+        self._accounts: dict[Any, list[dict[str, Any]]] = {}
 
     def invoices(self, numbers: Sequence[Any]) -> list[_Item]:
         """The converted invoices named `numbers`, in that order; KeyError for a number not in the run."""
@@ -102,22 +142,78 @@ class Records:
             rows = self._credits[customer_id] = _credit_rows(self._credit_records[i] for i in positions)
         return list(rows)
 
+    def others(self, customer_id: Any, chased: Iterable[Any]) -> list[dict[str, Any]]:
+        """The customer's open items that a reminder chasing `chased` does not list, oldest due date first."""
+        rows = self._accounts.get(customer_id)
+        if rows is None:
+            positions = self._account_rows.get(customer_id, ())
+            rows = self._accounts[customer_id] = [_account_row(self._account_records[i]) for i in positions]
+        skip = {str(number) for number in chased}
+        return [row for row in rows if row["number"] not in skip]
+
+    def history(self, numbers: Iterable[Any], zone: Any = None) -> list[dict[str, Any]]:
+        """The earlier reminders about `numbers` (of the levels named), one per day and level, oldest first."""
+        sent: set[tuple[dt.datetime, int]] = set()
+        for number in numbers:
+            sent.update(self._history.get(str(number), ()))
+        return _history_rows(sent, self._level_names, zone)
+
+
+def _by_due_date(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty or Invoices.DUE_DATE not in frame.columns:
+        return frame
+    return frame.sort_values([Invoices.DUE_DATE, Invoices.NUMBER], kind="stable", na_position="last")
+
+
+def _history_by_invoice(
+    history: pd.DataFrame | None, level_names: Mapping[int, str] | None
+) -> dict[str, list[tuple[dt.datetime, int]]]:
+    if history is None or history.empty or not level_names:
+        return {}
+    wanted = history[history[Log.LEVEL].isin(list(level_names))]
+    moments = pd.to_datetime(wanted[Log.SENT_AT], utc=True).dt.to_pydatetime()
+    found: dict[str, list[tuple[dt.datetime, int]]] = {}
+    for number, level, moment in zip(wanted[Invoices.NUMBER].astype(str), wanted[Log.LEVEL], moments, strict=True):
+        if moment is not None and not pd.isna(moment):
+            found.setdefault(number, []).append((moment, int(level)))
+    return found
+
+
+def _history_rows(sent: Iterable[tuple[dt.datetime, int]], names: Mapping[int, str], zone: Any) -> list[dict]:
+    """One row per (local day, level), oldest first: what the templates cite ("we wrote to you on …")."""
+    where = _zone(zone)
+    days = sorted({(moment.astimezone(where).date(), level) for moment, level in sent})
+    return [{"date": day, "level": level, "name": names.get(level, "")} for day, level in days]
+
+
+@functools.lru_cache(maxsize=256)
+def _zone_named(name: str) -> dt.tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return dt.UTC
+
+
+def _zone(zone: Any) -> dt.tzinfo:
+    return dt.UTC if _missing(zone) or not str(zone).strip() else _zone_named(str(zone).strip())
+
 
 class _Item:
     """One invoice converted for the template context, with what sections and totals need beside it."""
 
-    __slots__ = ("base_amount", "currency", "invoice", "link")
+    __slots__ = ("base_amount", "currency", "invoice", "link", "open_amount")
 
-    def __init__(self, invoice: dict[str, Any], currency: Any, base_amount: Any, link: Any) -> None:
+    def __init__(self, invoice: dict[str, Any], currency: Any, base_amount: Any, link: Any, open_amount: Any) -> None:
         self.invoice, self.currency, self.base_amount, self.link = invoice, currency, base_amount, link
+        self.open_amount = open_amount
 
     @classmethod
     def of(cls, record: Mapping[str, Any]) -> _Item:
         currency = record.get(Invoices.CURRENCY)
         grouped = not _missing(currency)
         invoice = _invoice(record, _minor_units(str(currency)), True) if grouped else {}
-        link = record.get(Invoices.PAYMENT_LINK)
-        return cls(invoice, currency if grouped else None, record[Aging.BASE_OPEN_AMOUNT], link)
+        link, open_amount = record.get(Invoices.PAYMENT_LINK), record.get(Invoices.OPEN_AMOUNT)
+        return cls(invoice, currency if grouped else None, record[Aging.BASE_OPEN_AMOUNT], link, open_amount)
 
     def for_level(self, with_interest: bool) -> dict[str, Any]:
         return dict(self.invoice) if with_interest else {**self.invoice, **_NO_CHARGES}
@@ -130,6 +226,16 @@ def key_for(row: Mapping[str, Any]) -> str:
     )
 
 
+def sender(settings: Any) -> str:
+    """The From address: ``SenderName <SenderMailbox>`` (the name only where one is set)."""
+    mailbox = str(getattr(settings, "sender_mailbox", "") or "").strip() or FALLBACK_SENDER
+    name = str(getattr(settings, "sender_name", "") or "").strip()
+    if not name:
+        return mailbox
+    local, _, domain = mailbox.rpartition("@")
+    return str(Address(display_name=name, username=local, domain=domain))
+
+
 def context(
     row: Mapping[str, Any],
     items: pd.DataFrame,
@@ -137,17 +243,39 @@ def context(
     customer: Mapping[str, Any],
     settings: Any,
     level: Any,
+    *,
+    accounts: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
+    level_names: Mapping[int, str] | None = None,
 ) -> dict[str, Any]:
-    """The template context of one reminder: `items` are its invoices, `credits` the customer's credit notes."""
+    """The template context of one reminder: `items` are its invoices, `credits` the customer's credit notes,
+    `accounts` the customer's open items (the statement lists those not in `items`), `history` the sent
+    reminders (one row per invoice) and `level_names` the levels they may cite (as `Records`)."""
     invoices = [_Item.of(record) for record in items.to_dict("records")]
-    return _context(row, invoices, _credit_rows(credits.to_dict("records")), customer, settings, level)
+    chased = [str(number) for number in items[Invoices.NUMBER]]
+    others: list[dict[str, Any]] = []
+    if accounts is not None:
+        mine = _by_due_date(accounts[accounts[Invoices.OPEN_AMOUNT] > 0].drop_duplicates(Invoices.NUMBER))
+        others = [_account_row(record) for record in _records(mine, _ACCOUNT_COLUMNS)]
+        others = [other for other in others if other["number"] not in set(chased)]
+    sent: set[tuple[dt.datetime, int]] = set()
+    if history is not None and not history.empty:
+        own = _history_by_invoice(history[history[Invoices.NUMBER].astype(str).isin(chased)], level_names)
+        sent = {entry for rows in own.values() for entry in rows}
+    cited = _history_rows(sent, level_names or {}, row.get(dunning.TIME_ZONE))
+    credit_rows = _credit_rows(credits.to_dict("records"))
+    return _context(row, invoices, credit_rows, customer, settings, level, others, cited)
 
 
 def context_from(row: Mapping[str, Any], records: Records, settings: Any, level: Any) -> dict[str, Any]:
     """The template context of the reminder of queue `row`, from the run's `records` (same as `context`)."""
     customer_id = row[Queue.CUSTOMER_ID]
-    invoices = records.invoices(row[dunning.INVOICE_LIST])
-    return _context(row, invoices, records.credits(customer_id), records.customers[customer_id], settings, level)
+    numbers = row[dunning.INVOICE_LIST]
+    invoices = records.invoices(numbers)
+    others = records.others(customer_id, numbers)
+    cited = records.history(numbers, row.get(dunning.TIME_ZONE))
+    customer = records.customers[customer_id]
+    return _context(row, invoices, records.credits(customer_id), customer, settings, level, others, cited)
 
 
 def compose(
@@ -158,9 +286,12 @@ def compose(
     settings: Any,
     level: Any,
     renderer: Renderer,
+    **options: Any,
 ) -> Reminder:
-    """Render the reminder of one queue row; raises `RenderError` when its template fails."""
-    return _compose(row, context(row, items, credits, customer, settings, level), settings, level, renderer)
+    """Render the reminder of one queue row; raises `RenderError` when its template fails. `options` are
+    `context`'s keywords (accounts, history, level_names)."""
+    values = context(row, items, credits, customer, settings, level, **options)
+    return _compose(row, values, settings, level, renderer)
 
 
 def compose_from(row: Mapping[str, Any], records: Records, settings: Any, level: Any, renderer: Renderer) -> Reminder:
@@ -170,7 +301,7 @@ def compose_from(row: Mapping[str, Any], records: Records, settings: Any, level:
 
 def _compose(row: Mapping[str, Any], values: dict[str, Any], settings: Any, level: Any, renderer: Renderer) -> Reminder:
     rendered = renderer.render(str(row[Queue.TEMPLATE]), str(row[Queue.LANGUAGE]), values)
-    attachments = (_statement(values),) if level.attach_statement else ()
+    attachments = (statement(values, rendered.language, renderer),) if level.attach_statement else ()
     send_at = row[Queue.SEND_AT_UTC]
     return Reminder(
         key=key_for(row),
@@ -178,7 +309,7 @@ def _compose(row: Mapping[str, Any], values: dict[str, Any], settings: Any, leve
         level=int(row[Queue.LEVEL]),
         template=str(row[Queue.TEMPLATE]),
         language=rendered.language,
-        sender=settings.sender_mailbox or "reminders@arcollect.invalid",
+        sender=sender(settings),
         to=tuple(_split(row[Queue.TO])),
         cc=tuple(_split(row[Queue.CC])),
         reply_to=settings.reply_to or None,
@@ -199,29 +330,17 @@ def _context(
     customer: Mapping[str, Any],
     settings: Any,
     level: Any,
+    others: list[dict[str, Any]] | None = None,
+    cited: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    by_currency: dict[Any, list[dict[str, Any]]] = {}
+    by_currency: dict[Any, list[_Item]] = {}
     for item in items:  # one section per currency, sorted by code, invoices in the reminder's order
         if item.currency is not None:
-            by_currency.setdefault(item.currency, []).append(item.for_level(level.add_interest))
-    sections = []
-    for currency in sorted(by_currency):
-        invoices = by_currency[currency]
-        subtotal = sum((invoice["open_amount"] for invoice in invoices), Decimal(0))
-        interest = sum((invoice["interest"] for invoice in invoices), Decimal(0))
-        compensation = sum((invoice["compensation"] for invoice in invoices), Decimal(0))
-        discount = sum((invoice["discount"] or Decimal(0) for invoice in invoices), Decimal(0))
-        sections.append(
-            {
-                "currency": str(currency),
-                "invoices": invoices,
-                "subtotal": subtotal,
-                "discount_total": discount,
-                "interest_total": interest,
-                "compensation_total": compensation,
-                "total_with_charges": subtotal + interest + compensation,
-            }
-        )
+            by_currency.setdefault(item.currency, []).append(item)
+    sections = [
+        _section(str(currency), by_currency[currency], credit_rows, level.add_interest)
+        for currency in sorted(by_currency)
+    ]
     link = next((item.link for item in items if not _missing(item.link)), None)
     base_digits = _minor_units(settings.base_currency)
     jurisdiction = str(customer.get(pricing.JURISDICTION) or settings.default_jurisdiction)
@@ -239,16 +358,59 @@ def _context(
             "bank_details": settings.bank_details,
             "reply_to": settings.reply_to,
             "sender": settings.sender_mailbox,
+            "sender_name": str(getattr(settings, "sender_name", "") or ""),
         },
         "level": {"number": int(level.level), "name": level.name, "tone": level.tone},
         "as_of": pd.Timestamp(row[dunning.LOCAL_DATE]).date(),
         "sections": sections,
         "credits": credit_rows,
-        "total_base": _coerce.to_decimal(_total(item.base_amount for item in items), base_digits),
+        "total_base": _coerce.to_decimal(_total_base(sections, by_currency), base_digits),
         "base_currency": settings.base_currency,
         "payment_link": str(link) if link is not None else None,
         "interest_law": INTEREST_LAWS.get(jurisdiction) if level.add_interest else None,
+        "discount_available": any(invoice["discount"] for section in sections for invoice in section["invoices"]),
+        "other_items": list(others or ()),
+        "history": list(cited or ()),
     }
+
+
+def _section(currency: str, items: list[_Item], credit_rows: list[dict[str, Any]], with_interest: bool) -> dict:
+    """One currency of a reminder: its invoices, totals, the credits applied (never beyond the principal) and the
+    amount due — see the module docstring for the rule."""
+    invoices = [item.for_level(with_interest) for item in items]
+    subtotal = sum((invoice["open_amount"] for invoice in invoices), Decimal(0))
+    interest = sum((invoice["interest"] for invoice in invoices), Decimal(0))
+    compensation = sum((invoice["compensation"] for invoice in invoices), Decimal(0))
+    discount = sum((invoice["discount"] or Decimal(0) for invoice in invoices), Decimal(0))
+    credit = sum((abs(row["open_amount"]) for row in credit_rows if row["currency"] == currency), Decimal(0))
+    applied = min(credit, max(subtotal, Decimal(0)))
+    return {
+        "currency": currency,
+        "invoices": invoices,
+        "subtotal": subtotal,
+        "discount_total": discount,
+        "interest_total": interest,
+        "compensation_total": compensation,
+        "total_with_charges": subtotal + interest + compensation,
+        "credit_total": credit,
+        "credit_applied": applied,
+        "credit_carried": credit - applied,
+        "amount_due": max(subtotal + interest + compensation - applied, Decimal(0)),
+    }
+
+
+def _total_base(sections: list[dict[str, Any]], items: Mapping[Any, list[_Item]]) -> float:
+    """The amounts due in the base currency, each currency at the rate its invoices were converted with."""
+    total = 0.0
+    for section in sections:
+        chased = items[section["currency"]]
+        open_total = _total(item.open_amount for item in chased)
+        base_total = _total(item.base_amount for item in chased)
+        if open_total and section["amount_due"] == section["subtotal"]:
+            total += base_total  # the common case: nothing added or taken off, the base amounts as converted
+        elif open_total:
+            total += float(section["amount_due"]) * base_total / open_total
+    return total
 
 
 def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
@@ -258,7 +420,7 @@ def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]
 
 def _total(amounts: Iterable[Any]) -> float:
     """The sum pandas' `Series.sum` gives (missing amounts skipped, numpy's summation order), as a float."""
-    values = np.fromiter(amounts, dtype="float64")
+    values = np.fromiter((np.nan if value is None else value for value in amounts), dtype="float64")
     return float(np.where(np.isnan(values), 0.0, values).sum())
 
 
@@ -271,6 +433,24 @@ def _credit_rows(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         }
         for record in records
     ]
+
+
+def _account_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """One open item of the statement section: what it is, how much, and why this reminder does not chase it."""
+    currency = str(record.get(Invoices.CURRENCY) or "")
+    digits = _minor_units(currency) if currency else 2
+    days = record.get(Aging.DAYS_PAST_DUE)
+    status = str(record.get(Invoices.STATUS) or "Open")
+    return {
+        "number": str(record[Invoices.NUMBER]),
+        "currency": currency,
+        "due_date": _date(record.get(Invoices.DUE_DATE)),
+        "days_past_due": None if _missing(days) else int(days),
+        "open_amount": _coerce.to_decimal(float(record[Invoices.OPEN_AMOUNT]), digits),
+        "status": status,
+        "promise_date": _date(record.get(Invoices.PROMISE_DATE)),
+        "plan_date": _date(record.get(Invoices.PLAN_NEXT_DATE)),
+    }
 
 
 @functools.lru_cache(maxsize=256)
@@ -300,25 +480,93 @@ def _invoice(record: Mapping[str, Any], digits: int, with_interest: bool) -> dic
     }
 
 
-def _statement(values: Mapping[str, Any]) -> Attachment:
-    """A CSV statement of the reminder's invoices, for the levels that attach one."""
+# ---- the statement attachment ---------------------------------------------------------------------------------
+
+_STATEMENT_WORDS = {  # English, for a user's own _strings.j2 that lacks a word
+    "col_invoice": "Invoice", "col_invoice_date": "Invoice date", "col_due_date": "Due date",
+    "col_days": "Days overdue", "col_currency": "Currency", "col_amount": "Amount",
+    "subtotal": "Subtotal {currency}", "interest_total": "Late-payment interest",
+    "compensation_total": "Fixed compensation for recovery costs", "credit": "Credit {number}",
+    "credit_carried": "Remaining credit, carried forward", "balance": "Balance due ({currency})",
+}  # fmt: skip
+
+
+def statement(values: Mapping[str, Any], language: str, renderer: Renderer) -> Attachment:
+    """The reminder's statement as a CSV file in the customer's language and number format.
+
+    Headers and row labels come from the language's ``_strings.j2`` (the words the email uses), dates and amounts
+    are formatted in the customer's locale, and the separator is ``;`` where the decimal mark is a comma (as
+    Excel expects there). The rows add up to the same amount due, per currency, as the letter.
+    """
+    words = _words(renderer, language)
+    country = str(values["customer"].get("country") or "")
+    locale = _locale(language, country)
+    separator = ";" if get_decimal_symbol(locale) == "," else ","
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["Invoice", "Invoice date", "Due date", "Days past due", "Currency", "Open amount"])
+    writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
+    headers = ("col_invoice", "col_invoice_date", "col_due_date", "col_days", "col_currency", "col_amount")
+    writer.writerow([words[key] for key in headers])
     for section in values["sections"]:
+        currency = section["currency"]
+
+        def amount(value: Decimal, currency: str = currency) -> str:
+            return _number(value, currency, locale)
+
+        def total(label: str, value: Decimal, currency: str = currency) -> None:
+            writer.writerow([label, "", "", "", currency, amount(value)])
+
         for invoice in section["invoices"]:
             writer.writerow(
                 [
                     invoice["number"],
-                    invoice["invoice_date"],
-                    invoice["due_date"],
-                    invoice["days_past_due"],
-                    section["currency"],
-                    invoice["open_amount"],
+                    _local_date(invoice["invoice_date"], locale),
+                    _local_date(invoice["due_date"], locale),
+                    max(int(invoice["days_past_due"]), 0),
+                    currency,
+                    amount(invoice["open_amount"]),
                 ]
             )
+        total(words["subtotal"].format(currency=currency), section["subtotal"])
+        if section["interest_total"]:
+            total(words["interest_total"], section["interest_total"])
+        if section["compensation_total"]:
+            total(words["compensation_total"], section["compensation_total"])
+        for credit in values["credits"]:
+            if credit["currency"] == currency:
+                total(words["credit"].format(number=credit["number"]), -abs(credit["open_amount"]))
+        if section["credit_carried"]:
+            total(words["credit_carried"], section["credit_carried"])
+        total(words["balance"].format(currency=currency), section["amount_due"])
     name = f"statement-{values['customer']['id']}-{values['as_of']:%Y-%m-%d}.csv"
-    return Attachment(name, buffer.getvalue().encode("utf-8"), "text/csv")
+    return Attachment(name, ("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv")
+
+
+def _words(renderer: Renderer, language: str) -> dict[str, str]:
+    try:
+        module = renderer.environment.get_template(f"{language}/_strings.j2").module
+    except Exception:  # a user's folder without the file: the built-in English words
+        module = None
+    return {key: str(getattr(module, key, default)) for key, default in _STATEMENT_WORDS.items()}
+
+
+@functools.lru_cache(maxsize=256)
+def _locale(language: str, country: str) -> Locale:
+    for identifier in (f"{language}_{country}" if country else "", language, "en"):
+        try:
+            return Locale.parse(identifier) if identifier else Locale.parse("en")
+        except (ValueError, LookupError):
+            continue
+    return Locale.parse("en")
+
+
+def _number(value: Decimal, currency: str, locale: Locale) -> str:
+    digits = _minor_units(currency)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=locale, decimal_quantization=False)
+
+
+def _local_date(value: dt.date | None, locale: Locale) -> str:
+    return "" if value is None else format_date(value, format="short", locale=locale)
 
 
 def _date(value: Any) -> dt.date | None:

@@ -25,7 +25,8 @@ Filters, all in the customer's locale (language + country, e.g. de + AT → de_A
 does not know the pair): `money(value, currency)`, `date(value, format="medium")`, `percent(value)` (a percent
 number: 12.75 → "12.75%"); and helpers for layouts: `add_days(date, n)`, `pad(text, width, align="left")`
 (East-Asian-width aware, for aligned plain-text columns), `http_url(value)` (the value if it is an http(s) URL,
-else "").
+else ""), `wrap(text, width=76)` (lines of at most `width` display columns: between words, and in Chinese and
+Japanese text between characters, never before closing punctuation).
 """
 
 from __future__ import annotations
@@ -135,7 +136,14 @@ class Renderer:
             bytecode_cache=sandbox.COMPILED,
         )
         self.environment.filters.update(
-            money=money, date=date, percent=percent, add_days=add_days, pad=pad, http_url=http_url, wordwrap=wordwrap
+            money=money,
+            date=date,
+            percent=percent,
+            add_days=add_days,
+            pad=pad,
+            http_url=http_url,
+            wordwrap=wordwrap,
+            wrap=wrap,
         )
         for name in _UNDOCUMENTED_GLOBALS:  # not part of the documented context: a template using one is an error
             self.environment.globals.pop(name, None)
@@ -292,6 +300,56 @@ def wordwrap(
         if type(s) is str:
             _remember(_WRAPPED, key, text)
     return text
+
+
+# Chinese and Japanese break between characters, but a line never starts with closing punctuation or small kana,
+# and never ends with opening punctuation (kinsoku shori, simplified).
+_NO_LINE_START = frozenset(
+    "、。，．,.)）]］}｝」』】〕〉》〗!！?？:：;；%％…‥・ーゝゞヽヾ々ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"
+)
+_NO_LINE_END = frozenset("(（[［{｛「『【〔〈《〖")
+
+
+@pass_environment
+def wrap(environment: Environment, value: Any, width: int = 76) -> str:
+    """`value` in lines of at most `width` display columns (wide CJK characters count two) where it can be broken.
+
+    Text without wide characters wraps between words exactly as ``wordwrap(width, break_long_words=false)`` does
+    (a word longer than the line, such as a URL, keeps its own line). Text with them is also broken between two
+    wide characters — Chinese and Japanese put no spaces between words — but never before closing punctuation or
+    small kana and never after opening punctuation. Existing line breaks are kept.
+    """
+    text = str(value)
+    if not any(_display_width(ch) == 2 for ch in text):
+        return wordwrap(environment, text, width, break_long_words=False)
+    return environment.newline_sequence.join(_wrap_wide(line, int(width)) for line in text.splitlines() or [""])
+
+
+def _wrap_wide(line: str, width: int) -> str:
+    units: list[str] = []
+    for match in re.finditer(r"\s+|\S", line):
+        piece = match.group()
+        previous = units[-1][-1] if units else " "
+        glue = not previous.isspace() and (
+            piece[0] in _NO_LINE_START
+            or previous in _NO_LINE_END
+            or (not piece.isspace() and _display_width(piece) == 1 and _display_width(previous) == 1)
+        )
+        if glue:
+            units[-1] += piece
+        else:
+            units.append(piece)
+    lines: list[str] = []
+    current, used = "", 0
+    for unit in units:
+        size = _display_width(unit)
+        if current and used + size - (size if unit.isspace() else 0) > width:
+            lines.append(current.rstrip())
+            current, used = ("", 0) if unit.isspace() else (unit, size)
+        else:
+            current, used = current + unit, used + size
+    lines.append(current.rstrip())
+    return "\n".join(lines)
 
 
 def http_url(value: Any) -> str:
