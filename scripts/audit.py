@@ -47,6 +47,7 @@ SNAPSHOT = SECURITY / "advisories.json"
 RELEASE_DATES = SECURITY / "release-dates.json"
 STALE_ACCEPTED = SECURITY / "stale-snapshot.json"
 MAX_ACCEPTANCE = dt.timedelta(days=31)
+PYPA = "https://github.com/pypa/advisory-database"
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;#]+)")
 
 
@@ -159,8 +160,8 @@ def online_findings(lock: Path) -> tuple[list[str], list[str]]:
     return findings, skipped
 
 
-def build_snapshot(database: Path, pins: dict[str, str]) -> dict[str, Any]:
-    """The advisories of the locked packages from a checkout of pypa/advisory-database."""
+def build_snapshot(database: Path, pins: dict[str, str], source: str = PYPA) -> dict[str, Any]:
+    """The advisories of the locked packages from a checkout of pypa/advisory-database (or a mirror of it)."""
     import yaml  # only the maintainer refreshing the snapshot needs it
 
     advisories: dict[str, list[dict[str, Any]]] = {}
@@ -187,7 +188,7 @@ def build_snapshot(database: Path, pins: dict[str, str]) -> dict[str, Any]:
                     }
                 )
     return {
-        "source": "https://github.com/pypa/advisory-database",
+        "source": source,
         "packages": sorted(pins),
         "advisories": advisories,
     }
@@ -240,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--snapshot-from", type=Path, help="a checkout of pypa/advisory-database to rebuild from")
     parser.add_argument("--snapshot-date", help="the database's last commit date (read from git when a checkout)")
     parser.add_argument("--snapshot-commit", help="the database's commit (read from git when a checkout)")
+    parser.add_argument("--snapshot-source", default=PYPA, help="where the checkout came from (a mirror's address)")
     parser.add_argument("--record-release-dates", action="store_true", help="ask PyPI when each pin was uploaded")
     parser.add_argument("--offline", action="store_true", help="check the snapshot only, no pip-audit")
     parser.add_argument("--today", type=dt.date.fromisoformat, default=dt.datetime.now(dt.UTC).date())
@@ -251,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     every_pin = {name: version for pins in per_lock.values() for name, version in pins.items()}
     if args.snapshot_from:
-        data = build_snapshot(args.snapshot_from, every_pin)
+        data = build_snapshot(args.snapshot_from, every_pin, args.snapshot_source)
         commit, day = _database_commit(args.snapshot_from)
         data["as_of"], data["commit"] = args.snapshot_date or day or "unknown", args.snapshot_commit or commit
         _write_json(args.snapshot, data)
@@ -279,8 +281,10 @@ def main(argv: list[str] | None = None) -> int:
 def _audit(args: argparse.Namespace, per_lock: dict[Path, dict[str, str]], snapshot: dict, dates: dict) -> int:
     count = sum(len(entries) for entries in snapshot["advisories"].values())
     commit = f" (commit {snapshot['commit'][:12]})" if snapshot.get("commit") else ""
-    print(f"audit: snapshot of the PyPA advisory database of {snapshot.get('as_of')}{commit}: {count} advisories "
-          f"for {len(snapshot.get('packages') or snapshot['advisories'])} packages looked up")  # fmt: skip
+    source = snapshot.get("source") or PYPA
+    mirror = "" if source == PYPA else f" through the mirror {source}"
+    print(f"audit: snapshot of the PyPA advisory database{mirror} of {snapshot.get('as_of')}{commit}: {count} "
+          f"advisories for {len(snapshot.get('packages') or snapshot['advisories'])} packages looked up")  # fmt: skip
     findings: list[str] = []
     gaps: list[str] = []
     stale: list[str] = []
