@@ -10,6 +10,7 @@
     arcollect schedule Receivables.xlsx [--once] [--dry-run]   # unattended: sends in customers' business hours
     arcollect schedule install Receivables.xlsx   # a Windows Task Scheduler task and a systemd user unit
     arcollect import Receivables.xlsx --from export.csv [--mapping sap_fbl5n] [--partial]
+    arcollect bank Receivables.xlsx camt053.xml …  # bank statements in: payments applied, the rest to Unmatched
     arcollect test-connection Receivables.xlsx    # is the mail transport in Settings usable? one sentence
     arcollect addin build [OUT]                    # workbook/arcollect.xlam from the sources, no Excel needed
     arcollect addin install                        # built for the installed xlwings, into Excel's start-up folder
@@ -127,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument(
         "--partial", action="store_true", help="the export is not complete: close nothing that is missing from it"
     )
+    bank = command(
+        "bank", "Import bank statements (camt.053/054, MT940, CSV): apply payments, list the rest in Unmatched."
+    )
+    bank.add_argument("files", nargs="*", type=Path, help="statement files (default: the BankFolder's new files)")
+    bank.add_argument("--assign", nargs="+", metavar=("ENTRY", "INVOICE"), help="settle an Unmatched entry by hand")
     command("test-connection", "Check the mail transport chosen in Settings and say in one sentence what is wrong.")
     ledger = commands.add_parser(
         "ledger", help="The reminder ledger: list or resolve reminders in doubt, export it, purge old entries."
@@ -496,6 +502,63 @@ def _import(args: argparse.Namespace, now: dt.datetime) -> int:
     return 0
 
 
+def _bank(args: argparse.Namespace, now: dt.datetime) -> int:
+    from arcollect.bank import inbox
+
+    if not args.path.exists():
+        raise ArcollectError(f"{args.path} does not exist — create one with: arcollect new {args.path}")
+    if args.assign:
+        if len(args.assign) < 2:
+            raise ArcollectError("usage: arcollect bank BOOK --assign ENTRY INVOICE [INVOICE …]")
+        console.print(inbox.assign(args.path, args.assign[0], args.assign[1:], now=now), soft_wrap=True)
+        return 0
+    files = list(args.files)
+    if not files:
+        folder = _settings_of(args.path).bank_folder_path(args.path)
+        if folder is None or not folder.is_dir():
+            raise ArcollectError("name the statement files, or set BankFolder in Settings to a folder of statements")
+        files = sorted(path for path in folder.iterdir() if path.suffix.lower() in inbox.STATEMENT_SUFFIXES)
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        raise ArcollectError(f"no such file: {', '.join(missing)}")
+    report = bank_import(args.path, files, now)
+    return 0 if not report.problems else 1
+
+
+def bank_import(path: Path, files: list[Path], now: dt.datetime) -> object:
+    """Import statements and say what it changed, including the reminders it stopped (a plan before and after)."""
+    from arcollect.bank import inbox
+    from arcollect.engine import dunning
+    from arcollect.run import collect
+
+    def going() -> dict[tuple[str, int], float]:
+        queue = collect(path, now=now, send=False, write_back=False).queue
+        if queue.empty:
+            return {}
+        rows = queue[queue[Queue.STATE].isin([dunning.DUE, dunning.SCHEDULED])]
+        return dict(
+            zip(zip(rows[Queue.CUSTOMER_ID], rows[Queue.LEVEL], strict=True), rows[Queue.BASE_AMOUNT], strict=True)
+        )
+
+    with console.status("Planning before the import"):
+        before = going()
+    report = inbox.import_files(path, files, now=now)
+    with console.status("Planning after the import"):
+        after = going()
+    stopped = [key for key in before if key not in after]
+    smaller = [key for key in before if key in after and after[key] < before[key] - 0.005]
+    console.print(report.summary(), soft_wrap=True)
+    console.print(
+        f"Reminders stopped: {len(stopped)} no longer go out (everything they chased is paid); "
+        f"{len(smaller)} now ask for less.",
+        soft_wrap=True,
+    )
+    for problem in report.problems:
+        console.print(f"[yellow]{problem}[/yellow]", soft_wrap=True)
+    report.stopped, report.smaller = stopped, smaller  # type: ignore[attr-defined]
+    return report
+
+
 def _test_connection(args: argparse.Namespace, now: dt.datetime) -> int:
     from arcollect.mail.transports import from_settings
 
@@ -603,6 +666,7 @@ def _settings_of(path: Path) -> settings.Settings:
 
 COMMANDS = {
     "import": _import,
+    "bank": _bank,
     "addin": _addin,
     "schedule": _schedule,
     "test-connection": _test_connection,

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from arcollect import escalation, insight, readiness
+from arcollect.bank import inbox
 from arcollect.book import dashboard, files, live, read, settings, write
 from arcollect.book.schema import (
     AGING,
@@ -212,6 +213,7 @@ def collect(
     report = RunReport(now=now, base_currency=config.base_currency, problems=problems)
     if not send:  # what `send` would refuse over: said now, before the user counts on it
         report.notes += [f"Before sending: {sentence}" for sentence in readiness.identity(config)]
+    tables, bank = inbox.before_run(book, config, tables, now=now)  # the bank ledger's payments, applied
     own_ledger = ledger is None
     if ledger is None:
         stamp = source.stamp()
@@ -300,6 +302,8 @@ def collect(
         report.reminders = reminders
         updates: list[write.CellUpdate] = []
         if send:
+            step("Checking the latest bank payments")
+            bank.held = inbox.hold_paid(queue, bank.paid_since_start(tables, now))
             step("Sending")
             _send(queue, reminders, ledger, transport, config, now, report, step=step, stop=stop)
         log = ledger.history()  # after sending: what the output sheets, case files and dashboard all show
@@ -332,6 +336,9 @@ def collect(
                 tables, all_invoices, aged, log, customers, as_of, base_currency=config.base_currency, policy=policy
             )
         report.outputs = _outputs(aged, summary, queue, log, problems, customers, view)
+        report.outputs.update(bank.sheets(tables, into_workbook=write_back and results_file is None))
+        if write_back and results_file is None:
+            updates = [*updates, *bank.updates()]  # a new list: effects.updates stays the escalations' own
         if write_back:
             step("Writing the output sheets")
             outputs = report.outputs

@@ -10,7 +10,9 @@ the ledger and to a side file ``<workbook>.schedule.xlsx`` (ReminderQueue, Remin
 the workbook itself, which a person may have open; the next ribbon Refresh pulls the ledger into ReminderLog.
 
 A tick that can change nothing is skipped and only logged as alive: the workbook is unchanged, no planned send
-time has come and no customer's local date has turned since the last full tick. Intended behaviour around
+time has come, no customer's local date has turned since the last full tick and no new bank statement lies in the
+BankFolder. Every run reads that folder first (`bank.inbox`), and again right before sending, so a payment booked
+at 09:00 stops the 10:00 reminder. Intended behaviour around
 failures and stops:
 
 - One schedule per workbook: a lock file beside the ledger; a second start is refused and names the holder.
@@ -51,6 +53,7 @@ import pandas as pd
 import schedule as schedule_package
 from filelock import FileLock, Timeout
 
+from arcollect.bank import inbox
 from arcollect.book import read, settings, template, write
 from arcollect.book.schema import Queue
 from arcollect.engine import dunning
@@ -209,6 +212,8 @@ class Schedule:
         state = self.state
         stamp = self._stamp()
         if state.stamp is None or stamp != state.stamp or state.failures:
+            return True
+        if inbox.new_files(self.workbook, self._last_settings):  # a bank statement arrived: the run reads it
             return True
         if state.next_due is not None and now >= state.next_due:
             return True

@@ -1,0 +1,216 @@
+"""Stop chasing when the money is there: statements in the published formats → Payments, Unmatched, fewer reminders.
+
+Files (tests/data/bank, sources in its README.md): ISO 20022's business example of a camt.053 statement
+(AAAASESS-FP-STAT001), a camt.053.001.02 day of payments laid out as a SEPA bank statement, and an MT940 in the
+German banks' :86: layout (DFÜ-Abkommen, Anlage 3). Every workbook is a real .xlsx, read back with openpyxl.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from arcollect.bank import inbox, statements
+from arcollect.bank.store import Store, path_for
+from arcollect.book.schema import Invoices, Payments, Queue, Unmatched
+from arcollect.cli import main
+from arcollect.run import collect
+from tests.integration.workbooks import customer, invoice, make_book, sheet_rows
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "bank"
+ISO_SAMPLE = DATA / "iso20022_camt.053.001.04_business_sample.xml"
+DAY = DATA / "camt053_2026-11-24.xml"
+MT940 = DATA / "mt940_2026-11-25.sta"
+NOW = dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)
+NEXT_MORNING = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)  # 10:30 in Berlin: reminders go out
+
+
+def _book(tmp_path: Path, **settings: str) -> Path:
+    customers = [customer(f"C{n}") for n in range(1, 6)]
+    invoices = [
+        invoice("INV-1001", "C1", due="2026-11-10", amount=1000.0),
+        invoice("INV-2001", "C2", due="2026-11-03", amount=400.0),
+        invoice("INV-2002", "C2", due="2026-11-12", amount=600.0),
+        invoice("INV-3001", "C3", due="2026-11-10", amount=1000.0),
+        invoice("INV-4001", "C4", due="2026-11-10", amount=700.0),
+        invoice("INV-5001", "C5", due="2026-10-20", amount=800.0, open_amount=500.0),
+        invoice("INV-5002", "C5", due="2026-11-05", amount=900.0),
+        invoice("INV-5003", "C5", due="2026-11-09", amount=600.0),
+    ]
+    path = make_book(tmp_path, customers=customers, invoices=invoices, settings=settings)
+    with Store(path_for(path)) as store:  # what earlier reminders carried (compose records them on each run)
+        store.remember_references(
+            {"RF42C1UQBKHYIB": ("C1", ["INV-1001"]), "RF93C59SX7QLEV": ("C5", ["INV-5002", "INV-5003"])}, now=NOW
+        )
+    return path
+
+
+def _by_invoice(path: Path) -> dict[str, dict]:
+    return {row[Invoices.NUMBER]: row for row in sheet_rows(path, "Invoices")}
+
+
+def test_the_iso_20022_business_example_gives_its_two_booked_credits_and_skips_the_debit():
+    credits, problems = statements.read(ISO_SAMPLE)
+    assert problems == []
+    assert [(c.amount, c.currency, c.booking_date, c.payer, c.remittance) for c in credits] == [
+        (Decimal("105678.50"), "SEK", dt.date(2010, 10, 18), "MUELLER", "MUELL/FINP/RA12345"),
+        (Decimal("30000"), "SEK", dt.date(2010, 10, 18), "", "AAAASS1085FINPSS"),
+    ]
+    assert credits[0].key == "camt|50000000054910000003|AAAASESS-FP-CN_98765/01"
+
+
+def test_an_unknown_payer_goes_to_unmatched_never_guessed(tmp_path):
+    path = _book(tmp_path)
+    report = inbox.import_files(path, [ISO_SAMPLE], now=NOW)
+    assert report.credits == 2 and report.unmatched == 2 and not report.applied
+    rows = sheet_rows(path, "Unmatched")
+    assert [row[Unmatched.PAYER] for row in rows] == ["MUELLER", None]
+    assert all(row[Unmatched.REASON].startswith("unknown payer") for row in rows)
+    assert all(row[Payments.BANK_ENTRY] is None for row in sheet_rows(path, "Payments"))  # ticks never write it
+
+
+def test_a_day_of_payments_is_applied_by_each_rule_and_the_rest_left_to_a_person(tmp_path):
+    path = _book(tmp_path)
+    report = inbox.import_files(path, [DAY], now=NOW)
+    assert report.credits == 5 and report.already == 0 and report.unmatched == 1
+    assert dict(report.applied) == {"RF reference": 1, "invoice number": 2, "customer + exact amount": 1}
+    payments = [
+        (row[Payments.INVOICE_NUMBER], row[Payments.CUSTOMER_ID], row[Payments.AMOUNT], row[Payments.MATCHED_BY])
+        for row in sheet_rows(path, "Payments")
+    ]
+    assert payments == [
+        ("INV-1001", "C1", 1000.0, "RF reference"),
+        ("INV-2001", "C2", 400.0, "invoice number"),  # a combined payment, split oldest due first
+        ("INV-2002", "C2", 600.0, "invoice number"),
+        ("INV-3001", "C3", 250.0, "invoice number (part payment)"),
+        ("INV-4001", "C4", 700.0, "customer + exact amount"),
+    ]
+    invoices = _by_invoice(path)
+    assert [invoices[n][Invoices.STATUS] for n in ("INV-1001", "INV-2001", "INV-2002", "INV-4001")] == ["Paid"] * 4
+    assert invoices["INV-3001"][Invoices.OPEN_AMOUNT] == 750.0 and invoices["INV-3001"][Invoices.STATUS] == "Open"
+    assert sorted(report.invoices_paid) == ["INV-1001", "INV-2001", "INV-2002", "INV-4001"]
+    (unmatched,) = sheet_rows(path, "Unmatched")
+    assert unmatched[Unmatched.PAYER] == "Fremdfirma AG" and unmatched[Unmatched.AMOUNT] == 123.45
+    assert "unknown payer" in unmatched[Unmatched.REASON]
+
+
+def test_importing_the_same_statement_again_adds_nothing(tmp_path):
+    path = _book(tmp_path)
+    inbox.import_files(path, [DAY], now=NOW)
+    before = sheet_rows(path, "Payments"), _by_invoice(path), sheet_rows(path, "Unmatched")
+    copy = tmp_path / "same-statement-renamed.xml"
+    shutil.copy(DAY, copy)
+    again = inbox.import_files(path, [DAY, copy], now=NOW + dt.timedelta(hours=1))
+    assert again.credits == 10 and again.already == 10 and not again.applied and again.unmatched == 0
+    assert (sheet_rows(path, "Payments"), _by_invoice(path), sheet_rows(path, "Unmatched")) == before
+
+
+def test_mt940_combined_payment_by_reference_partial_remainder_and_debits_left_out(tmp_path):
+    path = _book(tmp_path)
+    report = inbox.import_files(path, [MT940], now=NOW)
+    assert report.credits == 3  # the direct debit is not a customer's payment
+    applied = [
+        (row[Payments.INVOICE_NUMBER], row[Payments.AMOUNT], row[Payments.MATCHED_BY])
+        for row in sheet_rows(path, "Payments")
+        if row[Payments.BANK_ENTRY]
+    ]
+    assert applied == [
+        ("INV-5001", 500.0, "invoice number"),
+        ("INV-5002", 900.0, "RF reference"),  # one reference for a reminder of two invoices
+        ("INV-5003", 600.0, "RF reference"),
+    ]
+    assert [row[Unmatched.PAYER] for row in sheet_rows(path, "Unmatched")] == ["Max Mustermann"]
+    with Store(path_for(path)) as store:  # a certain match teaches arcollect the payer's account
+        assert store.payers() == {"DE75512108001245126199": "C5"}
+
+
+def test_after_the_import_a_run_chases_only_what_is_still_open(tmp_path):
+    path = _book(tmp_path)
+    before = collect(path, now=NEXT_MORNING, send=False, write_back=False).queue
+    assert set(before[before[Queue.STATE] == "due"][Queue.CUSTOMER_ID]) >= {"C1", "C2", "C3", "C4"}
+    assert main(["bank", str(path), str(DAY), "--now", NOW.isoformat()]) == 0
+    after = collect(path, now=NEXT_MORNING, send=True).queue
+    going = after[after[Queue.STATE] == "sent"]
+    assert "C1" not in set(going[Queue.CUSTOMER_ID]) and "C2" not in set(going[Queue.CUSTOMER_ID])
+    assert "C4" not in set(going[Queue.CUSTOMER_ID])
+    (c3,) = going[going[Queue.CUSTOMER_ID] == "C3"].to_dict("records")
+    assert c3[Queue.BASE_AMOUNT] == pytest.approx(750.0)
+
+
+def test_the_check_before_sending_drops_a_reminder_paid_while_the_run_was_rendering(tmp_path):
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    path = _book(tmp_path, BankFolder="bank")
+
+    def statement_arrives(label: str, done: int = 0, total: int = 0) -> None:
+        if label == "Rendering reminders" and not (folder / DAY.name).exists():
+            shutil.copy(DAY, folder / DAY.name)
+
+    report = collect(path, now=NEXT_MORNING, send=True, progress=statement_arrives)
+    rows = [
+        row for row in report.queue.to_dict("records") if row[Queue.STATE] == "sent" or "(bank)" in row[Queue.REASON]
+    ]
+    outcome = {(row[Queue.CUSTOMER_ID], row[Queue.STATE], row[Queue.REASON].split(":")[0]) for row in rows}
+    assert outcome == {
+        ("C1", "held", "paid on 2026-11-24 (bank)"),
+        ("C2", "held", "paid on 2026-11-24 (bank)"),
+        ("C3", "held", "part paid on 2026-11-24 (bank)"),
+        ("C4", "held", "paid on 2026-11-24 (bank)"),
+        ("C5", "sent", ""),
+    }
+    assert len(report.sent) == sum(row[Queue.CUSTOMER_ID] == "C5" for row in rows)
+    # the schedule never writes the workbook; the ledger holds the import and the next refresh shows it
+    refreshed = collect(path, now=NEXT_MORNING, send=False)
+    assert refreshed.outputs["Unmatched"][Unmatched.PAYER].tolist() == ["Fremdfirma AG"]
+    assert sum(1 for row in sheet_rows(path, "Payments") if row[Payments.BANK_ENTRY]) == 5
+
+
+def test_a_person_settles_an_unmatched_credit_by_hand(tmp_path, capsys):
+    path = _book(tmp_path)
+    inbox.import_files(path, [DAY], now=NOW)
+    (row,) = sheet_rows(path, "Unmatched")
+    assert main(["bank", str(path), "--assign", row[Unmatched.ENTRY], "INV-3001", "--now", NOW.isoformat()]) == 0
+    assert "applied by hand" in capsys.readouterr().out
+    assert sheet_rows(path, "Unmatched") == []
+    assert _by_invoice(path)["INV-3001"][Invoices.OPEN_AMOUNT] == pytest.approx(626.55)
+    by_hand = [r for r in sheet_rows(path, "Payments") if r[Payments.MATCHED_BY] == "by hand"]
+    assert [(r[Payments.INVOICE_NUMBER], r[Payments.AMOUNT]) for r in by_hand] == [("INV-3001", 123.45)]
+
+
+def test_a_file_that_is_not_a_statement_is_reported_and_the_others_go_on(tmp_path):
+    path = _book(tmp_path)
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'b'>]><Document>&a;</Document>")
+    report = inbox.import_files(path, [broken, DAY], now=NOW)
+    assert len(report.problems) == 1 and "broken.xml" in str(report.problems[0])
+    assert report.credits == 5
+
+
+def test_the_schedule_reads_the_watched_folder_so_a_payment_at_nine_stops_the_ten_oclock_reminder(tmp_path):
+    from arcollect.scheduler import Schedule
+
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    path = _book(tmp_path, BankFolder="bank")
+    clock = [dt.datetime(2026, 11, 25, 6, 30, tzinfo=dt.UTC)]  # 07:30 in Berlin: before business hours
+    schedule = Schedule(path, clock=lambda: clock[0])
+    first = schedule.tick()
+    waiting = first.report.queue[first.report.queue[Queue.STATE] == "scheduled"]
+    assert {"C1", "C2", "C4"} <= set(waiting[Queue.CUSTOMER_ID])
+    clock[0] += dt.timedelta(minutes=15)
+    assert schedule.tick().ran is False  # nothing changed: the tick is skipped
+    shutil.copy(DAY, folder / DAY.name)  # the bank's file lands at 08:00 in Berlin
+    clock[0] += dt.timedelta(minutes=15)
+    assert schedule.tick().ran is True  # a new statement is worth a run: it is read into the bank ledger
+    clock[0] = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)  # 10:00 in Berlin
+    sending = schedule.tick().report
+    queue = sending.queue
+    sent = set(queue[queue[Queue.STATE] == "sent"][Queue.CUSTOMER_ID])
+    assert sent == {"C3", "C5"}
+    c3 = queue[(queue[Queue.CUSTOMER_ID] == "C3") & (queue[Queue.STATE] == "sent")]
+    assert c3[Queue.BASE_AMOUNT].tolist() == [pytest.approx(750.0)]
+    assert all(row[Payments.BANK_ENTRY] is None for row in sheet_rows(path, "Payments"))  # ticks never write it
