@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from arcollect import escalation, insight, readiness
-from arcollect.bank import inbox
+from arcollect.bank import inbox, letters
 from arcollect.book import dashboard, files, live, read, settings, write
 from arcollect.book.schema import (
     AGING,
@@ -298,6 +298,7 @@ def collect(
         reminders = _render(
             queue, aged, customers, config, policy, problems, paid=paid, payments=tables["Payments"], step=step,
             templates=config.template_folder(book), only_due=send and not preview_all, history=history,
+            book=book, now=now,
         )  # fmt: skip
         report.reminders = reminders
         updates: list[write.CellUpdate] = []
@@ -427,6 +428,8 @@ def _render(
     templates: Path | None = None,
     only_due: bool = False,
     history: pd.DataFrame | None = None,
+    book: Path | None = None,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Render every reminder that would go out now or later; a failing template holds only its own reminder.
 
@@ -435,6 +438,7 @@ def _render(
     (`aged`) and cites the earlier reminders about its invoices (`history`, the planner's per-invoice history).
     """
     renderer = Renderer([templates] if templates else None)
+    extras = letters.Payments(config, issued={})
     levels = {dunning.COLLECTION_FAILED.level: dunning.COLLECTION_FAILED, **{level.level: level for level in policy}}
     everything = pd.concat([aged, paid], ignore_index=True) if paid is not None and not paid.empty else aged
     reminders: dict[str, Any] = {}
@@ -453,11 +457,13 @@ def _render(
             step("Rendering reminders", done, len(going))
         level = levels[int(row[Queue.LEVEL])]
         try:
-            reminders[row[Queue.KEY]] = compose.compose_from(row, records, config, level, renderer)
+            reminders[row[Queue.KEY]] = compose.compose_from(row, records, config, level, renderer, extras=extras)
         except ArcollectError as error:
             queue.at[position, Queue.STATE] = dunning.HELD
             queue.at[position, Queue.REASON] = f"template problem: {error}"
             problems.append(Problem("DunningLevels", None, "Template", row[Queue.TEMPLATE], str(error)))
+    if extras.issued and book is not None:  # references a bank line may quote from now on (bank.store)
+        inbox.remember(book, extras.issued, now=now)
     return reminders
 
 

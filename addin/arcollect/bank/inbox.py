@@ -441,3 +441,9 @@ def hold_paid(queue: pd.DataFrame, paid: Mapping[str, tuple[str, bool]]) -> int:
                 )
             held += 1
     return held
+
+
+def remember(workbook: Path, issued: Mapping[str, tuple[str, Sequence[str]]], *, now: dt.datetime | None) -> None:
+    """Record the references a run's reminders carry, so that a bank line quoting one is matched by look-up."""
+    with Store(path_for(workbook)) as store:
+        store.remember_references(issued, now=now or dt.datetime.now(dt.UTC))

@@ -26,7 +26,7 @@ import csv
 import datetime as dt
 import functools
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from email.headerregistry import Address
 from typing import Any
@@ -294,14 +294,43 @@ def compose(
     return _compose(row, values, settings, level, renderer)
 
 
-def compose_from(row: Mapping[str, Any], records: Records, settings: Any, level: Any, renderer: Renderer) -> Reminder:
-    """`compose` for a run: the reminder of queue `row` from the run's `records`; raises `RenderError` likewise."""
-    return _compose(row, context_from(row, records, settings, level), settings, level, renderer)
+def compose_from(
+    row: Mapping[str, Any],
+    records: Records,
+    settings: Any,
+    level: Any,
+    renderer: Renderer,
+    *,
+    extras: Extras | None = None,
+) -> Reminder:
+    """`compose` for a run: the reminder of queue `row` from the run's `records`; raises `RenderError` likewise.
+
+    `extras(values, level, renderer)` adds to the context and gives the attachments (the run passes the payment
+    block of `bank.letters`: reference, QR codes, PDF statement); without it a level that attaches a statement
+    gets the CSV one.
+    """
+    return _compose(row, context_from(row, records, settings, level), settings, level, renderer, extras)
 
 
-def _compose(row: Mapping[str, Any], values: dict[str, Any], settings: Any, level: Any, renderer: Renderer) -> Reminder:
+Extras = Callable[[Mapping[str, Any], Any, Renderer], tuple[Mapping[str, Any], tuple[Attachment, ...]]]
+
+
+def _compose(
+    row: Mapping[str, Any],
+    values: dict[str, Any],
+    settings: Any,
+    level: Any,
+    renderer: Renderer,
+    extras: Extras | None = None,
+) -> Reminder:
+    files: tuple[Attachment, ...] | None = None
+    if extras is not None:
+        added, files = extras(values, level, renderer)
+        values = {**values, **added}
     rendered = renderer.render(str(row[Queue.TEMPLATE]), str(row[Queue.LANGUAGE]), values)
-    attachments = (statement(values, rendered.language, renderer),) if level.attach_statement else ()
+    attachments = files if files is not None else ()
+    if files is None and level.attach_statement:
+        attachments = (statement(values, rendered.language, renderer),)
     send_at = row[Queue.SEND_AT_UTC]
     return Reminder(
         key=key_for(row),
@@ -371,6 +400,7 @@ def _context(
         "discount_available": any(invoice["discount"] for section in sections for invoice in section["invoices"]),
         "other_items": list(others or ()),
         "history": list(cited or ()),
+        "pay": None,  # the payment block (bank.letters) when the run adds it
     }
 
 

@@ -189,11 +189,16 @@ def parse_address(text: str) -> Address:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file attached to a reminder (typically the customer's statement)."""
+    """A file attached to a reminder (typically the customer's statement).
+
+    With `content_id` it is an inline part of the HTML body instead (a QR code the HTML shows as
+    ``<img src="cid:…">``): a multipart/related part beside the HTML, ``isInline`` for Graph and EWS.
+    """
 
     filename: str
     content: bytes
     mime_type: str = "application/octet-stream"
+    content_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -268,7 +273,17 @@ class Reminder:
         message[KEY_HEADER] = self.key
         message.set_content(self.text)
         message.add_alternative(self.html, subtype="html")
-        for attachment in self.attachments:
+        inline = [attachment for attachment in self.attachments if attachment.content_id]
+        if inline:
+            html_part = message.get_payload()[1]
+            for attachment in inline:
+                maintype, _, subtype = attachment.mime_type.partition("/")
+                html_part.add_related(
+                    attachment.content, maintype=maintype, subtype=subtype or "octet-stream",
+                    cid=f"<{one_line(attachment.content_id)}>", filename=one_line(attachment.filename) or "image",
+                    disposition="inline",
+                )  # fmt: skip
+        for attachment in (attachment for attachment in self.attachments if not attachment.content_id):
             maintype, _, subtype = (attachment.mime_type or "application/octet-stream").partition("/")
             message.add_attachment(
                 attachment.content,

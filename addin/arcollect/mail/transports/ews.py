@@ -411,6 +411,8 @@ class EwsTransport:
                     name=one_line(attachment.filename) or "attachment",
                     content=attachment.content,
                     content_type=attachment.mime_type or "application/octet-stream",
+                    is_inline=attachment.content_id is not None,
+                    content_id=attachment.content_id,
                 )
             )
         return message

@@ -489,6 +489,7 @@ def graph_message(reminder: Reminder) -> dict[str, Any]:
                 "name": one_line(attachment.filename) or "attachment",
                 "contentType": attachment.mime_type or "application/octet-stream",
                 "contentBytes": base64.b64encode(attachment.content).decode("ascii"),
+                **({"isInline": True, "contentId": attachment.content_id} if attachment.content_id else {}),
             }
             for attachment in reminder.attachments
         ],
