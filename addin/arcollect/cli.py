@@ -300,6 +300,7 @@ def _demo(args: argparse.Namespace, now: dt.datetime) -> int:
         )
     else:
         console.print(f"Running now, {when}: business hours for the sample customers.", soft_wrap=True)
+    _demo_bank(path, moment)
     report = _run(path, moment, send=True, preview_all=True)
     _print_report(report, title=f"arcollect demo — {when}")
     OutboxTransport(outbox, clock=lambda: moment).write_index()
@@ -315,6 +316,35 @@ def _demo(args: argparse.Namespace, now: dt.datetime) -> int:
         soft_wrap=True,
     )
     return 0
+
+
+def _demo_bank(path: Path, now: dt.datetime) -> None:
+    """The demo's morning bank statement: written, imported, and the reminders it stopped counted (#20)."""
+    import json
+
+    from arcollect.bank import sample
+    from arcollect.book import read
+    from arcollect.run import collect
+
+    tables, _problems = read.read(path)
+    with console.status("Planning before the bank statement"):
+        queue = collect(path, now=now, send=False, write_back=False).queue
+    day = sample.demo_day(
+        path, queue, tables["Invoices"], tables["Customers"], now=now, account="DE89370400440532013000"
+    )
+    console.print(f"Bank statement of the morning: {day.path} ({len(day.credits)} credits)", soft_wrap=True)
+    report = bank_import(path, [day.path], now, before_queue=queue)
+    summary = {
+        "statement": day.path.name,
+        "credits": report.credits,
+        "applied": dict(report.applied),
+        "unmatched": report.unmatched,
+        "stopped": sorted(customer for customer, _level in report.stopped),
+        "smaller": sorted(customer for customer, _level in report.smaller),
+        "meant_to_stop": sorted(day.stops),
+        "meant_to_reduce": sorted(day.smaller),
+    }
+    (day.path.parent / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
 
 
 def _refresh(args: argparse.Namespace, now: dt.datetime) -> int:
@@ -525,14 +555,15 @@ def _bank(args: argparse.Namespace, now: dt.datetime) -> int:
     return 0 if not report.problems else 1
 
 
-def bank_import(path: Path, files: list[Path], now: dt.datetime) -> object:
+def bank_import(path: Path, files: list[Path], now: dt.datetime, before_queue: object = None) -> object:
     """Import statements and say what it changed, including the reminders it stopped (a plan before and after)."""
     from arcollect.bank import inbox
     from arcollect.engine import dunning
     from arcollect.run import collect
 
-    def going() -> dict[tuple[str, int], float]:
-        queue = collect(path, now=now, send=False, write_back=False).queue
+    def going(queue: object = None) -> dict[tuple[str, int], float]:
+        if queue is None:
+            queue = collect(path, now=now, send=False, write_back=False).queue
         if queue.empty:
             return {}
         rows = queue[queue[Queue.STATE].isin([dunning.DUE, dunning.SCHEDULED])]
@@ -541,7 +572,7 @@ def bank_import(path: Path, files: list[Path], now: dt.datetime) -> object:
         )
 
     with console.status("Planning before the import"):
-        before = going()
+        before = going(before_queue)
     report = inbox.import_files(path, files, now=now)
     with console.status("Planning after the import"):
         after = going()

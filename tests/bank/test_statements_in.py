@@ -214,3 +214,18 @@ def test_the_schedule_reads_the_watched_folder_so_a_payment_at_nine_stops_the_te
     c3 = queue[(queue[Queue.CUSTOMER_ID] == "C3") & (queue[Queue.STATE] == "sent")]
     assert c3[Queue.BASE_AMOUNT].tolist() == [pytest.approx(750.0)]
     assert all(row[Payments.BANK_ENTRY] is None for row in sheet_rows(path, "Payments"))  # ticks never write it
+
+
+def test_the_ribbon_imports_statements_into_the_open_book_and_says_what_it_did(tmp_path, open_book):
+    from arcollect.excel import ribbon
+
+    path = _book(tmp_path)
+    book = open_book(path)
+    ribbon.import_bank_statement(book, pick_files=lambda _app: [str(DAY), str(MT940)])
+    ribbon.import_bank_statement(book, pick_files=lambda _app: [str(DAY)])  # the same file again: nothing new
+    first, again = (alert.prompt for alert in book.app.alerts)
+    assert first.startswith("8 credits in 2 file(s): 6 applied") and "2 to Unmatched for a person" in first
+    assert again.startswith("5 credits in 1 file(s): 0 applied") and "5 already imported" in again
+    book.save()
+    assert sum(1 for row in sheet_rows(path, "Payments") if row[Payments.BANK_ENTRY]) == 8
+    assert {row[Unmatched.PAYER] for row in sheet_rows(path, "Unmatched")} == {"Fremdfirma AG", "Max Mustermann"}

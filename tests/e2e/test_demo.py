@@ -137,3 +137,21 @@ def test_the_demo_and_a_preview_a_week_later_say_nothing_untrue(demo, capsys):
     assert counts["checked"] > 250 and {"0", "1", "2", "3", "4"} <= set(counts["levels"])  # every level was read
     assert counts["escalations"] and counts["pre_due"]
     assert len(counts["languages"]) == 9
+
+
+def test_the_mornings_bank_statement_stops_exactly_the_reminders_it_pays(demo):
+    """make demo writes a camt.053 of the morning's payments and imports it before sending (#20)."""
+    import json
+
+    summary = json.loads((demo / "bank" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["credits"] == 14 and summary["unmatched"] == 2
+    assert summary["applied"] == {"invoice number": 7, "RF reference": 3, "customer + exact amount": 2}
+    assert summary["stopped"] == summary["meant_to_stop"] and len(summary["stopped"]) == 10
+    assert summary["smaller"] == summary["meant_to_reduce"] and len(summary["smaller"]) == 2
+    workbook = demo / DEMO_FILE
+    sent_to = {row["Customer ID"] for row in sheet_rows(workbook, "ReminderLog") if row["Transport"] == "outbox"}
+    assert not sent_to & set(summary["stopped"])  # nobody who paid this morning got a reminder
+    assert set(summary["smaller"]) <= sent_to  # those who paid part were reminded of the rest
+    bank_rows = [row for row in sheet_rows(workbook, "Payments") if row["Bank entry"]]
+    assert len({row["Bank entry"] for row in bank_rows}) == 12 and all(row["Matched by"] for row in bank_rows)
+    assert len(sheet_rows(workbook, "Unmatched")) == 2

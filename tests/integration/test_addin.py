@@ -38,7 +38,16 @@ with warnings.catch_warnings():
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "addin" / "arcollect" / "excel" / "addin"
 COMMITTED = ROOT / "workbook" / "arcollect.xlam"
-RIBBON_FUNCTIONS = {"refresh", "preview", "send", "dashboard", "import_open_items", "test_connection", "open_log"}
+RIBBON_FUNCTIONS = {
+    "refresh",
+    "preview",
+    "send",
+    "dashboard",
+    "import_open_items",
+    "import_bank_statement",
+    "test_connection",
+    "open_log",
+}
 FIXTURE_MODULE = "arcollect_fixture_udfs"
 FIXTURE_SOURCE = '''
 import xlwings as xw

@@ -94,7 +94,9 @@ class _Book:
     """The open items of an import: open amount per invoice (reduced as credits are applied) and the look-ups."""
 
     def __init__(self, invoices: pd.DataFrame, customers: pd.DataFrame) -> None:
-        positive = invoices[invoices[Invoices.OPEN_AMOUNT].fillna(0) > 0]
+        iso = set(_coerce.currency_codes())
+        usable = invoices[invoices[Invoices.CURRENCY].astype(str).isin(iso)]  # a bad currency is a reader problem
+        positive = usable[usable[Invoices.OPEN_AMOUNT].fillna(0) > 0]
         digits = _coerce.minor_units_array(positive[Invoices.CURRENCY])
         amounts = [
             Decimal(str(value)).quantize(Decimal(1).scaleb(-int(d)))

@@ -15,7 +15,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from xml.sax.saxutils import escape
+
+import pandas as pd
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
 
@@ -87,3 +90,81 @@ def _entry(credit: SampleCredit, day: dt.date, number: int) -> str:
         </TxDtls></NtryDtls>
       </Ntry>
 """
+
+
+# ---- the demo's day of payments ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoDay:
+    """The statement written for the demo and what each of its credits is meant to do."""
+
+    path: Path
+    credits: tuple[SampleCredit, ...]
+    stops: frozenset[str]  # customers whose planned reminder the statement pays in full
+    smaller: frozenset[str]  # customers who pay part of it
+    unknown: int  # credits from payers no rule can recognise
+
+
+def demo_day(workbook: Path, queue: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame, *,
+             now: dt.datetime, account: str) -> DemoDay:  # fmt: skip
+    """Write ``bank/camt053-<day>.xml`` beside the workbook: a morning's payments from customers with a reminder
+    planned today — 5 pay everything it chases naming the invoices (one or several), 3 quote the RF reference of
+    their reminder, 2 pay part, 2 pay one invoice's exact amount without any reference — and 2 unknown payers."""
+    from arcollect.bank import references
+    from arcollect.bank.store import Store, path_for
+    from arcollect.book.schema import Customers, Invoices, Queue
+    from arcollect.engine import dunning
+
+    going = queue[queue[Queue.STATE].isin([dunning.DUE, dunning.SCHEDULED])]
+    # customers with one reminder planned, and due now: the payment stops (or shrinks) exactly that one
+    once = (going.groupby(Queue.CUSTOMER_ID)[Queue.LEVEL].transform("size") == 1) & (going[Queue.STATE] == dunning.DUE)
+    open_amount = invoices[Invoices.OPEN_AMOUNT].fillna(invoices[Invoices.AMOUNT])
+    info = invoices.assign(_open=open_amount).drop_duplicates(Invoices.NUMBER).set_index(Invoices.NUMBER)
+    names = customers.drop_duplicates(Customers.ID).set_index(Customers.ID)[Customers.NAME]
+    picked: list[tuple[str, list[str]]] = []
+    for row in going[once].sort_values(Queue.CUSTOMER_ID).to_dict("records"):
+        numbers = [str(n) for n in row[dunning.INVOICE_LIST]]
+        if all(n in info.index and info.at[n, Invoices.CURRENCY] == "EUR" and info.at[n, "_open"] > 0 for n in numbers):
+            picked.append((str(row[Queue.CUSTOMER_ID]), numbers))
+    credits: list[SampleCredit] = []
+    stops: set[str] = set()
+    smaller: set[str] = set()
+    issued = {}
+
+    def total(numbers: list[str]) -> Decimal:
+        return sum((Decimal(str(round(float(info.at[n, "_open"]), 2))) for n in numbers), Decimal(0))
+
+    for customer, numbers in picked[:5]:
+        credits.append(SampleCredit(total(numbers), "EUR", str(names[customer]), text="Invoices " + ", ".join(numbers)))
+        stops.add(customer)
+    for customer, numbers in picked[5:8]:
+        reference = references.creditor_reference(customer, numbers)
+        issued[reference] = (customer, numbers)
+        credits.append(SampleCredit(total(numbers), "EUR", str(names[customer]), reference=reference))
+        stops.add(customer)
+    for customer, numbers in picked[8:10]:
+        half = (total(numbers[:1]) / 2).quantize(Decimal("0.01"))
+        credits.append(SampleCredit(half, "EUR", str(names[customer]), text=f"Part payment {numbers[0]}"))
+        smaller.add(customer)
+    exact = 0
+    for customer, numbers in picked[10:]:
+        if exact == 2:
+            break
+        mine = info[(info[Invoices.CUSTOMER_ID] == customer) & (info[Invoices.CURRENCY] == "EUR") & (info["_open"] > 0)]
+        if len(numbers) != 1 or (mine["_open"].round(2) == round(float(info.at[numbers[0], "_open"]), 2)).sum() != 1:
+            continue
+        credits.append(SampleCredit(total(numbers), "EUR", str(names[customer]), text="Payment"))
+        stops.add(customer)
+        exact += 1
+    credits += [
+        SampleCredit(Decimal("149.00"), "EUR", "Hansen Consulting ApS", text="Subscription"),
+        SampleCredit(Decimal("2310.75"), "EUR", "J. Doe", text="Thank you"),
+    ]
+    with Store(path_for(workbook)) as store:  # the references earlier reminders carried (their ledger's view)
+        store.remember_references(issued, now=now)
+    folder = workbook.parent / "bank"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"camt053-{now:%Y-%m-%d}.xml"
+    path.write_bytes(camt053(account=account, day=now.date(), credits=credits))
+    return DemoDay(path, tuple(credits), frozenset(stops), frozenset(smaller), 2)

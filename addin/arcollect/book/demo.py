@@ -74,8 +74,20 @@ SETTINGS_VALUES = {
     "CompanyName": COMPANY,
     "SenderMailbox": "ar@northwind.example",
     "ReplyTo": "credit-control@northwind.example",
-    "BankDetails": "Northwind Components GmbH · IBAN DE89 3704 0044 0532 0130 00 · BIC COBADEFFXXX",
+    "BankDetails": "Commerzbank AG, Hamburg",
+    "IBAN": "DE89 3704 0044 0532 0130 00",
+    "BIC": "COBADEFFXXX",
+    "CompanyAddress": "Hafenstrasse 12, 20457 Hamburg, DE",
     "FinanceContact": "finance@northwind.example",
+}
+# Accounts for the other currencies the demo bills in (#20): a Swiss account (QR-bill), pound and dollar accounts.
+SETTINGS_EXTRA = {
+    "IBAN.CHF": "CH93 0076 2011 6238 5295 7",
+    "BIC.CHF": "UBSWCHZH80A",
+    "BankDetails.CHF": "UBS Switzerland AG, Zürich",
+    "IBAN.GBP": "GB33 BUKB 2020 1555 5555 55",
+    "BankDetails.GBP": "Barclays Bank UK PLC, sort code 20-20-15, account 55555555",
+    "BankDetails.USD": "JPMorgan Chase Bank, N.A., New York · ABA 021000021 · account 000123456789 · SWIFT CHASUS33",
 }
 # 1 unit = rate EUR, rounded realistic values; undated rows hold for every date.
 RATES = {
@@ -257,6 +269,8 @@ def tables(as_of: dt.date, seed: int = 7) -> dict[str, pd.DataFrame]:
     settings = default_settings_rows()
     keys, values = settings[SettingsSheet.KEY], settings[SettingsSheet.VALUE]
     settings[SettingsSheet.VALUE] = [SETTINGS_VALUES.get(key, value) for key, value in zip(keys, values, strict=True)]
+    extra = pd.DataFrame({SettingsSheet.KEY: list(SETTINGS_EXTRA), SettingsSheet.VALUE: list(SETTINGS_EXTRA.values())})
+    settings = pd.concat([settings, extra.assign(**{SettingsSheet.DESCRIPTION: ""})], ignore_index=True)
     return {
         CUSTOMERS.name: customers,
         INVOICES.name: invoices,

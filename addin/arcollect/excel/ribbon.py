@@ -51,6 +51,7 @@ RIBBON_LEASE_WAIT = 10.0  # seconds Send waits for another run (the schedule) be
 
 Opener = Callable[[str], Any]
 FilePicker = Callable[[Any], str | None]
+FilesPicker = Callable[[Any], list[str]]
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,28 @@ def import_open_items(book: Any = None, *, pick_file: FilePicker | None = None) 
     return _entry("Import open items", book, work)
 
 
+def import_bank_statement(book: Any = None, *, pick_files: FilesPicker | None = None) -> Outcome | None:
+    """Ask for bank statements and import them into the open book, as ``arcollect bank`` does a file.
+
+    `bank.inbox` reads them (camt.053/054, MT940, CSV), applies each payment a rule matches with certainty —
+    Payments rows, the invoices' Open amount and Status — and lists the rest on the Unmatched sheet, all through
+    `book.live`; a statement imported before adds nothing. Nothing is saved: the user saves in Excel.
+    `pick_files(app)` returns the chosen paths (empty when cancelled).
+    """
+    from arcollect.bank import inbox
+
+    def work(book: Any) -> Outcome:
+        chosen = (pick_files or default_pick_statements)(book.app)
+        if not chosen:
+            return Outcome("no statement chosen")
+        report = inbox.import_files(book, [Path(name) for name in chosen], now=dt.datetime.now(dt.UTC))
+        problems = "".join(f"\n{problem.value}: {problem.reason}" for problem in report.problems)
+        message = f"{report.summary()}.{problems}\n\nSave the workbook to keep them, and Refresh to plan again."
+        return Outcome(report.summary(), message)
+
+    return _entry("Import bank statement", book, work)
+
+
 def test_connection(book: Any = None) -> Outcome | None:
     """Check the mail transport chosen in Settings; show its one-sentence verdict (as ``arcollect test-connection``)."""
     from arcollect.mail.transports import from_settings
@@ -271,6 +294,18 @@ def default_pick_file(app: Any) -> str | None:
         return None
     chosen = dialog("Open items (*.xlsx;*.xlsm;*.csv),*.xlsx;*.xlsm;*.csv", 1, "arcollect — import open items")
     return chosen if isinstance(chosen, str) and chosen else None  # Excel returns False when cancelled
+
+
+def default_pick_statements(app: Any) -> list[str]:
+    """Excel's Open dialog for one or more statement files; [] when cancelled or not available (macOS)."""
+    dialog = getattr(getattr(app, "api", None), "GetOpenFilename", None)
+    if dialog is None:
+        return []
+    chosen = dialog("Bank statements (*.xml;*.sta;*.940;*.txt;*.csv),*.xml;*.sta;*.940;*.txt;*.csv", 1,
+                    "arcollect — import bank statements", None, True)  # fmt: skip
+    if isinstance(chosen, str):
+        return [chosen] if chosen else []
+    return [str(name) for name in chosen] if isinstance(chosen, list | tuple) else []
 
 
 def default_opener(path: str) -> None:

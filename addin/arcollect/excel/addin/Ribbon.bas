@@ -23,6 +23,10 @@ Sub OnImportOpenItems(control As IRibbonControl)
     If Ready() Then RunPython "import arcollect.excel.ribbon as r; r.import_open_items()"
 End Sub
 
+Sub OnImportBankStatement(control As IRibbonControl)
+    RunPython "import arcollect.excel.ribbon as r; r.import_bank_statement()"
+End Sub
+
 Sub OnTestConnection(control As IRibbonControl)
     If Ready() Then RunPython "import arcollect.excel.ribbon as r; r.test_connection()"
 End Sub
