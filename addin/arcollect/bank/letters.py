@@ -95,7 +95,7 @@ class Payments:
                     logger.debug("no QR code for %s in %s: %s", customer["id"], currency, reason)
                 else:
                     cid = f"pay-{currency.lower()}-{reference.lower()}@arcollect.invalid"
-                    block["qr"] = {"cid": cid, "kind": code.kind, "payload": code.payload}
+                    block["qr"] = {"cid": cid, "kind": code.kind, "payload": code.payload, "code": code}
                     inline.append(Attachment(f"pay-{currency}.png", code.png(), "image/png", content_id=cid))
             sections.append(block)
         payment = {"reference": references.printed(reference), "reference_compact": reference, "sections": sections}

@@ -228,17 +228,8 @@ def _payment(
     settings: Settings, customer: Mapping[str, Any], language: str,
 ) -> None:  # fmt: skip
     currency = block["currency"]
-    code = None
     account = accounts.for_currency(settings, currency)
-    if block.get("qr") and account is not None:
-        try:
-            code = qr.payment_code(
-                account, amount=block["amount"], currency=currency, reference=reference.replace(" ", ""),
-                note=f"{customer['id']} {settings.company_name}".strip(), creditor_address=settings.company_address,
-                language=language,
-            )  # fmt: skip
-        except qr.NoCode:
-            code = None
+    code = block["qr"]["code"] if block.get("qr") else None  # the letter's own code: one amount, one reference
     if code is not None and code.kind == "swiss":
         _qr_bill(pdf, write, code, account, block, reference, language, customer)
         return
