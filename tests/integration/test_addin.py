@@ -218,8 +218,8 @@ def test_every_ribbon_button_calls_an_existing_callback(addin: Path, extracted: 
     actions = [element.attrib["onAction"] for element in custom_ui.iter() if "onAction" in element.attrib]
     labels = {element.attrib.get("label") for element in custom_ui.iter()}
     assert {"Collections", "Refresh", "Preview reminders", "Send reminders", "Dashboard"} <= labels
-    assert {"Import open items", "Test connection", "Open log"} <= labels
-    assert len(actions) == 7
+    assert {"Import open items", "Import bank statement", "Test connection", "Open log"} <= labels
+    assert len(actions) == 8
     assert set(actions) <= set(_CALLBACK.findall(extracted["Ribbon"][1]))
 
 
