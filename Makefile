@@ -39,15 +39,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check addin tests benchmarks scripts
 	$(BIN)/ruff format --check addin tests benchmarks scripts
 
-# The add-in and dashboard tests open the built files with LibreOffice (and pdftoppm). On Debian/Ubuntu as root
-# they are installed here when missing; elsewhere install them once (libreoffice-calc, poppler-utils).
+# The add-in and dashboard tests open the built files with LibreOffice (and pdftoppm); the PDF statement tests render
+# with pdftoppm/pdftotext and need a Unicode and a CJK font (DejaVu Sans, Noto Sans CJK). On Debian/Ubuntu as root
+# they are installed here when missing; elsewhere install them once (libreoffice-calc, poppler-utils, the fonts).
+FONTS := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 tools:
-	@if ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null; then \
+	@if ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null || ! ls $(FONTS) >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing LibreOffice (calc, headless) and poppler-utils for the tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui poppler-utils fonts-noto-cjk >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui poppler-utils fonts-noto-cjk fonts-dejavu-core >/dev/null; \
 	  else \
-	    echo "LibreOffice (soffice) and pdftoppm are needed by the tests: install libreoffice-calc and poppler-utils"; \
+	    echo "LibreOffice (soffice), pdftoppm and fonts are needed by the tests: install libreoffice-calc, poppler-utils, fonts-dejavu-core and fonts-noto-cjk"; \
 	  fi; \
 	fi
 	@# The shared-ledger tests start a throwaway PostgreSQL server of their own (tests/servers/postgres.py): they need

@@ -214,6 +214,7 @@ def collect(
     if not send:  # what `send` would refuse over: said now, before the user counts on it
         report.notes += [f"Before sending: {sentence}" for sentence in readiness.identity(config)]
     tables, bank = inbox.before_run(book, config, tables, now=now)  # the bank ledger's payments, applied
+    problems += bank.problems
     own_ledger = ledger is None
     if ledger is None:
         stamp = source.stamp()

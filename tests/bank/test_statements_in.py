@@ -229,3 +229,17 @@ def test_the_ribbon_imports_statements_into_the_open_book_and_says_what_it_did(t
     book.save()
     assert sum(1 for row in sheet_rows(path, "Payments") if row[Payments.BANK_ENTRY]) == 8
     assert {row[Unmatched.PAYER] for row in sheet_rows(path, "Unmatched")} == {"Fremdfirma AG", "Max Mustermann"}
+
+
+def test_a_broken_file_in_the_watched_folder_is_reported_once_and_read_again_when_it_changes(tmp_path):
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    path = _book(tmp_path, BankFolder="bank")
+    (folder / "half-written.xml").write_text("<Document><BkToCstmrStmt><Stmt>")
+    first = collect(path, now=NOW, send=False, write_back=False)
+    assert [p.value for p in first.problems if p.sheet == statements.SHEET] == ["half-written.xml"]
+    again = collect(path, now=NOW, send=False, write_back=False)
+    assert not [p for p in again.problems if p.sheet == statements.SHEET]  # reported once, not every run
+    shutil.copy(DAY, folder / "half-written.xml")  # the transfer finished: the same file, now complete
+    done = collect(path, now=NOW, send=False, write_back=False)
+    assert done.outputs["Unmatched"][Unmatched.PAYER].tolist() == ["Fremdfirma AG"]

@@ -285,8 +285,19 @@ def new_files(workbook: Path, config: settings.Settings | None) -> list[Path]:
         return [path for path in files if not store.file_seen(hashlib.sha256(path.read_bytes()).hexdigest())]
 
 
-def watch(workbook: Path, config: settings.Settings, *, now: dt.datetime, tables: dict[str, pd.DataFrame]) -> int:
-    """Import the BankFolder's new statement files into the ledger (not the workbook); how many credits were new."""
+def watch(
+    workbook: Path,
+    config: settings.Settings,
+    *,
+    now: dt.datetime,
+    tables: dict[str, pd.DataFrame],
+    problems: list[Problem] | None = None,
+) -> int:
+    """Import the BankFolder's new statement files into the ledger (not the workbook); how many credits were new.
+
+    Each file is read once, by its content's SHA-256: a file that cannot be read is reported (in `problems`) once
+    and tried again only when its content changes (a statement still being written is read when it is complete).
+    """
     folder = config.bank_folder_path(workbook)
     if folder is None or not folder.is_dir():
         return 0
@@ -296,12 +307,13 @@ def watch(workbook: Path, config: settings.Settings, *, now: dt.datetime, tables
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if store.file_seen(digest):
                 continue
-            credits, problems = statements.read(path)
+            credits, found = statements.read(path)
             _match_into_store(tables, store, credits, report, now=now)
-            if not problems:  # a file that could not be read is tried again next time (it may be half-written)
-                store.file_read(digest, path.name, len(credits), now=now)
-            else:
-                logger.warning("%s", problems[0])
+            store.file_read(digest, path.name, len(credits) if not found else -1, now=now)
+            for problem in found:
+                logger.warning("%s", problem)
+            if problems is not None:
+                problems += found
     new = report.credits - report.already
     if new:
         logger.info("watched folder %s: %s", folder, report.summary())
@@ -367,6 +379,7 @@ class RunBank:
     invoices: pd.DataFrame = field(default_factory=pd.DataFrame)
     unmatched: pd.DataFrame | None = None
     held: int = 0
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def store_path(self) -> Path:
@@ -385,7 +398,7 @@ class RunBank:
     def paid_since_start(self, tables: dict[str, pd.DataFrame], now: dt.datetime) -> dict[str, tuple[str, bool]]:
         """Invoices paid by credits that reached the ledger after this run began (the watched folder re-read):
         invoice → (booking date, paid in full)."""
-        watch(self.workbook, self.config, now=now, tables=tables)
+        watch(self.workbook, self.config, now=now, tables=tables, problems=self.problems)
         if not self.store_path.exists():
             return {}
         with Store(self.store_path) as store:
@@ -405,7 +418,7 @@ def before_run(
 ) -> tuple[dict[str, pd.DataFrame], RunBank]:
     """Read the watched folder, then apply the ledger's payments the workbook does not show yet (in memory)."""
     bank = RunBank(workbook, config, invoices=tables["Invoices"])
-    watch(workbook, config, now=now, tables=tables)
+    watch(workbook, config, now=now, tables=tables, problems=bank.problems)
     if not bank.store_path.exists():
         return tables, bank
     with Store(bank.store_path) as store:

@@ -35,7 +35,6 @@ from xml.etree.ElementTree import Element
 import mt940
 import mt940.options
 from defusedxml import ElementTree as SafeTree
-from defusedxml.common import DefusedXmlException
 
 from arcollect.problems import Problem
 
@@ -72,7 +71,7 @@ def read(path: Path, *, mapping: Mapping[str, str] | None = None) -> tuple[list[
             raise ValueError(f"larger than {MAX_FILE_BYTES // 1024 // 1024} MB — not a daily statement")
         data = path.read_bytes()
         return parse(data, path.name, mapping=mapping), []
-    except (OSError, ValueError, DefusedXmlException, SafeTree.ParseError) as error:
+    except Exception as error:  # any parser's complaint about a hostile or broken file is a Problem, not a crash
         logger.warning("%s: not read (%s)", path.name, error)
         return [], [Problem(SHEET, None, "File", path.name, f"statement not read: {error}")]
 
