@@ -149,7 +149,8 @@ def test_settings_and_policy_sheets_parse_cleanly(tables):
     assert settings.company_name == "Northwind Components GmbH"
     assert settings.sender_mailbox == "ar@northwind.example"
     assert settings.reply_to == "credit-control@northwind.example"
-    assert "DE89 3704 0044 0532 0130 00" in settings.bank_details and "COBADEFFXXX" in settings.bank_details
+    assert (settings.iban, settings.bic) == ("DE89 3704 0044 0532 0130 00", "COBADEFFXXX")  # the account, #20
+    assert settings.for_currency("iban", "CHF") == "CH93 0076 2011 6238 5295 7"
     assert settings.finance_contact
     assert set(tables["Settings"][SettingsSheet.KEY]) >= {"BaseCurrency", "BankDetails"}
     levels, problems = parse_policy(tables["DunningLevels"])
