@@ -228,7 +228,7 @@ def test_a_ribbon_press_with_no_workbook_open_is_a_message_not_run_time_error_91
     run-time error 91. Every callback goes through Ready(), which says what to do instead."""
     ribbon = extracted["Ribbon"][1].replace("\r\n", "\n")
     bodies = re.findall(r"^Sub (\w+)\(control As IRibbonControl\)\n(.*?)\nEnd Sub", ribbon, re.MULTILINE | re.DOTALL)
-    assert len(bodies) == 7
+    assert len(bodies) == 8
     for name, body in bodies:
         assert re.fullmatch(r'    If Ready\(\) Then RunPython "[^"]+"', body), name
     ready = ribbon.split("Private Function Ready() As Boolean\n")[1].split("End Function")[0]

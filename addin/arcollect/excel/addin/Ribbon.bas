@@ -24,7 +24,7 @@ Sub OnImportOpenItems(control As IRibbonControl)
 End Sub
 
 Sub OnImportBankStatement(control As IRibbonControl)
-    RunPython "import arcollect.excel.ribbon as r; r.import_bank_statement()"
+    If Ready() Then RunPython "import arcollect.excel.ribbon as r; r.import_bank_statement()"
 End Sub
 
 Sub OnTestConnection(control As IRibbonControl)
