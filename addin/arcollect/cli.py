@@ -566,7 +566,7 @@ def bank_import(path: Path, files: list[Path], now: dt.datetime, before_queue: o
             queue = collect(path, now=now, send=False, write_back=False).queue
         if queue.empty:
             return {}
-        rows = queue[queue[Queue.STATE].isin([dunning.DUE, dunning.SCHEDULED])]
+        rows = queue[queue[Queue.STATE].isin([dunning.DUE, dunning.SCHEDULED, dunning.AWAITING_APPROVAL])]
         return dict(
             zip(zip(rows[Queue.CUSTOMER_ID], rows[Queue.LEVEL], strict=True), rows[Queue.BASE_AMOUNT], strict=True)
         )

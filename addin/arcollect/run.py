@@ -439,7 +439,7 @@ def _render(
     (`aged`) and cites the earlier reminders about its invoices (`history`, the planner's per-invoice history).
     """
     renderer = Renderer([templates] if templates else None)
-    extras = letters.Payments(config, issued={})
+    paying = letters.Payments(config, issued={})  # the payment block: reference, QR codes, PDF statement
     levels = {dunning.COLLECTION_FAILED.level: dunning.COLLECTION_FAILED, **{level.level: level for level in policy}}
     everything = pd.concat([aged, paid], ignore_index=True) if paid is not None and not paid.empty else aged
     reminders: dict[str, Any] = {}
@@ -458,13 +458,13 @@ def _render(
             step("Rendering reminders", done, len(going))
         level = levels[int(row[Queue.LEVEL])]
         try:
-            reminders[row[Queue.KEY]] = compose.compose_from(row, records, config, level, renderer, extras=extras)
+            reminders[row[Queue.KEY]] = compose.compose_from(row, records, config, level, renderer, payments=paying)
         except ArcollectError as error:
             queue.at[position, Queue.STATE] = dunning.HELD
             queue.at[position, Queue.REASON] = f"template problem: {error}"
             problems.append(Problem("DunningLevels", None, "Template", row[Queue.TEMPLATE], str(error)))
-    if extras.issued and book is not None:  # references a bank line may quote from now on (bank.store)
-        inbox.remember(book, extras.issued, now=now)
+    if paying.issued and book is not None:  # references a bank line may quote from now on (bank.store)
+        inbox.remember(book, paying.issued, now=now)
     return reminders
 
 

@@ -82,7 +82,7 @@ def test_the_eur_statement_is_german_has_the_letters_total_and_an_epc_code_that_
     reminder, pdf = statements["DE1"]
     text = _text(pdf)
     total = format_currency(Decimal("1250.50"), "EUR", locale="en_DE")  # the letter's locale (en + DE)
-    assert "Kontoauszug" in text and "Offener Betrag (EUR)" in text and "Zahlungsreferenz" in text
+    assert "Kontoauszug" in text and "Offener Saldo (EUR)" in text and "Zahlungsreferenz" in text
     assert _spaces(format_currency(Decimal("1250.50"), "EUR", locale="de_DE")) in text
     assert total in reminder.text  # the letter states the same balance
     (payload,) = decode_qr(_page(pdf).read_bytes())

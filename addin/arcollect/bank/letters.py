@@ -1,20 +1,25 @@
 """The payment block of every reminder: reference, amount, account per currency, QR code, link, PDF statement.
 
-    extras = letters.Payments(settings, issued={})          # one per run; `issued` collects the references used
-    reminder = compose.compose_from(row, records, settings, level, renderer, extras=extras)
+    payments = letters.Payments(settings, issued={})          # one per run; `issued` collects the references used
+    reminder = compose.compose_from(row, records, settings, level, renderer, extras=payments)
 
-For each reminder `Payments` adds to the template context ``pay`` (the layouts' macro is called ``payment``)::
+`compose` asks `Payments` twice per reminder: `block(values)` before rendering gives the template context's
+``pay`` (the layouts' ``payment()`` macro shows it)::
 
     pay = {reference: "RF42 C1UQ BKHY IB", reference_compact: "RF42C1UQBKHYIB",
-               sections: [{currency, amount (Decimal, the balance due the letter states), account_lines: [...],
-                           qr: {cid, kind: "epc" | "swiss"} or None, link: str or None}]}
+           sections: [{currency, amount (Decimal: the section's amount due), account_lines: [...],
+                       qr: {cid, kind: "epc" | "swiss", payload, code} or None, link: str or None}]}
 
-and its attachments: the QR codes as inline PNG images (``cid:`` in the HTML; the text part carries the same
-details as text), and — where the level attaches a statement — the PDF statement (`bank.pdf`). The amount is the
-section's balance as the letter computes it (subtotal, plus interest and compensation where the level shows them,
-less the customer's credits in that currency); no QR code and no link when it is not positive. The statement-level
-link comes only from PaymentLinkPattern (``{customer}``, ``{amount}``, ``{currency}``, ``{reference}``, each
-URL-encoded), for the whole amount of the section — never a single invoice's link for a multi-invoice balance.
+and `attachments(values, level, language, renderer)` after it: the QR codes as inline PNG images (``cid:`` in the
+HTML; the text part carries the same details as text) and — where the level attaches a statement — the PDF
+statement (`bank.pdf`), in the language the letter was rendered in.
+
+**The amount** is the section's ``amount_due`` as `mail.compose` computes it (principal, plus interest and
+compensation where the level adds them, less the customer's credits in that currency, never below zero): the
+letter, the QR code, the link and the statement all state that one number. No QR code and no link when it is
+not positive. The statement-level link comes only from PaymentLinkPattern (``{customer}``, ``{amount}``,
+``{currency}``, ``{reference}``, each URL-encoded), for the whole amount of the section — never a single
+invoice's link for a multi-invoice balance.
 """
 
 from __future__ import annotations
@@ -32,25 +37,6 @@ from arcollect.mail.message import Attachment
 logger = logging.getLogger(__name__)
 
 
-def section_due(section: Mapping[str, Any], credits: list[Mapping[str, Any]], show_charges: bool) -> Decimal:
-    """The balance of one currency section exactly as the letter states it (layout.*.j2 and _common.j2)."""
-    credit = sum(
-        (abs(Decimal(item["open_amount"])) for item in credits if item["currency"] == section["currency"]), Decimal(0)
-    )
-    base = section["total_with_charges"] if show_charges else section["subtotal"]
-    return Decimal(base) - credit
-
-
-def shows_charges(values: Mapping[str, Any]) -> bool:
-    """Whether the letter adds interest and compensation to the balance (the layouts' `show_charges`)."""
-    sections = values["sections"]
-    return (
-        values.get("interest_law") is not None
-        or any(section["interest_total"] for section in sections)
-        or any(section["compensation_total"] for section in sections)
-    )
-
-
 class Payments:
     """Builds the payment block and its attachments for each reminder of a run (see the module docstring)."""
 
@@ -64,18 +50,16 @@ class Payments:
             self._accounts[currency] = accounts.for_currency(self.settings, currency)
         return self._accounts[currency]
 
-    def __call__(
-        self, values: Mapping[str, Any], level: Any, renderer: Any = None
-    ) -> tuple[dict[str, Any], tuple[Attachment, ...]]:
+    def block(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``pay`` context of one reminder (its template context `values`), and its reference recorded."""
         customer = values["customer"]
         numbers = [str(invoice["number"]) for section in values["sections"] for invoice in section["invoices"]]
         reference = references.creditor_reference(customer["id"], numbers, self.settings.reference_pattern)
         self.issued[reference] = (customer["id"], numbers)
-        charges = shows_charges(values)
-        sections, inline = [], []
+        sections = []
         for section in values["sections"]:
             currency = section["currency"]
-            amount = section_due(section, values["credits"], charges)
+            amount = Decimal(section["amount_due"])  # compose's rule, the number the letter states
             account = self.account(currency)
             block: dict[str, Any] = {
                 "currency": currency,
@@ -96,15 +80,27 @@ class Payments:
                 else:
                     cid = f"pay-{currency.lower()}-{reference.lower()}@arcollect.invalid"
                     block["qr"] = {"cid": cid, "kind": code.kind, "payload": code.payload, "code": code}
-                    inline.append(Attachment(f"pay-{currency}.png", code.png(), "image/png", content_id=cid))
             sections.append(block)
-        payment = {"reference": references.printed(reference), "reference_compact": reference, "sections": sections}
-        files: list[Attachment] = list(inline)
+        return {"reference": references.printed(reference), "reference_compact": reference, "sections": sections}
+
+    def attachments(
+        self, values: Mapping[str, Any], level: Any, language: str, renderer: Any = None
+    ) -> tuple[Attachment, ...]:
+        """The inline QR images of `values["pay"]` and, where `level` attaches a statement, the PDF statement in
+        `language` (the language the letter was rendered in)."""
+        pay = values.get("pay") or {"sections": []}
+        files = [
+            Attachment(
+                f"pay-{block['currency']}.png", block["qr"]["code"].png(), "image/png", content_id=block["qr"]["cid"]
+            )
+            for block in pay["sections"]
+            if block.get("qr")
+        ]
         if getattr(level, "attach_statement", False):
             from arcollect.bank import pdf
 
-            files.append(pdf.statement_attachment({**values, "pay": payment}, self.settings, renderer))
-        return {"pay": payment}, tuple(files)
+            files.append(pdf.statement_attachment(values, self.settings, renderer, language))
+        return tuple(files)
 
     def _link(self, customer_id: str, amount: Decimal, currency: str, reference: str) -> str | None:
         pattern = self.settings.for_currency("payment_link_pattern", currency)

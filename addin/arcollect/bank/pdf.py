@@ -2,18 +2,22 @@
 balance the letter states, and how to pay it — account, RF reference and the QR code (with a Swiss QR-bill
 payment part for CHF).
 
-    attachment = pdf.statement_attachment(values, settings, renderer)    # values: the reminder's template context
+    attachment = pdf.statement_attachment(values, settings, renderer, language)  # values: the letter's context
 
-fpdf2 writes it (pure Python, installs on Windows without system packages). Labels come from the customer's
-language template strings (``templates/<lang>/_strings.j2``: a user's TemplateDir overrides them too); amounts and
-dates are formatted with Babel in the customer's locale, as the letter's are. Fonts: a Unicode TrueType font found
-on the machine — Arial on Windows and macOS, DejaVu Sans on Linux — and, for Japanese and Chinese customers, a CJK
-font for the whole statement (Windows: Yu Gothic / MS Gothic, Microsoft YaHei / SimSun; macOS: Hiragino /
-PingFang; Linux: Noto Sans CJK), which carries Latin letters and digits too. (Not a fallback font beside a Latin
-one: with fpdf2 2.8.9 that mixed digits up in bold cells and page numbers — seen, and avoided.)
-The environment variables ``ARCOLLECT_PDF_FONT``, ``ARCOLLECT_PDF_BOLD_FONT`` and ``ARCOLLECT_PDF_CJK_FONT`` name
-other files. Without any Unicode font the statement is written with the PDF core font Helvetica, and characters it
-cannot show become "?" (logged as a warning); without a CJK font, Japanese or Chinese labels fall back to English.
+It is the reminder's one statement (`bank.letters` attaches it where the level says so; `mail.compose` falls back
+to a CSV statement only for a context without a payment block). Its lines and amounts are the letter's — the
+sections' ``amount_due`` as `mail.compose` computes it — so the balance, the QR code and the letter agree.
+fpdf2 writes it (pure Python, installs on Windows without system packages). Labels come from the template strings
+of the language the letter was rendered in (``templates/<lang>/_strings.j2``: a user's TemplateDir overrides them
+too); amounts and dates are formatted with Babel in the letter's locale (`render.letter_locale`).
+Fonts: a Unicode TrueType font found on the machine — Arial on Windows and macOS, DejaVu Sans on Linux — and, for
+Japanese and Chinese customers, a CJK font for the whole statement (Windows: Yu Gothic / MS Gothic, Microsoft YaHei
+/ SimSun; macOS: Hiragino / PingFang; Linux: Noto Sans CJK), which carries Latin letters and digits too. (Not a
+fallback font beside a Latin one: with fpdf2 2.8.9 that mixed digits up in bold cells and page numbers — seen, and
+avoided.) The environment variables ``ARCOLLECT_PDF_FONT``, ``ARCOLLECT_PDF_BOLD_FONT`` and
+``ARCOLLECT_PDF_CJK_FONT`` name other files. Without any Unicode font the statement is written with the PDF core
+font Helvetica, and characters it cannot show become "?" (logged as a warning); without a CJK font, Japanese or
+Chinese labels fall back to English.
 """
 
 from __future__ import annotations
@@ -22,12 +26,12 @@ import datetime as dt
 import functools
 import logging
 import os
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_currency
 from fpdf import FPDF
@@ -36,6 +40,7 @@ from qrbill.bill import LABELS as QR_BILL_LABELS
 from arcollect.bank import accounts, qr
 from arcollect.book.settings import Settings
 from arcollect.mail.message import Attachment
+from arcollect.mail.render import letter_locale
 
 logger = logging.getLogger(__name__)
 
@@ -91,16 +96,6 @@ def fonts(language: str) -> tuple[Path | None, Path | None, Path | None]:
     return _first(_LATIN, "ARCOLLECT_PDF_FONT"), _first(_LATIN_BOLD, "ARCOLLECT_PDF_BOLD_FONT"), cjk
 
 
-def _locale(language: str, country: str) -> Locale:
-    for identifier in (f"{language}_{country}" if country else "", language, "en"):
-        if identifier:
-            try:
-                return Locale.parse(identifier)
-            except (UnknownLocaleError, ValueError):
-                continue
-    return Locale.parse("en")
-
-
 class _Statement(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(format="A4")
@@ -119,33 +114,46 @@ def strings(renderer: Any, language: str) -> Mapping[str, Any]:
         own = renderer.environment.get_template(f"{language}/_strings.j2").module if renderer is not None else None
     except Exception:  # a language without strings: English
         own = None
-    names = (
-        "statement_title", "statement_page", "statement_total", "statement_scan", "account", "col_invoice",
-        "col_invoice_date", "col_due_date", "col_days", "col_amount", "col_interest", "col_compensation", "subtotal",
-        "interest_total", "compensation_total", "credit", "pay_amount", "pay_reference_label", "pay_reference_rf",
-        "pay_no_account", "qr_epc", "qr_swiss", "team",
-    )  # fmt: skip
     found: dict[str, Any] = {}
-    for name in names:
+    for name in _WORDS:
         value = getattr(own, name, None) if own is not None else None
         found[name] = value if isinstance(value, str) else getattr(english, name, name)
     return found
 
 
-def statement_attachment(values: Mapping[str, Any], settings: Settings, renderer: Any) -> Attachment:
-    """The PDF statement of a reminder (its template context `values`, with the payment block ``pay``)."""
+_WORDS = (
+    "statement_title", "statement_page", "statement_scan", "account", "col_invoice", "col_invoice_date",
+    "col_due_date", "col_days", "col_amount", "col_interest", "col_compensation", "subtotal", "interest_total",
+    "compensation_total", "credit", "credit_carried", "balance", "other_credits", "other_heading", "other_note",
+    "other_disputed", "other_promised", "other_plan", "days_overdue_one", "days_overdue_other", "due_today",
+    "due_in_one", "due_in_other", "pay_amount", "pay_reference_label", "pay_reference_rf", "pay_no_account",
+    "qr_epc", "qr_swiss", "team",
+)  # fmt: skip
+
+
+def statement_attachment(
+    values: Mapping[str, Any], settings: Settings, renderer: Any, language: str | None = None
+) -> Attachment:
+    """The PDF statement of a reminder (its template context `values`, with the payment block ``pay``), in
+    `language` — the language the letter was rendered in (default: the customer's)."""
     customer = values["customer"]
     name = f"statement-{customer['id']}-{values['as_of']:%Y-%m-%d}.pdf"
-    return Attachment(name, render(values, settings, renderer), "application/pdf")
+    return Attachment(name, render(values, settings, renderer, language), "application/pdf")
 
 
-def render(values: Mapping[str, Any], settings: Settings, renderer: Any) -> bytes:
-    """The statement as PDF bytes (see the module docstring for fonts and labels)."""
+def render(values: Mapping[str, Any], settings: Settings, renderer: Any, language: str | None = None) -> bytes:
+    """The statement as PDF bytes (see the module docstring for fonts and labels).
+
+    Its lines are the letter's: per currency the invoices, the subtotal, interest and compensation where the
+    letter adds them, each credit note, the credit carried forward and the amount due (`section.amount_due`, the
+    one `mail.compose` computes); then how to pay it, and the account's other open items for information.
+    """
     customer = values["customer"]
-    language = str(customer["language"] or "en")
+    language = re.split(r"[-_]", str(language or customer["language"] or "en"))[0].lower() or "en"
     regular, bold, cjk = fonts(language)
-    words = strings(renderer, language if (language not in _CJK or cjk) else "en")
-    locale = _locale(language if (language not in _CJK or cjk) else "en", str(customer.get("country") or ""))
+    shown = language if (language not in _CJK or cjk) else "en"
+    words = strings(renderer, shown)
+    locale = letter_locale(shown, customer)
     pdf = _Statement(words["statement_page"])
     if cjk is not None:  # Japanese and Chinese: the CJK font for everything (it carries Latin letters and digits)
         face = _FACE.get((language, cjk.name), 0)
@@ -186,12 +194,12 @@ def render(values: Mapping[str, Any], settings: Settings, renderer: Any) -> byte
         pdf.ln(1)
         write.text(words["pay_reference_rf"].format(reference=pay["reference"]), size=9)
     pdf.ln(3)
-    charges = any(s["interest_total"] or s["compensation_total"] for s in values["sections"]) or bool(
-        values.get("interest_law")
-    )
-    for index, section in enumerate(values["sections"]):
+    sections = values["sections"]
+    charges = any(s["interest_total"] or s["compensation_total"] for s in sections) or bool(values.get("interest_law"))
+    widths = (34, 32, 32, 30, 52) if not charges else (26, 25, 25, 22, 27, 27, 28)
+    total_width = sum(widths)
+    for index, section in enumerate(sections):
         currency = section["currency"]
-        widths = (34, 32, 32, 30, 52) if not charges else (26, 25, 25, 22, 27, 27, 28)
         heads = [words["col_invoice"], words["col_invoice_date"], words["col_due_date"], words["col_days"]]
         if charges:
             heads += [words["col_interest"], words["col_compensation"]]
@@ -200,13 +208,12 @@ def render(values: Mapping[str, Any], settings: Settings, renderer: Any) -> byte
         for invoice in section["invoices"]:
             cells = [
                 str(invoice["number"]), day(invoice["invoice_date"]), day(invoice["due_date"]),
-                str(invoice["days_past_due"]),
+                str(max(int(invoice["days_past_due"]), 0)),
             ]  # fmt: skip
             if charges:
                 cells += [money(invoice["interest"], currency), money(invoice["compensation"], currency)]
             cells.append(money(invoice["open_amount"], currency))
             write.row(cells, widths)
-        total_width = sum(widths)
         write.line(words["subtotal"].format(currency=currency), money(section["subtotal"], currency), total_width)
         if charges:
             write.line(words["interest_total"], money(section["interest_total"], currency), total_width)
@@ -214,13 +221,57 @@ def render(values: Mapping[str, Any], settings: Settings, renderer: Any) -> byte
         for item in (c for c in values["credits"] if c["currency"] == currency):
             amount = -abs(Decimal(item["open_amount"]))
             write.line(words["credit"].format(number=item["number"]), money(amount, currency), total_width)
-        block = pay["sections"][index] if index < len(pay["sections"]) else None
-        due = block["amount"] if block else section["subtotal"]
-        write.line(words["statement_total"].format(currency=currency), money(due, currency), total_width, bold=True)
+        if section.get("credit_carried"):
+            write.line(words["credit_carried"], money(section["credit_carried"], currency), total_width)
+        due = section["amount_due"]  # compose's amount due: the letter's, the QR code's and the link's
+        write.line(words["balance"].format(currency=currency), money(due, currency), total_width, bold=True)
         pdf.ln(4)
+        block = pay["sections"][index] if index < len(pay["sections"]) else None
         if block is not None:
             _payment(pdf, write, words, block, pay["reference"], money, settings, customer, language)
+    _others(write, words, values, money, day, total_width)
     return bytes(pdf.output())
+
+
+def _others(write: _Writer, words: Mapping[str, Any], values: Mapping[str, Any], money: Any, day: Any,
+            width: float) -> None:  # fmt: skip
+    """For information, as the letter lists them: credits in other currencies and the account's other open items
+    (not part of the amount due)."""
+    currencies = {section["currency"] for section in values["sections"]}
+    credits = [item for item in values["credits"] if item["currency"] not in currencies]
+    if credits:
+        write.text(words["other_credits"], size=10, bold=True)
+        for item in credits:
+            amount = -abs(Decimal(item["open_amount"]))
+            write.line(words["credit"].format(number=item["number"]), money(amount, item["currency"]), width)
+        write.pdf.ln(3)
+    others = values.get("other_items") or []
+    if not others:
+        return
+    write.text(words["other_heading"], size=10, bold=True)
+    write.text(words["other_note"], size=8)
+    for item in others:
+        status = item["status"]
+        if status == "Disputed":
+            note = words["other_disputed"]
+        elif status == "Promised" and item["promise_date"] and item["promise_date"] >= values["as_of"]:
+            note = words["other_promised"].format(date=day(item["promise_date"]))
+        elif status == "Plan":
+            note = words["other_plan"]
+        else:
+            note = _days(words, item["days_past_due"])
+        label = " · ".join(part for part in (item["number"], day(item["due_date"]), note) if part)
+        write.line(label, money(item["open_amount"], item["currency"]), width)
+
+
+def _days(words: Mapping[str, Any], days: int | None) -> str:
+    if days is None:
+        return ""
+    if days < 0:
+        return (words["due_in_one"] if days == -1 else words["due_in_other"]).format(n=-days)
+    if days == 0:
+        return words["due_today"]
+    return (words["days_overdue_one"] if days == 1 else words["days_overdue_other"]).format(n=days)
 
 
 def _payment(

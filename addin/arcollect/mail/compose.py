@@ -26,10 +26,10 @@ import csv
 import datetime as dt
 import functools
 import io
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from email.headerregistry import Address
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -286,12 +286,14 @@ def compose(
     settings: Any,
     level: Any,
     renderer: Renderer,
+    *,
+    payments: Payments | None = None,
     **options: Any,
 ) -> Reminder:
     """Render the reminder of one queue row; raises `RenderError` when its template fails. `options` are
-    `context`'s keywords (accounts, history, level_names)."""
+    `context`'s keywords (accounts, history, level_names); `payments` as for `compose_from`."""
     values = context(row, items, credits, customer, settings, level, **options)
-    return _compose(row, values, settings, level, renderer)
+    return _compose(row, values, settings, level, renderer, payments)
 
 
 def compose_from(
@@ -301,18 +303,26 @@ def compose_from(
     level: Any,
     renderer: Renderer,
     *,
-    extras: Extras | None = None,
+    payments: Payments | None = None,
 ) -> Reminder:
     """`compose` for a run: the reminder of queue `row` from the run's `records`; raises `RenderError` likewise.
 
-    `extras(values, level, renderer)` adds to the context and gives the attachments (the run passes the payment
-    block of `bank.letters`: reference, QR codes, PDF statement); without it a level that attaches a statement
-    gets the CSV one.
+    `payments` (the run passes `bank.letters.Payments`) adds the payment block ``pay`` to the context — its
+    amounts are the sections' ``amount_due`` — and gives the attachments: the inline QR codes and, where the level
+    attaches a statement, the PDF statement. Without it a level that attaches a statement gets the CSV one
+    (`statement`).
     """
-    return _compose(row, context_from(row, records, settings, level), settings, level, renderer, extras)
+    return _compose(row, context_from(row, records, settings, level), settings, level, renderer, payments)
 
 
-Extras = Callable[[Mapping[str, Any], Any, Renderer], tuple[Mapping[str, Any], tuple[Attachment, ...]]]
+class Payments(Protocol):
+    """What `compose` asks of the payment block (`arcollect.bank.letters.Payments`)."""
+
+    def block(self, values: Mapping[str, Any]) -> dict[str, Any]: ...
+
+    def attachments(
+        self, values: Mapping[str, Any], level: Any, language: str, renderer: Renderer
+    ) -> tuple[Attachment, ...]: ...
 
 
 def _compose(
@@ -321,16 +331,15 @@ def _compose(
     settings: Any,
     level: Any,
     renderer: Renderer,
-    extras: Extras | None = None,
+    payments: Payments | None = None,
 ) -> Reminder:
-    files: tuple[Attachment, ...] | None = None
-    if extras is not None:
-        added, files = extras(values, level, renderer)
-        values = {**values, **added}
+    if payments is not None:
+        values = {**values, "pay": payments.block(values)}
     rendered = renderer.render(str(row[Queue.TEMPLATE]), str(row[Queue.LANGUAGE]), values)
-    attachments = files if files is not None else ()
-    if files is None and level.attach_statement:
-        attachments = (statement(values, rendered.language, renderer),)
+    if payments is not None:
+        attachments = payments.attachments(values, level, rendered.language, renderer)
+    else:
+        attachments = (statement(values, rendered.language, renderer),) if level.attach_statement else ()
     send_at = row[Queue.SEND_AT_UTC]
     return Reminder(
         key=key_for(row),

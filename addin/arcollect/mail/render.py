@@ -205,6 +205,15 @@ class Renderer:
         return tmpl.render(dict(context))
 
 
+def letter_locale(language: str, customer: Mapping[str, Any]) -> Locale:
+    """The locale a letter rendered in `language` for `customer` formats its money and dates in (as `render`:
+    the region of the customer's language tag, else the customer's country) — for what goes with the letter, such
+    as the PDF statement, so that it writes numbers and dates exactly as the letter does."""
+    _requested, region = _split_tag(str(customer.get("language") or ""))
+    country = region or str(customer.get("country") or "").strip().upper()
+    return _formats_for(language, country).locale
+
+
 def clean_subject(value: str) -> str:
     """One line of text: control, format and line/paragraph-separator characters become spaces, runs of
     whitespace collapse, and the result is capped at 250 characters (a header can never be split by a value)."""
