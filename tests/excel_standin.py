@@ -9,7 +9,8 @@
 What it implements — only what `arcollect.book.live` and `arcollect.excel.ribbon` call, nothing more (a call
 outside the subset fails loudly, so the product cannot start relying on something untested here):
 
-- Book: ``fullname``, ``name``, ``sheets``, ``app``; App: ``screen_updating`` (every change recorded),
+- Book: ``fullname``, ``name``, ``sheets``, ``names`` (iteration, ``add(name, refers_to)``: the workbook's defined
+  names, where arcollect records its ledger), ``app``; App: ``screen_updating`` (every change recorded),
   ``alert(prompt, title=, buttons=)`` (recorded; "yes_no" questions take the next queued answer, an unexpected
   question fails the test).
 - Sheets: iteration, ``[name]`` (case-insensitive, as Excel), ``add(name, after=)``; Sheet: ``name``, ``range``,
@@ -67,6 +68,7 @@ import openpyxl
 from openpyxl.cell.cell import MergedCell
 from openpyxl.chart import BarChart, LineChart
 from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table as OpenpyxlTable
 from openpyxl.worksheet.table import TableColumn, TableStyleInfo
 from xlwings.constants import chart_types as XLWINGS_CHART_TYPES
@@ -138,6 +140,7 @@ class StandInBook:
         self.calls: list[tuple[str, str]] = []
         self.app = StandInApp(self, answers)
         self.sheets = StandInSheets(self)
+        self.names = StandInNames(self)
         self.charts: dict[int, list[StandInChart]] = {}  # by id of the openpyxl worksheet: what Excel holds
         self._owner = self.path.with_name("~$" + self.path.name)
         self._owner.write_bytes(b"stand-in")
@@ -158,6 +161,31 @@ class StandInBook:
 
     def close(self) -> None:
         self._owner.unlink(missing_ok=True)
+
+
+class StandInNames:
+    """Workbook-level defined names, as xlwings' ``book.names``: iteration gives each name with its ``refers_to``
+    formula (``'="abc"'``, ``'=12'``); ``add(name, refers_to)`` replaces a name that exists, as Excel does."""
+
+    def __init__(self, book: StandInBook) -> None:
+        self.book = book
+
+    def __iter__(self) -> Iterator[StandInName]:
+        self.book.calls.append(("names", "get"))
+        defined = self.book.workbook.defined_names.values()
+        return iter([StandInName(name.name, f"={name.attr_text}") for name in defined])
+
+    def add(self, name: str, refers_to: str) -> StandInName:
+        self.book.calls.append(("names", "add"))
+        assert refers_to.startswith("="), f"Names.Add refers_to must be a formula: {refers_to!r}"
+        self.book.workbook.defined_names[name] = DefinedName(name, attr_text=refers_to[1:])
+        return StandInName(name, refers_to)
+
+
+@dataclass(frozen=True)
+class StandInName:
+    name: str
+    refers_to: str
 
 
 class StandInSheets:

@@ -382,7 +382,7 @@ def _approve(args: argparse.Namespace, now: dt.datetime) -> int:
 
     from arcollect import escalation
     from arcollect.engine import dunning
-    from arcollect.mail.ledger import Ledger
+    from arcollect.run import open_ledger
 
     report = _run(args.path, now, send=False, write_back=False)
     queue = report.queue
@@ -404,7 +404,7 @@ def _approve(args: argparse.Namespace, now: dt.datetime) -> int:
     missing = sorted(set(args.customers) - set(wanted[Queue.CUSTOMER_ID].astype(str)))
     by = args.by or getpass.getuser()
     config = _settings_of(args.path)
-    with Ledger(config.ledger_file(args.path)) as ledger:
+    with open_ledger(args.path, config) as ledger:
         for row in wanted.to_dict("records"):
             escalation.record(
                 ledger, str(row[Queue.CUSTOMER_ID]), int(row[Queue.LEVEL]), by=by, now=now, source="cli",

@@ -160,6 +160,22 @@ class Source:
         return result
 
 
+def open_ledger(book: Path | str | Any, config: settings.Settings) -> Ledger:
+    """The workbook's own ledger, found and checked as `collect` opens it (`locate.open_for`: LedgerUrl, LedgerPath,
+    a renamed workbook's ledger; a missing, emptied, older or foreign one raises `LedgerError` in one sentence).
+
+    For what writes to the ledger outside a run — approvals from the CLI and the ribbon — so that they land in the
+    ledger the next send reads, never in a fresh file beside the workbook.
+    """
+    return _open_ledger(Source.of(book), config)
+
+
+def _open_ledger(source: Source, config: settings.Settings) -> Ledger:
+    stamp = source.stamp()
+    sent_before = 0 if stamp is not None else identity.sent_in_log(source.log_rows())
+    return locate.open_for(source.path, config, stamp=stamp, sent_in_log=sent_before)
+
+
 def collect(
     book: Path | str | Any,
     *,
@@ -217,9 +233,7 @@ def collect(
     problems += bank.problems
     own_ledger = ledger is None
     if ledger is None:
-        stamp = source.stamp()
-        sent_before = 0 if stamp is not None else identity.sent_in_log(source.log_rows())
-        ledger = locate.open_for(book, config, stamp=stamp, sent_in_log=sent_before)
+        ledger = _open_ledger(source, config)
     try:
         if send:  # only sending needs the lease, the transport and its secret: refresh, preview and dry runs do without
             ledger.lease.acquire(purpose, wait=lease_wait, waiting=waiting)

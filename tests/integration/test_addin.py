@@ -42,6 +42,7 @@ RIBBON_FUNCTIONS = {
     "refresh",
     "preview",
     "send",
+    "approve",
     "dashboard",
     "import_open_items",
     "import_bank_statement",
@@ -218,9 +219,37 @@ def test_every_ribbon_button_calls_an_existing_callback(addin: Path, extracted: 
     actions = [element.attrib["onAction"] for element in custom_ui.iter() if "onAction" in element.attrib]
     labels = {element.attrib.get("label") for element in custom_ui.iter()}
     assert {"Collections", "Refresh", "Preview reminders", "Send reminders", "Dashboard"} <= labels
-    assert {"Import open items", "Import bank statement", "Test connection", "Open log"} <= labels
-    assert len(actions) == 8
+    assert {"Approve escalations", "Import open items", "Import bank statement", "Test connection"} <= labels
+    assert "Open log" in labels
+    assert len(actions) == len(set(actions)) == len(RIBBON_FUNCTIONS)
     assert set(actions) <= set(_CALLBACK.findall(extracted["Ribbon"][1]))
+
+
+def test_each_button_runs_the_ribbon_function_it_is_labelled_for(addin: Path, extracted) -> None:
+    """Label → onAction → the Sub of that name in Ribbon.bas → the one `arcollect.excel.ribbon` function it runs."""
+    with zipfile.ZipFile(addin) as archive:
+        custom_ui = ET.fromstring(archive.read(package.CUSTOM_UI_PART))
+    ribbon = extracted["Ribbon"][1].replace("\r\n", "\n")
+    runs = {
+        name: _RUN_PYTHON.search(body).group(1).rsplit("r.", 1)[1]
+        for name, body in re.findall(r"^Sub (\w+)\(control As IRibbonControl\)\n(.*?)\nEnd Sub", ribbon, re.M | re.S)
+    }
+    called = {
+        element.attrib["label"]: runs[element.attrib["onAction"]]
+        for element in custom_ui.iter()
+        if "onAction" in element.attrib
+    }
+    assert called == {
+        "Refresh": "refresh()",
+        "Preview reminders": "preview()",
+        "Send reminders": "send()",
+        "Approve escalations": "approve()",
+        "Dashboard": "dashboard()",
+        "Import open items": "import_open_items()",
+        "Import bank statement": "import_bank_statement()",
+        "Test connection": "test_connection()",
+        "Open log": "open_log()",
+    }
 
 
 def test_a_ribbon_press_with_no_workbook_open_is_a_message_not_run_time_error_91(extracted) -> None:
@@ -228,7 +257,7 @@ def test_a_ribbon_press_with_no_workbook_open_is_a_message_not_run_time_error_91
     run-time error 91. Every callback goes through Ready(), which says what to do instead."""
     ribbon = extracted["Ribbon"][1].replace("\r\n", "\n")
     bodies = re.findall(r"^Sub (\w+)\(control As IRibbonControl\)\n(.*?)\nEnd Sub", ribbon, re.MULTILINE | re.DOTALL)
-    assert len(bodies) == 8
+    assert len(bodies) == len(RIBBON_FUNCTIONS)
     for name, body in bodies:
         assert re.fullmatch(r'    If Ready\(\) Then RunPython "[^"]+"', body), name
     ready = ribbon.split("Private Function Ready() As Boolean\n")[1].split("End Function")[0]

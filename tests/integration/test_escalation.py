@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 
 from arcollect import escalation
-from arcollect.book import cases
+from arcollect.book import cases, live
 from arcollect.book.schema import Customers, Queue
 from arcollect.cli import main
 from arcollect.mail.ledger import Ledger
@@ -217,14 +217,85 @@ def test_a_hold_the_user_releases_stays_released(book):
     assert not hold_of(book, "LATE")
 
 
-def test_the_ribbon_lists_the_escalations_asks_and_records_the_approval_on_yes(book, open_book):
+class Asked:
+    """The approver's name the user types into the ribbon's input box (None: Cancel); records each prompt."""
+
+    def __init__(self, typed: str | None) -> None:
+        self.typed, self.prompts = typed, []
+
+    def __call__(self, app, prompt: str, default: str) -> str | None:
+        self.prompts.append((prompt, default))
+        return self.typed
+
+
+def test_the_ribbon_lists_the_escalations_asks_who_approves_records_it_and_send_sends_it(book, open_book):
     from arcollect.excel import ribbon
 
-    live_book = open_book(book, answers=("yes",))
-    ribbon.approve(live_book, now=TUESDAY, user="Claire Martin")
+    live_book = open_book(book, answers=("yes", "yes"))  # approve? yes — and later: send? yes
+    asked = Asked("  Anna   Keller ")
+    ribbon.approve(live_book, now=TUESDAY, ask_name=asked)
+
     question, done = live_book.app.alerts[0], live_book.app.alerts[1]
     assert question.buttons == "yes_no" and question.prompt.startswith("Approve the escalation of 1 customer(s)?")
-    assert "LATE Spät GmbH" in question.prompt and done.prompt.startswith("Approved 1 escalation(s) as Claire Martin")
+    assert "LATE Spät GmbH" in question.prompt
+    assert asked.prompts == [
+        ("Who approves 1 escalation? The name is recorded in the ledger with the time.", ribbon.default_approver())
+    ]
+    assert done.prompt == (
+        "1 escalation approved by Anna Keller: it goes out with the next send, in each customer's business hours; "
+        "credit hold and case file follow."
+    )
     with Ledger(book.with_name(LEDGER)) as ledger:
         approved = escalation.approvals(ledger)
-    assert approved[["customer_id", "approved_by", "source"]].values.tolist() == [["LATE", "Claire Martin", "ribbon"]]
+    assert approved[["customer_id", "level", "approved_by", "source"]].values.tolist() == [
+        ["LATE", 4, "Anna Keller", "ribbon"]
+    ]
+    shown = live.read_table(live_book, "ReminderQueue")  # refreshed in the open workbook: it says who approved
+    [late] = shown[(shown[Queue.CUSTOMER_ID] == "LATE") & (shown[Queue.LEVEL] == 4)].to_dict("records")
+    assert late[Queue.STATE] == "due" and late[Queue.REASON].startswith("approved by Anna Keller on")
+
+    ribbon.send(live_book, now=TUESDAY + dt.timedelta(minutes=5))
+    assert live_book.app.alerts[2].prompt.startswith("Send 2 reminders now")  # LATE's escalation and NEW's friendly one
+    assert sorted(message["To"].addresses[0].addr_spec for message in outbox_messages(book.parent)) == [
+        "ap-late@client.example", "ap-new@client.example"
+    ]  # fmt: skip
+    assert (cases.case_folder(book) / "LATE.xlsx").exists()
+
+
+@pytest.mark.parametrize("typed", [None, "   "], ids=["cancel", "blank"])
+def test_the_ribbon_approves_nothing_without_a_name_or_on_no(book, open_book, typed):
+    from arcollect.excel import ribbon
+
+    live_book = open_book(book, answers=("yes", "no"))
+    ribbon.approve(live_book, now=TUESDAY, ask_name=Asked(typed))
+    assert live_book.app.alerts[-1].prompt == "No name given: nothing approved."
+    never = Asked("Anna Keller")
+    ribbon.approve(live_book, now=TUESDAY, ask_name=never)  # "No" at the question: no name asked, nothing recorded
+    assert never.prompts == [] and live_book.app.alerts[-1].buttons == "yes_no"
+    with Ledger(book.with_name(LEDGER)) as ledger:
+        assert escalation.approvals(ledger).empty
+
+
+@pytest.mark.parametrize("where", ["ribbon", "cli"])
+def test_an_approval_goes_into_the_ledger_the_workbook_records_also_after_a_rename(book, open_book, where, capsys):
+    """The ledger is found as `send` finds it (LedgerUrl, LedgerPath, the stamp of a renamed workbook): approving
+    from the ribbon or the CLI never starts a fresh ledger beside the workbook that `send` would then refuse."""
+    from arcollect.excel import ribbon
+
+    collect(book, now=TUESDAY, send=False)  # the workbook records its ledger's id
+    renamed = book.rename(book.with_name("Receivables 2026.xlsx"))
+    if where == "ribbon":
+        live_book = open_book(renamed, answers=("yes",))
+        ribbon.approve(live_book, now=TUESDAY, user="Claire Martin")
+        assert live_book.app.alerts[-1].prompt.startswith("1 escalation approved by Claire Martin: it goes out")
+        live_book.close()
+    else:
+        assert main(["approve", str(renamed), "LATE", "--by", "Claire Martin", "--now", TUESDAY.isoformat()]) == 0
+        assert "Approved by Claire Martin: LATE" in capsys.readouterr().out
+
+    assert sorted(path.name for path in book.parent.glob("*.ledger.sqlite")) == [LEDGER]
+    with Ledger(book.with_name(LEDGER)) as ledger:
+        approved = escalation.approvals(ledger)
+    assert approved[["customer_id", "approved_by", "source"]].values.tolist() == [["LATE", "Claire Martin", where]]
+    report = collect(renamed, now=TUESDAY + dt.timedelta(minutes=5), send=True)
+    assert len(report.sent) == 2 and report.escalated == ["LATE"]

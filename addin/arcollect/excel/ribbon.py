@@ -52,6 +52,7 @@ RIBBON_LEASE_WAIT = 10.0  # seconds Send waits for another run (the schedule) be
 Opener = Callable[[str], Any]
 FilePicker = Callable[[Any], str | None]
 FilesPicker = Callable[[Any], list[str]]
+NameAsker = Callable[[Any, str, str], str | None]  # (app, prompt, default) -> the name typed, None on Cancel
 
 
 @dataclass(frozen=True)
@@ -137,18 +138,21 @@ def send(book: Any = None, *, now: dt.datetime | None = None) -> Outcome | None:
     return _entry("Send reminders", book, work)
 
 
-def approve(book: Any = None, *, now: dt.datetime | None = None, user: str | None = None) -> Outcome | None:
-    """List the escalations awaiting approval, ask "Approve the escalation of 3 customers …?", record on "Yes".
+def approve(
+    book: Any = None, *, now: dt.datetime | None = None, user: str | None = None, ask_name: NameAsker | None = None
+) -> Outcome | None:
+    """List the escalations awaiting approval, ask "Approve the escalation of 3 customers …?", then who approves.
 
-    Each approval is recorded in the ledger with who (`user`, default the login name) and when; the next Send
-    reminders sends them in the customers' business hours, and the credit holds and case files follow. Approving
-    single rows: type a name in ReminderQueue's Approve column instead.
+    On "Yes" the approver's name is asked (`ask_name(app, prompt, default)`, default: Excel's own input box,
+    prefilled with the Windows user name) unless `user` is given; Cancel or a blank name approves nothing. Each
+    approval is recorded in the workbook's own ledger — the one Send reminders reads (`run.open_ledger`: LedgerUrl,
+    LedgerPath, a renamed workbook's ledger) — with who and when, and ReminderQueue is refreshed to show it. The
+    next Send reminders (or the schedule) sends them in the customers' business hours; the credit holds and case
+    files follow from the ledger. Approving single rows: type a name in ReminderQueue's Approve column instead.
     """
-    import getpass
-
     from arcollect import escalation
     from arcollect.book.schema import Queue
-    from arcollect.mail.ledger import Ledger
+    from arcollect.run import open_ledger
 
     def work(book: Any) -> Outcome:
         moment = _now(now)
@@ -157,26 +161,37 @@ def approve(book: Any = None, *, now: dt.datetime | None = None, user: str | Non
         awaiting = queue[queue[Queue.STATE] == dunning.AWAITING_APPROVAL] if not queue.empty else queue
         if awaiting.empty:
             return Outcome("no escalation awaiting approval", "No escalation is awaiting approval.", planned)
+        count = len(awaiting)
         names = [f"{row[Queue.CUSTOMER_ID]} {row[Queue.CUSTOMER_NAME]}: {row[Queue.AMOUNT]}"
                  for row in awaiting.head(10).to_dict("records")]  # fmt: skip
-        more = f"\n… and {len(awaiting) - 10} more" if len(awaiting) > 10 else ""
+        more = f"\n… and {count - 10} more" if count > 10 else ""
         question = (
-            f"Approve the escalation of {len(awaiting)} customer(s)? Each is put on credit hold and handed to "
+            f"Approve the escalation of {count} customer(s)? Each is put on credit hold and handed to "
             f"collections when Send reminders sends the letter.\n\n" + "\n".join(names) + more
         )
         answer = book.app.alert(question, title=TITLE, buttons="yes_no")
         if str(answer).lower() != "yes":
-            return Outcome(f"{len(awaiting)} awaiting approval; not approved (the user answered {answer!r})")
-        who = user or getpass.getuser()
-        config = _settings(book)
-        with Ledger(config.ledger_file(live.location(book))) as ledger:
+            return Outcome(f"{count} awaiting approval; not approved (the user answered {answer!r})")
+        who = " ".join(str(user or "").split())
+        if not who:
+            prompt = f"Who approves {_escalations(count)}? The name is recorded in the ledger with the time."
+            typed = (ask_name or default_ask_name)(book.app, prompt, default_approver())
+            who = " ".join(str(typed or "").split())
+            if not who:
+                return Outcome(f"{count} awaiting approval; no approver named", "No name given: nothing approved.")
+        with open_ledger(book, _settings(book)) as ledger:
             for row in awaiting.to_dict("records"):
                 escalation.record(
                     ledger, str(row[Queue.CUSTOMER_ID]), int(row[Queue.LEVEL]), by=who, now=moment, source="ribbon",
                     amount_text=str(row[Queue.AMOUNT]),
                 )  # fmt: skip
-        message = f"Approved {len(awaiting)} escalation(s) as {who}. Send reminders sends them."
-        return Outcome(f"approved {len(awaiting)} escalation(s) as {who}", message, planned)
+        report = collect(book, now=moment, send=False)  # ReminderQueue shows "approved by …" at once
+        goes = "they go" if count != 1 else "it goes"
+        message = (
+            f"{_escalations(count)} approved by {who}: {goes} out with the next send, in each "
+            "customer's business hours; credit hold and case file follow."
+        )
+        return Outcome(f"approved {_escalations(count)} as {who}", message, report)
 
     return _entry("Approve escalations", book, work)
 
@@ -306,6 +321,31 @@ def default_pick_statements(app: Any) -> list[str]:
     if isinstance(chosen, str):
         return [chosen] if chosen else []
     return [str(name) for name in chosen] if isinstance(chosen, list | tuple) else []
+
+
+def default_approver() -> str:
+    """Who approves, until the user types another name: the Windows user name (the login name elsewhere), as
+    ``arcollect approve`` records it."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):  # no login name in the environment, no password database
+        return ""
+
+
+def default_ask_name(app: Any, prompt: str, default: str) -> str | None:
+    """Excel's own input box (``Application.InputBox``, text) prefilled with `default`; None when cancelled.
+
+    Windows: through COM. macOS: Excel's AppleScript ``input box`` command, which xlwings' Mac engine exposes as
+    ``app.api.input_box``. Excel answers False for Cancel.
+    """
+    api = getattr(app, "api", None)
+    if sys.platform == "darwin":
+        answer = api.input_box(prompt=prompt, title=TITLE, default=default)
+    else:
+        answer = api.InputBox(prompt, TITLE, default)
+    return answer if isinstance(answer, str) else None
 
 
 def default_opener(path: str) -> None:
@@ -439,6 +479,10 @@ def _problems_message(problems: list[Problem]) -> str | None:
     if rows:
         lines.append(f"{rows} value{'s' if rows != 1 else ''} could not be used — see the Exceptions sheet.")
     return "\n".join(lines)
+
+
+def _escalations(count: int) -> str:
+    return f"{count} escalation{'s' if count != 1 else ''}"
 
 
 def _join(*parts: str | None) -> str:

@@ -15,6 +15,10 @@ Sub OnSend(control As IRibbonControl)
     If Ready() Then RunPython "import arcollect.excel.ribbon as r; r.send()"
 End Sub
 
+Sub OnApprove(control As IRibbonControl)
+    If Ready() Then RunPython "import arcollect.excel.ribbon as r; r.approve()"
+End Sub
+
 Sub OnDashboard(control As IRibbonControl)
     If Ready() Then RunPython "import arcollect.excel.ribbon as r; r.dashboard()"
 End Sub
