@@ -49,6 +49,8 @@ LAYERS: dict[str, list[tuple[str, ...]]] = {
         ("book", "mail"),
         # getting paid: payment blocks in letters (mail) and bank statements into the workbook (book)
         ("bank",),
+        # what needs a person today (NextActions, the Dashboard's action panel), from one run's tables
+        ("today",),
         # decisions over one run's results: escalation approvals and side effects, analytics views, readiness
         ("escalation", "insight", "readiness"),
         # one run: read -> engine -> plan -> compose/render -> dispatch/ledger -> write back
