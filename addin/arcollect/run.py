@@ -313,7 +313,7 @@ def collect(
         reminders = _render(
             queue, aged, customers, config, policy, problems, paid=paid, payments=tables["Payments"], step=step,
             templates=config.template_folder(book), only_due=send and not preview_all, history=history,
-            book=book, now=now,
+            book=book if send else None, now=now,  # only a send records the references it hands out
         )  # fmt: skip
         report.reminders = reminders
         updates: list[write.CellUpdate] = []

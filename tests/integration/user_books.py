@@ -49,9 +49,21 @@ def fill(book: openpyxl.Workbook, sheet: str, rows: list[dict[str, Any]]) -> Non
         table.ref = f"{first}:{''.join(ch for ch in last if ch.isalpha())}{len(rows) + 1}"
 
 
+SETTINGS = {  # what `send` needs before anything goes out (readiness.send_refusals)
+    "CompanyName": "Lindqvist Maschinenbau GmbH",
+    "SenderName": "Lindqvist Accounts Receivable",
+    "SenderMailbox": "ar@lindqvist.example.com",
+    "IBAN": "DE89370400440532013000",
+}
+
+
 def user_book(path: Path) -> Path:
-    """An `arcollect new` workbook with customers, invoices whose due dates are formulas, and a notes sheet."""
+    """An `arcollect new` workbook with its Settings filled in, customers, invoices whose due dates are formulas,
+    and a notes sheet."""
     book = template.build()
+    for row in book["Settings"].iter_rows(min_row=2):
+        if row[0].value in SETTINGS:
+            row[1].value = SETTINGS[row[0].value]
     fill(
         book,
         "Customers",

@@ -162,7 +162,7 @@ def unmatched_table(store: Store, payments: pd.DataFrame) -> pd.DataFrame:
     rows = rows[~rows["key"].isin(_entries_in(payments))]
     return pd.DataFrame(
         {
-            Unmatched.BOOKING_DATE: pd.to_datetime(rows["booking_date"]),
+            Unmatched.BOOKING_DATE: pd.to_datetime(rows["booking_date"]).astype("datetime64[s]"),
             Unmatched.AMOUNT: rows["amount"].astype(float),
             Unmatched.CURRENCY: rows["currency"],
             Unmatched.PAYER: rows["payer"],
@@ -174,6 +174,13 @@ def unmatched_table(store: Store, payments: pd.DataFrame) -> pd.DataFrame:
             Unmatched.SOURCE: rows["source"],
         },
         columns=UNMATCHED.keys,
+    )
+
+
+def _no_unmatched() -> pd.DataFrame:
+    """The Unmatched sheet of a workbook without a bank ledger: no rows, the same column types as with one."""
+    return pd.DataFrame(columns=UNMATCHED.keys).astype(
+        {Unmatched.BOOKING_DATE: "datetime64[s]", Unmatched.AMOUNT: "float64"}
     )
 
 
@@ -387,7 +394,7 @@ class RunBank:
 
     def sheets(self, tables: Mapping[str, pd.DataFrame], *, into_workbook: bool) -> dict[str, pd.DataFrame]:
         """Unmatched always; Payments too when the run writes into the workbook and the ledger has new rows."""
-        out = {"Unmatched": self.unmatched if self.unmatched is not None else pd.DataFrame(columns=UNMATCHED.keys)}
+        out = {"Unmatched": self.unmatched if self.unmatched is not None else _no_unmatched()}
         if into_workbook and not self.pending.empty:
             out["Payments"] = tables["Payments"]
         return out
