@@ -153,6 +153,28 @@ def test_stale_temporary_files_of_a_crashed_write_are_removed(outbox):
     assert not stale.exists()
 
 
+def test_a_temporary_file_of_a_killed_write_is_removed_unless_a_write_still_holds_it(outbox):
+    import fcntl
+
+    outbox.folder.mkdir(parents=True)
+    killed = outbox.folder / ".~arcollect.20261124-C-009-L1-0123456789ab.eml.k1ll3d.tmp"
+    killed.write_bytes(b"half a message")
+    busy = outbox.folder / ".~arcollect.20261124-C-008-L1-0123456789ab.eml.busy01.tmp"
+    with busy.open("wb") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # another process writing right now
+        outbox.send([reminder()])
+    assert not killed.exists()
+    assert busy.exists()
+    assert len(eml_files(outbox.folder)) == 1
+
+
+def test_messages_and_the_index_are_readable_by_the_user_only(outbox):
+    outbox.send([reminder()])
+    [path] = eml_files(outbox.folder)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert (outbox.folder / INDEX).stat().st_mode & 0o777 == 0o600
+
+
 def test_non_ascii_customer_and_subject_round_trip(outbox):
     item = reminder("Société Générale/Zürich", subject="Relance — 请付款 — Zahlungserinnerung für Jörg")
     outbox.send([item])
@@ -265,4 +287,4 @@ def test_killed_runs_still_deliver_every_reminder_exactly_once(tmp_path):
         assert set(history["state"]) == {"sent"}
         assert ledger.in_doubt() == []
     leftovers = {path.name for path in (tmp_path / "outbox").iterdir() if path.suffix != ".eml"} - {INDEX}
-    assert all(name.startswith(".arcollect-") and name.endswith(".tmp") for name in leftovers)  # removed when stale
+    assert all(name.startswith(".~arcollect.") and name.endswith(".tmp") for name in leftovers)  # removed when stale

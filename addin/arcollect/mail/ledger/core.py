@@ -63,6 +63,7 @@ import pandas as pd
 
 from arcollect.book.schema import Log
 from arcollect.errors import InputError
+from arcollect.files import atomic_write
 from arcollect.mail.ledger import schema
 from arcollect.mail.ledger.lease import DEFAULT_TTL, Lease
 from arcollect.mail.ledger.store import LedgerError, SqliteStore, Store, Tx
@@ -613,8 +614,6 @@ class Ledger:
         """Write `export_rows` to `target` — ``.csv`` (UTF-8 with BOM for Excel, text that Excel would take for a
         formula quote-prefixed) or ``.jsonl`` (one JSON object per line, values as stored) — atomically: a reader
         or a crash sees the previous file or the complete new one. Returns the number of rows written."""
-        from arcollect.mail.transports.outbox import atomic_write
-
         target = Path(target)
         suffix = target.suffix.lower()
         if suffix not in (".jsonl", ".csv"):
@@ -631,7 +630,7 @@ class Ledger:
             data = buffer.getvalue().encode("utf-8-sig")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(target, data)
+            atomic_write(target, data, mode=0o600)  # a new export is the user's alone: it holds customer data
         except OSError as error:
             reason = error.strerror or str(error)
             raise InputError(f"The export cannot be written to {target} ({reason}) — choose another --out") from None

@@ -7,14 +7,15 @@
     True
 
 Each file is the RFC 5322 message from `Reminder.to_email()` (any mail client opens it), named
-``<YYYYmmdd>-<customer id>-L<level>-<key[:12]>.eml`` (UTC date of the send time). Files are written atomically —
-a temporary file in the same folder, flushed and fsynced, then renamed over the final name — so a crash leaves
-either the whole message or none of it, and `find_sent` can answer False with certainty: the outbox *is* the record
-of what was handed over. (A user who moves files out of the folder before a crashed run is reconciled makes those
-reminders look unsent.) Sending a reminder whose key is already in the outbox writes nothing and reports it sent.
-A write killed half-way leaves only a ``.arcollect-*.tmp`` file, which lookups and the index ignore and the next
-send removes once it is ten minutes old. The file and the folder are fsynced before a reminder's result is reported,
-so a message the ledger records as sent survives a power cut.
+``<YYYYmmdd>-<customer id>-L<level>-<key[:12]>.eml`` (UTC date of the send time). Files are written atomically
+(`arcollect.files.atomic_write`: a temporary file in the same folder, flushed and fsynced, then renamed over the
+final name), readable by the user only, so a crash leaves either the whole message or none of it, and `find_sent`
+can answer False with certainty: the outbox *is* the record of what was handed over. (A user who moves files out of
+the folder before a crashed run is reconciled makes those reminders look unsent.) Sending a reminder whose key is
+already in the outbox writes nothing and reports it sent. A write killed half-way leaves only a
+``.~arcollect.*.tmp`` file, which lookups and the index ignore and the next send removes once no process holds it.
+The file and the folder are fsynced before a reminder's result is reported, so a message the ledger records as sent
+survives a power cut.
 
 After every batch `index.html` is rebuilt from the `.eml` files present: date, recipients, subject, level, a link
 to each file and the plain-text body in a collapsible block — every value HTML-escaped, no scripts, no iframes.
@@ -29,7 +30,6 @@ import html
 import logging
 import os
 import re
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -37,6 +37,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from arcollect.errors import TransportError
+from arcollect.files import atomic_write, remove_stale_temporaries_in
 from arcollect.mail.message import KEY_HEADER, Reminder, message_id
 from arcollect.mail.transports import SendResult
 
@@ -45,7 +46,8 @@ logger = logging.getLogger(__name__)
 INDEX = "index.html"
 _TEMP_PREFIX = ".arcollect-"
 _TEMP_SUFFIX = ".tmp"
-_STALE_TEMP_SECONDS = 600
+_STALE_TEMP_SECONDS = 600  # temporary files of older versions (no lock to tell whether they are in use)
+_PRIVATE = 0o600  # a new message or index is the user's alone: reminders hold customer data
 _LEVEL = re.compile(r"-L(\d+)-[0-9A-Za-z_-]{1,12}\.eml$")
 
 
@@ -58,43 +60,6 @@ def file_name(reminder: Reminder, when: dt.datetime) -> str:
 def _safe(text: object) -> str:
     ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_text).strip("._-")[:40] or "customer"
-
-
-def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write `data` to `path` so that readers (and a crash) see the old file or the whole new one, never a part.
-
-    `durable` also fsyncs the data and the folder, so the file survives a power cut once this returns; the index,
-    which is rebuilt from the messages anyway, skips that cost.
-    """
-    _replace(path, data, fsync=durable)
-    if durable:
-        _fsync_folder(path.parent)
-
-
-def _replace(path: Path, data: bytes, *, fsync: bool) -> None:
-    """Temporary file in the same folder (same file system, so the rename is atomic), then `os.replace`."""
-    descriptor, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            if fsync:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); Windows has no directory handles to fsync, and NTFS journals renames."""
-    if os.name != "posix":
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 class OutboxStopped(TransportError):
@@ -167,8 +132,7 @@ class OutboxTransport:
         except ValueError as error:  # InputError (a bad address) is a ValueError
             logger.warning("Reminder %s not written to the outbox: %s", reminder.key[:12], error)
             return SendResult(reminder.key, "failed", None, str(error))
-        _replace(self.folder / file_name(reminder, when), data, fsync=True)
-        _fsync_folder(self.folder)
+        atomic_write(self.folder / file_name(reminder, when), data, mode=_PRIVATE, clean=False)
         return SendResult(reminder.key, "sent", reminder.message_id)
 
     def find_sent(self, key: str) -> bool:
@@ -197,7 +161,7 @@ class OutboxTransport:
         """One sentence: whether reminders can be written to the outbox folder."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write(self.folder / f"{_TEMP_PREFIX}check{_TEMP_SUFFIX}", b"")
+            atomic_write(self.folder / f"{_TEMP_PREFIX}check{_TEMP_SUFFIX}", b"", mode=_PRIVATE)
             (self.folder / f"{_TEMP_PREFIX}check{_TEMP_SUFFIX}").unlink()
         except OSError as error:
             reason = error.strerror or error
@@ -205,7 +169,9 @@ class OutboxTransport:
         return f"OK: reminders will be written to {self.folder} as .eml files, with an index.html preview."
 
     def _remove_stale_temp_files(self) -> None:
-        """Temporary files older than ten minutes are left-overs of a crashed write; nothing refers to them."""
+        """Left-overs of a crashed write; nothing refers to them. Ours are removed once no process holds them
+        (`files.remove_stale_temporaries_in`); ``.arcollect-*.tmp`` of older versions once ten minutes old."""
+        remove_stale_temporaries_in(self.folder)
         cutoff = time.time() - _STALE_TEMP_SECONDS
         for path in self.folder.glob(f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}"):
             try:
@@ -224,7 +190,7 @@ class OutboxTransport:
         rows = [self._row(stamp) for stamp in stamps]
         self._rows = {stamp: self._rows[stamp] for stamp in stamps}
         target = self.folder / INDEX
-        atomic_write(target, _render_index(rows, self.folder).encode("utf-8"), durable=False)
+        atomic_write(target, _render_index(rows, self.folder).encode("utf-8"), durable=False, mode=_PRIVATE)
         return target
 
     def _row(self, stamp: tuple[str, int, int]) -> str:
