@@ -154,24 +154,3 @@ def test_writing_a_case_again_replaces_it_with_the_same_content(tmp_path: Path) 
     assert again == first
     assert {sheet: rows(again, sheet) for sheet in before} == before
     assert [path.name for path in tmp_path.iterdir()] == ["C1.xlsx"]
-
-
-def test_credit_hold_is_set_for_escalated_customers_and_never_lifted() -> None:
-    customers = pd.DataFrame(
-        {
-            Customers.ID: ["C1", "C2", "C3", " C4 "],
-            Customers.NAME: ["a", "b", "c", "d"],
-            Customers.CREDIT_HOLD: [None, True, False, None],
-        }
-    )
-
-    held = cases.credit_hold(customers, ["C1", "C4"])
-
-    assert held[Customers.CREDIT_HOLD].tolist() == [True, True, False, True]
-    assert customers[Customers.CREDIT_HOLD].tolist() == [None, True, False, None]  # pure: the input is unchanged
-    assert cases.credit_hold(customers.drop(columns=Customers.CREDIT_HOLD), {"C3"})[Customers.CREDIT_HOLD].tolist() == [
-        False,
-        False,
-        True,
-        False,
-    ]

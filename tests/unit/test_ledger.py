@@ -327,43 +327,7 @@ def test_resolve_as_failed_is_retryable_unless_told_otherwise(ledger):
     assert ledger.begin_send(drop.key, now=at(4)) is False
 
 
-def test_last_sent_is_the_latest_sent_time_per_customer_and_level(ledger):
-    plans = [
-        (reminder("C-001", 1, ["INV-1"]), at(0), "sent"),
-        (reminder("C-001", 1, ["INV-2"]), at(60), "sent"),
-        (reminder("C-001", 2, ["INV-1"]), at(30), "sent"),
-        (reminder("C-002", 1, ["INV-9"]), at(90), "failed"),
-        (reminder("C-003", 1, ["INV-7"]), at(10), "planned"),
-    ]
-    for item, when, outcome in plans:
-        ledger.plan(item, now=when, transport="outbox")
-        if outcome == "planned":
-            continue
-        ledger.begin_send(item.key, now=when)
-        if outcome == "sent":
-            ledger.mark_sent(item.key, now=when, message_id=None)
-        else:
-            ledger.mark_failed(item.key, now=when, error="x", retryable=False)
-    frame = ledger.last_sent()
-    assert list(frame.columns) == ["customer_id", "level", "last_sent_at"]
-    expected = pd.DataFrame(
-        {
-            "customer_id": ["C-001", "C-001"],
-            "level": [1, 2],
-            "last_sent_at": pd.to_datetime([at(60), at(30)], utc=True),
-        }
-    )
-    pd.testing.assert_frame_equal(frame.reset_index(drop=True), expected, check_dtype=False)
-    assert str(frame["last_sent_at"].dt.tz) == "UTC"
-
-
-def test_last_sent_of_an_empty_ledger_is_an_empty_frame(ledger):
-    frame = ledger.last_sent()
-    assert frame.empty
-    assert list(frame.columns) == ["customer_id", "level", "last_sent_at"]
-
-
-def test_sent_count_since_counts_sent_and_in_doubt_messages(ledger):
+def test_sent_times_since_counts_sent_and_in_doubt_messages(ledger):
     items = [reminder(f"C-{number:03d}") for number in range(5)]
     for item in items:
         ledger.plan(item, now=at(0), transport="outbox")
@@ -371,10 +335,10 @@ def test_sent_count_since_counts_sent_and_in_doubt_messages(ledger):
         ledger.begin_send(item.key, now=at(number))
         ledger.mark_sent(item.key, now=at(number), message_id=None)
     ledger.begin_send(items[3].key, now=at(3))  # in doubt: may have gone out
-    assert ledger.sent_count_since(at(1)) == 3
-    assert ledger.sent_count_since(at(0)) == 4
-    assert ledger.sent_count_since(at(3.5)) == 0
-    assert ledger.sent_count_since(at(1).astimezone(dt.timezone(dt.timedelta(hours=-5)))) == 3
+    assert ledger.sent_times_since(at(1)) == [at(1), at(2), at(3)]
+    assert len(ledger.sent_times_since(at(0))) == 4
+    assert ledger.sent_times_since(at(3.5)) == []
+    assert len(ledger.sent_times_since(at(1).astimezone(dt.timezone(dt.timedelta(hours=-5))))) == 3
 
 
 def test_history_has_the_reminder_log_columns(ledger):

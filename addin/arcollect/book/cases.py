@@ -1,10 +1,9 @@
-"""Escalation: agency case files, one workbook per debtor, and the credit hold on the Customers table.
+"""Escalation: agency case files, one workbook per debtor (the credit hold is set by `arcollect.escalation`).
 
     >>> from arcollect.book import cases
     >>> folder = cases.case_folder(Path("arcollect.xlsx"))  # arcollect.xlsx's folder / "cases"
     >>> cases.write_case(folder, customer=row, invoices=open_items, history=ledger_rows, as_of=date(2026, 11, 24))
     PosixPath('cases/C-1001.xlsx')
-    >>> customers = cases.credit_hold(customers, {"C-1001"})
 
 A case file is what a collections agency or a lawyer needs to take a debt over: who the debtor is and how to
 reach them, every open item, every reminder sent (from the ledger) and what may be claimed on top of the
@@ -24,7 +23,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -185,19 +184,6 @@ def totals(items: pd.DataFrame) -> pd.DataFrame:
         grouped[Invoices.OPEN_AMOUNT] + grouped[Aging.LATE_INTEREST] + grouped[Aging.FIXED_COMPENSATION]
     ).round(2)
     return grouped.reset_index()
-
-
-def credit_hold(customers: pd.DataFrame, escalated_ids: Iterable[Any]) -> pd.DataFrame:
-    """A copy of `customers` with Credit hold TRUE for the `escalated_ids`; other rows keep what they had.
-
-    A hold is never lifted here: releasing a customer is a person's decision, made in the workbook.
-    """
-    wanted = {str(customer_id).strip() for customer_id in escalated_ids}
-    result = customers.copy()
-    held = result[Customers.CREDIT_HOLD].eq(True) if Customers.CREDIT_HOLD in result.columns else False
-    escalated = result[Customers.ID].astype("string").str.strip().isin(wanted).fillna(False).astype(bool)
-    result[Customers.CREDIT_HOLD] = (escalated | held).astype(bool)
-    return result
 
 
 # ---- Summary sheet -----------------------------------------------------------------------------------------

@@ -551,34 +551,13 @@ class Ledger:
         frame[Log.LEVEL] = frame[Log.LEVEL].astype("Int64")
         return frame[[column.value for column in Log]]
 
-    def last_sent(self) -> pd.DataFrame:
-        """When each (customer, level) was last sent: columns ``customer_id``, ``level``, ``last_sent_at`` (UTC).
-
-        Only ``sent`` rows count; in-doubt rows are reconciled before planning, so they are settled by then.
-        """
-        rows = self.store.query(
-            """SELECT customer_id, level, MAX(sent_at) AS last_sent_at FROM reminders WHERE state = 'sent'
-               GROUP BY customer_id, level ORDER BY customer_id, level"""
-        )
-        frame = pd.DataFrame(
-            [(row["customer_id"], row["level"], row["last_sent_at"]) for row in rows],
-            columns=["customer_id", "level", "last_sent_at"],
-        )
-        frame["customer_id"] = frame["customer_id"].astype(object)
-        frame["level"] = frame["level"].astype("int64")
-        frame["last_sent_at"] = pd.to_datetime(frame["last_sent_at"], utc=True, format="ISO8601")
-        return frame
-
-    def sent_count_since(self, since: dt.datetime) -> int:
-        """Messages handed to a mail server at or after `since`, for the send-rate limit across runs.
+    def sent_times_since(self, since: dt.datetime) -> list[dt.datetime]:
+        """When each message handed to a mail server at or after `since` was handed over (UTC, oldest first), for
+        the send-rate limit across runs.
 
         Counts ``sent`` rows by their sent time and in-doubt rows by their attempt time: a message whose outcome is
         unknown may well have gone out, and the limit must never be exceeded.
         """
-        return len(self.sent_times_since(since))
-
-    def sent_times_since(self, since: dt.datetime) -> list[dt.datetime]:
-        """When each message counted by `sent_count_since` was handed over (UTC, oldest first)."""
         at = utc_text(since)
         rows = self.store.query(
             """SELECT CASE WHEN state = 'sent' THEN sent_at ELSE sending_at END AS moment FROM reminders
