@@ -1,6 +1,6 @@
 """Build hook (the project is configured in pyproject.toml): the email templates ship inside the package.
 
-The templates live in the repository's top-level ``templates/`` (DESIGN.md), outside the package folder
+The templates live in the repository's top-level ``templates/`` (docs/ARCHITECTURE.md), outside the package folder
 ``addin/arcollect``. Building a wheel copies them to ``arcollect/templates`` in it, where
 `arcollect.mail.render` finds them in an installed arcollect; an editable install reads ``templates/`` in the
 checkout instead. tests/e2e/test_wheel.py builds the wheel, installs it into a fresh environment and sends the

@@ -7,7 +7,7 @@
     '2026-12-01'
 
 The engine (`arcollect.engine`) is pure and vectorised; the workbook, mail and Excel layers are thin shells
-over it (see DESIGN.md).
+over it. docs/ARCHITECTURE.md draws the layers, the one flow and where each rule lives.
 """
 
 from __future__ import annotations

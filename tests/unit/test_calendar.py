@@ -1,6 +1,6 @@
 """Calendar: business days per country and subdivision, business-day arithmetic, local send windows.
 
-Holiday dates are those of the `holidays` package 0.109 listed in /work/shared/notes/domain-rules.md §4.
+Holiday dates are those of the `holidays` package 0.109 listed in docs/DOMAIN-RULES.md §4.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Collections KPIs against the worked examples of /work/shared/notes/domain-rules.md §3, and payment behaviour."""
+"""Collections KPIs against the worked examples of docs/DOMAIN-RULES.md §3, and payment behaviour."""
 
 from __future__ import annotations
 
