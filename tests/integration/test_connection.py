@@ -97,6 +97,16 @@ def test_ews_ok_then_disabled_for_the_tenant_says_use_graph(tmp_path, monkeypatc
     assert "graph" in capsys.readouterr().out.lower()
 
 
+def test_ews_a_sender_mailbox_the_account_may_not_send_as_names_the_setting(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ARCOLLECT_EWS_PASSWORD", SECRET)
+    with EwsServer(tls=True, users={"svc-ar": SECRET}, send_denied={"ar@acme.example"}) as ews:
+        assert main(["test-connection", str(ews_book(tmp_path, ews))]) == 1
+        assert ews.received == [] and ews.drafts == {}  # nothing sent, nothing left in Drafts
+    out = " ".join(capsys.readouterr().out.split())
+    assert "ews: The account svc-ar may not send as ar@acme.example (ErrorSendAsDenied)" in out
+    assert "set SenderMailbox to a mailbox it may send as" in out
+
+
 def test_ews_bad_password(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("ARCOLLECT_EWS_PASSWORD", "nope-nope-77")
     with EwsServer(tls=True, users={"svc-ar": SECRET}) as ews:

@@ -199,9 +199,50 @@ def test_a_response_after_the_timeout_is_unknown_and_reconcile_finds_it_without_
     assert [received.key for received in ews.received] == [item.key]
 
 
-def test_check_says_ok_when_sent_items_can_be_read(ews):
-    assert transport(ews).check().startswith("OK")
-    assert ews.requests == ["GetFolder", "GetFolder"]
+def test_check_reads_sent_items_and_proves_send_as_with_a_draft_that_goes_nowhere_and_is_deleted(ews):
+    sentence = transport(ews).check()
+    assert sentence == (
+        f"OK: EWS at 127.0.0.1 answers, the account svc-ar may send as {ews.mailbox} and its Sent Items folder can "
+        "be read."
+    )
+    # root and Sent Items; the Drafts folder, a draft saved there, submitted (refused: no recipient), deleted
+    assert ews.requests == ["GetFolder", "GetFolder", "GetFolder", "CreateItem", "SendItem", "DeleteItem"]
+    assert ews.drafts == {} and ews.received == [] and ews.sent_items == {}
+
+
+def test_check_names_a_mailbox_the_account_may_not_send_as_and_the_setting_to_fix(ews):
+    ews.send_denied = {"shared@acme.example"}
+    sentence = transport(ews, mailbox="shared@acme.example").check()
+    assert sentence == (
+        "The account svc-ar may not send as shared@acme.example (ErrorSendAsDenied) — grant svc-ar Send As on it in "
+        "Exchange, or set SenderMailbox to a mailbox it may send as."
+    )
+    assert ews.requests[-2:] == ["SendItem", "DeleteItem"]  # the refused draft is removed again
+    assert ews.drafts == {} and ews.received == []
+    assert transport(ews).check().startswith("OK: ")  # the account's own mailbox: it may
+
+
+def test_check_names_a_mailbox_the_account_may_not_open(ews):
+    ews.access_denied = {"ceo@acme.example"}
+    sentence = transport(ews, mailbox="ceo@acme.example").check()
+    assert sentence.startswith("The account is missing permission on mailbox ceo@acme.example (ErrorAccessDenied)")
+    assert sentence.endswith("or set SenderMailbox to a mailbox it may use.")
+    assert ews.requests == ["GetFolder"] and ews.drafts == {}
+
+
+def test_a_send_as_refusal_stops_the_send_at_once_nothing_goes_and_all_stay_retryable(ews):
+    ews.send_denied = {"shared@acme.example"}
+    items = [reminder(number) for number in (1, 2, 3)]
+    shared = transport(ews, mailbox="shared@acme.example", chunk_size=2)
+    with pytest.raises(SendStopped, match=r"may not send as shared@acme\.example") as stopped:
+        shared.send(items)
+    assert [(result.status, result.retryable) for result in stopped.value.results] == [("failed", True)] * 3
+    assert stopped.value.not_attempted == tuple(item.key for item in items)
+    assert ews.requests.count("CreateItem") == 1 and ews.received == []
+
+    ews.send_denied = set()  # the administrator granted Send As: the same reminders go, once each
+    assert [result.status for result in shared.send(items)] == ["sent"] * 3
+    assert [received.key for received in ews.received] == [item.key for item in items]
 
 
 def test_check_names_the_refused_password_without_revealing_it(ews):
@@ -298,7 +339,9 @@ def test_oauth2_check_says_ok_and_find_sent_uses_the_token(ews_online, identity)
 
     assert ews_transport.find_sent(item.key) is True
     assert identity.token_requests == 2  # check() signs in on its own fail-fast connection
-    assert ews_online.requests == ["GetFolder", "GetFolder", "GetFolder", "GetFolder", "CreateItem", "FindItem"]
+    check = ["GetFolder", "GetFolder", "GetFolder", "CreateItem", "SendItem", "DeleteItem"]  # the send-as probe too
+    assert ews_online.requests == [*check, "GetFolder", "GetFolder", "CreateItem", "FindItem"]
+    assert ews_online.drafts == {} and [received.key for received in ews_online.received] == [item.key]
     assert all(call.bearer in identity.issued_tokens for call in ews_online.calls)
     mailbox = ews_online.mailbox
     assert {(call.impersonated, call.anchor_mailbox) for call in ews_online.calls} == {(mailbox, mailbox)}

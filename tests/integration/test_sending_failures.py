@@ -26,6 +26,7 @@ from arcollect import cli
 from arcollect.cli import main
 from arcollect.mail.message import KEY_HEADER
 
+from ..servers.ews import EwsServer
 from ..servers.smtp import SmtpServer
 from ..servers.tls import ca_bundle
 from .workbooks import TUESDAY, customer, invoice, make_book, sheet_rows
@@ -84,6 +85,31 @@ def test_a_refused_sender_is_found_by_test_connection_stops_send_at_once_and_the
         status, said = run(capsys, "send", str(path), "--now", LATER)  # the same day
         assert status == 0
         keys = server.keys()
+    assert len(keys) == CUSTOMERS and set(keys.values()) == {1}
+    assert Counter(row["state"] for row in sheet_rows(path, "ReminderLog")) == {"sent": CUSTOMERS}
+
+
+def test_ews_a_mailbox_the_account_may_not_send_as_is_found_by_test_connection_stops_send_and_the_fix_sends_all(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("ARCOLLECT_EWS_PASSWORD", PASSWORD)
+    with EwsServer(tls=True, users={"svc-ar": PASSWORD}, send_denied={"ar@acme.example"}) as server:
+        settings = {"Transport": "ews", "EwsEndpoint": server.url, "EwsAuth": "basic", "EwsUser": "svc-ar"}
+        path = book(tmp_path, settings)
+        status, said = run(capsys, "test-connection", str(path))
+        assert status == 1 and "The account svc-ar may not send as ar@acme.example (ErrorSendAsDenied)" in said
+        assert "SenderMailbox" in said and server.received == [] and server.drafts == {}
+
+        status, said = run(capsys, "send", str(path), "--now", NOW)
+        assert status == 1 and server.received == [] and server.requests.count("CreateItem") == 2  # probe + 1 send
+        assert said.count("ErrorSendAsDenied") == 1, "the reason, once"
+        assert not [row for row in sheet_rows(path, "ReminderLog") if row["state"] in ("sent", "unknown")]
+
+        server.send_denied.clear()  # the administrator grants Send As
+        assert run(capsys, "test-connection", str(path))[0] == 0
+        status, said = run(capsys, "send", str(path), "--now", LATER)  # the same day
+        assert status == 0
+        keys = Counter(received.key for received in server.received)
     assert len(keys) == CUSTOMERS and set(keys.values()) == {1}
     assert Counter(row["state"] for row in sheet_rows(path, "ReminderLog")) == {"sent": CUSTOMERS}
 

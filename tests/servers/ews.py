@@ -7,11 +7,20 @@
         assert ews.requests == ["GetFolder", "GetFolder", "CreateItem"]
         assert ews.received[0].key == reminder.key
 
-Operations: GetFolder (root, sentitems), CreateItem (SendAndSaveCopy / SendOnly / SaveOnly, any batch size),
-FindItem with an ``IsEqualTo`` restriction on an ``ExtendedFieldURI`` (``And``/``Or`` of those too), GetItem of stored
-items. Every response carries the ``ServerVersionInfo`` header of Exchange 2016 CU (15.1.2507.6). Every message sent
-is parsed into a `Received` record (subject, body and its type, recipients, attachments decoded, extended properties)
-with the time the server took it; SendAndSaveCopy items are also kept in Sent Items for FindItem/GetItem.
+Operations: GetFolder (root, sentitems, drafts …), CreateItem (SendAndSaveCopy / SendOnly / SaveOnly, any batch size),
+SendItem and DeleteItem of saved drafts, FindItem with an ``IsEqualTo`` restriction on an ``ExtendedFieldURI``
+(``And``/``Or`` of those too), GetItem of stored items. Every response carries the ``ServerVersionInfo`` header of
+Exchange 2016 CU (15.1.2507.6). Every message sent is parsed into a `Received` record (subject, body and its type,
+recipients, attachments decoded, extended properties) with the time the server took it; SendAndSaveCopy items are also
+kept in Sent Items for FindItem/GetItem. A SaveOnly item is a draft (`drafts`) until SendItem sends it or DeleteItem
+removes it.
+
+Mailboxes: a request is for the mailbox its DistinguishedFolderId names (``<t:Mailbox>``, delegate access), else the
+impersonated one, else `mailbox`; folder and item ids carry their mailbox, so later requests are judged by it. As
+Exchange does, the mailbox's permissions are checked before the message: a mailbox in ``access_denied`` answers every
+operation with ErrorAccessDenied (the account may not open it), one in ``send_denied`` answers each send — CreateItem
+with a send disposition, SendItem — with ErrorSendAsDenied (it may open it but not send as it); only then is a message
+without any recipient refused with ErrorInvalidRecipients (nothing is sent).
 
 Authentication: ``users`` ({name: password}) checks HTTP Basic; ``bearer`` checks ``Authorization: Bearer <token>``
 against a set of tokens or a callable (``bearer=graph.token_valid`` accepts what the local identity server issued).
@@ -178,10 +187,17 @@ class EwsServer:
         seed: int = 1,
         quota_after: int | None = None,
         recipient_not_found: set[str] | frozenset[str] = frozenset(),
+        send_denied: Collection[str] = (),
+        access_denied: Collection[str] = (),
     ) -> None:
         self.tls, self.users, self.bearer, self.mailbox, self.latency = tls, users, bearer, mailbox, latency
         self.fail_ratio, self.busy_back_off_ms, self.quota_after = fail_ratio, busy_back_off_ms, quota_after
         self.recipient_not_found = {address.lower() for address in recipient_not_found}
+        self.send_denied = {address.lower() for address in send_denied}
+        self.access_denied = {address.lower() for address in access_denied}
+        self.drafts: dict[str, tuple[str, Received]] = {}  # item id → (mailbox, the saved message)
+        self._next_id = 0
+        self._request = threading.local()  # the impersonated mailbox of the request this thread answers
         self.fail_next: list[tuple[Any, ...]] = []
         self.requests: list[str] = []  # operations that passed authentication
         self.calls: list[Call] = []  # every request, refused ones too
@@ -232,23 +248,63 @@ class EwsServer:
                 return ("ErrorServerBusy", self.busy_back_off_ms)
         return None
 
-    def handle(self, operation: Any, error_code: str | None) -> str:
+    def handle(self, operation: Any, error_code: str | None, impersonated: str | None = None) -> str:
         name = etree.QName(operation).localname
         if error_code:
             return _response(name, [_error(name, error_code)])
         handler = getattr(self, f"_op_{name}", None)
         if handler is None:
             return _response(name, [_error(name, "ErrorInvalidRequest", f"{name} is not emulated")])
+        self._request.impersonated = impersonated
         return handler(operation)
+
+    # -- mailboxes -------------------------------------------------------------------------------------------------
+
+    def _mailbox_of_request(self) -> str:
+        return (getattr(self._request, "impersonated", None) or self.mailbox).lower()
+
+    def _mailbox_of(self, folder: Any) -> str:
+        """The mailbox a DistinguishedFolderId or FolderId element points into."""
+        if etree.QName(folder).localname == "FolderId":
+            return _mailbox_in_id(folder.get("Id", ""), self.mailbox)
+        named = folder.findtext(f"{_t('Mailbox')}/{_t('EmailAddress')}")
+        return named.lower() if named else self._mailbox_of_request()
+
+    def _folder_id(self, name: str, mailbox: str) -> str:
+        return f"{name}-id" if mailbox == self.mailbox.lower() else f"{name}-id:{mailbox}"
+
+    def _item_id(self, mailbox: str) -> str:
+        """A new draft's id (call with the lock held)."""
+        self._next_id += 1
+        return f"draft-{self._next_id}" if mailbox == self.mailbox.lower() else f"draft-{self._next_id}:{mailbox}"
+
+    def _refusal(self, operation: str, mailbox: str, *, sending: bool) -> str | None:
+        """The error response for a mailbox the account may not open (or, `sending`, not send as), else None."""
+        if mailbox in self.access_denied:
+            text = f"Access is denied. Check credentials and try again. ({mailbox})"
+            return _error(operation, "ErrorAccessDenied", text)
+        if sending and mailbox in self.send_denied:
+            return _error(
+                operation,
+                "ErrorSendAsDenied",
+                "The user account which was used to submit this request does not have the right to send mail on "
+                f"behalf of the specified sending account ({mailbox}).",
+            )
+        return None
 
     def _op_GetFolder(self, operation: Any) -> str:
         messages = []
         for folder in operation.iterfind(f"{{{M}}}FolderIds/{_t('DistinguishedFolderId')}"):
             folder_id = folder.get("Id")
+            mailbox = self._mailbox_of(folder)
+            refused = self._refusal("GetFolder", mailbox, sending=False)
+            if refused:
+                messages.append(refused)
+                continue
             messages.append(
                 _success(
                     "GetFolder",
-                    f'<m:Folders><t:Folder><t:FolderId Id="{folder_id}-id" ChangeKey="ck"/>'
+                    f'<m:Folders><t:Folder><t:FolderId Id="{self._folder_id(folder_id, mailbox)}" ChangeKey="ck"/>'
                     '<t:ParentFolderId Id="root-id" ChangeKey="ck"/><t:FolderClass>IPF.Note</t:FolderClass>'
                     f"<t:DisplayName>{'Sent Items' if folder_id == 'sentitems' else folder_id}</t:DisplayName>"
                     f"<t:TotalCount>{len(self.sent_items)}</t:TotalCount><t:ChildFolderCount>0</t:ChildFolderCount>"
@@ -259,6 +315,9 @@ class EwsServer:
 
     def _op_CreateItem(self, operation: Any) -> str:
         disposition = operation.get("MessageDisposition", "SaveOnly")
+        saved_in = operation.find(f"{{{M}}}SavedItemFolderId")
+        into = saved_in[0] if saved_in is not None and len(saved_in) else None
+        mailbox = self._mailbox_of(into) if into is not None else self._mailbox_of_request()
         messages = []
         for message in operation.iterfind(f"{{{M}}}Items/{_t('Message')}"):
             item = _parse(message, disposition)
@@ -266,20 +325,69 @@ class EwsServer:
                 address for address in item.to + item.cc + item.bcc if address.lower() in self.recipient_not_found
             ]
             with self._lock:
+                denied = self._refusal("CreateItem", mailbox, sending=disposition != "SaveOnly")
+                if denied:
+                    messages.append(denied)
+                    continue
+                if disposition == "SaveOnly":
+                    item_id = self._item_id(mailbox)
+                    self.drafts[item_id] = (mailbox, item)
+                    saved = f'<m:Items><t:Message><t:ItemId Id="{item_id}" ChangeKey="ck"/></t:Message></m:Items>'
+                    messages.append(_success("CreateItem", saved))
+                    continue
+                if not (item.to or item.cc or item.bcc):
+                    messages.append(_error("CreateItem", "ErrorInvalidRecipients", _NO_RECIPIENTS))
+                    continue
                 if refused:
                     messages.append(_error("CreateItem", "ErrorMailRecipientNotFound", f"Recipient {refused[0]}"))
                     continue
                 if self.quota_after is not None and len(self.received) >= self.quota_after:
                     messages.append(_error("CreateItem", "ErrorSubmissionQuotaExceeded", "Submission quota exceeded"))
                     continue
-                if disposition == "SaveOnly":
-                    messages.append(_error("CreateItem", "ErrorInvalidRequest", "drafts are not emulated"))
-                    continue
                 self.received.append(item)
                 if disposition == "SendAndSaveCopy":
                     self.sent_items[f"item-{len(self.received)}"] = item
             messages.append(_success("CreateItem", "<m:Items/>"))
         return _response("CreateItem", messages)
+
+    def _op_SendItem(self, operation: Any) -> str:
+        """Send saved drafts; ``SaveItemToFolder="true"`` keeps a copy in Sent Items."""
+        keep = operation.get("SaveItemToFolder", "true").lower() == "true"
+        messages = []
+        for item_id in operation.iterfind(f"{{{M}}}ItemIds/{_t('ItemId')}"):
+            key = item_id.get("Id", "")
+            with self._lock:
+                draft = self.drafts.get(key)
+                if draft is None:
+                    messages.append(_error("SendItem", "ErrorItemNotFound", "The specified object was not found."))
+                    continue
+                mailbox, item = draft
+                denied = self._refusal("SendItem", mailbox, sending=True)
+                if denied:
+                    messages.append(denied)
+                    continue
+                if not (item.to or item.cc or item.bcc):
+                    messages.append(_error("SendItem", "ErrorInvalidRecipients", _NO_RECIPIENTS))
+                    continue
+                del self.drafts[key]
+                item.disposition = "SendItem"
+                self.received.append(item)
+                if keep:
+                    self.sent_items[f"item-{len(self.received)}"] = item
+            messages.append(_success("SendItem", ""))
+        return _response("SendItem", messages)
+
+    def _op_DeleteItem(self, operation: Any) -> str:
+        messages = []
+        for item_id in operation.iterfind(f"{{{M}}}ItemIds/{_t('ItemId')}"):
+            key = item_id.get("Id", "")
+            with self._lock:
+                found = self.drafts.pop(key, None) or self.sent_items.pop(key, None)
+            if found is None:
+                messages.append(_error("DeleteItem", "ErrorItemNotFound", "The specified object was not found."))
+            else:
+                messages.append(_success("DeleteItem", ""))
+        return _response("DeleteItem", messages)
 
     def _op_FindItem(self, operation: Any) -> str:
         restriction = operation.find(f"{{{M}}}Restriction")
@@ -319,6 +427,15 @@ class EwsServer:
                 )
             )
         return _response("GetItem", messages)
+
+
+_NO_RECIPIENTS = "At least one recipient isn't valid., A message can't be sent because it contains no recipients."
+
+
+def _mailbox_in_id(identifier: str, default: str) -> str:
+    """The mailbox a folder or item id of this server belongs to (ids of `mailbox` itself carry none)."""
+    _, _, mailbox = identifier.partition(":")
+    return (mailbox or default).lower()
 
 
 def _matches(condition: Any, item: Received) -> bool:
@@ -385,8 +502,9 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(ews.latency)
         envelope = etree.fromstring(body)
         operation = envelope.find(f"{{{S}}}Body")[0]
+        call = _call(envelope, operation, self.headers)
         with ews._lock:
-            ews.calls.append(_call(envelope, operation, self.headers))
+            ews.calls.append(call)
         if ews.users is not None and not self._authorised(ews.users):
             self._reply(401, b"", {"WWW-Authenticate": 'Basic realm="ews"'})
             return
@@ -406,7 +524,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "EwsDisabled":
             self._reply(403, b"")
         else:
-            answer = ews.handle(operation, fault[1] if kind == "ResponseError" else None).encode()
+            answer = ews.handle(operation, fault[1] if kind == "ResponseError" else None, call.impersonated).encode()
             if kind == "slow":
                 time.sleep(float(fault[1]))
             self._reply(200, answer)

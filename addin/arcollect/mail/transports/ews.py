@@ -7,7 +7,7 @@
     >>> ews.find_sent(reminders[0].key)                                                   # doctest: +SKIP
     True
     >>> ews.check()                                                                       # doctest: +SKIP
-    'OK: EWS at mail.example.com answers and the Sent Items folder of ar@example.com can be read.'
+    'OK: EWS at mail.example.com answers, the account EXAMPLE\\\\svc-ar may send as ar@example.com and its Sent Items …'
 
 For Exchange Server (NTLM or basic, delegate access) and for Exchange Online tenants that still allow-list the app
 (OAuth2 client credentials, impersonation). Exchange Online blocks EWS since 2026-10-01 and switches it off on
@@ -37,8 +37,9 @@ server did with it is unknowable here. When a chunk raises, `send` stops and rai
 
 - chunks answered before it keep their results;
 - the raising chunk is ``unknown`` — part of it may have gone (Exchange processes a batch item by item) — unless the
-  error proves the request never reached the mailbox (connection refused, TLS failure, HTTP 401/403), in which case
-  it counts as not attempted;
+  error proves the request never reached the mailbox (connection refused, TLS failure, HTTP 401/403) or that nothing
+  of it could go (ErrorSendAsDenied: the account may not send as the mailbox), in which case it counts as not
+  attempted;
 - later chunks are not attempted: ``failed`` with an error starting "not attempted", their keys in ``not_attempted``
   so the caller records them as retryable.
 
@@ -116,6 +117,7 @@ EWS_BLOCKED = (
     "2027-04-01) — use Transport graph"
 )
 AuthKind = Literal["ntlm", "basic", "oauth2"]
+PROBE_SUBJECT = "arcollect test-connection: a draft without recipients, never sent"
 
 
 class IdempotencyKey(ExtendedProperty):
@@ -469,19 +471,54 @@ class EwsTransport:
             ) from error
 
     def check(self) -> str:
-        """One plain sentence: OK (the Sent Items folder can be read) or what is wrong and what to do.
+        """One plain sentence: OK (the Sent Items folder can be read and the account may send as the mailbox) or
+        what is wrong and which setting to fix.
 
         Uses its own fail-fast account, so a refused password is reported at once instead of being retried as
-        throttling (EWS sometimes answers 401 to mean "slow down").
+        throttling (EWS sometimes answers 401 to mean "slow down"). Sending is tested without sending anything
+        (`_send_as_probe`).
         """
         account = self._new_account(FailFast())
         try:
-            _ = account.sent  # GetFolder root + sentitems: the check
+            _ = account.sent  # GetFolder root + sentitems: what send and find_sent use
+            self._send_as_probe(account)
         except Exception as error:
             return _explain(error, self)
         finally:
             account.protocol.close()
-        return f"OK: EWS at {self.host} answers and the Sent Items folder of {self.mailbox} can be read."
+        return (
+            f"OK: EWS at {self.host} answers, {self._who} may send as {self.mailbox} and its Sent Items folder can be "
+            "read."
+        )
+
+    def _send_as_probe(self, account: Account) -> None:
+        """Raise what Exchange answers when this account submits a message as `mailbox`; send nothing.
+
+        A draft without any recipient is saved in the mailbox's Drafts folder (CreateItem SaveOnly: writing there
+        needs access to the mailbox, ErrorAccessDenied otherwise), submitted (SendItem, no copy kept) and deleted
+        (DeleteItem, hard) whatever the answer. Exchange checks that the account may send as the mailbox before it
+        looks at the recipients: ErrorSendAsDenied when it may not, ErrorInvalidRecipients — the answer expected
+        here, since a message without recipients cannot go anywhere — when it may. That order is what the Graph
+        check relies on too; it is modelled by the local test server, not verified against a real Exchange here.
+        """
+        draft = Message(account=account, folder=account.drafts, subject=PROBE_SUBJECT, body=PROBE_SUBJECT)
+        draft.save()
+        try:
+            draft.send(save_copy=False)
+        except ews_errors.ErrorInvalidRecipients:
+            logger.debug("EWS send check: %s may send as %s (only the missing recipient was refused)", self._who,
+                         self.mailbox)  # fmt: skip
+        finally:
+            if draft.id is not None:  # refused (as expected): remove the draft again
+                try:
+                    draft.delete()
+                except Exception as error:
+                    logger.warning("test-connection could not delete its draft %r in the Drafts folder of %s: %s",
+                                   PROBE_SUBJECT, self.mailbox, _short(error))  # fmt: skip
+
+    @property
+    def _who(self) -> str:
+        return f"the app {self.client_id}" if self.auth == "oauth2" else f"the account {self.username}"
 
 
 def _mailbox(text: str) -> Mailbox:
@@ -531,8 +568,10 @@ def _http_status(error: BaseException) -> int | None:
 
 
 def _never_delivered(error: BaseException) -> bool:
-    """True when the error proves the request never reached the mailbox: no connection, TLS refused, 401/403."""
-    return _never_connected(error) is not None or _http_status(error) in (401, 403)
+    """True when the error proves the request's messages never went out: no connection, TLS refused, 401/403, or
+    ErrorSendAsDenied (the account may not send as the mailbox — true of every message of the request alike)."""
+    refused = any(isinstance(link, ews_errors.ErrorSendAsDenied) for link in _chain(error))
+    return refused or _never_connected(error) is not None or _http_status(error) in (401, 403)
 
 
 def _short(error: BaseException, limit: int = 200) -> str:
@@ -576,6 +615,17 @@ def _explain(error: BaseException, transport: EwsTransport) -> str:
         if isinstance(link, ews_errors.ErrorSubmissionQuotaExceeded | ews_errors.ErrorQuotaExceeded):
             quota = type(link).__name__
             return f"The mailbox {transport.mailbox} has used up its sending quota ({quota}) — stop for today."
+        if isinstance(link, ews_errors.ErrorSendAsDenied):
+            grant = (
+                "give the app full_access_as_app (or ApplicationImpersonation) on it"
+                if transport.auth == "oauth2"
+                else f"grant {transport.username} Send As on it in Exchange"
+            )
+            who = transport._who
+            return (
+                f"{who[0].upper()}{who[1:]} may not send as {transport.mailbox} (ErrorSendAsDenied) — {grant}, or "
+                "set SenderMailbox to a mailbox it may send as."
+            )
         if isinstance(link, ews_errors.ErrorAccessDenied | ews_errors.ErrorImpersonateUserDenied):
             grant = (
                 "grant the app full_access_as_app (or ApplicationImpersonation)"
@@ -583,7 +633,8 @@ def _explain(error: BaseException, transport: EwsTransport) -> str:
                 else f"grant {transport.username} Full Access and Send As on it"
             )
             return (
-                f"The account is missing permission on mailbox {transport.mailbox} ({type(link).__name__}) — {grant}."
+                f"The account is missing permission on mailbox {transport.mailbox} ({type(link).__name__}) — {grant}, "
+                "or set SenderMailbox to a mailbox it may use."
             )
         if isinstance(link, ews_errors.ErrorNonExistentMailbox | ews_errors.ErrorFolderNotFound):
             return (
