@@ -113,7 +113,7 @@ def test_each_send_climbs_one_level_and_cites_the_earlier_reminders(climb):
     assert "am 24. November 2026 haben wir Sie an die folgenden Rechnungen erinnert" in text(second)
     final = climb["final"]["messages"][-1]
     assert final["Subject"] == "Letzte Mahnung – Kundenkonto 10023"
-    assert "am 24. November 2026, 2. Dezember 2026 an die folgenden Rechnungen erinnert" in text(final)
+    assert "am 24. November und 2. Dezember 2026 an die folgenden Rechnungen erinnert" in text(final)
     assert "Verzugszinsen gemäß § 288 BGB" in text(final) and list(final.iter_attachments())
 
 

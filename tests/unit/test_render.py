@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 from babel.numbers import format_currency
 
 from arcollect.errors import ArcollectError
@@ -257,3 +258,63 @@ def test_only_http_payment_links_become_links(renderer: Renderer) -> None:
     rendered = renderer.render("friendly", "en", context)
     assert "javascript:" not in rendered.html and "javascript:" not in rendered.text
     assert 'href="https://pay.example.com/i/INV-1002"' in rendered.html  # the other invoice keeps its own link
+
+
+LISTS = {  # language, country → dates of one year, dates across a new year, three invoice numbers
+    ("de", "DE"): ("27. Oktober, 3. November und 17. November 2026", "30. Dezember 2025 und 5. Januar 2026",
+                   "A1, B2 und C3"),
+    ("en", "GB"): ("27 October, 3 November and 17 November 2026", "30 December 2025 and 5 January 2026",
+                   "A1, B2 and C3"),
+    ("en", "US"): ("October 27, November 3, and November 17, 2026", "December 30, 2025 and January 5, 2026",
+                   "A1, B2, and C3"),
+    ("fr", "FR"): ("27 octobre, 3 novembre et 17 novembre 2026", "30 décembre 2025 et 5 janvier 2026", "A1, B2 et C3"),
+    ("ja", "JP"): ("2026年10月27日、11月3日、11月17日", "2025年12月30日、2026年1月5日", "A1、B2、C3"),
+    ("zh", "CN"): ("2026年10月27日、11月3日和11月17日", "2025年12月30日和2026年1月5日", "A1、B2和C3"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("language", "country"), list(LISTS))
+def test_lists_of_dates_and_items_read_as_the_language_writes_them(tmp_path: Path, language: str, country: str) -> None:
+    (tmp_path / language).mkdir()
+    (tmp_path / language / "lists.html.j2").write_text("{% block subject %}{{ items | format_list }}{% endblock %}")
+    (tmp_path / language / "lists.txt.j2").write_text(
+        "{{ days | date_list }}\n{{ apart | date_list }}\n{{ days[:1] | date_list }}|{{ [] | date_list }}|"
+        "{{ [] | format_list }}\n{{ days | date_list('short') }}\n"
+    )
+    context = make_context(country=country, language=language)
+    context.update(
+        items=["A1", "B2", "C3"],  # the same day twice (two levels on one day) is cited once; an ISO text is a date
+        days=[date(2026, 10, 27), date(2026, 11, 3), "2026-11-03", date(2026, 11, 17)],
+        apart=[date(2025, 12, 30), date(2026, 1, 5)],
+    )
+    rendered = Renderer([tmp_path]).render("lists", language, context)
+    one_year, two_years, items = LISTS[language, country]
+    lines = rendered.text.splitlines()
+    assert rendered.subject == items
+    assert lines[:2] == [one_year, two_years]
+    assert lines[2] == format_date(date(2026, 10, 27), "long", locale=f"{language}_{country}") + "||"
+    assert lines[3].count(format_date(date(2026, 11, 3), "short", locale=f"{language}_{country}")) == 1  # in full
+
+
+@pytest.mark.parametrize(
+    ("language", "country", "cited"),
+    [
+        ("de", "DE", "wir haben Sie am 27. Oktober, 3. November und 17. November 2026 an die folgenden Rechnungen"),
+        ("ja", "JP", "下記のご請求につきましては、2026年10月27日、11月3日、11月17日にご案内申し上げましたが"),
+        ("en", "GB", "We wrote to you about the invoices below on 27 October, 3 November and 17 November 2026."),
+    ],
+)  # fmt: skip
+def test_a_final_notice_lists_the_earlier_reminders_dates_as_prose(
+    renderer: Renderer, language: str, country: str, cited: str
+) -> None:
+    context = make_context(country=country, language=language)
+    context["level"] = {"number": 3, "name": "Final notice", "tone": "final"}
+    context["history"] = [
+        {"date": date(2026, 10, 27), "level": 1, "name": "Friendly reminder"},
+        {"date": date(2026, 11, 3), "level": 2, "name": "Reminder"},
+        {"date": date(2026, 11, 17), "level": 2, "name": "Reminder"},
+    ]
+    rendered = renderer.render("final", language, context)
+    assert cited in _plain(rendered.html)
+    joiner = "" if language == "ja" else " "  # the plain text is wrapped: CJK between characters, else between words
+    assert cited in joiner.join(line.strip() for line in _plain(rendered.text).splitlines())

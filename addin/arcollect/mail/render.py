@@ -21,12 +21,14 @@ HTML is autoescaped (`.html.j2`), plain text is not (`.txt.j2`); customer data i
 The subject is the html template's `subject` block, unescaped and stripped of control characters so that no value
 can start a new mail header line.
 
-Filters, all in the customer's locale (language + country, e.g. de + AT → de_AT; the bare language when Babel
-does not know the pair): `money(value, currency)`, `date(value, format="medium")`, `percent(value)` (a percent
-number: 12.75 → "12.75%"); and helpers for layouts: `add_days(date, n)`, `pad(text, width, align="left")`
-(East-Asian-width aware, for aligned plain-text columns), `http_url(value)` (the value if it is an http(s) URL,
-else ""), `wrap(text, width=76)` (lines of at most `width` display columns: between words, and in Chinese and
-Japanese text between characters, never before closing punctuation).
+Filters, all in the customer's locale (language + country, e.g. de + AT → de_AT; the bare language when Babel does
+not know the pair): `money(value, currency)`, `date(value, format="medium")`, `percent(value)` (a percent number:
+12.75 → "12.75%"), `format_list(items, style="standard")` (Babel's list: "A, B und C", "A、B、C"),
+`date_list(dates, format="long")` (each day once, the year written once when they share it: "27. Oktober,
+3. November und 17. November 2026"); and helpers for layouts: `add_days(date, n)`, `pad(text, width,
+align="left")` (East-Asian-width aware, for aligned plain-text columns), `http_url(value)` (the value if it is an
+http(s) URL, else ""), `wrap(text, width=76)` (lines of at most `width` display columns: between words, and in
+Chinese and Japanese text between characters, never before closing punctuation).
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
+from babel.lists import format_list as babel_format_list
 from babel.numbers import format_currency, format_percent
 from jinja2 import (
     Environment,
@@ -144,6 +147,8 @@ class Renderer:
             http_url=http_url,
             wordwrap=wordwrap,
             wrap=wrap,
+            format_list=format_list,
+            date_list=date_list,
         )
         for name in _UNDOCUMENTED_GLOBALS:  # not part of the documented context: a template using one is an error
             self.environment.globals.pop(name, None)
@@ -255,6 +260,42 @@ def date(value: Any, format: str = "medium") -> str:
         text = format_date(value, format=format, locale=formats.locale)
         _remember(formats.dates, key, text)
     return text
+
+
+def format_list(values: Any, style: str = "standard") -> str:
+    """Items joined as the locale writes a list: "A, B und C" (de), "A, B et C" (fr), "A、B、C" (ja), "A、B和C" (zh).
+
+    `style` is one of CLDR's list styles ("standard": and; "or"; "unit" …). Empty items are left out; an empty list
+    gives "".
+    """
+    if values is None:
+        return ""
+    items = [str(value) for value in ([values] if isinstance(values, str) else values) if str(value)]
+    return babel_format_list(items, style=style, locale=_current_locale()) if items else ""
+
+
+def date_list(values: Any, format: str = "long") -> str:
+    """Dates as the locale writes a list of them, each day once, in the given order: for the dates of earlier
+    reminders ("am {previous}"). In the `long` format, days of one year carry the year once, where the language puts
+    it: "27. Oktober, 3. November und 17. November 2026", "October 27, November 3, and November 17, 2026",
+    "2026年10月27日、11月3日、11月17日"; days of different years are written in full."""
+    days: list[dt.date] = []
+    for value in [] if values is None else values:
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = dt.date.fromisoformat(value.strip()[:10])
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if day not in days:
+            days.append(day)
+    if format != "long" or len(days) < 2 or len({day.year for day in days}) > 1:
+        return format_list([date(day, format) for day in days])
+    locale = _current_locale()
+    pattern = re.sub(r"'[^']*'", "", locale.date_formats["long"].pattern)  # quoted literals are not fields
+    full = 0 if pattern.find("y") < pattern.find("d") else len(days) - 1  # year first (ja, zh) or last
+    return format_list(
+        [date(day, "long") if i == full else format_skeleton("MMMMd", day, locale=locale) for i, day in enumerate(days)]
+    )
 
 
 def percent(value: Any) -> str:
