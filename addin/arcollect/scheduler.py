@@ -26,6 +26,9 @@ failures and stops:
   only after a tick has succeeded again.
 - With `DigestLeadMinutes` > 0, before the first sends of a day in a time zone the finance contact gets a digest
   of what will go out there and when, so a hold can still be put in the workbook in time.
+- The digest and the alert are templates (`schedule_digest`, `schedule_alert`: HTML and plain text) rendered like
+  reminders, in `FinanceLanguage` (en, de and fr are built in; other languages get English), and a user's
+  `TemplateDir` may override them.
 
 Time is injectable (`clock`, `sleep`): the tests drive a simulated week without waiting.
 """
@@ -61,6 +64,7 @@ from arcollect.errors import ArcollectError
 from arcollect.mail.dispatch import dispatch
 from arcollect.mail.ledger import LedgerBusy, identity, locate
 from arcollect.mail.message import Reminder, idempotency_key
+from arcollect.mail.render import Renderer
 from arcollect.mail.transports import Transport, from_settings
 from arcollect.run import RunReport, collect
 
@@ -68,6 +72,7 @@ logger = logging.getLogger(__name__)
 RESULT_SHEETS = ("ReminderQueue", "ReminderLog", "Exceptions")
 LEASE_WAIT = 30.0  # seconds a tick waits for another sender (a manual send, the ribbon) before it is skipped
 DIGEST_LEVEL, ALERT_LEVEL = 98, 97  # ledger levels of the schedule's own emails to the finance contact
+DIGEST_TEMPLATE, ALERT_TEMPLATE = "schedule_digest", "schedule_alert"  # templates/<language>/<name>.{html,txt}.j2
 
 
 class AlreadyRunning(ArcollectError):
@@ -268,12 +273,13 @@ class Schedule:
         for zone, rows in soon.groupby(dunning.TIME_ZONE):
             local_day = rows["_at"].min().tz_convert(zone).date()
             lines = [
-                (str(row[Queue.CUSTOMER_NAME]), str(row[Queue.LEVEL_NAME]), str(row[Queue.SEND_AT_LOCAL]))
+                {"customer": str(row[Queue.CUSTOMER_NAME]), "level": str(row[Queue.LEVEL_NAME]),
+                 "at": str(row[Queue.SEND_AT_LOCAL])}
                 for row in rows.sort_values("_at").to_dict("records")
-            ]
-            subject = f"arcollect: {len(lines)} reminders go out in {zone} on {local_day:%Y-%m-%d}"
+            ]  # fmt: skip
+            context = {"workbook": self.workbook.name, "zone": zone, "day": local_day, "rows": lines}
             key = idempotency_key("digest", DIGEST_LEVEL, [zone], local_day)
-            if self._email(now, config, key, DIGEST_LEVEL, subject, lines) == "sent":
+            if self._email(now, config, key, DIGEST_LEVEL, DIGEST_TEMPLATE, context) == "sent":
                 sent.append(zone)
         return sent
 
@@ -281,25 +287,33 @@ class Schedule:
         if not config or not config.finance_contact:
             logger.error("No FinanceContact in Settings: nobody can be told that the schedule keeps failing")
             return True
-        subject = f"arcollect schedule of {self.workbook.name} failed {self.state.failures} times in a row"
         key = idempotency_key("alert", ALERT_LEVEL, [self.workbook.name, now.isoformat()], now.date())
-        outcome = self._email(now, config, key, ALERT_LEVEL, subject, [("Last error", reason, now.isoformat())])
+        context = {
+            "workbook": self.workbook.name,
+            "failures": self.state.failures,
+            "reason": reason,
+            "at": now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        }
+        outcome = self._email(now, config, key, ALERT_LEVEL, ALERT_TEMPLATE, context)
         return outcome != "failed"
 
     def _email(
-        self, now: dt.datetime, config: settings.Settings, key: str, level: int, subject: str, lines: list[tuple]
+        self, now: dt.datetime, config: settings.Settings, key: str, level: int, name: str, context: dict[str, Any]
     ) -> str:
-        """Send one email to the finance contact once (ledger key): "sent", "already" (sent before) or "failed"."""
-        text = "\n".join(" · ".join(parts) for parts in lines)
-        rows = "".join("<tr>" + "".join(f"<td>{html.escape(part)}</td>" for part in parts) + "</tr>" for parts in lines)
+        """Render template `name` in FinanceLanguage (the user's TemplateDir first, as for reminders) and send it
+        to the finance contact once (ledger key): "sent", "already" (sent before) or "failed"."""
+        try:
+            rendered = Renderer(_template_dirs(config, self.workbook)).render(name, config.finance_language, context)
+        except ArcollectError as error:
+            logger.error("Could not write the email to %s: %s", config.finance_contact, error)
+            return "failed"
         reminder = Reminder(
-            key=key, customer_id="arcollect", level=level, template="digest", language="en",
+            key=key, customer_id="arcollect", level=level, template=name, language=rendered.language,
             sender=config.sender_mailbox or "reminders@arcollect.invalid", to=(config.finance_contact,), cc=(),
-            reply_to=None, subject=subject, html=f"<p>{html.escape(subject)}</p><table>{rows}</table>",
-            text=f"{subject}\n\n{text}\n",
+            reply_to=None, subject=rendered.subject, html=rendered.html, text=rendered.text,
         )  # fmt: skip
         if self.dry_run:
-            logger.info("Dry run: would email %s: %s", config.finance_contact, subject)
+            logger.info("Dry run: would email %s: %s", config.finance_contact, rendered.subject)
             return "sent"
         try:
             transport = self._transport or from_settings(config, self.workbook)
@@ -354,6 +368,11 @@ class Schedule:
     def _restore_signal_handlers(previous: dict[int, Any]) -> None:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _template_dirs(config: settings.Settings, workbook: Path) -> list[Path] | None:
+    folder = config.template_folder(workbook)
+    return [folder] if folder else None
 
 
 class _Held:

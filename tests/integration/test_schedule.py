@@ -129,7 +129,7 @@ def test_a_second_schedule_of_the_same_workbook_is_refused_and_names_the_holder(
 
 
 def test_open_in_excel_then_broken_then_fixed_keeps_running_alerts_once_and_recovers(tmp_path, caplog):
-    book = demo_book(tmp_path, FailureAlertAfter="3")
+    book = demo_book(tmp_path, FailureAlertAfter="3", FinanceLanguage="de")  # the alert in German
     good = book.read_bytes()
     (tmp_path / f"~${book.name}").write_text("owner", encoding="utf-8")  # Excel has it open
     caplog.set_level(logging.INFO)
@@ -144,7 +144,7 @@ def test_open_in_excel_then_broken_then_fixed_keeps_running_alerts_once_and_reco
             traveller.shift(dt.timedelta(minutes=15))
             assert schedule.tick().error
         alerts = [message for message in outbox(book) if message["To"] == FINANCE]
-        assert len(alerts) == 1 and "failed 3 times" in alerts[0]["Subject"]
+        assert len(alerts) == 1 and "3-mal in Folge fehlgeschlagen" in alerts[0]["Subject"]
         book.write_bytes(good)  # fixed
         traveller.shift(dt.timedelta(minutes=15))
         assert schedule.tick().error is None

@@ -116,6 +116,7 @@ class Settings:
     minimum_amount: Decimal = Decimal(0)
     bank_details: str = ""
     finance_contact: str = ""
+    finance_language: str = "en"
     digest_lead_minutes: int = 0
     failure_alert_after: int = 3
     store_bodies: bool = False
@@ -299,6 +300,14 @@ def _word(value: Any) -> str:
     return text
 
 
+def _language_tag(value: Any) -> str:
+    text = _text(value).replace("_", "-")
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", text):
+        raise ValueError("a language code such as en, de, fr or de-CH")
+    primary, _, rest = text.partition("-")
+    return primary.lower() + ("-" + (rest.upper() if len(rest) == 2 else rest) if rest else "")
+
+
 def _path(value: Any) -> Path:
     text = _text(value)
     if "\x00" in text or len(text) > 1000:
@@ -451,6 +460,12 @@ _KEYS: tuple[_Key, ...] = (
         "Bank name and other details shown with the base-currency account; BankDetails.USD … per currency",
     ),
     _Key("FinanceContact", "finance_contact", _email, "Who receives the daily digest and failure alerts"),
+    _Key(
+        "FinanceLanguage",
+        "finance_language",
+        _language_tag,
+        "Language (and formats) of the digest and failure alerts to FinanceContact: en, de, fr, de-CH …",
+    ),
     _Key(
         "DigestLeadMinutes",
         "digest_lead_minutes",
