@@ -8,7 +8,7 @@ fetched from a database), compute the days past due, pick the bucket with if/eli
 convert, round, and add to a running total per (customer, bucket). It gives the same answers as
 `arcollect.engine.aging` (checked by tests/unit/test_bench_reference.py and by bench_engine.py on the 10k book) and
 exists only so that the benchmark can time the two on the same data. Rounding is half up to the cent, as
-`arcollect.engine._coerce.round_money` does.
+`arcollect.engine.money.round_money` does.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from arcollect.book.schema import Customers as C
 from arcollect.book.schema import Invoices as I
 from arcollect.book.schema import Payments as P
 from arcollect.book.settings import default_policy_rows, default_settings_rows
-from arcollect.engine import _coerce, terms
+from arcollect.engine import money, terms
 
 AS_OF = dt.date(2026, 11, 24)
 NOW = "2026-11-24T10:00:00+00:00"
@@ -181,7 +181,7 @@ def _invoices(
     amount, open_amount, status, credit, partial = demo.amounts_and_status(
         rng, pd.Series(currency), RATES, paid, days_due
     )
-    digits = _coerce.minor_units_array(pd.Series(currency))
+    digits = money.minor_units_array(pd.Series(currency))
     order = np.argsort(invoice_date, kind="stable")
     sequence = np.empty(total, dtype="int64")
     sequence[order] = np.arange(1, total + 1)
@@ -219,7 +219,7 @@ def _invoices(
             P.DATE: pd.to_datetime(np.where(paid, paid_on, partial_on)),
             P.CUSTOMER_ID: customer_ids,
             P.INVOICE_NUMBER: number,
-            P.AMOUNT: np.where(paid, amount, _coerce.round_money(amount - open_amount, digits)),
+            P.AMOUNT: np.where(paid, amount, money.round_money(amount - open_amount, digits)),
             P.CURRENCY: currency,
             P.METHOD: np.array(["Bank transfer", "Wire", "Card", "Cheque", "SEPA direct debit"], dtype=object)[who % 5],
             P.REFERENCE: "Remittance " + number,

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from arcollect.book import read, validate
 from arcollect.book.schema import Kind
-from arcollect.engine import _coerce
+from arcollect.engine import columns
 from arcollect.errors import InputError
 from tests.fuzz.conftest import FUZZ
 
@@ -51,7 +51,7 @@ ENGINE_INPUTS = st.one_of(CELLS, st.decimals(), st.sampled_from([Decimal("sNaN")
 @example("0000")  # once NotImplementedError from pandas for year 0
 @example(10**400)  # once OverflowError
 def test_engine_scalars_are_numbers_or_dates_or_an_input_error(value) -> None:
-    for coerce in (_coerce.amounts, _coerce.dates):
+    for coerce in (columns.amounts, columns.dates):
         try:
             coerce(value)
         except InputError as error:
@@ -65,7 +65,7 @@ def test_engine_scalars_are_numbers_or_dates_or_an_input_error(value) -> None:
 @example([45000])  # once read as 45,000 nanoseconds after 1970
 def test_engine_columns_are_numbers_or_dates_or_an_input_error(values: list) -> None:
     for column in (values, pd.Series(values, dtype=object)):
-        for coerce in (_coerce.amounts, _coerce.dates):
+        for coerce in (columns.amounts, columns.dates):
             try:
                 result = coerce(column)
             except InputError as error:

@@ -39,7 +39,7 @@ import pandas as pd
 from arcollect.bank import references as rf
 from arcollect.bank.statements import Credit
 from arcollect.book.schema import Customers, Invoices
-from arcollect.engine import _coerce
+from arcollect.engine import money
 
 RF_REFERENCE = "RF reference"
 INVOICE_NUMBER = "invoice number"
@@ -94,10 +94,10 @@ class _Book:
     """The open items of an import: open amount per invoice (reduced as credits are applied) and the look-ups."""
 
     def __init__(self, invoices: pd.DataFrame, customers: pd.DataFrame) -> None:
-        iso = set(_coerce.currency_codes())
+        iso = set(money.currency_codes())
         usable = invoices[invoices[Invoices.CURRENCY].astype(str).isin(iso)]  # a bad currency is a reader problem
         positive = usable[usable[Invoices.OPEN_AMOUNT].fillna(0) > 0]
-        digits = _coerce.minor_units_array(positive[Invoices.CURRENCY])
+        digits = money.minor_units_array(positive[Invoices.CURRENCY])
         amounts = [
             Decimal(str(value)).quantize(Decimal(1).scaleb(-int(d)))
             for value, d in zip(positive[Invoices.OPEN_AMOUNT].tolist(), digits.tolist(), strict=True)

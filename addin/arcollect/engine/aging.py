@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from arcollect.book.schema import TOTAL, Aging, Invoices
-from arcollect.engine import _coerce, fx
+from arcollect.engine import columns, fx, money
 from arcollect.errors import InputError
 from arcollect.problems import Problem
 
@@ -46,8 +46,8 @@ def days_past_due(due_date: Any, as_of: Any) -> Any:
     Columns come back as a nullable ``Int64`` Series (Series input) or an int64 array, float64 with NaN only
     when some date is missing.
     """
-    shape = _coerce.Shape.of(due_date, as_of)
-    due, today = _coerce.broadcast(_coerce.dates(due_date, "due date"), _coerce.dates(as_of, "as-of date"))
+    shape = columns.Shape.of(due_date, as_of)
+    due, today = columns.broadcast(columns.dates(due_date, "due date"), columns.dates(as_of, "as-of date"))
     days = (today - due).astype("timedelta64[D]")
     missing = np.isnat(days)
     if missing.any():
@@ -71,8 +71,8 @@ def bucket(days_past_due: Any, edges: Sequence[int] = DEFAULT_EDGES) -> Any:
     last edge ``"{edges[-1]}+"``. Missing days give a missing bucket.
     """
     names = labels(edges)
-    shape = _coerce.Shape.of(days_past_due)
-    days = _coerce.amounts(days_past_due, "days past due")
+    shape = columns.Shape.of(days_past_due)
+    days = columns.amounts(days_past_due, "days past due")
     position = np.searchsorted(np.asarray(_check_edges(edges), dtype="float64"), days, side="left")
     missing = np.isnan(days)
     if shape.scalar:
@@ -146,7 +146,7 @@ def summary(
         [Invoices.CUSTOMER_ID, Aging.BUCKET, Aging.BASE_OPEN_AMOUNT],
     ]  # only the columns summed: not a copy of every column of a million rows
     # factorize + bincount: one pass over the rows, no hashing of (customer, bucket) pairs.
-    customer_codes, customers = _coerce.factorize_sorted(usable[Invoices.CUSTOMER_ID])
+    customer_codes, customers = columns.factorize_sorted(usable[Invoices.CUSTOMER_ID])
     bucket_codes = pd.Categorical(usable[Aging.BUCKET], categories=names).codes
     cells = np.bincount(
         customer_codes * len(names) + bucket_codes,
@@ -156,8 +156,8 @@ def summary(
     table = pd.DataFrame(cells, index=pd.Index(customers, name=Invoices.CUSTOMER_ID), columns=names)
     table[TOTAL] = table.sum(axis=1)
     table.loc[TOTAL] = table.sum(axis=0)
-    digits = _coerce.minor_units(base_currency)
-    result = pd.DataFrame(_coerce.round_money(table.to_numpy(), digits), index=table.index, columns=table.columns)
+    digits = money.minor_units(base_currency)
+    result = pd.DataFrame(money.round_money(table.to_numpy(), digits), index=table.index, columns=table.columns)
     result.index.name = Invoices.CUSTOMER_ID
     result.attrs["problems"] = problems
     result.attrs["base_currency"] = str(base_currency).upper()

@@ -39,7 +39,7 @@ import holidays
 import numpy as np
 import pandas as pd
 
-from arcollect.engine._coerce import Shape, amounts, broadcast, dates, is_scalar, texts
+from arcollect.engine.columns import Shape, amounts, broadcast, dates, is_scalar, texts
 from arcollect.errors import InputError
 
 logger = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from arcollect.book.schema import Invoices, PaymentBehaviour, Payments
-from arcollect.engine._coerce import Shape, amounts, broadcast, dates
+from arcollect.engine.columns import Shape, amounts, broadcast, dates
 
 logger = logging.getLogger(__name__)
 
