@@ -66,7 +66,7 @@ LAYERS: dict[str, list[tuple[str, ...]]] = {
         ("message", "sandbox", "credentials", "ratelimit"),  # a reminder as data, the template sandbox, secrets
         ("render", "transports"),  # templates -> subject/HTML/text; handing messages to a mail system
         ("ledger",),  # the exactly-once record of what each transport did
-        ("compose", "dispatch"),  # a reminder from a plan row; sending through ledger + transport
+        ("compose", "dispatch", "preview"),  # a reminder from a plan row; sending through ledger + transport; preview
     ],
 }
 

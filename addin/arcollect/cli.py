@@ -260,6 +260,7 @@ def _demo(args: argparse.Namespace, now: dt.datetime) -> int:
     from zoneinfo import ZoneInfo
 
     from arcollect.book import demo, demo_history, read, settings, template, write
+    from arcollect.mail.preview import write_preview
     from arcollect.mail.transports.outbox import INDEX, OutboxTransport
 
     folder: Path = args.dir
@@ -305,10 +306,7 @@ def _demo(args: argparse.Namespace, now: dt.datetime) -> int:
     _print_report(report, title=f"arcollect demo — {when}")
     OutboxTransport(outbox, clock=lambda: moment).write_index()
     waiting = [reminder for key, reminder in report.reminders.items() if key not in set(report.sent)]
-    for old in preview.glob("*.eml") if preview.exists() else ():
-        old.unlink()
-    OutboxTransport(preview, clock=lambda: moment).send(waiting)
-    OutboxTransport(preview, clock=lambda: moment).write_index()
+    write_preview(waiting, preview, now=moment)
     console.print(f"Outbox: {outbox / INDEX} ({len(report.sent)} sent now)", soft_wrap=True)
     console.print(
         f"Preview: {preview / INDEX} ({len(waiting)} more: later in their customers' business hours, or awaiting "
@@ -353,15 +351,12 @@ def _refresh(args: argparse.Namespace, now: dt.datetime) -> int:
 
 
 def _preview(args: argparse.Namespace, now: dt.datetime) -> int:
-    from arcollect.mail.transports.outbox import OutboxTransport
+    from arcollect.mail.preview import preview_folder, write_preview
 
     report = _run(args.path, now, send=False)
-    folder = args.path.resolve().parent / "preview"
-    for old in folder.glob("*.eml") if folder.exists() else ():
-        old.unlink()
-    OutboxTransport(folder, clock=lambda: now).send(list(report.reminders.values()))
+    index = write_preview(report.reminders.values(), preview_folder(args.path), now=now)
     _print_report(report, title=f"Preview of {args.path}")
-    console.print(f"Preview of {len(report.reminders)} reminders: {folder / 'index.html'}")
+    console.print(f"Preview of {len(report.reminders)} reminders: {index}")
     return 0
 
 

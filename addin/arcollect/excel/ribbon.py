@@ -43,7 +43,6 @@ logger = logging.getLogger(__name__)
 
 TITLE = "arcollect"
 LOG_FILE = "arcollect.log"
-PREVIEW_FOLDER = "preview"
 DASHBOARD_SHEET = "Dashboard"
 _LOG_BYTES, _LOG_BACKUPS = 1_000_000, 3
 _SHOWN_PROBLEMS = 5
@@ -83,22 +82,18 @@ def preview(book: Any = None, *, now: dt.datetime | None = None, opener: Opener 
     As ``arcollect preview``: the preview folder is emptied of old messages first; nothing is sent and the ledger
     is only read. `opener` (default: the web browser) receives the file URI.
     """
-    from arcollect.mail.transports.outbox import INDEX, OutboxTransport
+    from arcollect.mail.preview import preview_folder, write_preview
 
     def work(book: Any) -> Outcome:
         moment = _now(now)
         report = collect(book, now=moment, send=False)
-        folder = live.location(book).parent / PREVIEW_FOLDER
-        for old in folder.glob("*.eml") if folder.exists() else ():
-            old.unlink()
         reminders = list(report.reminders.values())
+        index = write_preview(reminders, preview_folder(live.location(book)), now=moment)
         if not reminders:
             message = _join(
                 "No reminder would go out now — ReminderQueue shows why.", _problems_message(report.problems)
             )
             return Outcome(f"{_summary(report)}; nothing to preview", message, report)
-        OutboxTransport(folder, clock=lambda: moment).send(reminders)
-        index = folder / INDEX
         (opener or webbrowser.open)(index.as_uri())
         return Outcome(
             f"{_summary(report)}; {len(reminders)} previewed in {index}", _problems_message(report.problems), report
