@@ -5,7 +5,8 @@
         reconcile(ledger, transport, now=now)                        # settle what a crash left in doubt
         dispatch(reminders, ledger, transport, now=now, rate_limit=30)
 
-- `core`: the state machine (``planned → sending → sent | failed | unknown``), queries and retention;
+- `core`: the state machine (``planned → sending → sent | failed | unknown``) and its queries;
+- `retention`: exporting the rows for an audit and purging them (tombstones keep exactly once);
 - `store`: where the rows live — an SQLite file (the default, beside the workbook) or PostgreSQL (`postgres`,
   Settings ``LedgerUrl``, for a team);
 - `lease`: one sender at a time across processes and computers;
@@ -17,14 +18,12 @@
 """
 
 from arcollect.mail.ledger.core import (
-    EXPORT_COLUMNS,
     IN_DOUBT,
     LIST_SEPARATOR,
     SCHEMA_VERSION,
     STATES,
     Entry,
     Ledger,
-    PurgeReport,
     ReconcileReport,
     State,
     Transition,
@@ -32,6 +31,7 @@ from arcollect.mail.ledger.core import (
 )
 from arcollect.mail.ledger.lease import LeaseLost
 from arcollect.mail.ledger.reconcile import reconcile
+from arcollect.mail.ledger.retention import EXPORT_COLUMNS, PurgeReport
 from arcollect.mail.ledger.store import LedgerBusy, LedgerError, LedgerMissing
 
 __all__ = [
