@@ -148,6 +148,7 @@ def test_settings_and_policy_sheets_parse_cleanly(tables):
     assert problems == []
     assert settings.company_name == "Northwind Components GmbH"
     assert settings.sender_mailbox == "ar@northwind.example"
+    assert settings.sender_name == "Northwind Components Credit Control"
     assert settings.reply_to == "credit-control@northwind.example"
     assert (settings.iban, settings.bic) == ("DE89 3704 0044 0532 0130 00", "COBADEFFXXX")  # the account, #20
     assert settings.for_currency("iban", "CHF") == "CH93 0076 2011 6238 5295 7"

@@ -73,6 +73,7 @@ AB_TEMPLATES = ("friendly", "friendly_b")  # level 1 tests the payment-details-f
 SETTINGS_VALUES = {
     "CompanyName": COMPANY,
     "SenderMailbox": "ar@northwind.example",
+    "SenderName": "Northwind Components Credit Control",  # the From line reads as a company, not a bare mailbox
     "ReplyTo": "credit-control@northwind.example",
     "BankDetails": "Commerzbank AG, Hamburg",
     "IBAN": "DE89 3704 0044 0532 0130 00",
