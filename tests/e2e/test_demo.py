@@ -65,6 +65,7 @@ def test_the_outbox_holds_one_mime_message_per_sent_reminder(demo):
     assert parsed["To"] and parsed["Subject"] and parsed["Message-ID"] and parsed["Content-Language"]
     senders = {str(email.message_from_bytes(path.read_bytes(), policy=policy.default)["From"]) for path in messages}
     assert senders == {"Northwind Components Credit Control <ar@northwind.example>"}  # SenderName, not a bare mailbox
+    assert parsed["Message-ID"].endswith("@northwind.example>")  # the sender's domain, not @arcollect.invalid
     assert {part.get_content_type() for part in parsed.walk()} >= {"text/plain", "text/html"}
     assert (demo / "outbox" / "index.html").exists()
 

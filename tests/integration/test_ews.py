@@ -71,7 +71,7 @@ def test_reminder_arrives_with_every_field_and_the_key_after_exactly_getfolder_g
     assert (result.key, result.status, result.message_id, result.error) == (
         item.key,
         "sent",
-        message_id(item.key),
+        message_id(item.key, "acme.example"),
         None,
     )
     assert ews.requests == ["GetFolder", "GetFolder", "CreateItem"]

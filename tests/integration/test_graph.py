@@ -94,7 +94,7 @@ def test_reminder_arrives_with_every_field_intact(graph):
     assert (result.key, result.status, result.message_id, result.error) == (
         item.key,
         "sent",
-        message_id(item.key),
+        message_id(item.key, "acme.example"),
         None,
     )
     [received] = graph.received

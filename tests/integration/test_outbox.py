@@ -59,7 +59,7 @@ def test_written_eml_parses_back_with_every_field(outbox):
     assert (result.key, result.status, result.message_id, result.error) == (
         item.key,
         "sent",
-        message_id(item.key),
+        message_id(item.key, "acme.example"),
         None,
     )
     [path] = eml_files(outbox.folder)
@@ -70,7 +70,7 @@ def test_written_eml_parses_back_with_every_field(outbox):
     assert str(message["Cc"]) == "am@acme.example"
     assert str(message["Reply-To"]) == "compta@acme.example"
     assert message["Subject"] == "Rappel : facture INV-1 échue"
-    assert message["Message-ID"] == message_id(item.key)
+    assert message["Message-ID"] == message_id(item.key, "acme.example")
     assert message[KEY_HEADER] == item.key
     assert message["Content-Language"] == "fr"
     assert message.get_body(("plain",)).get_content().startswith("Bonjour Émilie,")
@@ -86,7 +86,7 @@ def test_message_id_is_the_same_for_the_same_key(tmp_path):
         transport.send([reminder()])
         [path] = eml_files(transport.folder)
         ids.append(email.message_from_bytes(path.read_bytes(), policy=email.policy.default)["Message-ID"])
-    assert ids[0] == ids[1] == message_id(reminder().key)
+    assert ids[0] == ids[1] == message_id(reminder().key, "acme.example")
 
 
 def test_find_sent_is_false_before_and_true_after_sending(outbox):
@@ -101,6 +101,17 @@ def test_find_sent_checks_the_key_header_not_just_the_file_name(outbox):
     item = reminder()
     outbox.folder.mkdir(parents=True)
     (outbox.folder / f"20261124-X-L1-{item.key[:12]}.eml").write_bytes(b"X-Arcollect-Key: something-else\r\n\r\nhi")
+    assert outbox.find_sent(item.key) is False
+
+
+def test_a_file_without_key_header_is_found_by_its_message_id_whatever_the_senders_domain(outbox):
+    """SenderMailbox changed between a crash and the rerun: the Message-ID's domain differs, the reminder doesn't."""
+    item = reminder()
+    outbox.folder.mkdir(parents=True)
+    path = outbox.folder / f"20261124-X-L1-{item.key[:12]}.eml"
+    path.write_bytes(f"Message-ID: <{item.key[:32]}@old-domain.example>\r\n\r\nhi".encode())
+    assert outbox.find_sent(item.key) is True
+    path.write_bytes(f"Message-ID: <{'0' * 32}@acme.example>\r\n\r\nhi".encode())  # another reminder's
     assert outbox.find_sent(item.key) is False
 
 

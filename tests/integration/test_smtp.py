@@ -83,7 +83,7 @@ def test_reminder_arrives_over_starttls_with_every_field_intact(server):
     assert (result.key, result.status, result.message_id, result.error) == (
         item.key,
         "sent",
-        message_id(item.key),
+        message_id(item.key, "acme.example"),
         None,
     )
 
@@ -91,7 +91,7 @@ def test_reminder_arrives_over_starttls_with_every_field_intact(server):
     assert received.mail_from == "ar@acme.example"
     assert received.rcpt_tos == ("joerg@client.example", "am@acme.example")  # the Cc is an envelope recipient
     message = received.message
-    assert message["Message-ID"] == message_id(item.key)
+    assert message["Message-ID"] == message_id(item.key, "acme.example")
     assert message[KEY_HEADER] == item.key == received.key
     assert message["To"].addresses[0].display_name == "Jörg Müller"
     assert message["To"].addresses[0].addr_spec == "joerg@client.example"
@@ -297,7 +297,7 @@ def test_a_message_stored_before_a_timeout_is_unknown_and_never_resent(server, t
             assert ledger.begin_send(entry.key, now=NOW, transport=smtp.name)
         [result] = smtp.send([item])
         assert result.status == "unknown"
-        assert result.message_id == message_id(item.key)
+        assert result.message_id == message_id(item.key, "acme.example")
         assert "arcollect ledger resolve" in result.error
         assert server.keys() == {item.key: 1}  # it did arrive: resending would duplicate it
         ledger.record(result, now=NOW)

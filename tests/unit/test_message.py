@@ -65,10 +65,18 @@ def test_idempotency_key_rejects_a_cycle_date_that_is_not_a_date():
         idempotency_key("C-001", 1, ["INV-1"], "next tuesday")
 
 
-def test_message_id_is_derived_from_the_key_only():
+def test_message_id_is_the_key_in_the_senders_domain():
     key = reminder().key
+    assert reminder().message_id == f"<{key[:32]}@acme.example>" == message_id(key, "acme.example")
+    assert reminder().to_email(date=NOW)["Message-ID"] == f"<{key[:32]}@acme.example>"  # not @arcollect.invalid
+    assert reminder().to_email()["Message-ID"] == reminder().to_email(date=NOW)["Message-ID"]  # same on a resend
+    other = reminder(sender="Forderungen <AR@Tochter.Example>").to_email(date=NOW)["Message-ID"]
+    assert other == f"<{key[:32]}@tochter.example>"
+    assert reminder(sender="ar@bücher.example").message_id == f"<{key[:32]}@xn--bcher-kva.example>"
+    assert reminder(sender="not an address").message_id == f"<{key[:32]}@arcollect.invalid>"  # identity still usable
     assert message_id(key) == f"<{key[:32]}@arcollect.invalid>"
-    assert reminder().to_email(date=NOW)["Message-ID"] == reminder(sender="x@other.example").to_email()["Message-ID"]
+    with pytest.raises(InputError, match="not a domain name"):
+        message_id(key, "evil.example>\r\nBcc: x@y.example")
 
 
 def test_email_has_headers_text_then_html_and_the_attachment():

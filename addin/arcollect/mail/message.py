@@ -3,7 +3,7 @@
     >>> key = idempotency_key("C-042", 2, ["INV-9", "INV-1"], "2026-11-24")
     >>> key == idempotency_key("C-042", 2, ["INV-1", "INV-9"], "2026-11-24")
     True
-    >>> message_id(key) == f"<{key[:32]}@arcollect.invalid>"
+    >>> message_id(key, "acme.example") == f"<{key[:32]}@acme.example>"
     True
 
 A `Reminder` carries everything a transport needs to deliver one email: recipients, subject, both bodies,
@@ -113,16 +113,30 @@ def idempotency_key(customer_id: object, level: int, invoice_numbers: Iterable[o
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def message_id(key: str) -> str:
-    """The Message-ID every transport gives the reminder with this key: ``<first 32 hex digits@arcollect.invalid>``.
+def message_id(key: str, domain: str | None = None) -> str:
+    """The Message-ID of the reminder with this key: ``<first 32 hex digits of the key@domain>``, `domain` being the
+    sender's (SenderMailbox's) domain, as RFC 5322 §3.6.4 asks of the right-hand side and as spam filters expect;
+    ``arcollect.invalid`` (RFC 2606) only where there is no usable sender.
 
-    It depends on the key alone — not on the sender's domain — so that changing `SenderMailbox` between a crash and
-    the next run cannot change the identity used to reconcile; ``.invalid`` (RFC 2606) can never clash with a real
-    host's own Message-IDs. 128 bits of the key are ample to keep reminders apart.
+    The local part depends on the key alone, not on the clock or a random number: the same reminder written or sent
+    again (a retry after an unknown outcome, a rerun after a crash) carries the same Message-ID, so mail readers that
+    drop duplicates by Message-ID show it once. Reconciling never goes by the domain: a reminder is found by its key
+    (``X-Arcollect-Key``, the key property on Exchange), and the outbox's fallback for a file without that header
+    compares the local part only, so changing SenderMailbox between a crash and the next run loses nothing.
+    128 bits of the key are ample to keep reminders apart.
     """
     if not _KEY.fullmatch(key or ""):
         raise InputError(f"Idempotency key {key!r} is not usable in a Message-ID — expected a sha256 hex digest")
-    return f"<{key[:32]}@{MESSAGE_ID_DOMAIN}>"
+    host = str(domain or "").strip().lower() or MESSAGE_ID_DOMAIN
+    labels = host.split(".")
+    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise InputError(f"{domain!r} is not a domain name for a Message-ID — expected e.g. acme.example")
+    return f"<{message_id_local(key)}@{host}>"
+
+
+def message_id_local(key: str) -> str:
+    """The left-hand side of the key's Message-ID (the same whatever the sender's domain)."""
+    return key[:32]
 
 
 def one_line(text: str) -> str:
@@ -240,15 +254,20 @@ class Reminder:
 
     @property
     def message_id(self) -> str:
-        """The deterministic Message-ID, see `message_id`."""
-        return message_id(self.key)
+        """The deterministic Message-ID in the sender's domain, see `message_id`."""
+        try:
+            domain: str | None = parse_address(self.sender).domain
+        except InputError:  # to_email refuses such a sender anyway; the identity stays usable
+            domain = None
+        return message_id(self.key, domain)
 
     def to_email(self, *, date: dt.datetime | None = None) -> EmailMessage:
         """The reminder as a MIME message (`POLICY`: CRLF line ends, 7-bit, RFC 2047 encoded words).
 
         Structure: multipart/alternative (text first, then HTML, so clients prefer the HTML), wrapped in
         multipart/mixed when there are attachments. Headers: From, To, Cc, Reply-To, Subject, Date (`date`, else
-        `send_at`, else now in UTC), Message-ID from the key, ``X-Arcollect-Key``, ``Content-Language``.
+        `send_at`, else now in UTC), Message-ID from the key in the sender's domain, ``X-Arcollect-Key``,
+        ``Content-Language``.
         Raises `InputError` for an unusable address or language tag.
         """
         if not self.to:

@@ -24,7 +24,7 @@ lookup finds mail sent by the other.
 The body is the HTML alternative only: EWS takes one body per item (`Item.text_body` is read-only), Exchange
 derives the plain-text part for clients that want one. The From is the mailbox itself (`Reminder.sender` is not sent
 as a From: sending as another address needs Send As rights and fails with ErrorSendAsDenied otherwise).
-`SendResult.message_id` is arcollect's `message_id(key)`, the identity every transport records in the ledger; the
+`SendResult.message_id` is arcollect's `Reminder.message_id`, the identity every transport records in the ledger; the
 Message-ID header on the wire is Exchange's own (setting ``InternetMessageId`` is refused by some Exchange versions
 with ErrorInvalidPropertySet), which is why lookups go by the key property and never by Message-ID.
 

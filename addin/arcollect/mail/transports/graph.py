@@ -4,7 +4,7 @@
     >>> graph.check()                                                                              # doctest: +SKIP
     'OK: signed in to Microsoft Graph as app … and can read the Sent Items of ar@contoso.com …'
     >>> graph.send([reminder])                                                                     # doctest: +SKIP
-    [SendResult(key='3f0c…', status='sent', message_id='<3f0c…@arcollect.invalid>', error=None)]
+    [SendResult(key='3f0c…', status='sent', message_id='<3f0c…@acme.example>', error=None)]
     >>> graph.find_sent(reminder.key)                                                              # doctest: +SKIP
     True
 
@@ -18,9 +18,10 @@ recipients and in bounces) and as a named extended property in our own property 
 stored on the Sent Items copy itself and is what `find_sent` filters on. Graph takes a single body, so the HTML is
 sent and the plain-text part of the reminder is not (Exchange derives a text alternative for internet recipients
 itself); a reminder without HTML is sent as text. Graph assigns the real Internet Message-ID; the result carries our
-deterministic `message_id(key)`, the same identity every transport records in the ledger — the key, not that header,
-is how a Graph message is found again. The From address is the mailbox in the URL (`mailbox`, Settings
-``SenderMailbox``); the reminder's own sender is not sent, because sending as another address needs SendAs rights.
+deterministic `Reminder.message_id` (key, sender's domain), the same identity every transport records in the ledger
+— the key, not that header, is how a Graph message is found again. The From address is the mailbox in the URL
+(`mailbox`, Settings ``SenderMailbox``); the reminder's own sender is not sent, because sending as another address
+needs SendAs rights.
 
 One request per reminder, deliberately: JSON ``$batch`` (up to 20 requests) saves round trips but not throttling
 (each inner request counts against the mailbox's limits), and its per-request answers make "which ones went out?"
@@ -230,7 +231,7 @@ class GraphTransport:
             return SendResult(reminder.key, "failed", None, str(error), retryable=True)
         if response.status_code == 202:
             logger.debug("Reminder %s accepted by Graph", reminder.key[:12])
-            return SendResult(reminder.key, "sent", message_id(reminder.key))
+            return SendResult(reminder.key, "sent", reminder.message_id)
         if response.status_code == 403:
             raise TransportError(
                 f"The app may not send as {self.mailbox} ({self._graph_error(response)}): give it the "

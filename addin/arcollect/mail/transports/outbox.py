@@ -2,7 +2,7 @@
 
     >>> outbox = OutboxTransport(Path("outbox"))           # doctest: +SKIP
     >>> outbox.send([reminder])                            # doctest: +SKIP
-    [SendResult(key='3f0c…', status='sent', message_id='<3f0c…@arcollect.invalid>', error=None)]
+    [SendResult(key='3f0c…', status='sent', message_id='<3f0c…@acme.example>', error=None)]
     >>> outbox.find_sent(reminder.key)                     # doctest: +SKIP
     True
 
@@ -38,7 +38,7 @@ from urllib.parse import quote
 
 from arcollect.errors import TransportError
 from arcollect.files import atomic_write, remove_stale_temporaries_in
-from arcollect.mail.message import KEY_HEADER, Reminder, message_id
+from arcollect.mail.message import KEY_HEADER, Reminder, message_id_local
 from arcollect.mail.transports import SendResult
 
 logger = logging.getLogger(__name__)
@@ -153,7 +153,8 @@ class OutboxTransport:
             with path.open("rb") as handle:
                 headers = parser.parse(handle)
             stored_key = str(headers.get(KEY_HEADER, "")).strip()
-            if stored_key == key or (not stored_key and str(headers.get("Message-ID", "")).strip() == message_id(key)):
+            left = str(headers.get("Message-ID", "")).strip().removeprefix("<").partition("@")[0]
+            if stored_key == key or (not stored_key and left == message_id_local(key)):  # any sender's domain
                 return path
         return None
 
