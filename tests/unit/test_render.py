@@ -109,11 +109,15 @@ def _plain(text: str) -> str:
 
 
 def _eur(amount: str, language: str, country: str) -> str:
+    return _money(amount, "EUR", language, country)
+
+
+def _money(amount: str, currency: str, language: str, country: str) -> str:
     try:
         locale = Locale.parse(f"{language}_{country}")
     except UnknownLocaleError:
         locale = Locale.parse(language)
-    return _plain(format_currency(Decimal(amount), "EUR", locale=locale))
+    return _plain(format_currency(Decimal(amount), currency, locale=locale))
 
 
 @pytest.fixture(scope="module")
@@ -318,3 +322,23 @@ def test_a_final_notice_lists_the_earlier_reminders_dates_as_prose(
     assert cited in _plain(rendered.html)
     joiner = "" if language == "ja" else " "  # the plain text is wrapped: CJK between characters, else between words
     assert cited in joiner.join(line.strip() for line in _plain(rendered.text).splitlines())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_customer_owing_in_one_foreign_currency_gets_no_base_currency_equivalent(
+    renderer: Renderer, language: str
+) -> None:
+    """A GBP customer of a EUR company: their balance is in pounds; "equivalent in EUR" is our figure, not theirs.
+    Across two currencies the base-currency total stays: it is the one figure that adds them up."""
+    both = make_context(country="GB", language=language)  # EUR + JPY sections, base EUR: total_base 2445.10
+    gbp = make_context(country="GB", language=language)
+    gbp["sections"] = [dict(both["sections"][1], currency="GBP")]
+    gbp["sections"][0]["invoices"] = [dict(both["sections"][1]["invoices"][0], open_amount=Decimal("562.04"))]
+    gbp["credits"], gbp["total_base"] = [], Decimal("646.35")
+    equivalent = _eur("2445.10", language, "GB")
+    rendered = renderer.render("friendly", language, both)
+    assert equivalent in _plain(rendered.text) and equivalent in _plain(rendered.html)
+    rendered = renderer.render("friendly", language, gbp)
+    assert "646" not in rendered.text and "646" not in rendered.html
+    pounds = _money("562.04", "GBP", language, "GB")
+    assert "INV-2001" in rendered.text and pounds in _plain(rendered.text)  # the letter itself is there, in pounds
