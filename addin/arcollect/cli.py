@@ -10,7 +10,7 @@
     arcollect schedule Receivables.xlsx [--once] [--dry-run]   # unattended: sends in customers' business hours
     arcollect schedule install Receivables.xlsx   # a Windows Task Scheduler task and a systemd user unit
     arcollect import Receivables.xlsx --from export.csv [--mapping sap_fbl5n] [--partial]
-    arcollect bank Receivables.xlsx camt053.xml …  # bank statements in: payments applied, the rest to Unmatched
+    arcollect bank Receivables.xlsx camt053.xml … [--mapping NAME]  # statements in: payments applied, rest to Unmatched
     arcollect test-connection Receivables.xlsx    # is the mail transport in Settings usable? one sentence
     arcollect addin build [OUT]                    # workbook/arcollect.xlam from the sources, no Excel needed
     arcollect addin install                        # built for the installed xlwings, into Excel's start-up folder
@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bank.add_argument("files", nargs="*", type=Path, help="statement files (default: the BankFolder's new files)")
     bank.add_argument("--assign", nargs="+", metavar=("ENTRY", "INVOICE"), help="settle an Unmatched entry by hand")
+    bank.add_argument(
+        "--mapping", default=None, help="a bank CSV mapping of the Mappings sheet (default: the one that fits)"
+    )
     command("test-connection", "Check the mail transport chosen in Settings and say in one sentence what is wrong.")
     ledger = commands.add_parser(
         "ledger", help="The reminder ledger: list or resolve reminders in doubt, export it, purge old entries."
@@ -546,11 +549,13 @@ def _bank(args: argparse.Namespace, now: dt.datetime) -> int:
     missing = [str(path) for path in files if not path.is_file()]
     if missing:
         raise ArcollectError(f"no such file: {', '.join(missing)}")
-    report = bank_import(args.path, files, now)
+    report = bank_import(args.path, files, now, mapping=args.mapping)
     return 0 if not report.problems else 1
 
 
-def bank_import(path: Path, files: list[Path], now: dt.datetime, before_queue: object = None) -> object:
+def bank_import(
+    path: Path, files: list[Path], now: dt.datetime, before_queue: object = None, *, mapping: str | None = None
+) -> object:
     """Import statements and say what it changed, including the reminders it stopped (a plan before and after)."""
     from arcollect.bank import inbox
     from arcollect.engine import dunning
@@ -566,9 +571,11 @@ def bank_import(path: Path, files: list[Path], now: dt.datetime, before_queue: o
             zip(zip(rows[Queue.CUSTOMER_ID], rows[Queue.LEVEL], strict=True), rows[Queue.BASE_AMOUNT], strict=True)
         )
 
+    if mapping:  # a mistyped name is said at once, before any planning
+        inbox.mapping_named(inbox.csv_mappings(path), mapping)
     with console.status("Planning before the import"):
         before = going(before_queue)
-    report = inbox.import_files(path, files, now=now)
+    report = inbox.import_files(path, files, now=now, mapping=mapping)
     with console.status("Planning after the import"):
         after = going()
     stopped = [key for key in before if key not in after]

@@ -1,8 +1,9 @@
 """Stop chasing when the money is there: statements in the published formats → Payments, Unmatched, fewer reminders.
 
 Files (tests/data/bank, sources in its README.md): ISO 20022's business example of a camt.053 statement
-(AAAASESS-FP-STAT001), a camt.053.001.02 day of payments laid out as a SEPA bank statement, and an MT940 in the
-German banks' :86: layout (DFÜ-Abkommen, Anlage 3). Every workbook is a real .xlsx, read back with openpyxl.
+(AAAASESS-FP-STAT001), a camt.053.001.02 day of payments laid out as a SEPA bank statement, the MT940 example of
+the German banks' specification (DFÜ-Abkommen, Anlage 3, 8.2.5) and an MT940 day in its :86: layout. Every
+workbook is a real .xlsx, read back with openpyxl.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import mt940
 import pytest
 
 from arcollect.bank import inbox, statements
@@ -25,6 +27,7 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "bank"
 ISO_SAMPLE = DATA / "iso20022_camt.053.001.04_business_sample.xml"
 DAY = DATA / "camt053_2026-11-24.xml"
 MT940 = DATA / "mt940_2026-11-25.sta"
+DK_EXAMPLE = DATA / "dk_dfue_anlage3_mt940_example.sta"  # the German banks' own MT940 example (README.md)
 NOW = dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)
 NEXT_MORNING = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)  # 10:30 in Berlin: reminders go out
 
@@ -126,6 +129,74 @@ def test_mt940_combined_payment_by_reference_partial_remainder_and_debits_left_o
     assert [row[Unmatched.PAYER] for row in sheet_rows(path, "Unmatched")] == ["Max Mustermann"]
     with Store(path_for(path)) as store:  # a certain match teaches arcollect the payer's account
         assert store.payers() == {"DE75512108001245126199": "C5"}
+
+
+def test_the_german_banks_own_mt940_example_is_read_field_by_field():
+    """DFÜ-Abkommen Anlage 3, 8.2.5, as printed: every field of the statement as the parser sees it."""
+    statement = mt940.models.Transactions(options=statements.MT940_OPTIONS, tags=statements.MT940_TAGS)
+    statement.parse(DK_EXAMPLE.read_text(encoding="ascii"))
+    data = statement.data
+    assert (data["transaction_reference"], data["related_reference"]) == ("1234567", "9876543210")  # :20: :21:
+    assert data["account_identification"] == "10020030/1234567"  # :25: bank code / account
+    assert (data["statement_number"], data["sequence_number"]) == ("5", "1")  # :28C:
+    opening, closing = data["final_opening_balance"], data["final_closing_balance"]  # :60F: :62F:
+    assert (opening.status, opening.amount.amount, opening.amount.currency, opening.date) == (
+        "C", Decimal("2187.95"), "EUR", dt.date(2002, 11, 1),
+    )  # fmt: skip
+    assert (closing.status, closing.amount.amount, closing.date) == ("C", Decimal("4387.95"), dt.date(2002, 11, 30))
+    debit, credit = (transaction.data for transaction in statement)  # :61: + :86: twice
+    fields = ("status", "funds_code", "id", "customer_reference", "bank_reference", "transaction_code")
+    assert [tuple(line[name] for name in fields) for line in (debit, credit)] == [
+        ("D", "R", "NSTO", "NONREF", "55555", "008"),  # a standing order (Dauerauftrag)
+        ("C", "R", "NTRF", "NONREF", "55555", "051"),  # a credit transfer received (Überweisung)
+    ]
+    assert [(line["date"], line["entry_date"], line["amount"].amount) for line in (debit, credit)] == [
+        (dt.date(2002, 11, 1), dt.date(2002, 11, 2), Decimal("-800")),
+        (dt.date(2002, 11, 2), dt.date(2002, 11, 2), Decimal("3000")),
+    ]
+    assert [(line["posting_text"], line["prima_nota"], line["applicant_name"]) for line in (debit, credit)] == [
+        ("DAUERAUFTRAG", "0599", "MUELLER"),
+        ("UEBERWEISUNG", "0599", "MUELLER"),
+    ]
+    assert (credit["applicant_bin"], credit["applicant_iban"]) == ("50060400", "0847564700")  # ?30 ?31 over a break
+    assert opening.amount.amount + credit["amount"].amount + debit["amount"].amount == closing.amount.amount
+
+    credits, problems = statements.read(DK_EXAMPLE)  # its closing balance is dated 31 November: still read
+    assert problems == []
+    assert credits == [  # the standing order of 800,00 is a debit: left out
+        statements.Credit(
+            key="mt940|10020030/1234567|5/1|2|2002-11-02|3000",  # account, statement/sequence, line, value date
+            booking_date=dt.date(2002, 11, 2),
+            value_date=dt.date(2002, 11, 2),
+            amount=Decimal("3000"),
+            currency="EUR",  # the line carries the funds code R, not a currency: the opening balance's
+            payer="MUELLER",  # ?32
+            payer_account="0847564700",  # ?31 (an account number from before IBAN)
+            reference="",
+            remittance="Gehalt Oktober Firma Mustermann GmbH",  # ?20 "Gehalt Oktob" + "er" (line break), ?21
+            account="10020030/1234567",
+            source=DK_EXAMPLE.name,
+            reversal=False,
+        )
+    ]
+
+
+def test_the_german_banks_own_mt940_example_pays_an_invoice_once(tmp_path):
+    path = make_book(
+        tmp_path,
+        customers=[customer("M1", name="Mueller"), customer("M2", name="Mustermann GmbH")],
+        invoices=[invoice("RE-2002-311", "M1", due="2002-10-31", amount=3000.0)],
+        settings={},
+    )
+    report = inbox.import_files(path, [DK_EXAMPLE], now=NOW)
+    assert dict(report.applied) == {"customer + exact amount": 1} and report.unmatched == 0
+    (paid,) = [row for row in sheet_rows(path, "Payments") if row[Payments.BANK_ENTRY]]
+    assert (paid[Payments.INVOICE_NUMBER], paid[Payments.CUSTOMER_ID], paid[Payments.AMOUNT]) == (
+        "RE-2002-311",
+        "M1",
+        3000.0,
+    )
+    assert inbox.import_files(path, [DK_EXAMPLE], now=NOW).already == 1
 
 
 def test_after_the_import_a_run_chases_only_what_is_still_open(tmp_path):

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 
-from arcollect.book import schema, template
+from arcollect.book import template
 from arcollect.book.importer import import_open_items
 from arcollect.book.schema import Invoices
 from arcollect.book.write import write_tables
-from tests.integration.workbooks import sheet_rows
+from tests.integration.workbooks import add_mappings, sheet_rows
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 QBO_MARCH = DATA / "qbo_aged_receivables_2026-03-31.csv"
@@ -128,7 +127,7 @@ def test_a_user_mapping_from_the_mappings_sheet_is_detected_and_used(book, tmp_p
         "R-2;K2;2026-03-02;2026-04-01;2.000,00;CHF\n",
         encoding="cp1252",
     )
-    _add_mappings(
+    add_mappings(
         book,
         [
             ("datev", "Invoice", "Rechnung", None),
@@ -148,18 +147,6 @@ def test_a_user_mapping_from_the_mappings_sheet_is_detected_and_used(book, tmp_p
 def test_a_user_row_overrides_one_column_of_a_built_in_mapping(book, tmp_path):
     export = tmp_path / "qbo.csv"
     export.write_text(QBO_MARCH.read_text().replace(",Num,", ",Invoice #,"))
-    _add_mappings(book, [("quickbooks", "Invoice", "Invoice #", None)])
+    add_mappings(book, [("quickbooks", "Invoice", "Invoice #", None)])
     report = import_open_items(book, export, mapping="quickbooks")
     assert len(report.added) == 13
-
-
-def _add_mappings(path: Path, rows: list[tuple]) -> None:
-    """Type rows into the template's Mappings table, as a user would, and widen the table over them."""
-    book = openpyxl.load_workbook(path)
-    sheet = book[schema.MAPPINGS.sheet]
-    assert [cell.value for cell in sheet[1]] == schema.MAPPINGS.headers
-    for number, row in enumerate(rows, start=2):
-        for column, value in enumerate(row, start=1):
-            sheet.cell(row=number, column=column, value=value)
-    sheet.tables[schema.MAPPINGS.name].ref = f"A1:D{max(2, len(rows) + 1)}"
-    book.save(path)

@@ -21,8 +21,8 @@ from typing import Any
 import openpyxl
 import pandas as pd
 
+from arcollect.book import schema, template
 from arcollect.book import settings as book_settings
-from arcollect.book import template
 from arcollect.book.schema import FX, TABLES, Customers, Invoices, Payments, SettingsSheet
 from arcollect.book.write import write_tables
 
@@ -211,3 +211,15 @@ def text_of(message: EmailMessage) -> str:
 
 def to_address(message: EmailMessage) -> str:
     return message["To"].addresses[0].addr_spec
+
+
+def add_mappings(path: Path, rows: list[tuple]) -> None:
+    """Type rows into the template's Mappings table, as a user would, and widen the table over them."""
+    book = openpyxl.load_workbook(path)
+    sheet = book[schema.MAPPINGS.sheet]
+    assert [cell.value for cell in sheet[1]] == schema.MAPPINGS.headers
+    for number, row in enumerate(rows, start=2):
+        for column, value in enumerate(row, start=1):
+            sheet.cell(row=number, column=column, value=value)
+    sheet.tables[schema.MAPPINGS.name].ref = f"A1:D{max(2, len(rows) + 1)}"
+    book.save(path)

@@ -42,6 +42,7 @@ from arcollect.problems import Problem
 logger = logging.getLogger(__name__)
 METHOD = "Bank transfer"
 STATEMENT_SUFFIXES = (".xml", ".053", ".054", ".sta", ".940", ".mt940", ".txt", ".csv")
+_NOT_CSV = (".xml", ".053", ".054", ".sta", ".940", ".mt940")  # no Mappings sheet is read for these
 
 
 @dataclass
@@ -224,20 +225,91 @@ def _match_into_store(
     report.unmatched += len(result.unmatched)
 
 
+def csv_mappings(book: Any) -> list[statements.CsvMapping]:
+    """The bank statement mappings of the workbook's Mappings sheet (a path, or a live book), in sheet order.
+
+    A mapping is a bank statement mapping when one of its rows has the target column "Booking date"; its rows map
+    the targets of `statements.BANK_TARGETS` (Booking date, Value date, Amount, Currency, Payer, Payer account,
+    Remittance, Creditor reference, Entry reference, Credit/debit; case, spaces and punctuation ignored) to the
+    export's headers. "Fixed value or format" holds the date format on a date row (``%d/%m/%Y`` or
+    ``DD/MM/YYYY``), the number format on the Amount row (``1.234,56``: decimal comma), the currency of every row
+    on the Currency row, and the values that mean a credit on the Credit/debit row (``H`` or ``CR; Credit``).
+    Unknown targets are logged and left out.
+    """
+    from arcollect.book import importer, schema
+    from arcollect.book.schema import Mappings
+
+    if isinstance(book, str | Path):
+        rows = importer.sheet_rows(Path(book), schema.MAPPINGS.sheet)
+    else:
+        rows = live.sheet_rows(book, schema.MAPPINGS.sheet)
+    if not rows:
+        return []
+    frame, problems = read.read_rows(schema.MAPPINGS, rows)
+    for problem in problems:
+        logger.warning("Mappings sheet: %s", problem)
+    found = []
+    for name, group in frame.groupby(Mappings.NAME, sort=False):
+        targets = [statements.header_key(target) for target in group[Mappings.TARGET]]
+        if statements.header_key("Booking date") not in targets:
+            continue  # an open-items import mapping (book.importer)
+        columns: dict[str, str] = {}
+        options: dict[str, Any] = {}
+        for target, source, extra in zip(targets, group[Mappings.SOURCE], group[Mappings.FIXED], strict=True):
+            field_name = statements.BANK_TARGETS.get(target)
+            if field_name is None:
+                logger.warning("Mappings sheet: unknown target column %r in bank mapping %s", target, name)
+                continue
+            if isinstance(source, str) and source.strip():
+                columns[field_name] = source.strip()
+            extra = extra.strip() if isinstance(extra, str) else ""
+            if not extra:
+                continue
+            if field_name == "booking_date" or (field_name == "value_date" and "date_format" not in options):
+                options["date_format"] = statements.date_format(extra)  # one format; the booking date's wins
+            elif field_name == "amount":
+                options["decimal"] = statements.decimal_separator(extra)
+            elif field_name == "currency":
+                options["currency"] = extra.upper()
+            elif field_name == "direction":
+                marks = (part.strip() for part in extra.replace(",", ";").split(";"))
+                options["credit_marks"] = tuple(mark for mark in marks if mark)
+        found.append(statements.CsvMapping(str(name), columns, **options))
+    return found
+
+
+def mapping_named(mappings: Sequence[statements.CsvMapping], name: str) -> statements.CsvMapping:
+    """The bank mapping `name` (case ignored) of `mappings` (`csv_mappings`); InputError naming the known ones."""
+    for mapping in mappings:
+        if mapping.name.casefold() == name.strip().casefold():
+            return mapping
+    known = ", ".join(mapping.name for mapping in mappings) or "none"
+    raise InputError(
+        f"no bank statement mapping named {name!r} in the Mappings sheet (known: {known}) — a bank mapping has a "
+        "row with the target column Booking date"
+    )
+
+
 def import_files(
     book: Any,
     files: Sequence[Path],
     *,
     now: dt.datetime,
-    mapping: Mapping[str, str] | None = None,
+    mapping: str | None = None,
     write_back: bool = True,
 ) -> ImportReport:
-    """Import statement files into the bank ledger and the workbook (a path, or a live book); see the module doc."""
+    """Import statement files into the bank ledger and the workbook (a path, or a live book); see the module doc.
+
+    A CSV export is read with the Mappings sheet's bank mapping named `mapping`, else the first that fits its
+    header, else by the usual column names (`statements.parse_csv`).
+    """
     tables, _problems, location = _read_book(book)
+    mappings = csv_mappings(book) if any(Path(path).suffix.lower() not in _NOT_CSV for path in files) else []
+    chosen = mapping_named(mappings, mapping) if mapping else None
     report = ImportReport()
     with Store(path_for(location)) as store:
         for path in files:
-            credits, problems = statements.read(Path(path), mapping=mapping)
+            credits, problems = statements.read(Path(path), mapping=chosen, mappings=mappings)
             report.problems += problems
             report.files.append(Path(path).name)
             _match_into_store(tables, store, credits, report, now=now)
@@ -303,20 +375,29 @@ def watch(
     """Import the BankFolder's new statement files into the ledger (not the workbook); how many credits were new.
 
     Each file is read once, by its content's SHA-256: a file that cannot be read is reported (in `problems`) once
-    and tried again only when its content changes (a statement still being written is read when it is complete).
+    and tried again only when its content changes (a statement still being written is read when it is complete)
+    or, for a CSV export, when the Mappings sheet's bank mappings change (the user mapped its columns).
     """
     folder = config.bank_folder_path(workbook)
     if folder is None or not folder.is_dir():
         return 0
     report = ImportReport()
+    mappings: list[statements.CsvMapping] | None = None  # the Mappings sheet, read once a new file may be a CSV
     with Store(path_for(workbook)) as store:
         for path in _statement_files(folder):
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if store.file_seen(digest):
                 continue
-            credits, found = statements.read(path)
+            retry = digest  # the key an unread file is recorded under: read again when it changes
+            if path.suffix.lower() not in _NOT_CSV:
+                if mappings is None:
+                    mappings = _workbook_mappings(workbook)
+                retry = f"{digest}|{hashlib.sha256(repr(mappings).encode()).hexdigest()}"  # … or the mappings do
+                if store.file_seen(retry):
+                    continue
+            credits, found = statements.read(path, mappings=mappings or ())
             _match_into_store(tables, store, credits, report, now=now)
-            store.file_read(digest, path.name, len(credits) if not found else -1, now=now)
+            store.file_read(retry if found else digest, path.name, len(credits) if not found else -1, now=now)
             for problem in found:
                 logger.warning("%s", problem)
             if problems is not None:
@@ -325,6 +406,14 @@ def watch(
     if new:
         logger.info("watched folder %s: %s", folder, report.summary())
     return new
+
+
+def _workbook_mappings(workbook: Path) -> list[statements.CsvMapping]:
+    try:
+        return csv_mappings(workbook)
+    except InputError as error:  # the run reads the workbook itself and says what is wrong with it
+        logger.warning("bank mappings not read: %s", error)
+        return []
 
 
 def ledger_keys(store_path: Path) -> set[str]:

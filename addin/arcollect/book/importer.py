@@ -186,7 +186,7 @@ def import_open_items(
         name = path.name
         tables, report = merge(
             export,
-            lambda sheet: _sheet_rows(path, sheet),
+            lambda sheet: sheet_rows(path, sheet),
             lambda: read(path)[0][schema.SETTINGS.name],
             mapping=mapping,
             full=full,
@@ -255,6 +255,8 @@ def user_mappings(rows: list[list[Any]]) -> dict[str, Mapping]:
     targets = _target_names()
     found: dict[str, Mapping] = {}
     for name, group in frame.groupby(Mappings.NAME, sort=False):
+        if any(_normal(target) == "bookingdate" for target in group[Mappings.TARGET]):
+            continue  # a bank statement mapping (arcollect bank reads it: bank.inbox.csv_mappings)
         base = BUILT_IN.get(str(name).casefold(), Mapping(str(name), {}))
         sources, fixed, formats = dict(base.sources), dict(base.fixed), dict(base.formats)
         for target_text, source, extra in group[[Mappings.TARGET, Mappings.SOURCE, Mappings.FIXED]].itertuples(
@@ -356,7 +358,8 @@ def _dialect(text: str) -> type[csv.Dialect]:
         return csv.excel
 
 
-def _sheet_rows(workbook: Path, sheet: str) -> list[list[Any]]:
+def sheet_rows(workbook: Path, sheet: str) -> list[list[Any]]:
+    """A sheet's cells as rows from A1 (empty list when the workbook has no such sheet); also read by bank.inbox."""
     guard.check(workbook)
     try:
         with python_calamine.CalamineWorkbook.from_path(str(workbook)) as book:

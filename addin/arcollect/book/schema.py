@@ -621,8 +621,14 @@ class Mappings(StrEnum):
 MAPPINGS = Table(
     "Mappings",
     (
-        Column(Mappings.NAME, "Mapping", Kind.TEXT, True, doc="Name used with arcollect import --mapping"),
-        Column(Mappings.TARGET, "Target column", Kind.TEXT, True, doc="Invoices header, Customer name, Clearing date"),
+        Column(Mappings.NAME, "Mapping", Kind.TEXT, True, doc="Name used with arcollect import/bank --mapping"),
+        Column(
+            Mappings.TARGET,
+            "Target column",
+            Kind.TEXT,
+            True,
+            doc="Invoices header, Customer name, Clearing date; for a bank CSV: Booking date, Amount, Payer, …",
+        ),
         Column(Mappings.SOURCE, "Source column", Kind.TEXT, doc="Header of the column in the export", width=24),
         Column(
             Mappings.FIXED,
@@ -634,6 +640,7 @@ MAPPINGS = Table(
     ),
     "Optional: how the columns of your ERP's open-items export fill Invoices, for arcollect import --mapping NAME. "
     "Built in: quickbooks (QuickBooks/Xero aged receivables) and sap_fbl5n (SAP FBL5N line items); rows here with "
-    "one of those names change single columns of it, any other name is a new mapping.",
+    "one of those names change single columns of it, any other name is a new mapping. A mapping with a Booking "
+    "date row reads a bank's CSV export for arcollect bank (docs/PAYMENTS.md).",
 )
 """Read by `book.importer` only (a refresh ignores it), so it is not in TABLES; the template adds the sheet."""
