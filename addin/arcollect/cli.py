@@ -562,8 +562,8 @@ def bank_import(
     from arcollect.run import collect
 
     def going(queue: object = None) -> dict[tuple[str, int], float]:
-        if queue is None:
-            queue = collect(path, now=now, send=False, write_back=False).queue
+        if queue is None:  # the BankFolder's new files are what this import reads, not the plan before it
+            queue = collect(path, now=now, send=False, write_back=False, bank_folder=False).queue
         if queue.empty:
             return {}
         rows = queue[queue[Queue.STATE].isin([dunning.DUE, dunning.SCHEDULED, dunning.AWAITING_APPROVAL])]

@@ -192,6 +192,7 @@ def collect(
     waiting: Callable[[str], None] | None = None,
     side_effects: bool | None = None,
     preview_all: bool = False,
+    bank_folder: bool = True,
 ) -> RunReport:
     """Read `book`, age, price and plan; render and (with `send`) send what is due; write the output sheets.
 
@@ -211,6 +212,7 @@ def collect(
     Credit hold cells written with the output sheets (`side_effects`, default `write_back`: without writing the
     output sheets, the holds alone are written into the workbook file when Excel does not have it open).
     `preview_all` renders, with `send`, also what waits for business hours or an approval (`report.reminders`).
+    `bank_folder` False leaves the BankFolder's new files for later (`arcollect bank` plans before importing them).
     """
     side_effects = write_back if side_effects is None else side_effects
     step = progress or (lambda *_args: None)
@@ -229,7 +231,7 @@ def collect(
     report = RunReport(now=now, base_currency=config.base_currency, problems=problems)
     if not send:  # what `send` would refuse over: said now, before the user counts on it
         report.notes += [f"Before sending: {sentence}" for sentence in readiness.identity(config)]
-    tables, bank = inbox.before_run(book, config, tables, now=now)  # the bank ledger's payments, applied
+    tables, bank = inbox.before_run(book, config, tables, now=now, folder=bank_folder)  # the ledger's payments
     problems += bank.problems
     own_ledger = ledger is None
     if ledger is None:

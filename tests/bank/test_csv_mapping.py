@@ -226,3 +226,16 @@ def test_the_ribbon_reads_a_csv_with_the_open_books_mapping(tmp_path, open_book)
         ("INV-2002", 600.0, "EUR", "invoice number"),
         ("INV-3001", 400.0, "EUR", "invoice number (part payment)"),
     ]
+
+
+def test_arcollect_bank_without_files_reads_the_bank_folder_and_counts_the_reminders_it_stops(tmp_path, capsys):
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    path = _book(tmp_path, BankFolder="bank")
+    add_mappings(path, GERMAN_BANK)
+    shutil.copy(SOLL_HABEN, folder / SOLL_HABEN.name)
+    assert main(["bank", str(path), "--now", NOW.isoformat()]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    # the plan before the import does not read the folder itself (it would count the payments as already there)
+    assert "3 credits in 1 file(s): 2 applied (2 by invoice number), 1 to Unmatched for a person, 0 already" in said
+    assert "Reminders stopped: 1 no longer go out (everything they chased is paid); 1 now ask for less." in said

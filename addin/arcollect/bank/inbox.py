@@ -510,11 +510,18 @@ class RunBank:
 
 
 def before_run(
-    workbook: Path, config: settings.Settings, tables: dict[str, pd.DataFrame], *, now: dt.datetime
+    workbook: Path,
+    config: settings.Settings,
+    tables: dict[str, pd.DataFrame],
+    *,
+    now: dt.datetime,
+    folder: bool = True,
 ) -> tuple[dict[str, pd.DataFrame], RunBank]:
-    """Read the watched folder, then apply the ledger's payments the workbook does not show yet (in memory)."""
+    """Read the watched folder (unless `folder` is False), then apply the ledger's payments the workbook does not
+    show yet (in memory)."""
     bank = RunBank(workbook, config, invoices=tables["Invoices"])
-    watch(workbook, config, now=now, tables=tables, problems=bank.problems)
+    if folder:
+        watch(workbook, config, now=now, tables=tables, problems=bank.problems)
     if not bank.store_path.exists():
         return tables, bank
     with Store(bank.store_path) as store:
