@@ -501,3 +501,28 @@ def test_empty_parts_of_a_cc_list_leave_no_empty_address_in_the_queue():
     people = customers(**{Customers.CC: "ap2@mueller.example;; ap3@mueller.example; "})
     second = only(plan([invoice("A", "2026-11-10")], people, history=climbed("A", 1)))
     assert second[Queue.CC] == "ap2@mueller.example; ap3@mueller.example; am@northwind.example"
+
+
+def test_a_customers_credit_counts_once_across_its_rows_first_in_the_reminder_that_goes_out():
+    # The second reminder goes out; the newer invoice waits at the friendly level. The 200.00 credit is applied
+    # once — to the reminder that goes out, as its letter applies it — so the rows add up to what is owed.
+    rows = [invoice("A", "2026-10-25", 1500.0, **{Invoices.CURRENCY: "GBP"}),
+            invoice("B", "2026-11-20", 760.40, **{Invoices.CURRENCY: "GBP"}),
+            invoice("CN", "2026-11-01", -200.0, **{Invoices.CURRENCY: "GBP"})]  # fmt: skip
+    queue = plan(rows, history=sent(("A", 1, "2026-11-10")))
+    going = only(queue[queue[Queue.STATE] == dunning.DUE])
+    waiting = only(queue[queue[Queue.INVOICES] == "B"])
+    assert going[Queue.INVOICES] == "A" and going[Queue.AMOUNT] == "GBP 1,300.00"
+    assert waiting[Queue.STATE] == dunning.HELD and waiting[Queue.AMOUNT] == "GBP 760.40"
+    assert going[Queue.BASE_AMOUNT] + waiting[Queue.BASE_AMOUNT] == pytest.approx(2060.40)
+
+
+def test_a_credit_goes_to_the_reminder_that_goes_out_and_only_what_is_left_to_the_rows_that_wait():
+    # A (100) alone would be covered by the 250 credit and is held; B goes out, and its letter applies the credit
+    # to B: 300 − 250 = 50. A keeps its 100 (no credit left): 50 + 100 = 150 = 100 + 300 − 250, counted once.
+    rows = [invoice("A", "2026-10-25", 100.0), invoice("B", "2026-11-20", 300.0), invoice("CN", "2026-11-01", -250.0)]
+    queue = plan(rows, history=sent(("A", 1, "2026-11-10")))
+    amounts = dict(zip(queue[Queue.INVOICES], queue[Queue.AMOUNT], strict=True))
+    states = dict(zip(queue[Queue.INVOICES], queue[Queue.STATE], strict=True))
+    assert states == {"A": dunning.HELD, "B": dunning.DUE}
+    assert amounts == {"A": "EUR 100.00", "B": "EUR 50.00"}

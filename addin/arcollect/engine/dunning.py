@@ -153,10 +153,11 @@ def plan(
         credits = items.loc[
             items[Invoices.OPEN_AMOUNT] < 0, [Invoices.CUSTOMER_ID, Invoices.CURRENCY, Invoices.OPEN_AMOUNT]
         ]
-    rows = _group(items, steps, credits)
+    rows, grouping = _group(items, steps, credits)
     if rows.empty:
         return _empty()
     rows = _customer_holds(rows, items, people, steps, history, minimum_amount, unapplied_cash, escalated)
+    rows = _credit_once(rows, grouping, credits)
     return _send_times(rows, people, now, window)
 
 
@@ -203,7 +204,7 @@ def thanks(
         thanked_on = pd.to_datetime(own[Log.SENT_AT], utc=True).groupby(own[Invoices.NUMBER]).max()
         when = paid[Invoices.NUMBER].map(thanked_on.dt.strftime("%Y-%m-%d"))
         paid["_hold"] = np.where(when.notna(), "already thanked on " + when.fillna(""), "")
-    rows = _group(paid, [level])
+    rows, _ = _group(paid, [level])
     rows = _customer_holds(rows, None, people, [level], None, 0.0, None, None)
     return _send_times(rows, people, now, window)
 
@@ -447,21 +448,25 @@ def _escalation_takes_all(items: pd.DataFrame, levels: list[Level]) -> pd.DataFr
 # ---- one row per reminder ------------------------------------------------------------------------------------
 
 
-def _group(items: pd.DataFrame, levels: list[Level], credits: pd.DataFrame | None = None) -> pd.DataFrame:
+def _group(
+    items: pd.DataFrame, levels: list[Level], credits: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, tuple[Any, ...]]:
     """Group dunnable invoices by (customer, level) and held ones by (customer, level, reason).
 
     The groups come in the order of a sorted ``groupby`` on those keys (rows with a missing customer ID are left
     out, as ``groupby`` does). Each key is factorized once, sorted, and the three codes make one integer per
     group: the sums, invoice lists and amount texts below are then integer work, not hashing of text per row.
     Amounts are net of the customer's `credits` in each currency (`_amounts`); ``_covered`` marks a group whose
-    credits cover all of it.
+    credits cover all of it: each group is measured against all of its customer's credit, as the letter of that
+    group would apply it. The second value (the grouping) lets `_credit_once` restate the amounts once it is known
+    which group goes out.
     """
     candidates = items[~_coerce.equals(items["_hold"], "credit")]
     customer_codes = _customer_codes(candidates)
     if (customer_codes < 0).any():
         candidates, customer_codes = candidates[customer_codes >= 0], customer_codes[customer_codes >= 0]
     if candidates.empty:
-        return pd.DataFrame()
+        return pd.DataFrame(), ()
     hold_codes, holds = pd.factorize(candidates["_hold"], sort=True)
     position = candidates["_position"].to_numpy(dtype="int64")
     lowest = int(position.min())
@@ -487,7 +492,30 @@ def _group(items: pd.DataFrame, levels: list[Level], credits: pd.DataFrame | Non
     grouped[Queue.LEVEL_NAME] = np.array([level.name for level in levels], dtype=object)[position]
     grouped[Queue.STATE] = np.where(_coerce.equals(grouped["_hold"], ""), DUE, HELD)
     grouped[Queue.REASON] = grouped["_hold"]
-    return grouped.rename(columns={Invoices.CUSTOMER_ID: Queue.CUSTOMER_ID})
+    grouped["_group"] = np.arange(count)
+    return grouped.rename(columns={Invoices.CUSTOMER_ID: Queue.CUSTOMER_ID}), (candidates, group, count, owner)
+
+
+def _credit_once(rows: pd.DataFrame, grouping: tuple[Any, ...], credits: pd.DataFrame | None) -> pd.DataFrame:
+    """Restate the amounts so that a customer's credit counts once across its rows, not once in every row.
+
+    The credit (per currency) goes first to the reminder that goes out — its letter applies it to the invoices it
+    chases, so the row and the letter say the same — then to the customer's other rows, highest level first; what
+    is left over reduces nothing. So a customer's rows add up to what it owes on them, less its credit.
+    """
+    if not grouping or credits is None or not len(credits) or rows.empty:
+        return rows
+    candidates, group, count, owner = grouping
+    going = np.zeros(count, dtype=bool)
+    position = np.zeros(count, dtype="int64")
+    index = rows["_group"].to_numpy(dtype="int64")
+    going[index] = ~_coerce.equals(rows[Queue.STATE], HELD)
+    position[index] = rows["_position"].to_numpy(dtype="int64")
+    priority = np.where(going, 1 << 20, 0) + position
+    texts, base, _ = _amounts(candidates, group, count, owner, credits, priority=priority)
+    rows[Queue.AMOUNT] = texts[index]
+    rows[Queue.BASE_AMOUNT] = base[index]
+    return rows
 
 
 def _customer_codes(items: pd.DataFrame) -> np.ndarray:
@@ -520,7 +548,13 @@ def _runs(group: np.ndarray, numbers: pd.Series, count: int) -> list[tuple[str, 
 
 
 def _amounts(
-    items: pd.DataFrame, group: np.ndarray, count: int, owner: np.ndarray, credits: pd.DataFrame | None
+    items: pd.DataFrame,
+    group: np.ndarray,
+    count: int,
+    owner: np.ndarray,
+    credits: pd.DataFrame | None,
+    *,
+    priority: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per group: 'EUR 1,300.00 + USD 800.25' (each currency as billed; NaN: no currency), the amount in the base
     currency, and whether credits cover all of it.
@@ -545,6 +579,19 @@ def _amounts(
             [pd.Series(owner[entry_group]).astype(str), np.asarray(currencies, dtype=object)[entry_currency]]
         )
         credit = held.reindex(wanted).fillna(0.0).to_numpy(dtype="float64")
+        if priority is not None:  # spend it once: what the groups before this one took is gone
+            customer, _ = pd.factorize(wanted.get_level_values(0))
+            order = np.lexsort((entry_group, -priority[entry_group], entry_currency, customer))
+            ordered = np.maximum(gross[order], 0.0)
+            start = np.ones(len(order), dtype=bool)
+            start[1:] = (customer[order][1:] != customer[order][:-1]) | (
+                entry_currency[order][1:] != entry_currency[order][:-1]
+            )
+            total = np.cumsum(ordered)
+            before = total - ordered - np.maximum.accumulate(np.where(start, total - ordered, 0.0))
+            taken = np.empty_like(gross)
+            taken[order] = before
+            credit = np.maximum(credit - taken, 0.0)
         net = np.maximum(gross - credit, 0.0)
     share = np.divide(net, gross, out=np.ones_like(net), where=gross > 0)
     base = np.bincount(entry_group, weights=based.to_numpy(dtype="float64") * share, minlength=count)
@@ -819,7 +866,7 @@ def _send_times(rows: pd.DataFrame, people: pd.DataFrame, now: dt.datetime, wind
     no_zone = ~_coerce.equals(rows[Queue.STATE], HELD) & ~ready
     rows.loc[no_zone, Queue.STATE] = HELD
     rows.loc[no_zone, Queue.REASON] = "no known country or time zone for the customer's business hours"
-    return rows.drop(columns=["_hold", "_covered"], errors="ignore").reset_index(drop=True)
+    return rows.drop(columns=["_hold", "_covered", "_group"], errors="ignore").reset_index(drop=True)
 
 
 def _places(subset: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
