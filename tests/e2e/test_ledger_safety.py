@@ -14,9 +14,14 @@ import pytest
 from rich.console import Console
 
 from arcollect import cli
+from arcollect.book.schema import TABLES, Log
 from arcollect.cli import main
+from arcollect.mail.ledger import Ledger, identity
 
 from ..integration.workbooks import TUESDAY, customer, invoice, make_book, replace_rows
+from ..servers.ews import EwsServer
+from ..servers.graph import GraphServer
+from ..servers.tls import ca_bundle
 
 NOW = TUESDAY.isoformat()
 LATER = TUESDAY.replace(hour=11).isoformat()
@@ -149,3 +154,73 @@ def test_refresh_with_a_missing_ledger_does_not_wipe_the_reminder_log(tmp_path, 
     capsys.readouterr()
     assert main(["refresh", str(book), "--now", LATER]) == 1
     assert len(sheet_rows(book, "ReminderLog")) == 2, "ReminderLog, the rebuild's source, is kept"
+
+
+@pytest.mark.parametrize("kind", ["graph", "ews"])
+def test_rebuild_reads_sent_items_so_a_reminder_missing_from_reminderlog_is_not_sent_again(
+    kind, tmp_path, capsys, monkeypatch
+):
+    """The ledger is lost and the workbook's ReminderLog lacks one of two sent reminders (a log row deleted, a save
+    that never happened): rebuild reads the mailbox's Sent Items back through the real protocol, the next send on
+    the same day hands nothing over twice — counted at the server — and the reminder comes back with its customer
+    and level (from the record property sent with it)."""
+    monkeypatch.setenv("ARCOLLECT_CA_BUNDLE", ca_bundle())
+    with GraphServer() if kind == "graph" else EwsServer(tls=True, users={"svc-ar": "pw"}) as server:
+        if kind == "graph":
+            monkeypatch.setenv("ARCOLLECT_GRAPH_CLIENT_SECRET", server.client_secret)
+            settings = {"Transport": "graph", "GraphTenantId": server.tenant, "GraphClientId": server.client_id,
+                        "GraphAuthority": server.authority, "GraphEndpoint": server.endpoint}  # fmt: skip
+        else:
+            monkeypatch.setenv("ARCOLLECT_EWS_PASSWORD", "pw")
+            settings = {"Transport": "ews", "EwsEndpoint": server.url, "EwsAuth": "basic", "EwsUser": "svc-ar"}
+        book = make_book(
+            tmp_path,
+            customers=[customer("C1"), customer("C2")],
+            invoices=[invoice("I-1", "C1", due="2026-11-10"), invoice("I-2", "C2", due="2026-11-01")],
+            settings={**settings, "SenderMailbox": server.mailbox},
+        )
+        assert main(["send", str(book), "--now", NOW]) == 0
+        received = lambda: [item.key for item in server.received]  # noqa: E731
+        assert len(received()) == 2
+        log = identity.log_rows(book)
+        headers = {column.header: column.key for column in TABLES["ReminderLog"].columns}
+        rows = [{headers[h]: value for h, value in zip(log[0], row, strict=False) if h in headers} for row in log[1:]]
+        dropped = next(row for row in rows if row[Log.CUSTOMER_ID] == "C2")
+        replace_rows(book, "ReminderLog", [row for row in rows if row is not dropped])
+        for part in ledger_of(book).parent.glob(f"{ledger_of(book).name}*"):
+            part.unlink()
+        capsys.readouterr()
+        assert main(["ledger", "rebuild", str(book), "--now", LATER]) == 0
+        said = " ".join(capsys.readouterr().out.split())
+        assert f"with 2 reminders (2 sent, 1 of them found only in Sent Items of {server.mailbox})" in said
+        with Ledger(ledger_of(book)) as ledger:
+            history = ledger.history().set_index(str(Log.KEY))
+        restored = history.loc[dropped[Log.KEY]]
+        assert (restored[str(Log.STATE)], restored[str(Log.CUSTOMER_ID)]) == ("sent", "C2")
+        assert restored[str(Log.LEVEL)] == dropped[Log.LEVEL] and restored[str(Log.INVOICES)] == "I-2"
+        status, said = send_again(book, capsys)
+        assert status == 0, said
+        assert len(received()) == 2 and len(set(received())) == 2, "nothing handed over twice after the rebuild"
+
+
+def test_rebuild_that_cannot_read_sent_items_changes_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ARCOLLECT_CA_BUNDLE", ca_bundle())
+    with GraphServer() as graph:
+        monkeypatch.setenv("ARCOLLECT_GRAPH_CLIENT_SECRET", graph.client_secret)
+        book = make_book(
+            tmp_path,
+            customers=[customer("C1")],
+            invoices=[invoice("I-1", "C1", due="2026-11-10")],
+            settings={"Transport": "graph", "GraphTenantId": graph.tenant, "GraphClientId": graph.client_id,
+                      "GraphAuthority": graph.authority, "GraphEndpoint": graph.endpoint,
+                      "SenderMailbox": graph.mailbox},
+        )  # fmt: skip
+        assert main(["send", str(book), "--now", NOW]) == 0
+        before = ledger_of(book).read_bytes()
+        graph.read_denied = True
+        capsys.readouterr()
+        assert main(["ledger", "rebuild", str(book), "--now", LATER]) == 1
+        out = capsys.readouterr()
+    said = " ".join((out.out + out.err).split())
+    assert "Traceback" not in said and "Mail.Read is needed" in said and "nothing was rebuilt" in said
+    assert ledger_of(book).read_bytes() == before and not list(tmp_path.glob("*.replaced-*"))

@@ -403,3 +403,20 @@ def test_oauth2_authority_defaults_to_microsoft_sign_in():
 
     assert credentials.token_url == "https://login.microsoftonline.com/contoso-tenant/oauth2/v2.0/token"
     assert credentials.scope == [OUTLOOK_SCOPE]
+
+
+def test_sent_items_lists_every_reminder_across_pages_with_its_record(ews):
+    """What `arcollect ledger rebuild` reads back: FindItem (Exists on the key property) page after page, GetItem
+    for subject, recipients, time and the record (customer, level, invoices) sent with each."""
+    ews_transport = transport(ews)
+    sent = [reminder(number) for number in range(1, 8)]
+    ews_transport.send(sent)
+    ews_transport.sent_items_page = 3
+    ews.requests.clear()
+    copies = list(ews_transport.sent_items())
+    assert [copy.key for copy in copies] == [item.key for item in sent]
+    assert ews.requests.count("FindItem") == 3, "three pages of three"
+    first = copies[0]
+    assert first.record == {"customer_id": "C-0001", "level": 2, "template": "firm", "invoices": list(sent[0].invoices)}
+    assert first.to == ("juergen1@client.example",) and first.cc == ("am@acme.example",)
+    assert first.subject == sent[0].subject and first.sent_at is not None

@@ -15,7 +15,7 @@ from arcollect.errors import TransportError
 from arcollect.mail.ledger import Ledger, reconcile
 from arcollect.mail.message import KEY_HEADER, Attachment, Reminder, idempotency_key, message_id
 from arcollect.mail.transports import Transport
-from arcollect.mail.transports.graph import KEY_PROPERTY, SECRET_VARIABLE, GraphTransport
+from arcollect.mail.transports.graph import KEY_PROPERTY, RECORD_PROPERTY, SECRET_VARIABLE, GraphTransport
 from tests.servers.graph import GraphServer
 from tests.servers.tls import ca_bundle
 
@@ -112,7 +112,10 @@ def test_reminder_arrives_with_every_field_intact(graph):
     assert (attachment["name"], attachment["contentType"]) == ("relevé.csv", "text/csv")
     assert base64.b64decode(attachment["contentBytes"]) == CSV
     assert message["internetMessageHeaders"] == [{"name": KEY_HEADER, "value": item.key}]
-    assert message["singleValueExtendedProperties"] == [{"id": KEY_PROPERTY, "value": item.key}]
+    assert message["singleValueExtendedProperties"] == [
+        {"id": KEY_PROPERTY, "value": item.key},
+        {"id": RECORD_PROPERTY, "value": item.record()},  # what ledger rebuild reads back from Sent Items
+    ]
     assert graph.token_scopes == [f"{graph.base}/.default"]
 
 
@@ -347,3 +350,27 @@ def test_certificates_are_verified_by_default(graph):
     with pytest.raises(TransportError, match="not trusted"):
         transport.send([reminder()])
     assert graph.received == []
+
+
+def test_sent_items_lists_every_reminder_across_pages_with_its_record(graph):
+    """What `arcollect ledger rebuild` reads back: every Sent Items copy carrying the key, page after page
+    (@odata.nextLink), with recipients, subject and the record (customer, level, invoices) sent with it."""
+    transport = transport_for(graph)
+    sent = reminders(7)
+    transport.send(sent)
+    graph._store({"message": {"subject": "a mail of a person, no key", "toRecipients": []}, "saveToSentItems": True})
+    transport.sent_items_page = 3
+    graph.requests.clear()
+    copies = list(transport.sent_items())
+    assert [copy.key for copy in copies] == [item.key for item in sent]
+    assert sum(method == "GET" for method, _ in graph.requests) == 3, "three pages of three"
+    first = copies[0]
+    assert first.record == {"customer_id": "C-000", "level": sent[0].level, "template": sent[0].template,
+                            "invoices": list(sent[0].invoices)}  # fmt: skip
+    assert first.subject == sent[0].subject and first.to and first.sent_at is not None
+
+
+def test_sent_items_without_mail_read_is_one_sentence(graph):
+    graph.read_denied = True
+    with pytest.raises(TransportError, match=r"Mail\.Read is needed to read"):
+        list(transport_for(graph).sent_items())

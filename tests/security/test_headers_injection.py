@@ -190,7 +190,8 @@ def test_ews_server_receives_one_line_subjects_and_refuses_hostile_addresses():
     for item in received:
         assert not re.search(r"[\r\n\x85\u2028]", item.subject) and "=?" not in item.subject
         assert (item.to, item.cc, item.bcc, item.reply_to) == (["ap@client.example"], [], [], ["credit@acme.example"])
-        assert [prop["PropertyName"] for prop in item.extended] == ["X-Arcollect-Key", "ReminderIdempotencyKey"]
+        names = sorted(prop["PropertyName"] for prop in item.extended)
+        assert names == ["ReminderIdempotencyKey", "ReminderRecord", "X-Arcollect-Key"]
 
 
 def test_send_end_to_end_over_smtp_and_outbox_adds_no_header_or_recipient(tmp_path, monkeypatch):

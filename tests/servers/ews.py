@@ -8,12 +8,13 @@
         assert ews.received[0].key == reminder.key
 
 Operations: GetFolder (root, sentitems, drafts …), CreateItem (SendAndSaveCopy / SendOnly / SaveOnly, any batch size),
-SendItem and DeleteItem of saved drafts, FindItem with an ``IsEqualTo`` restriction on an ``ExtendedFieldURI``
-(``And``/``Or`` of those too), GetItem of stored items. Every response carries the ``ServerVersionInfo`` header of
-Exchange 2016 CU (15.1.2507.6). Every message sent is parsed into a `Received` record (subject, body and its type,
-recipients, attachments decoded, extended properties) with the time the server took it; SendAndSaveCopy items are also
-kept in Sent Items for FindItem/GetItem. A SaveOnly item is a draft (`drafts`) until SendItem sends it or DeleteItem
-removes it.
+SendItem and DeleteItem of saved drafts, FindItem with an ``IsEqualTo`` or ``Exists`` restriction on an
+``ExtendedFieldURI`` (``And``/``Or`` of those too; paged by IndexedPageItemView Offset/MaxEntriesReturned, in the
+order the items were sent), GetItem of stored items (Subject, DateTimeSent, extended properties, To/Cc). Every
+response carries the ``ServerVersionInfo`` header of Exchange 2016 CU (15.1.2507.6). Every message sent is parsed into
+a `Received` record (subject, body and its type, recipients, attachments decoded, extended properties) with the time
+the server took it; SendAndSaveCopy items are also kept in Sent Items for FindItem/GetItem. A SaveOnly item is a draft
+(`drafts`) until SendItem sends it or DeleteItem removes it.
 
 Mailboxes: a request is for the mailbox its DistinguishedFolderId names (``<t:Mailbox>``, delegate access), else the
 impersonated one, else `mailbox`; folder and item ids carry their mailbox, so later requests are judged by it. As
@@ -393,18 +394,19 @@ class EwsServer:
         restriction = operation.find(f"{{{M}}}Restriction")
         view = operation.find(f"{{{M}}}IndexedPageItemView")
         limit = int(view.get("MaxEntriesReturned", "1000")) if view is not None else 1000
+        offset = int(view.get("Offset", "0")) if view is not None else 0
         with self._lock:
             found = [
                 item_id
                 for item_id, item in self.sent_items.items()
                 if restriction is None or _matches(restriction[0], item)
-            ]
-        items = "".join(
-            f'<t:Message><t:ItemId Id="{item_id}" ChangeKey="ck"/></t:Message>' for item_id in found[:limit]
-        )
+            ]  # in the order they were sent (what a SortOrder on DateTimeSent gives)
+        page = found[offset : offset + limit]
+        items = "".join(f'<t:Message><t:ItemId Id="{item_id}" ChangeKey="ck"/></t:Message>' for item_id in page)
+        last = offset + len(page) >= len(found)
         root = (
-            f'<m:RootFolder IndexedPagingOffset="{min(limit, len(found))}" TotalItemsInView="{len(found)}" '
-            f'IncludesLastItemInRange="{"true" if len(found) <= limit else "false"}"><t:Items>{items}</t:Items>'
+            f'<m:RootFolder IndexedPagingOffset="{offset + len(page)}" TotalItemsInView="{len(found)}" '
+            f'IncludesLastItemInRange="{"true" if last else "false"}"><t:Items>{items}</t:Items>'
             "</m:RootFolder>"
         )
         return _response("FindItem", [_success("FindItem", root)])
@@ -419,11 +421,14 @@ class EwsServer:
             extended = "".join(
                 etree.tostring(node, encoding="unicode") for node in item.element.iterfind(_t("ExtendedProperty"))
             )
+            sent = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(item.received_at))
             messages.append(
                 _success(
                     "GetItem",
                     f'<m:Items><t:Message><t:ItemId Id="{item_id.get("Id")}" ChangeKey="ck"/>'
-                    f"<t:Subject>{_escape(item.subject)}</t:Subject>{extended}</t:Message></m:Items>",
+                    f"<t:Subject>{_escape(item.subject)}</t:Subject><t:DateTimeSent>{sent}</t:DateTimeSent>"
+                    f"{extended}{_mailboxes('ToRecipients', item.to)}{_mailboxes('CcRecipients', item.cc)}"
+                    "</t:Message></m:Items>",
                 )
             )
         return _response("GetItem", messages)
@@ -438,12 +443,28 @@ def _mailbox_in_id(identifier: str, default: str) -> str:
     return (mailbox or default).lower()
 
 
+def _mailboxes(container: str, addresses: list[str]) -> str:
+    if not addresses:
+        return ""
+    boxes = "".join(
+        f"<t:Mailbox><t:EmailAddress>{_escape(address)}</t:EmailAddress><t:RoutingType>SMTP</t:RoutingType></t:Mailbox>"
+        for address in addresses
+    )
+    return f"<t:{container}>{boxes}</t:{container}>"
+
+
 def _matches(condition: Any, item: Received) -> bool:
     kind = etree.QName(condition).localname
     if kind == "And":
         return all(_matches(child, item) for child in condition)
     if kind == "Or":
         return any(_matches(child, item) for child in condition)
+    if kind == "Exists":  # the item carries the property (any value)
+        uri = condition.find(_t("ExtendedFieldURI"))
+        if uri is None:
+            return False
+        wanted = {name: value for name, value in uri.attrib.items() if name != "PropertyType"}
+        return any(all(prop.get(name) == value for name, value in wanted.items()) for prop in item.extended)
     if kind == "IsEqualTo":
         uri = condition.find(_t("ExtendedFieldURI"))
         constant = condition.find(f"{_t('FieldURIOrConstant')}/{_t('Constant')}")

@@ -16,7 +16,10 @@ It answers what msal and the transport actually send, and nothing else:
 - ``POST /v1.0/users/{mailbox}/sendMail`` — Bearer token checked; the parsed message is stored in `received`
   with its key and receive time; 202.
 - ``GET /v1.0/users/{mailbox}/mailFolders('sentitems')/messages?$filter=…`` — the key is read from the filter;
-  ``{"value": [{"id": …}]}`` when a message saved to Sent Items carries it, else an empty list.
+  ``{"value": [{"id": …}]}`` when a message saved to Sent Items carries it, else an empty list. With the filter
+  ``ep/id eq '…' and ep/value ne '…'`` it lists every Sent Items copy carrying the key property: ``$select``
+  (subject, toRecipients, ccRecipients, sentDateTime), ``$expand=singleValueExtendedProperties($filter=id eq '…'
+  or id eq '…')``, ``$top``/``$skip`` pages linked by ``@odata.nextLink``.
 
 Faults: `fail_next` is consumed by sendMail requests, one entry each: ``("429", retry_after)``, ``("503",
 retry_after)`` (None or absent: no Retry-After header) and ``("400",)``, ``("401",)``, ``("403",)``, ``("500",)``,
@@ -39,7 +42,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from tests.servers.tls import server_context
 
@@ -53,6 +56,10 @@ _REFUSALS = {
     "504": ("GatewayTimeout", "The gateway did not receive a timely response."),
 }
 _FILTER_KEY = re.compile(r"ep/id eq '(?P<id>[^']*)' and ep/value eq '(?P<key>[^']*)'")
+_FILTER_ANY = re.compile(r"ep/id eq '(?P<id>[^']*)' and ep/value ne '(?P<value>[^']*)'")
+_EXPAND = re.compile(r"^singleValueExtendedProperties\(\$filter=(?P<ids>.*)\)$")
+_EXPAND_ID = re.compile(r"id eq '([^']*)'")
+_SELECTABLE = {"subject", "toRecipients", "ccRecipients", "sentDateTime"}
 
 
 @dataclass(frozen=True)
@@ -160,6 +167,17 @@ class GraphServer:
         with self._lock:
             self.received.append(Received(key, message, payload.get("saveToSentItems", True), time.time()))
 
+    def _sent_items_listed(self, property_id: str, other_than: str) -> list[tuple[str, Received]]:
+        """(id, item) of every Sent Items copy whose `property_id` has a value other than `other_than`."""
+        if property_id != self.key_property:
+            return []
+        with self._lock:
+            return [
+                (f"AAMk-{index}", item)
+                for index, item in enumerate(self.received)
+                if item.save_to_sent_items and item.key is not None and item.key.lower() != other_than.lower()
+            ]
+
     def _sent_items_with(self, property_id: str, key: str) -> list[str]:
         if property_id != self.key_property:  # the Name part is case-sensitive in Exchange
             return []
@@ -237,15 +255,55 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 query = parse_qs(url.query)
                 match = _FILTER_KEY.search(query.get("$filter", [""])[0])
-                if match is None:
-                    self._error(400, "BadRequest", "Invalid filter clause")
-                else:
+                listing = _FILTER_ANY.search(query.get("$filter", [""])[0])
+                if match is not None:
                     ids = graph._sent_items_with(match["id"], match["key"])
                     self._reply(200, {"value": [{"id": item} for item in ids[:1]]})
+                elif listing is not None:
+                    self._list_sent_items(path, query, graph._sent_items_listed(listing["id"], listing["value"]))
+                else:
+                    self._error(400, "BadRequest", "Invalid filter clause")
         elif path.startswith("/v1.0/users/"):
             self._error(404, "ErrorInvalidUser", "The requested user is invalid.")
         else:
             self._reply(404, {"error": "not found"})
+
+    def _list_sent_items(self, path: str, query: dict[str, list[str]], found: list[tuple[str, Received]]) -> None:
+        """One page of a Sent Items listing: $select'ed fields, $expand'ed extended properties, $top/$skip paging
+        with ``@odata.nextLink`` while more remain (Graph's default page is 10)."""
+        expand = _EXPAND.match(query.get("$expand", [""])[0])
+        if query.get("$expand") and expand is None:
+            self._error(400, "BadRequest", "Parsing OData Select and Expand failed")
+            return
+        wanted = set(_EXPAND_ID.findall(expand["ids"])) if expand else set()
+        selected = {name for name in query.get("$select", [""])[0].split(",") if name} or _SELECTABLE
+        if selected - _SELECTABLE:
+            self._error(
+                400, "RequestBroker--ParseUri", f"Could not find a property named '{min(selected - _SELECTABLE)}'"
+            )
+            return
+        top, skip = int(query.get("$top", ["10"])[0]), int(query.get("$skip", ["0"])[0])
+        value = []
+        for item_id, item in found[skip : skip + top]:
+            message = item.message
+            entry: dict[str, Any] = {"id": item_id}
+            fields = {
+                "subject": message.get("subject", ""),
+                "toRecipients": message.get("toRecipients", []),
+                "ccRecipients": message.get("ccRecipients", []),
+                "sentDateTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(item.at)),
+            }
+            entry.update({name: fields[name] for name in selected})
+            if expand:
+                properties = message.get("singleValueExtendedProperties", [])
+                entry["singleValueExtendedProperties"] = [prop for prop in properties if prop.get("id") in wanted]
+            value.append(entry)
+        page: dict[str, Any] = {"value": value}
+        if skip + top < len(found):
+            rest = {name: values[0] for name, values in query.items()}
+            rest["$skip"] = str(skip + top)
+            page["@odata.nextLink"] = f"{self.graph.base}{quote(path)}?{urlencode(rest, quote_via=quote)}"
+        self._reply(200, page)
 
     def do_POST(self) -> None:
         path = unquote(urlsplit(self.path).path)

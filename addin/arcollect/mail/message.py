@@ -43,6 +43,9 @@ KEY_HEADER = "X-Arcollect-Key"
 # finds what the other sent after a switch from EWS to Graph). Chosen once; never change them.
 KEY_PROPERTY_SET = "c11ff724-aa03-4555-9952-8fa248a11c3e"
 KEY_PROPERTY_NAME = "ReminderIdempotencyKey"
+# Beside the key, in the same set: what the ledger records about the reminder (customer, level, template, invoices)
+# as compact JSON, so `arcollect ledger rebuild` can read a reminder back from Sent Items (`Reminder.record`).
+RECORD_PROPERTY_NAME = "ReminderRecord"
 MESSAGE_ID_DOMAIN = "arcollect.invalid"
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
@@ -111,6 +114,25 @@ def idempotency_key(customer_id: object, level: int, invoice_numbers: Iterable[o
     invoices = sorted(str(number) for number in invoice_numbers)
     canonical = json.dumps([str(customer_id), int(level), invoices, cycle], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def read_record(text: object) -> dict[str, object]:
+    """`Reminder.record` read back: customer_id, level, template, invoices — {} for a missing or unreadable value."""
+    try:
+        fields = json.loads(str(text)) if text else {}
+    except ValueError:
+        return {}
+    if not isinstance(fields, dict):
+        return {}
+    try:
+        return {
+            "customer_id": str(fields.get("customer_id") or ""),
+            "level": int(fields.get("level") or 0),
+            "template": str(fields.get("template") or ""),
+            "invoices": [str(number) for number in fields.get("invoices") or []],
+        }
+    except (TypeError, ValueError):
+        return {}
 
 
 def message_id(key: str, domain: str | None = None) -> str:
@@ -260,6 +282,15 @@ class Reminder:
         except InputError:  # to_email refuses such a sender anyway; the identity stays usable
             domain = None
         return message_id(self.key, domain)
+
+    def record(self) -> str:
+        """What the ledger records about this reminder, as the `RECORD_PROPERTY_NAME` property on Sent Items copies.
+
+        Compact JSON ``{"customer_id", "level", "template", "invoices"}``; `read_record` reads it back.
+        """
+        fields = {"customer_id": str(self.customer_id), "level": int(self.level), "template": self.template,
+                  "invoices": [str(number) for number in self.invoices]}  # fmt: skip
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
     def to_email(self, *, date: dt.datetime | None = None) -> EmailMessage:
         """The reminder as a MIME message (`POLICY`: CRLF line ends, 7-bit, RFC 2047 encoded words).

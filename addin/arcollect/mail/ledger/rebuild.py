@@ -7,7 +7,12 @@ Sources, merged by reminder key (a sent record wins over any other):
 - the ReminderLog sheet of the workbook, and of its side files (``<stem>.schedule.xlsx`` written by the schedule,
   ``<stem>.results.xlsx`` written while Excel had the workbook open), which may be newer;
 - the outbox folder: every ``.eml`` there was handed over (the outbox is the record of what it sent), so one that
-  no ReminderLog lists yet is added as sent — its key, customer, level, recipients and subject come from the file.
+  no ReminderLog lists yet is added as sent — its key, customer, level, recipients and subject come from the file;
+- the mailbox's Sent Items (Transport ews or graph): every message carrying our key property was handed over, so
+  it is recorded as sent — a reminder sent but missing from every ReminderLog, or one a log shows in doubt, is not
+  sent again. Customer, level, template and invoices come from the record property sent with it
+  (`Reminder.record`), recipients, subject and time from the message. When Sent Items cannot be read the rebuild
+  stops with one sentence and changes nothing (a rebuild without them could send those reminders again).
 
 Reminders a log shows in doubt (``sending``/``unknown``) come back as ``unknown``: the next send looks each one up in
 Sent Items (ews, graph) or the outbox before anything is resent, and `arcollect ledger resolve` settles the rest
@@ -28,10 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from arcollect.book.schema import TABLES, Log
+from arcollect.errors import InputError, TransportError
+from arcollect.mail import transports
 from arcollect.mail.ledger import identity, locate
 from arcollect.mail.ledger.core import Ledger, utc_text
 from arcollect.mail.ledger.store import LedgerError
-from arcollect.mail.message import KEY_HEADER
+from arcollect.mail.message import KEY_HEADER, message_id
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +55,14 @@ def rebuild(workbook: Path, config: Any, *, now: dt.datetime) -> str:
     for source in (path for path in sources if path.is_file()):
         for row in _log(identity.log_rows(source)):
             _merge(rows, row)
-    outbox_added = 0
+    outbox_added = mailbox_added = 0
     if config.transport == "outbox":
         for row in _outbox(config.outbox_folder(workbook)):
             outbox_added += row["key"] not in rows or rows[row["key"]]["state"] != "sent"
+            _merge(rows, row)
+    if config.transport in ("ews", "graph"):
+        for row in _sent_items(workbook, config):
+            mailbox_added += row["key"] not in rows or rows[row["key"]]["state"] != "sent"
             _merge(rows, row)
     if getattr(config, "ledger_url", ""):
         from arcollect.mail.ledger.postgres import PostgresStore
@@ -74,6 +85,8 @@ def rebuild(workbook: Path, config: Any, *, now: dt.datetime) -> str:
     parts = [f"{summary['sent']} sent"]
     if outbox_added:
         parts.append(f"{outbox_added} of them found only in the outbox")
+    if mailbox_added:
+        parts.append(f"{mailbox_added} of them found only in Sent Items of {config.sender_mailbox}")
     if summary["unknown"]:
         parts.append(f"{summary['unknown']} in doubt: the next send looks them up, or use arcollect ledger resolve")
     kept_note = f"; the old file is kept as {kept}" if kept else ""
@@ -138,6 +151,40 @@ def _outbox(folder: Path) -> list[dict[str, Any]]:
     return found
 
 
+def _sent_items(workbook: Path, config: Any) -> list[dict[str, Any]]:
+    """Every reminder in the Sent Items of the workbook's mailbox (ews, graph), as rows to merge."""
+    transport = transports.from_settings(config, workbook)
+    domain = str(getattr(config, "sender_mailbox", "") or "").rpartition("@")[2] or None
+    found = []
+    try:
+        for copy in transport.sent_items():  # type: ignore[attr-defined]
+            record = copy.record
+            found.append(
+                {
+                    "key": copy.key, "customer_id": record.get("customer_id", ""), "level": record.get("level", 0),
+                    "template": record.get("template", ""), "state": "sent", "subject": copy.subject,
+                    "to": list(copy.to), "cc": list(copy.cc), "invoices": list(record.get("invoices", [])),
+                    "transport": transport.name, "message_id": _message_id(copy.key, domain),
+                    "planned_at": copy.sent_at, "sent_at": copy.sent_at, "error": None,
+                }
+            )  # fmt: skip
+    except TransportError as error:
+        raise LedgerError(f"{error} — nothing was rebuilt; fix that and run arcollect ledger rebuild again") from None
+    finally:
+        close = getattr(transport, "close", None)
+        if callable(close):
+            close()
+    return found
+
+
+def _message_id(key: str, domain: str | None) -> str:
+    """The Message-ID the transport recorded for the reminder: in the sender's domain where it is usable."""
+    try:
+        return message_id(key, domain)
+    except InputError:
+        return message_id(key)
+
+
 def _merge(rows: dict[str, dict[str, Any]], row: dict[str, Any]) -> None:
     known = rows.get(row["key"])
     if known is None or _RANK[row["state"]] > _RANK[known["state"]]:
@@ -168,7 +215,7 @@ def _fill(ledger: Ledger, rows: Any, stamp: identity.Stamp | None, now: dt.datet
             )  # fmt: skip
             tx.execute(
                 "INSERT INTO transitions (key, from_state, to_state, at, note) VALUES (?, NULL, ?, ?, ?)",
-                (row["key"], state, utc_text(now), "rebuilt from ReminderLog / outbox"),
+                (row["key"], state, utc_text(now), "rebuilt from ReminderLog / outbox / Sent Items"),
             )
             count += 1
         if stamp is not None:

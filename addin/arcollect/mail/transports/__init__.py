@@ -20,10 +20,13 @@ Contract, relied on by `arcollect.mail.ledger` for exactly-once delivery:
   be sure yet (a Sent Items copy may appear with a delay). False makes the ledger send the reminder again, so a
   transport must never answer False on a guess.
 - `check()` returns one plain sentence: "OK …" or what is wrong and what to do.
+- ews and graph also have `sent_items()`: every reminder in the mailbox's Sent Items (one `SentCopy` each, found by
+  the key property), which `arcollect ledger rebuild` records as sent.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from collections.abc import Sequence
@@ -36,7 +39,7 @@ from arcollect.mail.message import Reminder
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SendResult", "SendStatus", "Transport", "from_settings"]
+__all__ = ["SendResult", "SendStatus", "SentCopy", "Transport", "from_settings"]
 
 SendStatus = Literal["sent", "failed", "unknown"]
 
@@ -50,6 +53,21 @@ class SendResult:
     message_id: str | None = None
     error: str | None = None
     retryable: bool = False  # a failure that did not hand anything over and may succeed later (throttled, quota)
+
+
+@dataclass(frozen=True)
+class SentCopy:
+    """A reminder read back from the mailbox's Sent Items (ews, graph: `sent_items()`), for `arcollect ledger rebuild`.
+
+    ``record`` is `message.read_record` of the copy's record property ({} for mail sent before it was written).
+    """
+
+    key: str
+    subject: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    sent_at: dt.datetime | None
+    record: dict[str, Any]
 
 
 @runtime_checkable

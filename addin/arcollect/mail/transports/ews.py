@@ -66,11 +66,12 @@ the shared cached one.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, Literal, NoReturn
@@ -105,8 +106,17 @@ from exchangelib.items import SEND_AND_SAVE_COPY
 from exchangelib.protocol import BaseProtocol, Protocol, RetryPolicy
 
 from arcollect.errors import ConfigError, InputError, TransportError
-from arcollect.mail.message import KEY_HEADER, KEY_PROPERTY_NAME, KEY_PROPERTY_SET, Reminder, one_line, parse_address
-from arcollect.mail.transports import SendResult
+from arcollect.mail.message import (
+    KEY_HEADER,
+    KEY_PROPERTY_NAME,
+    KEY_PROPERTY_SET,
+    RECORD_PROPERTY_NAME,
+    Reminder,
+    one_line,
+    parse_address,
+    read_record,
+)
+from arcollect.mail.transports import SendResult, SentCopy
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +135,14 @@ class IdempotencyKey(ExtendedProperty):
 
     property_set_id = KEY_PROPERTY_SET
     property_name = KEY_PROPERTY_NAME
+    property_type = "String"
+
+
+class ReminderRecord(ExtendedProperty):
+    """`Reminder.record` (customer, level, template, invoices) beside the key, for `arcollect ledger rebuild`."""
+
+    property_set_id = KEY_PROPERTY_SET
+    property_name = RECORD_PROPERTY_NAME
     property_type = "String"
 
 
@@ -161,7 +179,10 @@ _registered = threading.Lock()
 def _register_properties() -> None:
     """Register both properties on `Message` once per process (exchangelib keeps them on the class)."""
     with _registered:
-        for name, cls in (("arcollect_key", IdempotencyKey), ("arcollect_key_header", KeyHeader)):
+        properties = (
+            ("arcollect_key", IdempotencyKey), ("arcollect_key_header", KeyHeader), ("arcollect_record", ReminderRecord)
+        )  # fmt: skip
+        for name, cls in properties:
             with suppress(ValueError):  # already registered
                 Message.register(name, cls)
 
@@ -226,6 +247,7 @@ class EwsTransport:
     """
 
     name = "ews"
+    sent_items_page = 100  # items per FindItem page in `sent_items`
 
     def __init__(
         self,
@@ -406,6 +428,7 @@ class EwsTransport:
             reply_to=reply_to,
             arcollect_key=reminder.key,
             arcollect_key_header=reminder.key,
+            arcollect_record=reminder.record(),
         )
         for attachment in reminder.attachments:
             message.attach(
@@ -469,6 +492,35 @@ class EwsTransport:
             raise TransportError(
                 f"Cannot look up reminder {key[:12]} in Sent Items: {_explain(error, self)}"
             ) from error
+
+    def sent_items(self) -> Iterator[SentCopy]:
+        """Every reminder in the mailbox's Sent Items: the items carrying the key property (FindItem with an Exists
+        restriction, `sent_items_page` a page, then GetItem for the fields); errors raise `TransportError`."""
+        try:
+            items = (
+                self.account.sent.filter(arcollect_key__exists=True)
+                .only("subject", "to_recipients", "cc_recipients", "datetime_sent", "arcollect_key", "arcollect_record")
+                .order_by("datetime_sent")
+            )
+            items.page_size = self.sent_items_page
+            for item in items:
+                if isinstance(item, Exception):
+                    raise item
+                key = str(item.arcollect_key or "").strip().lower()
+                if not re.fullmatch(r"[0-9a-f]{64}", key):
+                    continue
+                sent_at = item.datetime_sent
+                yield SentCopy(
+                    key=key, subject=str(item.subject or ""),
+                    to=tuple(str(box.email_address or "") for box in item.to_recipients or ()),
+                    cc=tuple(str(box.email_address or "") for box in item.cc_recipients or ()),
+                    sent_at=dt.datetime.fromtimestamp(sent_at.timestamp(), dt.UTC) if sent_at is not None else None,
+                    record=read_record(item.arcollect_record),
+                )  # fmt: skip
+        except TransportError:
+            raise
+        except Exception as error:
+            raise TransportError(f"Cannot read the Sent Items of {self.mailbox}: {_explain(error, self)}") from error
 
     def check(self) -> str:
         """One plain sentence: OK (the Sent Items folder can be read and the account may send as the mailbox) or

@@ -59,7 +59,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -72,12 +72,14 @@ from arcollect.mail.message import (
     KEY_HEADER,
     KEY_PROPERTY_NAME,
     KEY_PROPERTY_SET,
+    RECORD_PROPERTY_NAME,
     Reminder,
     message_id,
     one_line,
     parse_address,
+    read_record,
 )
-from arcollect.mail.transports import SendResult
+from arcollect.mail.transports import SendResult, SentCopy
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +87,7 @@ SECRET_VARIABLE = "ARCOLLECT_GRAPH_CLIENT_SECRET"
 PROPERTY_SET = KEY_PROPERTY_SET
 PROPERTY_NAME = KEY_PROPERTY_NAME
 KEY_PROPERTY = f"String {{{PROPERTY_SET}}} Name {PROPERTY_NAME}"
+RECORD_PROPERTY = f"String {{{PROPERTY_SET}}} Name {RECORD_PROPERTY_NAME}"
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 SENT_ITEMS = "mailFolders('sentitems')/messages"
 
@@ -139,6 +142,7 @@ class GraphTransport:
     """
 
     name = "graph"
+    sent_items_page = 100  # messages per Sent Items page in `sent_items`
 
     def __init__(
         self,
@@ -268,6 +272,45 @@ class GraphTransport:
                 f"Graph could not search Sent Items (HTTP {response.status_code}: {self._graph_error(response)})"
             )
         return bool(_json(response).get("value"))
+
+    def sent_items(self) -> Iterator[SentCopy]:
+        """Every reminder in the Sent Items of `mailbox`: the messages carrying our key property.
+
+        ``GET …/mailFolders('sentitems')/messages`` filtered on the key property, expanded with the key and record
+        properties, `sent_items_page` a page, following ``@odata.nextLink``. Needs Mail.Read; errors raise
+        `TransportError` (one sentence).
+        """
+        condition = f"ep/id eq '{KEY_PROPERTY}' and ep/value ne ''"
+        wanted = f"id eq '{KEY_PROPERTY}' or id eq '{RECORD_PROPERTY}'"
+        url: str | None = f"{self._user_url}/{SENT_ITEMS}"
+        params: dict[str, str] | None = {
+            "$filter": f"singleValueExtendedProperties/Any(ep: {condition})",
+            "$expand": f"singleValueExtendedProperties($filter={wanted})",
+            "$select": "subject,toRecipients,ccRecipients,sentDateTime",
+            "$top": str(self.sent_items_page),
+        }
+        while url:
+            try:
+                response = self._call("GET", url, params=params, repeatable=True)
+            except (_Unknown, _GaveUp) as error:
+                raise TransportError(f"Could not read {self.mailbox}'s Sent Items: {error}") from None
+            if response.status_code == 403:
+                raise TransportError(
+                    f"Mail.Read is needed to read {self.mailbox}'s Sent Items ({self._graph_error(response)}): give "
+                    "the app 'Application Mail.Read' on the same scope"
+                )
+            if response.status_code == 404:
+                raise TransportError(self._no_mailbox(response))
+            if response.status_code != 200:
+                raise TransportError(
+                    f"Graph could not list Sent Items (HTTP {response.status_code}: {self._graph_error(response)})"
+                )
+            page = _json(response)
+            for item in page.get("value") or []:
+                copy = _sent_copy(item)
+                if copy is not None:
+                    yield copy
+            url, params = page.get("@odata.nextLink"), None
 
     def check(self) -> str:
         """One sentence: the app may send as `mailbox` and can search its Sent Items, or what is wrong and what to do.
@@ -495,7 +538,10 @@ def graph_message(reminder: Reminder) -> dict[str, Any]:
             for attachment in reminder.attachments
         ],
         "internetMessageHeaders": [{"name": KEY_HEADER, "value": key}],
-        "singleValueExtendedProperties": [{"id": KEY_PROPERTY, "value": key}],
+        "singleValueExtendedProperties": [
+            {"id": KEY_PROPERTY, "value": key},
+            {"id": RECORD_PROPERTY, "value": reminder.record()},
+        ],
     }
     return {"message": message, "saveToSentItems": True}
 
@@ -512,6 +558,35 @@ def _lookup(key: str) -> dict[str, str]:
     """Query of the Sent Items search: one id of a message whose extended property holds `key`."""
     condition = f"ep/id eq '{KEY_PROPERTY}' and ep/value eq '{key}'"
     return {"$filter": f"singleValueExtendedProperties/Any(ep: {condition})", "$select": "id", "$top": "1"}
+
+
+def _sent_copy(item: dict[str, Any]) -> SentCopy | None:
+    """One Sent Items message of `GraphTransport.sent_items` as a `SentCopy`; None without a usable key."""
+    properties = {
+        str(prop.get("id", "")).casefold(): prop.get("value")
+        for prop in item.get("singleValueExtendedProperties") or []
+        if isinstance(prop, dict)
+    }
+    key = str(properties.get(KEY_PROPERTY.casefold()) or "").strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", key):
+        return None
+    try:
+        sent_at = dt.datetime.fromisoformat(str(item.get("sentDateTime") or "").replace("Z", "+00:00"))
+    except ValueError:
+        sent_at = None
+
+    def addresses(name: str) -> tuple[str, ...]:
+        return tuple(
+            str((entry.get("emailAddress") or {}).get("address") or "")
+            for entry in item.get(name) or []
+            if isinstance(entry, dict)
+        )
+
+    return SentCopy(
+        key=key, subject=str(item.get("subject") or ""), to=addresses("toRecipients"), cc=addresses("ccRecipients"),
+        sent_at=sent_at.astimezone(dt.UTC) if sent_at and sent_at.tzinfo else None,
+        record=read_record(properties.get(RECORD_PROPERTY.casefold())),
+    )  # fmt: skip
 
 
 def _json(response: requests.Response) -> dict[str, Any]:
