@@ -82,9 +82,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("arcollect.engine.metrics", "arcollect.book.schema"): _VOCABULARY,
     ("arcollect.engine.pricing", "arcollect.book.schema"): _VOCABULARY,
     ("arcollect.mail.compose", "arcollect.book.schema"): _VOCABULARY,
-    ("arcollect.mail.ledger.core", "arcollect.book.schema"): (
-        "Ledger.history() builds the ReminderLog sheet's frame; it is to return records, the sheet shape made in book"
-    ),
     ("arcollect.mail.ledger.identity", "arcollect.book.schema"): _VOCABULARY,
     ("arcollect.mail.ledger.rebuild", "arcollect.book.schema"): _VOCABULARY,
     ("arcollect.engine.dunning", "arcollect.book.settings"): (

@@ -1,7 +1,7 @@
 """Escalation: a person approves it, and its side effects follow from what the ledger says was sent.
 
     escalation.record(ledger, "C-1001", level=4, by="anna", now=now, source="cli")   # a finance user approves
-    queue = escalation.gate(queue, policy, approvals=escalation.approvals(ledger), log=ledger.history())
+    queue = escalation.gate(queue, policy, approvals=escalation.approvals(ledger), log=reminder_log(ledger.history()))
     line = escalation.summary(queue, policy)         # "11 customers would be put on credit hold and … collections"
     effects = escalation.side_effects(ledger, policy, log, customers, aged, book, now=now)
 

@@ -30,6 +30,7 @@ import pandas as pd
 from arcollect import escalation, insight, readiness
 from arcollect.bank import inbox, letters
 from arcollect.book import dashboard, files, live, read, settings, write
+from arcollect.book.reminder_log import reminder_log
 from arcollect.book.schema import (
     AGING,
     TABLES,
@@ -276,7 +277,7 @@ def collect(
         if approved_here:
             report.notes.append(f"Recorded {len(approved_here)} escalation approval(s) from the Approve column.")
         history = _history(ledger)
-        on_hold = escalation.on_hold(ledger, policy, ledger.history(), customers, now=now)
+        on_hold = escalation.on_hold(ledger, policy, reminder_log(ledger.history()), customers, now=now)
         unapplied = pricing.unapplied_cash(tables["Payments"], config.base_currency, tables["FX"])
         credits = _credits(aged, tables["Payments"])
         queue = dunning.plan(
@@ -309,7 +310,7 @@ def collect(
             queue = dunning.combine(queue, thanked)
             paid = dunning.paid_on_time(settled, tables["Payments"])
         queue = _keys_and_ledger_state(queue, ledger)
-        granted = escalation.standing(escalation.approvals(ledger), ledger.history())
+        granted = escalation.standing(escalation.approvals(ledger), reminder_log(ledger.history()))
         queue = escalation.gate(queue, policy, granted)
         step("Rendering reminders")
         reminders = _render(
@@ -324,7 +325,7 @@ def collect(
             bank.held = inbox.hold_paid(queue, bank.paid_since_start(tables, now))
             step("Sending")
             _send(queue, reminders, ledger, transport, config, now, report, step=step, stop=stop)
-        log = ledger.history()  # after sending: what the output sheets, case files and dashboard all show
+        log = reminder_log(ledger.history())  # after sending: what the output sheets, case files and dashboard all show
         seen = identity.Stamp(ledger.ledger_id, ledger.sequence)
         effects = escalation.Effects()
         if side_effects:
@@ -384,7 +385,7 @@ def collect(
 
 def _history(ledger: Ledger) -> pd.DataFrame:
     """Sent reminders, one row per (reminder, invoice), for the planner's already-sent and minimum-days rules."""
-    log = ledger.history()
+    log = reminder_log(ledger.history())
     sent = log[log[Log.STATE] == "sent"]
     if sent.empty:
         return pd.DataFrame(columns=[Log.CUSTOMER_ID, Log.LEVEL, Invoices.NUMBER, Log.SENT_AT])

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from arcollect.book.reminder_log import reminder_log
 from arcollect.mail.ledger import Ledger
 from arcollect.mail.message import KEY_HEADER
 
@@ -79,7 +80,7 @@ def test_outbox_killed_five_times_delivers_each_reminder_exactly_once(tmp_path):
     assert len(keys) == COUNT and len(set(keys)) == COUNT
     assert "unknown=0" in out
     with Ledger(tmp_path / "ledger.sqlite") as ledger:
-        assert set(ledger.history()["state"]) == {"sent"}
+        assert set(reminder_log(ledger.history())["state"]) == {"sent"}
 
 
 def test_graph_killed_five_times_delivers_each_reminder_exactly_once(tmp_path):
@@ -110,7 +111,7 @@ def test_smtp_killed_five_times_never_sends_twice_and_lists_what_it_cannot_know(
     assert max(received.values()) == 1, "no reminder arrived twice"
     with Ledger(tmp_path / "ledger.sqlite") as ledger:
         unknown = {entry.key for entry in ledger.in_doubt()}
-        states = ledger.history().set_index("idempotency_key")["state"]
+        states = reminder_log(ledger.history()).set_index("idempotency_key")["state"]
     assert set(states[states == "unknown"].index) == unknown
     # each reminder's result is recorded the moment the server answers: a kill leaves at most the one in flight
     assert len(unknown) <= KILLS, f"{len(unknown)} in doubt after {KILLS} kills"

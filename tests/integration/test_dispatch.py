@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from arcollect.book.reminder_log import reminder_log
 from arcollect.mail.dispatch import dispatch
 from arcollect.mail.ledger import Ledger
 from arcollect.mail.transports.outbox import OutboxTransport
@@ -18,6 +19,6 @@ def test_a_stop_request_finishes_the_reminder_in_flight_and_hands_over_nothing_m
             reminders(100), ledger, OutboxTransport(outbox), now=dt.datetime.now(dt.UTC), rate_limit=30,
             chunk_size=10, stop=lambda: len(list(outbox.glob("*.eml"))) >= 13,  # mid-chunk: the 14th is not taken
         )  # fmt: skip
-        states = ledger.history()["state"].value_counts().to_dict()
+        states = reminder_log(ledger.history())["state"].value_counts().to_dict()
     assert len(outcome.sent) == 13 and outcome.stopped == "asked to stop"
     assert states == {"sent": 13} and len(list(outbox.glob("*.eml"))) == 13

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from arcollect.book.reminder_log import reminder_log
 from arcollect.mail.ledger import Ledger, reconcile
 from arcollect.mail.message import KEY_HEADER, Attachment, Reminder, idempotency_key, message_id
 from arcollect.mail.transports import Transport
@@ -293,7 +294,7 @@ def test_killed_runs_still_deliver_every_reminder_exactly_once(tmp_path):
     assert len(keys) == count
     assert len(set(keys)) == count
     with Ledger(tmp_path / "ledger.sqlite") as ledger:
-        history = ledger.history()
+        history = reminder_log(ledger.history())
         assert len(history) == count
         assert set(history["state"]) == {"sent"}
         assert ledger.in_doubt() == []

@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 
 from arcollect.book import template
+from arcollect.book.reminder_log import reminder_log
 from arcollect.book.schema import Log
 from arcollect.excel import ribbon
 from arcollect.mail.ledger import Ledger
@@ -98,7 +99,7 @@ def test_preview_renders_into_the_preview_folder_and_opens_its_index(tmp_path, o
     assert len(list((tmp_path / "preview").glob("*.eml"))) == 3  # one reminder per customer is due
     assert not (tmp_path / "outbox").exists()
     with Ledger(tmp_path / "collections.ledger.sqlite") as ledger:
-        assert ledger.history().empty
+        assert reminder_log(ledger.history()).empty
     assert_screen_updating_restored(book)
     assert any("Preview reminders on collections.xlsx" in line for line in log_lines(tmp_path))
 
@@ -114,7 +115,7 @@ def test_send_asks_with_the_count_and_transport_and_sends_on_yes(tmp_path, open_
     assert result.prompt.startswith("Sent 3 of 3 reminders.")
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 3
     with Ledger(tmp_path / "collections.ledger.sqlite") as ledger:
-        assert sorted(ledger.history()[Log.STATE]) == ["sent"] * 3
+        assert sorted(reminder_log(ledger.history())[Log.STATE]) == ["sent"] * 3
     assert [row["state"] for row in sheet_rows(path, "ReminderLog")] == ["sent"] * 3
     assert_screen_updating_restored(book)
     assert any("Send reminders on collections.xlsx" in line and "sent 3" in line for line in log_lines(tmp_path))
@@ -144,7 +145,7 @@ def test_send_answered_no_sends_and_writes_nothing(tmp_path, open_live):
     assert len(book.app.alerts) == 1
     assert not (tmp_path / "outbox").exists()
     with Ledger(tmp_path / "collections.ledger.sqlite") as ledger:
-        assert ledger.history().empty
+        assert reminder_log(ledger.history()).empty
     assert sheet_rows(path, "ReminderLog") == [] and sheet_rows(path, "Aging") == []
     assert len(before) > 0
     assert_screen_updating_restored(book)

@@ -20,6 +20,7 @@ import pytest
 import time_machine
 
 from arcollect.book import demo, template, write
+from arcollect.book.reminder_log import reminder_log
 from arcollect.book.schema import Customers, SettingsSheet
 from arcollect.book.settings import Settings
 from arcollect.cli import main
@@ -101,7 +102,7 @@ def test_every_reminder_goes_out_once_inside_its_customers_local_business_hours(
     book, _schedule = week
     customers = demo.tables(MONDAY.date())["Customers"].set_index(Customers.ID)
     with Ledger(Settings().ledger_file(book)) as ledger:
-        log = ledger.history()
+        log = reminder_log(ledger.history())
     sent = log[log["state"] == "sent"]
     assert len(sent) > 200
     zones = customers[Customers.TIME_ZONE].fillna(pd.Series(calendar.default_time_zone(customers[Customers.COUNTRY])))

@@ -11,6 +11,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
+from arcollect.book.reminder_log import reminder_log
 from arcollect.book.settings import Settings
 from arcollect.mail.ledger import Ledger
 from arcollect.mail.message import KEY_HEADER
@@ -69,7 +70,7 @@ def eml_keys(book: Path) -> list[str]:
 
 def ledger_states(book: Path) -> dict[str, str]:
     with Ledger(Settings().ledger_file(book)) as ledger:
-        log = ledger.history()
+        log = reminder_log(ledger.history())
     return dict(zip(log["idempotency_key"], log["state"], strict=True))
 
 

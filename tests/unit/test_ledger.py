@@ -9,9 +9,10 @@ from collections.abc import Sequence
 import pandas as pd
 import pytest
 
+from arcollect.book.reminder_log import reminder_log
 from arcollect.book.schema import Log
 from arcollect.errors import ArcollectError, InputError, TransportError
-from arcollect.mail.ledger import Ledger, LedgerError, reconcile
+from arcollect.mail.ledger import Entry, Ledger, LedgerError, reconcile
 from arcollect.mail.message import Reminder, idempotency_key
 from arcollect.mail.transports import SendResult, Transport
 
@@ -341,13 +342,26 @@ def test_sent_times_since_counts_sent_and_in_doubt_messages(ledger):
     assert len(ledger.sent_times_since(at(1).astimezone(dt.timezone(dt.timedelta(hours=-5))))) == 3
 
 
-def test_history_has_the_reminder_log_columns(ledger):
+def test_history_is_the_ledgers_records_oldest_planned_first(ledger):
+    first, second = reminder("C-001", invoices=("INV-1", "INV-2")), reminder("C-002")
+    ledger.plan(second, now=at(1), transport="outbox")
+    ledger.plan(first, now=at(0), transport="outbox")
+    ledger.begin_send(first.key, now=at(2))
+    ledger.mark_sent(first.key, now=at(3), message_id="<m@x>")
+    history = ledger.history()
+    assert all(isinstance(entry, Entry) for entry in history)
+    assert [(entry.key, entry.state) for entry in history] == [(first.key, "sent"), (second.key, "planned")]
+    assert history[0].invoices == ("INV-1", "INV-2") and history[0].sent_at == at(3)
+    assert history[0] == ledger.get(first.key)
+
+
+def test_the_reminder_log_sheet_is_the_history_in_its_columns(ledger):
     first, second = reminder("C-001", invoices=("INV-1", "INV-2")), reminder("C-002")
     ledger.plan(first, now=at(0), transport="outbox")
     ledger.plan(second, now=at(1), transport="outbox")
     ledger.begin_send(first.key, now=at(2))
     ledger.mark_sent(first.key, now=at(3), message_id="<m@x>")
-    frame = ledger.history()
+    frame = reminder_log(ledger.history())
     assert list(frame.columns) == [column.value for column in Log]
     assert frame[Log.KEY].tolist() == [first.key, second.key]
     assert frame[Log.STATE].tolist() == ["sent", "planned"]
@@ -358,8 +372,8 @@ def test_history_has_the_reminder_log_columns(ledger):
     assert frame[Log.PLANNED_AT].dt.tz is None
 
 
-def test_history_of_an_empty_ledger_has_the_columns(ledger):
-    frame = ledger.history()
+def test_the_reminder_log_of_an_empty_ledger_has_the_columns(ledger):
+    frame = reminder_log(ledger.history())
     assert frame.empty
     assert list(frame.columns) == [column.value for column in Log]
 

@@ -124,7 +124,7 @@ def write_case(
 
     `customer` is one Customers row (schema keys), `invoices` the debtor's rows of the priced Aging frame (open
     items with late interest and fixed compensation; rows of other customers are left out), `history` ledger
-    rows (`Ledger.history()`, filtered to the debtor here too). A case file open in Excel is left alone: the new
+    rows (`book.reminder_log`, filtered to the debtor here too). A case file open in Excel is left alone: the new
     one goes beside it as ``<name>.new.xlsx`` — a case file is read by people, so it is often open.
     """
     folder = Path(folder)

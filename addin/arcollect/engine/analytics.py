@@ -557,7 +557,7 @@ def effectiveness(
 ) -> pd.DataFrame:
     """How soon invoices get paid after each reminder: one row per (level, template, language).
 
-    Counts only reminders in state ``sent`` with a sent time (`Ledger.history()` columns, `Log`). Each reminder
+    Counts only reminders in state ``sent`` with a sent time (the ReminderLog frame, `Log` columns). Each reminder
     covers the invoices of its ``"; "``-joined list. For each (reminder, invoice) pair, days to pay = paid date
     (the payment that completes it, `metrics.paid_dates`) − the calendar day of `sent_at`, at least 0 (a payment
     crossing the reminder counts as day 0); unpaid invoices never count as paid. Columns (`Effectiveness`):

@@ -54,9 +54,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
-
-from arcollect.book.schema import Log
 from arcollect.errors import InputError
 from arcollect.mail.ledger import schema
 from arcollect.mail.ledger.lease import DEFAULT_TTL, Lease
@@ -489,37 +486,12 @@ class Ledger:
             Transition(row["key"], row["from_state"], row["to_state"], _time(row["at"]), row["note"]) for row in rows
         ]
 
-    def history(self) -> pd.DataFrame:
-        """Every reminder for the ``ReminderLog`` sheet: columns = `schema.Log` keys, oldest first.
+    def history(self) -> list[Entry]:
+        """Every reminder the ledger holds, oldest planned first (then by key); tombstones are not listed.
 
-        Lists (to, cc, invoices) are joined with ``"; "``; times are naive UTC (Excel has no time zones, the
-        headers say UTC).
+        Records, not a sheet: `arcollect.book.reminder_log` gives them the ReminderLog sheet's shape.
         """
-        rows = self.store.query(
-            """SELECT key, customer_id, level, template, state, subject, recipients, cc, invoices, transport,
-                      message_id, planned_at, sent_at, error
-               FROM reminders ORDER BY planned_at, key"""
-        )
-        names = [
-            "key", "customer_id", "level", "template", "state", "subject", "recipients", "cc", "invoices",
-            "transport", "message_id", "planned_at", "sent_at", "error",
-        ]  # fmt: skip
-        columns = [
-            Log.KEY, Log.CUSTOMER_ID, Log.LEVEL, Log.TEMPLATE, Log.STATE, Log.SUBJECT, Log.TO, Log.CC, Log.INVOICES,
-            Log.TRANSPORT, Log.MESSAGE_ID, Log.PLANNED_AT, Log.SENT_AT, Log.ERROR,
-        ]  # fmt: skip
-        frame = pd.DataFrame(
-            [tuple(row[name] for name in names) for row in rows],
-            columns=[str(column) for column in columns],
-            dtype=object,
-        )
-        for column in (Log.TO, Log.CC, Log.INVOICES):
-            joined = [LIST_SEPARATOR.join(json.loads(text)) for text in frame[column]]
-            frame[column] = pd.Series(joined, index=frame.index, dtype=object)
-        for column in (Log.PLANNED_AT, Log.SENT_AT):
-            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601").dt.tz_localize(None)
-        frame[Log.LEVEL] = frame[Log.LEVEL].astype("Int64")
-        return frame[[column.value for column in Log]]
+        return [_entry(row) for row in self.store.query("SELECT * FROM reminders ORDER BY planned_at, key")]
 
     def sent_times_since(self, since: dt.datetime) -> list[dt.datetime]:
         """When each message handed to a mail server at or after `since` was handed over (UTC, oldest first), for
