@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import time
 
@@ -12,9 +11,10 @@ from exchangelib import FailFast
 from arcollect.book.settings import Settings
 from arcollect.errors import TransportError
 from arcollect.mail.ledger import Ledger, reconcile
-from arcollect.mail.message import Attachment, Reminder, idempotency_key, message_id
+from arcollect.mail.message import Attachment, Reminder, message_id
 from arcollect.mail.transports import Transport, from_settings
 from arcollect.mail.transports.ews import KEY_PROPERTY_NAME, KEY_PROPERTY_SET, EwsTransport, SendStopped
+from tests import factories
 from tests.servers.ews import EwsServer
 from tests.servers.graph import GraphServer
 from tests.servers.tls import ca_bundle
@@ -24,24 +24,19 @@ USERS = {"svc-ar": "correct horse"}
 
 
 def reminder(number: int = 1, **changes: object) -> Reminder:
-    customer = f"C-{number:04d}"
-    base = Reminder(
-        key=idempotency_key(customer, 2, [f"INV-{number}"], NOW.date()),
-        customer_id=customer,
-        level=2,
-        template="firm",
-        language="de",
-        sender="Acme Forderungen <ar@acme.example>",
-        to=(f"Jürgen Weiß <juergen{number}@client.example>",),
-        cc=("am@acme.example",),
-        reply_to="Buchhaltung <buchhaltung@acme.example>",
-        subject=f"Zahlungserinnerung: Rechnung INV-{number} überfällig",
-        html=f"<p>Sehr geehrter Herr Weiß,</p><p>Rechnung INV-{number}: <b>1.200,00 €</b> &amp; Zinsen</p>",
-        text=f"Sehr geehrter Herr Weiß,\nRechnung INV-{number}: 1.200,00 €",
-        attachments=(Attachment("kontoauszug.csv", b"Rechnung;Betrag\nINV-1;1200,00\n", "text/csv"),),
-        invoices=(f"INV-{number}",),
-    )
-    return dataclasses.replace(base, **changes)
+    german = {
+        "template": "firm",
+        "language": "de",
+        "sender": "Acme Forderungen <ar@acme.example>",
+        "to": (f"Jürgen Weiß <juergen{number}@client.example>",),
+        "cc": ("am@acme.example",),
+        "reply_to": "Buchhaltung <buchhaltung@acme.example>",
+        "subject": f"Zahlungserinnerung: Rechnung INV-{number} überfällig",
+        "html": f"<p>Sehr geehrter Herr Weiß,</p><p>Rechnung INV-{number}: <b>1.200,00 €</b> &amp; Zinsen</p>",
+        "text": f"Sehr geehrter Herr Weiß,\nRechnung INV-{number}: 1.200,00 €",
+        "attachments": (Attachment("kontoauszug.csv", b"Rechnung;Betrag\nINV-1;1200,00\n", "text/csv"),),
+    }
+    return factories.reminder(f"C-{number:04d}", 2, [f"INV-{number}"], cycle=NOW.date(), **{**german, **changes})
 
 
 @pytest.fixture

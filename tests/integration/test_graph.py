@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime as dt
 import logging
 import socket
@@ -13,9 +12,10 @@ import pytest
 
 from arcollect.errors import TransportError
 from arcollect.mail.ledger import Ledger, reconcile
-from arcollect.mail.message import KEY_HEADER, Attachment, Reminder, idempotency_key, message_id
+from arcollect.mail.message import KEY_HEADER, Attachment, Reminder, message_id
 from arcollect.mail.transports import Transport
 from arcollect.mail.transports.graph import KEY_PROPERTY, RECORD_PROPERTY, SECRET_VARIABLE, GraphTransport
+from tests import factories
 from tests.servers.graph import GraphServer
 from tests.servers.tls import ca_bundle
 
@@ -24,23 +24,18 @@ CSV = b"invoice;due;open\nINV-1;2026-10-24;1200.00\n"
 
 
 def reminder(customer: str = "C-001", level: int = 1, **changes: object) -> Reminder:
-    base = Reminder(
-        key=idempotency_key(customer, level, ["INV-1"], NOW.date()),
-        customer_id=customer,
-        level=level,
-        template="friendly",
-        language="fr",
-        sender="Acme Recouvrement <ar@acme.example>",
-        to=("Émilie Dubois <emilie@client.example>",),
-        cc=("am@acme.example",),
-        reply_to="compta@acme.example",
-        subject="Rappel : facture INV-1 échue",
-        html="<p>Bonjour Émilie,</p><p>Facture INV-1 : 1 200,00 €</p>",
-        text="Bonjour Émilie,\nFacture INV-1 : 1 200,00 €",
-        attachments=(Attachment("relevé.csv", CSV, "text/csv"),),
-        invoices=("INV-1",),
-    )
-    return dataclasses.replace(base, **changes)
+    french = {
+        "language": "fr",
+        "sender": "Acme Recouvrement <ar@acme.example>",
+        "to": ("Émilie Dubois <emilie@client.example>",),
+        "cc": ("am@acme.example",),
+        "reply_to": "compta@acme.example",
+        "subject": "Rappel : facture INV-1 échue",
+        "html": "<p>Bonjour Émilie,</p><p>Facture INV-1 : 1 200,00 €</p>",
+        "text": "Bonjour Émilie,\nFacture INV-1 : 1 200,00 €",
+        "attachments": (Attachment("relevé.csv", CSV, "text/csv"),),
+    }
+    return factories.reminder(customer, level, ["INV-1"], cycle=NOW.date(), **{**french, **changes})
 
 
 def reminders(count: int) -> list[Reminder]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -13,31 +12,27 @@ import pytest
 
 from arcollect.book.reminder_log import reminder_log
 from arcollect.mail.ledger import Ledger, reconcile
-from arcollect.mail.message import KEY_HEADER, Attachment, Reminder, idempotency_key, message_id
+from arcollect.mail.message import KEY_HEADER, Attachment, Reminder, message_id
 from arcollect.mail.transports import Transport
 from arcollect.mail.transports.outbox import INDEX, OutboxTransport
+from tests import factories
 
 NOW = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
 
 
 def reminder(customer: str = "C-001", level: int = 1, **changes: object) -> Reminder:
-    base = Reminder(
-        key=idempotency_key(customer, level, ["INV-1"], NOW.date()),
-        customer_id=customer,
-        level=level,
-        template="friendly",
-        language="fr",
-        sender="Acme Recouvrement <ar@acme.example>",
-        to=("Émilie Dubois <emilie@client.example>",),
-        cc=("am@acme.example",),
-        reply_to="compta@acme.example",
-        subject="Rappel : facture INV-1 échue",
-        html="<p>Bonjour Émilie,</p><p>Facture INV-1 : 1 200,00 €</p>",
-        text="Bonjour Émilie,\nFacture INV-1 : 1 200,00 €",
-        attachments=(Attachment("relevé.pdf", b"%PDF-1.7 releve", "application/pdf"),),
-        invoices=("INV-1",),
-    )
-    return dataclasses.replace(base, **changes)
+    french = {
+        "language": "fr",
+        "sender": "Acme Recouvrement <ar@acme.example>",
+        "to": ("Émilie Dubois <emilie@client.example>",),
+        "cc": ("am@acme.example",),
+        "reply_to": "compta@acme.example",
+        "subject": "Rappel : facture INV-1 échue",
+        "html": "<p>Bonjour Émilie,</p><p>Facture INV-1 : 1 200,00 €</p>",
+        "text": "Bonjour Émilie,\nFacture INV-1 : 1 200,00 €",
+        "attachments": (Attachment("relevé.pdf", b"%PDF-1.7 releve", "application/pdf"),),
+    }
+    return factories.reminder(customer, level, ["INV-1"], cycle=NOW.date(), **{**french, **changes})
 
 
 @pytest.fixture

@@ -8,18 +8,15 @@ import email.policy
 import os
 from pathlib import Path
 
-from arcollect.mail.message import Reminder, idempotency_key
+from arcollect.mail.message import Reminder
 from arcollect.mail.preview import preview_folder, write_preview
+from tests import factories
 
 NOW = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
 
 
 def reminder(customer: str) -> Reminder:
-    return Reminder(
-        key=idempotency_key(customer, 1, ["INV-1"], NOW.date()), customer_id=customer, level=1, template="friendly",
-        language="en", sender="ar@acme.example", to=(f"ap@{customer.lower()}.example",), cc=(), reply_to=None,
-        subject=f"Reminder for {customer}", html="<p>Hello</p>", text="Hello", invoices=("INV-1",),
-    )  # fmt: skip
+    return factories.reminder(customer, to=(f"ap@{customer.lower()}.example",), sender="ar@acme.example")
 
 
 def test_each_preview_replaces_the_one_before_and_lists_its_messages(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 
@@ -10,9 +9,10 @@ import pytest
 
 from arcollect.errors import TransportError
 from arcollect.mail.ledger import Ledger, reconcile
-from arcollect.mail.message import KEY_HEADER, Attachment, Reminder, idempotency_key, message_id
+from arcollect.mail.message import KEY_HEADER, Attachment, Reminder, message_id
 from arcollect.mail.transports import Transport
 from arcollect.mail.transports.smtp import SmtpBatchError, SmtpTransport
+from tests import factories
 from tests.servers.smtp import SmtpServer, free_port
 from tests.servers.tls import ca_bundle
 
@@ -22,24 +22,19 @@ CSV = b"invoice,due,open\r\nINV-1,2026-10-01,1200.00\r\nINV-2,2026-10-15,80.50\r
 
 
 def reminder(customer: str = "C-001", level: int = 1, **changes: object) -> Reminder:
-    base = Reminder(
-        key=idempotency_key(customer, level, ["INV-1", "INV-2"], NOW.date()),
-        customer_id=customer,
-        level=level,
-        template="friendly",
-        language="de",
-        sender="Acme Forderungen <ar@acme.example>",
-        to=("Jörg Müller <joerg@client.example>",),
-        cc=("am@acme.example",),
-        reply_to="buchhaltung@acme.example",
-        subject="Zahlungserinnerung für INV-1, INV-2",
-        html="<p>Guten Tag Herr Müller,</p><p>offen: <b>1.280,50 €</b></p>",
-        text="Guten Tag Herr Müller,\noffen: 1.280,50 €\n.\n.. a line starting with dots",
-        attachments=(Attachment("kontoauszug.csv", CSV, "text/csv"),),
-        invoices=("INV-1", "INV-2"),
-        send_at=NOW,
-    )
-    return dataclasses.replace(base, **changes)
+    german = {
+        "language": "de",
+        "sender": "Acme Forderungen <ar@acme.example>",
+        "to": ("Jörg Müller <joerg@client.example>",),
+        "cc": ("am@acme.example",),
+        "reply_to": "buchhaltung@acme.example",
+        "subject": "Zahlungserinnerung für INV-1, INV-2",
+        "html": "<p>Guten Tag Herr Müller,</p><p>offen: <b>1.280,50 €</b></p>",
+        "text": "Guten Tag Herr Müller,\noffen: 1.280,50 €\n.\n.. a line starting with dots",
+        "attachments": (Attachment("kontoauszug.csv", CSV, "text/csv"),),
+        "send_at": NOW,
+    }
+    return factories.reminder(customer, level, ["INV-1", "INV-2"], cycle=NOW.date(), **{**german, **changes})
 
 
 class Sleeps(list):

@@ -15,10 +15,11 @@ import trustme
 
 from arcollect.book.settings import Settings
 from arcollect.errors import TransportError
-from arcollect.mail.message import Reminder, idempotency_key
+from arcollect.mail.message import Reminder
 from arcollect.mail.transports import from_settings
 from arcollect.run import collect
 from arcollect.scheduler import Schedule
+from tests import factories
 from tests.integration.workbooks import TUESDAY, customer, invoice, make_book
 from tests.servers.ews import EwsServer
 from tests.servers.graph import GraphServer
@@ -32,11 +33,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequ
 
 
 def reminder() -> Reminder:
-    return Reminder(
-        key=idempotency_key("C-001", 1, ["INV-1"], TUESDAY.date()),
-        customer_id="C-001", level=1, template="friendly", language="en", sender="ar@acme.example",
-        to=("ap@client.example",), cc=(), reply_to=None, subject="Payment reminder", html="<p>Hi</p>", text="Hi",
-        invoices=("INV-1",), send_at=TUESDAY,
+    return factories.reminder(
+        to=("ap@client.example",), subject="Payment reminder", html="<p>Hi</p>", text="Hi", send_at=TUESDAY,
+        cycle=TUESDAY.date(),
     )  # fmt: skip
 
 

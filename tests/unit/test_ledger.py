@@ -13,8 +13,9 @@ from arcollect.book.reminder_log import reminder_log
 from arcollect.book.schema import Log
 from arcollect.errors import ArcollectError, InputError, TransportError
 from arcollect.mail.ledger import Entry, Ledger, LedgerError, reconcile
-from arcollect.mail.message import Reminder, idempotency_key
+from arcollect.mail.message import Reminder
 from arcollect.mail.transports import SendResult, Transport
+from tests import factories
 
 T0 = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
 
@@ -24,21 +25,10 @@ def at(minutes: float) -> dt.datetime:
 
 
 def reminder(customer: str = "C-001", level: int = 1, invoices: Sequence[str] = ("INV-1",)) -> Reminder:
-    return Reminder(
-        key=idempotency_key(customer, level, invoices, T0.date()),
-        customer_id=customer,
-        level=level,
-        template="friendly",
-        language="en",
-        sender="ar@acme.example",
-        to=(f"{customer.lower()}@customer.example",),
-        cc=("am@acme.example",),
-        reply_to=None,
-        subject=f"Reminder for {customer}",
-        html="<p>SECRET-BODY-HTML</p>",
+    return factories.reminder(
+        customer, level, invoices, cycle=T0.date(), cc=("am@acme.example",), html="<p>SECRET-BODY-HTML</p>",
         text="SECRET-BODY-TEXT",
-        invoices=tuple(invoices),
-    )
+    )  # fmt: skip
 
 
 class FakeTransport:

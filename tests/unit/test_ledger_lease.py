@@ -15,18 +15,16 @@ import pytest
 
 from arcollect.mail.ledger import LeaseLost, Ledger, LedgerBusy, LedgerError, LedgerMissing, identity, location
 from arcollect.mail.ledger.core import utc_text
-from arcollect.mail.message import Reminder, idempotency_key
+from arcollect.mail.message import Reminder
+from tests import factories
 
 T0 = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 
 
 def reminder(number: int = 1, to: str = "ap@customer.example") -> Reminder:
-    invoices = (f"INV-{number}",)
-    return Reminder(
-        key=idempotency_key(f"C{number}", 1, invoices, T0.date()), customer_id=f"C{number}", level=1,
-        template="friendly", language="en", sender="ar@acme.example", to=(to,), cc=(), reply_to=None,
-        subject="Reminder", html="<p>x</p>", text="x", invoices=invoices,
-    )  # fmt: skip
+    return factories.reminder(
+        f"C{number}", 1, [f"INV-{number}"], cycle=T0.date(), to=(to,), subject="Reminder", html="<p>x</p>", text="x"
+    )
 
 
 def test_a_second_ledger_on_the_same_file_is_told_who_holds_the_lease(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -11,29 +10,25 @@ import pytest
 
 from arcollect.errors import InputError
 from arcollect.mail.message import KEY_HEADER, Attachment, Reminder, idempotency_key, message_id
+from tests import factories
 
 NOW = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
 
 
 def reminder(**changes: object) -> Reminder:
-    key = idempotency_key("C-001", 2, ["INV-2", "INV-1"], "2026-11-24")
-    base = Reminder(
-        key=key,
-        customer_id="C-001",
-        level=2,
-        template="firm",
-        language="de",
-        sender="Acme Forderungen <ar@acme.example>",
-        to=("Jörg Müller <joerg@kunde.example>",),
-        cc=("am@acme.example",),
-        reply_to="help@acme.example",
-        subject="Zahlungserinnerung: 2 offene Rechnungen",
-        html="<p>Sehr geehrter Herr Müller,</p>",
-        text="Sehr geehrter Herr Müller,",
-        attachments=(Attachment("Kontoauszug.pdf", b"%PDF-1.7 statement", "application/pdf"),),
-        invoices=("INV-1", "INV-2"),
-    )
-    return dataclasses.replace(base, **changes)
+    german = {
+        "template": "firm",
+        "language": "de",
+        "sender": "Acme Forderungen <ar@acme.example>",
+        "to": ("Jörg Müller <joerg@kunde.example>",),
+        "cc": ("am@acme.example",),
+        "reply_to": "help@acme.example",
+        "subject": "Zahlungserinnerung: 2 offene Rechnungen",
+        "html": "<p>Sehr geehrter Herr Müller,</p>",
+        "text": "Sehr geehrter Herr Müller,",
+        "attachments": (Attachment("Kontoauszug.pdf", b"%PDF-1.7 statement", "application/pdf"),),
+    }
+    return factories.reminder("C-001", 2, ["INV-1", "INV-2"], cycle="2026-11-24", **{**german, **changes})
 
 
 def parse(data: bytes) -> email.message.EmailMessage:
