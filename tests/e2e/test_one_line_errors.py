@@ -16,6 +16,7 @@ from arcollect import cli
 from arcollect.cli import main
 
 from ..integration.workbooks import TUESDAY, customer, invoice, make_book
+from ..servers.smtp import free_port
 
 NOW = TUESDAY.isoformat()
 
@@ -92,6 +93,15 @@ def test_an_unusable_ledger_path(book, capsys, tmp_path):
     assert main(["config", str(book), "LedgerPath", str(tmp_path / "folder.sqlite")]) == 0
     _status, line = one_line(capsys, "send", str(book), "--now", NOW)
     assert "ledger" in line.lower() and "folder.sqlite" in line
+
+
+def test_an_unreachable_ledger_url_is_one_line_and_sends_nothing(book, capsys, tmp_path):
+    """A shared PostgreSQL ledger (LedgerUrl) whose server does not answer: a port nothing listens on."""
+    port = free_port()
+    assert main(["config", str(book), "LedgerUrl", f"postgresql://ar@127.0.0.1:{port}/arcollect"]) == 0
+    status, line = one_line(capsys, "send", str(book), "--now", NOW)
+    assert status == 1 and "cannot be reached" in line and f"127.0.0.1:{port}" in line
+    assert not (tmp_path / "outbox").exists() and not list(tmp_path.glob("*.ledger.sqlite*")), "nothing sent"
 
 
 @pytest.fixture

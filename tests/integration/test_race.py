@@ -111,9 +111,24 @@ def assert_each_once(keys: list[str]) -> None:
     assert max(counts.values()) == 1, f"delivered twice: {[key[:12] for key, n in counts.items() if n > 1]}"
 
 
-@pytest.mark.parametrize("kind", ["outbox", "smtp", "graph", "ews"])
-def test_two_senders_started_together_deliver_each_reminder_once(kind, tmp_path):
-    ledger = str(tmp_path / "ledger.sqlite")
+# the same races on both stores: SQLite beside the workbook and the shared PostgreSQL ledger (LedgerUrl)
+STORES = [
+    pytest.param(store, kind, id=f"{store}-{kind}")
+    for store in ("sqlite", "postgres")
+    for kind in ("outbox", "smtp", "graph", "ews")
+]
+
+
+def ledger_for(store: str, name: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The ledger the senders share: a SQLite file, or a fresh schema `name` on the module's PostgreSQL server."""
+    if store == "sqlite":
+        return str(tmp_path / "ledger.sqlite")
+    return request.getfixturevalue("postgres").database(name)
+
+
+@pytest.mark.parametrize(("store", "kind"), STORES)
+def test_two_senders_started_together_deliver_each_reminder_once(store, kind, request, tmp_path):
+    ledger = ledger_for(store, f"together_{kind}", request, tmp_path)
     with receiver(kind, tmp_path) as (spec, arrived):
         first = Sender(ledger, spec, tmp_path, host="pc-ar1")
         second = Sender(ledger, spec, tmp_path, host="pc-ar2", SENDER_SKEW="180")  # its clock 3 minutes ahead
@@ -122,9 +137,9 @@ def test_two_senders_started_together_deliver_each_reminder_once(kind, tmp_path)
     assert sorted(sent_count(output) for output in outputs) == [0, COUNT], "one sent everything, the other none"
 
 
-@pytest.mark.parametrize("kind", ["outbox", "smtp", "graph", "ews"])
-def test_a_second_sender_started_mid_send_waits_and_sends_nothing_twice(kind, tmp_path):
-    ledger = str(tmp_path / "ledger.sqlite")
+@pytest.mark.parametrize(("store", "kind"), STORES)
+def test_a_second_sender_started_mid_send_waits_and_sends_nothing_twice(store, kind, request, tmp_path):
+    ledger = ledger_for(store, f"staggered_{kind}", request, tmp_path)
     with receiver(kind, tmp_path) as (spec, arrived):
         first = Sender(ledger, spec, tmp_path, host="pc-ar1")
         wait_for(lambda: len(arrived()) >= 5)
@@ -205,17 +220,22 @@ def test_postgres_ledger_killed_five_times_delivers_each_reminder_exactly_once(p
     assert len(keys) == count and len(set(keys)) == count and "unknown=0" in output
 
 
-def test_schedule_and_a_manual_send_started_together_deliver_each_reminder_once(tmp_path):
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_schedule_and_a_manual_send_started_together_deliver_each_reminder_once(store, request, tmp_path):
+    """`arcollect schedule --once` and `arcollect send` of one workbook at the same moment, through the CLI; with
+    postgres the workbook's Settings name the shared ledger (LedgerUrl) and no SQLite ledger appears beside it."""
     from .workbooks import TUESDAY, customer, invoice, make_book
 
     count = 20
+    url = request.getfixturevalue("postgres").database("schedule_send") if store == "postgres" else ""
     with SmtpServer(users={"ar": "pw"}) as server:
         server.latency = 0.05
+        settings = {"Transport": "smtp", "SmtpHost": server.host, "SmtpPort": str(server.port), "SmtpUser": "ar"}
         book = make_book(
             tmp_path,
             customers=[customer(f"C{number}") for number in range(count)],
             invoices=[invoice(f"I-{number}", f"C{number}", due="2026-11-10") for number in range(count)],
-            settings={"Transport": "smtp", "SmtpHost": server.host, "SmtpPort": str(server.port), "SmtpUser": "ar"},
+            settings={**settings, **({"LedgerUrl": url} if url else {})},
         )
         environment = {
             **os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "ARCOLLECT_SMTP_PASSWORD": "pw",
@@ -234,3 +254,8 @@ def test_schedule_and_a_manual_send_started_together_deliver_each_reminder_once(
     outputs = {name: (tmp_path / f"{name}.out").read_text() for name in ("schedule", "send")}
     assert statuses == [0, 0], outputs
     assert len(keys) == count and set(keys.values()) == {1}, "each reminder arrived once"
+    if url:
+        with Ledger(PostgresStore(url)) as ledger:
+            assert Counter(ledger.history()["state"]) == {"sent": count}, "recorded in the shared ledger"
+        ledger_file = book.with_name(f"{book.stem}.ledger.sqlite")  # (the schedule's own lock file may sit beside it)
+        assert not ledger_file.exists(), "LedgerUrl set: no SQLite ledger beside the workbook"
