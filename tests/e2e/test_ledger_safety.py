@@ -14,6 +14,7 @@ import pytest
 from rich.console import Console
 
 from arcollect import cli
+from arcollect.book.reminder_log import reminder_log
 from arcollect.book.schema import TABLES, Log
 from arcollect.cli import main
 from arcollect.mail.ledger import Ledger, identity
@@ -194,7 +195,7 @@ def test_rebuild_reads_sent_items_so_a_reminder_missing_from_reminderlog_is_not_
         said = " ".join(capsys.readouterr().out.split())
         assert f"with 2 reminders (2 sent, 1 of them found only in Sent Items of {server.mailbox})" in said
         with Ledger(ledger_of(book)) as ledger:
-            history = ledger.history().set_index(str(Log.KEY))
+            history = reminder_log(ledger.history()).set_index(str(Log.KEY))
         restored = history.loc[dropped[Log.KEY]]
         assert (restored[str(Log.STATE)], restored[str(Log.CUSTOMER_ID)]) == ("sent", "C2")
         assert restored[str(Log.LEVEL)] == dropped[Log.LEVEL] and restored[str(Log.INVOICES)] == "I-2"

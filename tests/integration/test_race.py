@@ -256,6 +256,6 @@ def test_schedule_and_a_manual_send_started_together_deliver_each_reminder_once(
     assert len(keys) == count and set(keys.values()) == {1}, "each reminder arrived once"
     if url:
         with Ledger(PostgresStore(url)) as ledger:
-            assert Counter(ledger.history()["state"]) == {"sent": count}, "recorded in the shared ledger"
+            assert Counter(entry.state for entry in ledger.history()) == {"sent": count}, "in the shared ledger"
         ledger_file = book.with_name(f"{book.stem}.ledger.sqlite")  # (the schedule's own lock file may sit beside it)
         assert not ledger_file.exists(), "LedgerUrl set: no SQLite ledger beside the workbook"
