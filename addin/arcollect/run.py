@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from arcollect import escalation, insight, readiness
-from arcollect.bank import inbox, letters
+from arcollect.bank import accounts, inbox, letters
 from arcollect.book import dashboard, files, live, read, settings, write
 from arcollect.book.reminder_log import reminder_log
 from arcollect.book.schema import (
@@ -43,7 +43,7 @@ from arcollect.book.schema import (
     Queue,
     Risk,
 )
-from arcollect.engine import aging, dunning, pricing
+from arcollect.engine import aging, dunning, money, pricing
 from arcollect.errors import ArcollectError, ConfigError
 from arcollect.mail import compose
 from arcollect.mail.dispatch import dispatch
@@ -260,6 +260,7 @@ def collect(
             base_currency=config.base_currency, default_jurisdiction=config.default_jurisdiction,
         )  # fmt: skip
         problems += pricing_problems
+        problems += accounts.missing(config, _billed_currencies(aged))  # reminders there would carry no account
         summary = aging.summary(aged, as_of, edges=config.bucket_edges, base_currency=config.base_currency)
         report.invoices, report.customers = len(aged), len(customers)
         report.time_zones = dunning.time_zones(customers)
@@ -381,6 +382,14 @@ def collect(
 
 
 # ---- reminders ----------------------------------------------------------------------------------------------
+
+
+def _billed_currencies(aged: pd.DataFrame) -> list[str]:
+    """The currencies with an open amount to remind (valid ISO codes; a bad code is already a reader problem)."""
+    if aged.empty:
+        return []
+    owed = aged.loc[pd.to_numeric(aged[Invoices.OPEN_AMOUNT], errors="coerce").fillna(0) > 0, Invoices.CURRENCY]
+    return sorted(set(owed.dropna().astype(str)) & set(money.currency_codes()))
 
 
 def _history(ledger: Ledger) -> pd.DataFrame:

@@ -80,10 +80,12 @@ def test_refresh_fills_every_output_table_and_logs_a_line(tmp_path, open_live):
     summary_headers = [cell.value for cell in openpyxl.load_workbook(path)["AgingSummary"][1]]
     assert summary_headers == template.aging_summary_headers()
     assert {row["customer_id"] for row in sheet_rows(path, "ReminderQueue")} == {"C1", "C2", "C3"}
-    assert [row["sheet"] for row in sheet_rows(path, "Exceptions")] == ["Invoices"]
+    # a bad invoice row, and the GBP customer's missing account (Settings has none for GBP)
+    assert [row["sheet"] for row in sheet_rows(path, "Exceptions")] == ["Invoices", "Settings"]
     assert outcome is not None and outcome.report.invoices == 3
     assert [alert.prompt for alert in book.app.alerts] == [
-        "1 value could not be used — see the Exceptions sheet."
+        "Settings: customers billed in GBP get no bank details: there is no account for GBP — add IBAN.GBP "
+        "(and BIC.GBP) or BankDetails.GBP to Settings\n1 value could not be used — see the Exceptions sheet."
     ]  # fmt: skip
     assert_screen_updating_restored(book)
     assert any("Refresh on collections.xlsx: 3 invoices" in line for line in log_lines(tmp_path))

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from arcollect.bank import accounts
 from arcollect.book import demo
 from arcollect.book.schema import FX, LANGUAGES, STATUSES, TABLES, Customers, Invoices, Payments, SettingsSheet
 from arcollect.book.settings import parse_policy, parse_settings
@@ -152,6 +153,8 @@ def test_settings_and_policy_sheets_parse_cleanly(tables):
     assert settings.reply_to == "credit-control@northwind.example"
     assert (settings.iban, settings.bic) == ("DE89 3704 0044 0532 0130 00", "COBADEFFXXX")  # the account, #20
     assert settings.for_currency("iban", "CHF") == "CH93 0076 2011 6238 5295 7"
+    billed = set(tables["Customers"][Customers.CURRENCY].dropna())
+    assert len(billed) > 5 and accounts.missing(settings, billed) == []  # every currency billed has an account
     assert settings.finance_contact
     assert set(tables["Settings"][SettingsSheet.KEY]) >= {"BaseCurrency", "BankDetails"}
     levels, problems = parse_policy(tables["DunningLevels"])

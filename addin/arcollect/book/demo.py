@@ -89,6 +89,14 @@ SETTINGS_EXTRA = {
     "IBAN.GBP": "GB33 BUKB 2020 1555 5555 55",
     "BankDetails.GBP": "Barclays Bank UK PLC, sort code 20-20-15, account 55555555",
     "BankDetails.USD": "JPMorgan Chase Bank, N.A., New York · ABA 021000021 · account 000123456789 · SWIFT CHASUS33",
+    # every other currency billed has its wire instructions too: a run lists a billed currency without any
+    "BankDetails.CAD": "Royal Bank of Canada, Toronto · SWIFT ROYCCAT2 · transit 00002 · account 1234567",
+    "BankDetails.AUD": "Westpac Banking Corporation, Sydney · SWIFT WPACAU2S · BSB 032-000 · account 123456",
+    "BankDetails.JPY": "MUFG Bank, Ltd., Tokyo · SWIFT BOTKJPJT · branch 001 · account 1234567",
+    "BankDetails.CNY": "Bank of China, Shanghai Branch · SWIFT BKCHCNBJ300 · account 1234 5678 9012 3456",
+    "BankDetails.BRL": "Banco do Brasil S.A., São Paulo · SWIFT BRASBRRJSPO · agência 0001 · conta 12345-6",
+    "BankDetails.SEK": "Skandinaviska Enskilda Banken, Stockholm · SWIFT ESSESESS · account 5000-1234567",
+    "BankDetails.PLN": "PKO Bank Polski, Warszawa · SWIFT BPKOPLPW · account 12 1020 1026 0000 0402 0123 4567",
 }
 # 1 unit = rate EUR, rounded realistic values; undated rows hold for every date.
 RATES = {
