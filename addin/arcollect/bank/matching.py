@@ -18,8 +18,9 @@ When a rule names invoices, the credit is applied to those still open, oldest du
 them all; less pays them in that order and leaves the last one part-paid ("part payment"); more pays them all and
 the rest stays with the customer as unapplied cash ("overpayment"). A credit is never applied when the rule's
 invoices are in another currency, already paid, or belong to several customers, when the payer or amount fits
-more than one invoice, for reversals, and for a payer no rule recognises — those go to `unmatched`, with the reason
-and the open items that fit in part ("Could be"), for a person to decide. Nothing is ever guessed.
+more than one invoice, for reversals and returned payments, and for a payer no rule recognises — those go to
+`unmatched`, with the reason and the open items that fit in part ("Could be"), for a person to decide. Nothing is
+ever guessed.
 
 Credits are taken one by one in statement order against open amounts that earlier credits of the same import have
 already reduced (so the same invoice is not paid twice); the invoices and look-ups are built once per import with
@@ -161,6 +162,10 @@ def match(
 def _one(
     credit: Credit, book: _Book, issued: Mapping[str, tuple[str, tuple[str, ...]]], known: Mapping[str, str]
 ) -> list[Allocation] | Unmatched:
+    if "returned" in credit.extra:
+        code = credit.extra["returned"]
+        why = f" (return reason {code})" if code else ""
+        return Unmatched(credit, f"a returned payment{why}: money of ours coming back, not a customer paying")
     if credit.reversal:
         return Unmatched(credit, "a reversal of an earlier booking — check it against the payment it reverses")
     text = f"{credit.reference} {credit.remittance}"

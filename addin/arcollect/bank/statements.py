@@ -5,8 +5,9 @@
 
 The format is recognised from the content, not the file name. Only what the bank has booked counts: entries with
 status BOOK (camt) — pending and information-only entries are skipped — and credits (CRDT, MT940 ``C``); debits
-are not payments from customers. A reversal (camt ``RvslInd``, MT940 ``RC``/``RD``) is kept and marked, so that
-matching hands it to a person rather than applying it.
+are not payments from customers. A reversal (camt ``RvslInd``, MT940 ``RC``/``RD``) and a returned payment of ours
+(camt ``TxDtls/RtrInf`` or sub-family ``RRTN``) are kept and marked, so that matching hands them to a person rather
+than applying them.
 
 Each credit carries a `key` that identifies it at its bank for good — the account plus the account servicer's
 reference of the entry (camt ``AcctSvcrRef``, else ``NtryRef``) and of the transaction within a batch booking; for
@@ -43,6 +44,7 @@ from arcollect.problems import Problem
 logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+RETURN_SUB_FAMILIES = frozenset({"RRTN"})  # ISO 20022 bank transaction sub-family "reversal due to payment return"
 SHEET = "Bank statements"
 
 
@@ -175,7 +177,8 @@ def _entry_credits(entry: Element, account: str, position: int, source: str) -> 
     if amount is None or booked is None:
         raise ValueError(f"entry {position} has no amount or booking date")
     reference = _text(entry, "AcctSvcrRef") or _text(entry, "NtryRef")
-    reversal = _text(entry, "RvslInd").lower() == "true"
+    returned = _returned(entry)
+    reversal = _text(entry, "RvslInd").lower() == "true" or returned is not None
     entry_key = f"camt|{account}|{reference}" if reference else f"camt|{account}|{booked}|{amount[0]}|#{position}"
     details = [tx for block in _children(entry, "NtryDtls") for tx in _children(block, "TxDtls")]
     common = {
@@ -184,6 +187,7 @@ def _entry_credits(entry: Element, account: str, position: int, source: str) -> 
         "account": account,
         "source": source,
         "reversal": reversal,
+        "extra": {"returned": returned} if returned is not None else {},
     }
     if len(details) > 1:
         parts = [_tx_amount(tx) for tx in details]
@@ -198,6 +202,22 @@ def _entry_credits(entry: Element, account: str, position: int, source: str) -> 
             ]
     # One transaction (or a batch whose parts cannot be told apart): the booked amount is the credit.
     return [_credit(details[0] if len(details) == 1 else None, entry_key, amount[0], amount[1], common, entry, details)]
+
+
+def _returned(entry: Element) -> str | None:
+    """The return reason of a returned payment (money of ours coming back, not a customer paying), else None.
+
+    A return is marked by return information in its transaction details (``TxDtls/RtrInf``, with the reason code,
+    e.g. AC04 "account closed") or by the bank transaction sub-family ``RRTN`` ("reversal due to payment return",
+    ISO 20022 external bank transaction codes); the result is the reason code, or "" when none is given.
+    """
+    for element in entry.iter():
+        if _local(element) == "RtrInf":
+            return _text(element, "Rsn", "Cd") or _text(element, "Rsn", "Prtry")
+    for element in entry.iter():
+        if _local(element) == "SubFmlyCd" and (element.text or "").strip().upper() in RETURN_SUB_FAMILIES:
+            return ""
+    return None
 
 
 def _tx_amount(tx: Element) -> tuple[Decimal, str] | None:
