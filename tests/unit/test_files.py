@@ -9,7 +9,7 @@ import pytest
 
 from arcollect import files
 from arcollect.book import files as book_files
-from arcollect.mail.ledger import core
+from arcollect.mail.ledger import retention
 from arcollect.mail.transports import outbox
 
 
@@ -81,5 +81,5 @@ def test_there_is_one_implementation() -> None:
     assert book_files.real_path is files.real_path
     assert book_files.remove_stale_temporaries is files.remove_stale_temporaries
     assert outbox.atomic_write is files.atomic_write
-    assert core.atomic_write is files.atomic_write
+    assert retention.atomic_write is files.atomic_write
     assert not hasattr(outbox, "_replace") and not hasattr(outbox, "_fsync_folder")
