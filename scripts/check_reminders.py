@@ -15,7 +15,13 @@ counted, each from the workbook's own rows and not from what the planner or the 
 - **lower level after escalation**: any other dunning reminder to a customer the ledger shows escalated before it,
   or whose Credit hold is ticked (a thank-you is not a reminder);
 - **discount claim without a discount**: a pre-due reminder whose subject or text offers an early-payment discount
-  when none of its invoices still has one on that day (from the invoice's or the customer's payment terms).
+  when none of its invoices still has one on that day (from the invoice's or the customer's payment terms);
+- **untrue history**: a reminder whose sentences about earlier reminders are not true for the invoices they speak
+  of, against the ledger's sent reminders before it (in the customer's local days): "we wrote to you about the
+  invoices below on …" needs every invoice below reminded on exactly those days (the last of them, for "on …"
+  alone), "we wrote to you about invoices A and B on …" needs A and B reminded on exactly those days, and "invoice
+  C is also overdue; this is our first reminder about it" needs C never reminded. The sentences are found with
+  the language's own words (its _strings.j2), the days written with the letter's locale.
 
 Prints the counts and the reminders checked per level and language; exits 1 when any count is not zero.
 """
@@ -26,6 +32,7 @@ import argparse
 import datetime as dt
 import email
 import email.policy
+import html as html_text
 import json
 import re
 import sqlite3
@@ -41,7 +48,7 @@ from arcollect.book import read, settings
 from arcollect.book.schema import Customers, Invoices, Queue
 from arcollect.engine import calendar, terms
 from arcollect.mail.message import KEY_HEADER, idempotency_key
-from arcollect.mail.render import Renderer
+from arcollect.mail.render import Renderer, date, date_list, format_list, letter_formats
 
 _NEGATIVE = re.compile(r"(?:^|[\s(])[-−]\s?(?:[^\w\s]{1,3}\s?)?\d")
 
@@ -58,13 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"Reminders checked: {result['checked']} ({', '.join(f'{k}: {v}' for k, v in result['levels'].items())})")
         print(f"Languages: {', '.join(f'{k}: {v}' for k, v in result['languages'].items())}")
-        for name in ("negative", "short_escalation", "lower_level_after_escalation", "discount_claim_without_discount"):
+        for name in _COUNTS:
             print(f"{name.replace('_', ' ')}: {result[name]}")
         for problem in result["problems"][:40]:
             print("  ", problem)
-    failures = sum(result[name] for name in ("negative", "short_escalation", "lower_level_after_escalation",
-                                             "discount_claim_without_discount"))  # fmt: skip
+    failures = sum(result[name] for name in _COUNTS)
     return 1 if failures else 0
+
+
+_COUNTS = ("negative", "short_escalation", "lower_level_after_escalation", "discount_claim_without_discount",
+           "untrue_history")  # fmt: skip
 
 
 def check(workbook: Path, folders: list[Path]) -> dict[str, Any]:
@@ -78,12 +88,14 @@ def check(workbook: Path, folders: list[Path]) -> dict[str, Any]:
     invoices = tables["Invoices"].drop_duplicates(Invoices.NUMBER)
     known = _known_reminders(workbook, config)
     escalated_on = _escalated(workbook, config, escalating)
+    cited_levels = {level.level for level in policy if not level.is_thanks}
+    sent_before = _sent_reminders(workbook, config, cited_levels)
     held = set(customers.index[customers[Customers.CREDIT_HOLD].astype("boolean").fillna(False).to_numpy(bool)])
     renderer = Renderer()
     result: dict[str, Any] = {
         "checked": 0, "levels": Counter(), "languages": Counter(), "negative": 0, "short_escalation": 0,
         "lower_level_after_escalation": 0, "discount_claim_without_discount": 0, "problems": [],
-        "escalations": 0, "pre_due": 0, "pre_due_with_discount": 0,
+        "untrue_history": 0, "history_claims": 0, "escalations": 0, "pre_due": 0, "pre_due_with_discount": 0,
     }  # fmt: skip
     for folder in folders:
         for path in sorted(Path(folder).glob("*.eml")):
@@ -127,6 +139,17 @@ def check(workbook: Path, folders: list[Path]) -> dict[str, Any]:
                 if customer_id in held or (before is not None and before < sent):
                     result["lower_level_after_escalation"] += 1
                     result["problems"].append(f"{where}: level {level} to {customer_id}, escalated/on credit hold")
+
+            reminded = _reminded(sent_before.get(customer_id, ()), numbers, key, sent, zone)
+            page = _page_text(message)
+            locale_of = {"language": str(customer[Customers.LANGUAGE] or "") if customer is not None else "",
+                         "country": str(customer[Customers.COUNTRY] or "") if customer is not None else ""}  # fmt: skip
+            with letter_formats(language.split("-")[0], locale_of):
+                claims, untrue = _history_truth(page, numbers, reminded, _words(renderer, language))
+            result["history_claims"] += claims
+            if untrue:
+                result["untrue_history"] += 1
+                result["problems"].append(f"{where}: untrue history: {untrue[0]}")
 
             if level in pre_due:
                 result["pre_due"] += 1
@@ -179,6 +202,115 @@ def _escalated(workbook: Path, config: Any, escalating: set[int]) -> dict[str, d
     for customer_id, sent_at in rows:
         found[str(customer_id)] = dt.datetime.fromisoformat(sent_at)
     return found
+
+
+def _sent_reminders(
+    workbook: Path, config: Any, levels: set[int]
+) -> dict[str, list[tuple[str, dt.datetime, tuple[str, ...]]]]:
+    """Customer → its sent reminders of the dunning `levels` (key, when sent, invoices), from the ledger."""
+    ledger = config.ledger_file(workbook)
+    found: dict[str, list[tuple[str, dt.datetime, tuple[str, ...]]]] = {}
+    if not ledger.exists():
+        return found
+    with sqlite3.connect(ledger) as db:
+        rows = db.execute("SELECT key, customer_id, level, sent_at, invoices FROM reminders WHERE state = 'sent'")
+        for key, customer_id, level, sent_at, numbers in rows:
+            if int(level) in levels and sent_at:
+                moment = dt.datetime.fromisoformat(sent_at)
+                found.setdefault(str(customer_id), []).append((key, moment, tuple(json.loads(numbers))))
+    return found
+
+
+def _reminded(
+    earlier: Any, numbers: tuple[str, ...], key: str, sent: dt.datetime, zone: ZoneInfo
+) -> dict[str, list[dt.date]]:
+    """Per invoice of the letter, the local days of the reminders about it sent before the letter (not itself)."""
+    days: dict[str, set[dt.date]] = {number: set() for number in numbers}
+    for other, moment, named in earlier:
+        if other != key and moment < sent:
+            for number in named:
+                if number in days:
+                    days[number].add(moment.astimezone(zone).date())
+    return {number: sorted(found) for number, found in days.items()}
+
+
+def _page_text(message: Any) -> str:
+    """The html part as text, one paragraph (or table cell) per line, spaces as one space."""
+    part = message.get_body(preferencelist=("html",))
+    if part is None:
+        return " ".join(message.get_body(preferencelist=("plain",)).get_content().split())
+    markup = re.sub(r"(?is)<(script|style)\b.*?</\1>", "", part.get_content())
+    text = html_text.unescape(re.sub(r"(?s)<[^>]+>", "\n", markup))
+    lines = (" ".join(line.replace("\u00a0", " ").replace("\u202f", " ").split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _pattern(template: str, anchored: bool, stops: tuple[str, ...] = ()) -> re.Pattern[str]:
+    """A regex for a sentence of `template` with its history placeholders as groups, others as any text. A group
+    never runs into a paragraph's next line, a 。 or the start of one of the `stops` (the other history sentences)."""
+    stop = "|".join(_literal(text) for text in stops)
+    free = f"(?:(?!{stop})[^\n。])+?" if stop else "[^\n。]+?"
+    parts = []
+    for piece in re.split(r"(\{\w+\})", _spaces(template)):
+        if piece in ("{previous}", "{last_reminder}", "{invoices}"):
+            parts.append(f"(?P<{piece[1:-1]}>{free})")
+        elif re.fullmatch(r"\{\w+\}", piece):
+            parts.append("[^\n]+?")
+        else:
+            parts.append(_literal(piece))
+    return re.compile(("^" if anchored else "") + "".join(parts), re.IGNORECASE | re.MULTILINE)
+
+
+def _literal(text: str) -> str:
+    return "".join(r"\s+" if chunk.isspace() else re.escape(chunk) for chunk in re.split(r"(\s+)", text) if chunk)
+
+
+def _spaces(text: str) -> str:
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def _named(text: str, numbers: tuple[str, ...]) -> list[str] | None:
+    """The letter's invoices a list in a sentence names, in the letter's order; None if it names anything else."""
+    named = [n for n in numbers if re.search(rf"(?<![A-Za-z0-9-]){re.escape(n)}(?![A-Za-z0-9-])", text)]
+    return named if named and " ".join(text.split()) == " ".join(format_list(named).split()) else None
+
+
+def _history_truth(
+    page: str, numbers: tuple[str, ...], reminded: dict[str, list[dt.date]], words: dict[str, Any]
+) -> tuple[int, list[str]]:
+    """(sentences about earlier reminders found, the untrue ones) in a letter's text (see the module docstring)."""
+    found, untrue, spans = 0, [], []
+    for intro in words["intros"]:  # "… about the invoices below on {previous}": about every invoice of the letter
+        for match in _pattern(intro, anchored=True).finditer(page):
+            found += 1
+            spans.append(match.span())
+            days = {tuple(reminded.get(number, ())) for number in numbers}
+            common = next(iter(days)) if len(days) == 1 else ()
+            said = " ".join(match.group(0).split())
+            if not common:
+                untrue.append(f"{said!r} about all of {list(numbers)}, reminded on {reminded}")
+            elif "previous" in match.groupdict() and match.group("previous") != date_list(common, "long"):
+                untrue.append(f"{said!r}: the ledger has {[str(day) for day in common]}")
+            elif "last_reminder" in match.groupdict() and match.group("last_reminder") != date(common[-1], "long"):
+                untrue.append(f"{said!r}: the last reminder was on {common[-1]}")
+    stops = tuple(sorted({_spaces(template).split("{")[0].strip() for template, _ in words["groups"]} - {""}))
+    for template, reminded_before in words["groups"]:
+        for match in _pattern(template, anchored=False, stops=stops).finditer(page):
+            if any(start <= match.start() < end for start, end in spans):
+                continue  # the words of the intro above ("the invoices below" in the place of the numbers)
+            found += 1
+            said = " ".join(match.group(0).split())
+            named = _named(match.group("invoices"), numbers)
+            if named is None:
+                untrue.append(f"{said!r} names invoices this letter does not list")
+                continue
+            days = {tuple(reminded.get(number, ())) for number in named}
+            if not reminded_before:
+                if days != {()}:
+                    untrue.append(f"{said!r}, but the ledger has reminders about {named}: {reminded}")
+            elif len(days) != 1 or not next(iter(days)) or match.group("previous") != date_list(next(iter(days))):
+                untrue.append(f"{said!r}, but the ledger has {[(n, [str(d) for d in reminded[n]]) for n in named]}")
+    return found, untrue
 
 
 def _cycle_date(key: str, customer_id: str, level: int, numbers: tuple[str, ...], near: dt.date) -> dt.date:
@@ -266,7 +398,14 @@ _WORDS: dict[str, dict[str, Any]] = {}
 def _words(renderer: Renderer, language: str) -> dict[str, Any]:
     if language not in _WORDS:
         module = renderer.environment.get_template(f"{language}/_strings.j2").module
-        _WORDS[language] = {"credit": str(module.credit), "incentive": dict(module.incentive)}
+        tones = [value for value in vars(module).values() if isinstance(value, dict) and value.get("intro")]
+        intros = {str(line) for tone in tones for line in tone["intro"][:1]
+                  if "{previous}" in str(line) or "{last_reminder}" in str(line)}  # fmt: skip
+        groups = sorted({(str(getattr(module, name)), name.startswith("history"))
+                         for name in ("history_one", "history_other", "also_overdue_one", "also_overdue_other")
+                         if hasattr(module, name)})  # fmt: skip
+        _WORDS[language] = {"credit": str(module.credit), "incentive": dict(module.incentive),
+                            "intros": sorted(intros), "groups": groups}  # fmt: skip
     return _WORDS[language]
 
 

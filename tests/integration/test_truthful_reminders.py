@@ -30,7 +30,16 @@ from babel.numbers import format_currency
 from arcollect.engine import interest
 from arcollect.run import collect
 
-from .workbooks import TUESDAY, customer, invoice, make_book, outbox_messages, seed_sent, text_of
+from .workbooks import (
+    TUESDAY,
+    customer,
+    invoice,
+    make_book,
+    outbox_messages,
+    ready_to_escalate,
+    seed_sent,
+    text_of,
+)
 
 CENT = Decimal("0.01")
 FINAL = {"DE1": ("de", "DE", "de_DE"), "FR1": ("fr", "FR", "fr_FR"), "GB1": ("en", "GB", "en_GB"),
@@ -177,6 +186,59 @@ def test_a_second_reminder_cites_the_first_from_the_ledger_and_a_catch_up_start_
     text = " ".join(text_of(first).split())
     assert first["Subject"] == "Mahnung – offene Rechnungen, Kundenkonto K1"
     assert "erinnert" not in text and "Fälligkeit verstrichen" in text
+
+
+MIXED = {  # an escalation listing invoices reminded on different days and one never reminded: what it says of each
+    # (every customer in Berlin time, so that all three go out on this Tuesday morning)
+    "E1": ("en", "GB", [
+        "We wrote to you about invoice E1-A on 5 October, 15 October and 30 October 2026.",
+        "We wrote to you about invoice E1-B on 30 October 2026.",
+        "Invoice E1-C is also overdue; this is our first reminder about it.",
+        "As the invoices we reminded you about remain unpaid, we regret to inform you",
+    ]),
+    "E2": ("de", "DE", [
+        "wir haben Sie am 5. Oktober, 15. Oktober und 30. Oktober 2026 an die Rechnung E2-A erinnert.",
+        "Wir haben Sie am 30. Oktober 2026 an die Rechnung E2-B erinnert.",
+        "Auch die Rechnung E2-C ist überfällig; an sie erinnern wir Sie hiermit zum ersten Mal.",
+        "Da die Rechnungen, an die wir Sie erinnert haben, weiterhin nicht beglichen sind,",
+    ]),
+    "E3": ("ja", "JP", [
+        "請求書E3-Aにつきましては、2026年10月5日、10月15日、10月30日にご案内申し上げました。",
+        "請求書E3-Bにつきましては、2026年10月30日にご案内申し上げました。",
+        "請求書E3-Cもお支払期日を過ぎております。こちらにつきましては、今回が初めてのご案内となります。",
+    ]),
+}  # fmt: skip
+
+
+def test_an_escalation_says_which_invoices_were_reminded_when_and_which_never_were(tmp_path):
+    """An escalation lists everything overdue, also invoices no earlier reminder named: "we reminded you on 5, 15
+    and 30 October about the invoices below" would be untrue for E-B (reminded once) and E-C (never)."""
+    people, items = [], []
+    for customer_id, (language, country, _) in MIXED.items():
+        people.append(customer(customer_id, language=language, country=country, time_zone="Europe/Berlin"))
+        items += [
+            invoice(f"{customer_id}-A", customer_id, due="2026-08-18", amount=5000.0),
+            invoice(f"{customer_id}-B", customer_id, due="2026-09-30", amount=700.0),
+            invoice(f"{customer_id}-C", customer_id, due="2026-11-20", amount=300.0),  # 4 days overdue
+        ]
+    path = make_book(tmp_path, customers=people, invoices=items)
+    for customer_id in MIXED:
+        ready_to_escalate(path, customer_id, [f"{customer_id}-A"])  # 5, 15 and 30 October, approved
+        seed_sent(path, [(customer_id, 1, [f"{customer_id}-B"], "2026-10-30")])
+    report = collect(path, now=TUESDAY, send=True)
+    assert report.failed == []
+    sent = {message["To"].addresses[0].username.removeprefix("ap-").upper(): message
+            for message in outbox_messages(tmp_path)}  # fmt: skip
+    for customer_id, (language, _country, sentences) in MIXED.items():
+        message = sent[customer_id]
+        joiner = "" if language == "ja" else " "
+        text = _plain(joiner.join(line.strip() for line in text_of(message).splitlines()))
+        html = " ".join(_plain(message.get_body(preferencelist=("html",)).get_content()).split())
+        for sentence in sentences:
+            assert sentence in text and sentence in html, (customer_id, sentence, text)
+        untrue = ("about the invoices below on", "an die folgenden Rechnungen erinnert", "下記のご請求につきましては")
+        for words in untrue:
+            assert words not in text and words not in html
 
 
 def test_each_invoice_has_its_own_pay_link_and_no_button_pays_part_of_a_balance(sent):

@@ -158,6 +158,10 @@ class Records:
             sent.update(self._history.get(str(number), ()))
         return _history_rows(sent, self._level_names, zone)
 
+    def reminded(self, numbers: Iterable[Any], zone: Any = None) -> dict[str, list[dt.date]]:
+        """Per invoice of `numbers`, the local days of the earlier reminders about it (as `history` cites them)."""
+        return _reminded_days({str(number): self._history.get(str(number), ()) for number in numbers}, zone)
+
 
 def _by_due_date(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty or Invoices.DUE_DATE not in frame.columns:
@@ -184,6 +188,26 @@ def _history_rows(sent: Iterable[tuple[dt.datetime, int]], names: Mapping[int, s
     where = _zone(zone)
     days = sorted({(moment.astimezone(where).date(), level) for moment, level in sent})
     return [{"date": day, "level": level, "name": names.get(level, "")} for day, level in days]
+
+
+def _reminded_days(sent: Mapping[str, Iterable[tuple[dt.datetime, int]]], zone: Any) -> dict[str, list[dt.date]]:
+    where = _zone(zone)
+    return {number: sorted({moment.astimezone(where).date() for moment, _ in rows}) for number, rows in sent.items()}
+
+
+def _history_groups(numbers: Sequence[str], reminded: Mapping[str, list[dt.date]]) -> tuple[list[dict], list[str]]:
+    """What the letter may say about its invoices' history, true for each invoice it names: the invoices that were
+    reminded on the same days, one group per set of days (oldest first), and the invoices never reminded."""
+    groups: dict[tuple[dt.date, ...], list[str]] = {}
+    never: list[str] = []
+    for number in numbers:
+        days = tuple(reminded.get(number) or ())
+        if days:
+            groups.setdefault(days, []).append(number)
+        else:
+            never.append(number)
+    ordered = sorted(groups.items(), key=lambda group: (group[0][0], -len(group[0]), group[0]))
+    return [{"dates": list(days), "numbers": members} for days, members in ordered], never
 
 
 @functools.lru_cache(maxsize=256)
@@ -259,12 +283,14 @@ def context(
         others = [_account_row(record) for record in _records(mine, _ACCOUNT_COLUMNS)]
         others = [other for other in others if other["number"] not in set(chased)]
     sent: set[tuple[dt.datetime, int]] = set()
+    own: dict[str, list[tuple[dt.datetime, int]]] = {}
     if history is not None and not history.empty:
         own = _history_by_invoice(history[history[Invoices.NUMBER].astype(str).isin(chased)], level_names)
         sent = {entry for rows in own.values() for entry in rows}
     cited = _history_rows(sent, level_names or {}, row.get(dunning.TIME_ZONE))
+    reminded = _reminded_days({number: own.get(number, ()) for number in chased}, row.get(dunning.TIME_ZONE))
     credit_rows = _credit_rows(credits.to_dict("records"))
-    return _context(row, invoices, credit_rows, customer, settings, level, others, cited)
+    return _context(row, invoices, credit_rows, customer, settings, level, others, cited, (chased, reminded))
 
 
 def context_from(row: Mapping[str, Any], records: Records, settings: Any, level: Any) -> dict[str, Any]:
@@ -274,8 +300,10 @@ def context_from(row: Mapping[str, Any], records: Records, settings: Any, level:
     invoices = records.invoices(numbers)
     others = records.others(customer_id, numbers)
     cited = records.history(numbers, row.get(dunning.TIME_ZONE))
+    reminded = records.reminded(numbers, row.get(dunning.TIME_ZONE))
     customer = records.customers[customer_id]
-    return _context(row, invoices, records.credits(customer_id), customer, settings, level, others, cited)
+    chased = ([str(number) for number in numbers], reminded)
+    return _context(row, invoices, records.credits(customer_id), customer, settings, level, others, cited, chased)
 
 
 def compose(
@@ -370,7 +398,10 @@ def _context(
     level: Any,
     others: list[dict[str, Any]] | None = None,
     cited: list[dict[str, Any]] | None = None,
+    chased: tuple[list[str], Mapping[str, list[dt.date]]] | None = None,
 ) -> dict[str, Any]:
+    numbers, reminded = chased if chased is not None else ([], {})
+    groups, never = _history_groups(numbers, reminded) if cited else ([], [])
     by_currency: dict[Any, list[_Item]] = {}
     for item in items:  # one section per currency, sorted by code, invoices in the reminder's order
         if item.currency is not None:
@@ -409,6 +440,10 @@ def _context(
         "discount_available": any(invoice["discount"] for section in sections for invoice in section["invoices"]),
         "other_items": list(others or ()),
         "history": list(cited or ()),
+        # Which invoices the earlier reminders were about: one group per set of days, and those never reminded
+        # (an escalation lists everything overdue, also invoices no reminder named): the letter says each truly.
+        "history_groups": groups,
+        "not_reminded": never,
         "pay": None,  # the payment block (bank.letters) when the run adds it
     }
 

@@ -33,13 +33,14 @@ Chinese and Japanese text between characters, never before closing punctuation).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import functools
 import logging
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -217,6 +218,18 @@ def letter_locale(language: str, customer: Mapping[str, Any]) -> Locale:
     _requested, region = _split_tag(str(customer.get("language") or ""))
     country = region or str(customer.get("country") or "").strip().upper()
     return _formats_for(language, country).locale
+
+
+@contextlib.contextmanager
+def letter_formats(language: str, customer: Mapping[str, Any]) -> Iterator[None]:
+    """Inside it the filters (`money`, `date`, `date_list`, `format_list`) write as a letter rendered in `language`
+    for `customer` does (`letter_locale`) — for a tool that checks what a rendered letter says."""
+    _requested, region = _split_tag(str(customer.get("language") or ""))
+    token = _locale.set(_formats_for(language, region or str(customer.get("country") or "").strip().upper()))
+    try:
+        yield
+    finally:
+        _locale.reset(token)
 
 
 def clean_subject(value: str) -> str:
