@@ -80,6 +80,22 @@ def test_graph_without_mail_read_names_the_missing_permission(tmp_path, monkeypa
     assert "Mail.Read" in capsys.readouterr().out
 
 
+def test_graph_an_app_that_may_not_send_as_the_mailbox_is_told_so_and_nothing_is_sent(tmp_path, monkeypatch, capsys):
+    """test-connection asks Graph a recipient-less sendMail: a 403 there is "may not send as" (names the role to
+    grant); once it is granted the same check says OK — and neither check sends a message."""
+    with GraphServer(send_denied=True) as graph:
+        monkeypatch.setenv("ARCOLLECT_GRAPH_CLIENT_SECRET", graph.client_secret)
+        book = graph_book(tmp_path, graph)
+        assert main(["test-connection", str(book)]) == 1
+        out = " ".join(capsys.readouterr().out.split())
+        assert f"graph: The app may not send as {graph.mailbox} (ErrorAccessDenied" in out
+        assert "'Application Mail.Send' role scoped to this mailbox" in out and "OK" not in out
+        graph.send_denied = False  # the administrator grants Mail.Send for the mailbox
+        assert main(["test-connection", str(book)]) == 0
+        assert f"may send as {graph.mailbox}" in capsys.readouterr().out
+        assert graph.received == []  # the probe has no recipient: Graph refuses it, nothing goes out
+
+
 def ews_book(tmp_path, ews: EwsServer):
     settings = {"Transport": "ews", "EwsEndpoint": ews.url, "EwsAuth": "basic", "EwsUser": "svc-ar",
                 "SenderMailbox": ews.mailbox}  # fmt: skip
