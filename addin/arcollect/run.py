@@ -495,17 +495,18 @@ def _render(
 
 
 def _credits(aged: pd.DataFrame, payments: pd.DataFrame | None) -> pd.DataFrame:
-    """Credit notes and unapplied payments (as negative amounts, named by their reference or date)."""
+    """Credit notes and unapplied payments (as negative amounts). A credit note is named by its number, an
+    unapplied payment by the day it was received (ISO, the same in every language): its Reference is the user's own
+    note ("No remittance advice"), not something to print in a letter, in English, under the word "Credit"."""
     columns = [Invoices.NUMBER, Invoices.CUSTOMER_ID, Invoices.CURRENCY, Invoices.OPEN_AMOUNT]
     notes = aged.loc[aged[Invoices.OPEN_AMOUNT] < 0, columns]
     if payments is None or payments.empty:
         return notes
     loose = payments[payments[Payments.INVOICE_NUMBER].isna() & (payments[Payments.AMOUNT] > 0)]
-    dated = "Payment " + pd.to_datetime(loose[Payments.DATE]).dt.strftime("%Y-%m-%d")
-    reference = loose[Payments.REFERENCE].astype("string") if Payments.REFERENCE in loose else dated
+    dated = pd.to_datetime(loose[Payments.DATE]).dt.strftime("%Y-%m-%d").astype("string").fillna("")
     cash = pd.DataFrame(
         {
-            Invoices.NUMBER: reference.fillna(dated).to_numpy(dtype=object),
+            Invoices.NUMBER: dated.to_numpy(dtype=object),
             Invoices.CUSTOMER_ID: loose[Payments.CUSTOMER_ID].to_numpy(dtype=object),
             Invoices.CURRENCY: loose[Payments.CURRENCY].to_numpy(dtype=object),
             Invoices.OPEN_AMOUNT: -loose[Payments.AMOUNT].to_numpy(dtype="float64"),

@@ -458,7 +458,7 @@ def test_credit_notes_and_unapplied_payments_are_shown_net_in_the_statement(tmp_
 
     (message,) = [m for m in outbox_messages(book.parent) if "N-1" in text_of(m)]
     text = text_of(message)
-    assert "CN-1" in text and "Payment 2026-11-15" in text
+    assert "CN-1" in text and "Credit 2026-11-15" in text  # the payment by the day it came, no English word
     balance = format_currency(Decimal("650.00"), "EUR", locale="en_GB")  # 1,000 − 150 credit − 200 unapplied
     assert balance in text
 

@@ -342,3 +342,46 @@ def test_a_customer_owing_in_one_foreign_currency_gets_no_base_currency_equivale
     assert "646" not in rendered.text and "646" not in rendered.html
     pounds = _money("562.04", "GBP", language, "GB")
     assert "INV-2001" in rendered.text and pounds in _plain(rendered.text)  # the letter itself is there, in pounds
+
+
+@pytest.mark.parametrize(
+    ("language", "country", "text", "kept"),
+    [
+        ("de", "DE", "Bitte geben Sie bei Ihrer Überweisung den Verwendungszweck RF70 1000 1JHB 23ZV B an, damit Ihre "
+         "Zahlung bis zum 11. Dezember 2026 bei uns eingeht.", ["RF70 1000 1JHB 23ZV B", "11. Dezember 2026"]),
+        ("en", "US", "Please pay the outstanding balance of $1,234.00 by December 11, 2026, "
+         "quoting RF18 5390 0754 7034 with your transfer.", ["December 11, 2026", "RF18 5390 0754 7034"]),
+        ("es", "ES", "Le escribimos en relación con las facturas siguientes el 3 de noviembre y "
+         "10 de noviembre de 2026.",
+         ["3 de noviembre", "10 de noviembre de 2026"]),
+        ("fr", "FR", "Veuillez régler le solde au plus tard le 11 décembre 2026 en indiquant la référence "
+         "RF70 1000 1JHB 23ZV B.", ["11 décembre 2026", "RF70 1000 1JHB 23ZV B"]),
+        ("ja", "JP", "下記のご請求につきましては、2026年10月27日、11月3日、11月17日に"
+         "ご案内申し上げましたが、いまだご入金を確認できておりません。参照番号RF70 1000 1JHB 23ZV B"
+         "をご記入ください。",
+         ["2026年10月27日", "11月3日", "11月17日", "RF70 1000 1JHB 23ZV B"]),
+    ],
+)  # fmt: skip
+def test_the_plain_text_wrap_never_breaks_inside_a_payment_reference_or_a_date(
+    renderer: Renderer, language: str, country: str, text: str, kept: list[str]
+) -> None:
+    """A reference split over two lines is typed wrong; "11." at a line's end and "Dezember 2026" below is not a
+    date. At every width the wrap may choose, each stays on one line — and the words are all still there."""
+    from arcollect.mail.render import letter_formats, wrap
+
+    with letter_formats(language, {"country": country}):
+        for width in range(24, 80):
+            lines = wrap(renderer.environment, text, width).splitlines()
+            for token in kept:
+                assert any(token in line for line in lines), (width, token, lines)
+            joiner = "" if language == "ja" else " "
+            assert joiner.join(lines) == text
+
+
+def test_french_puts_a_narrow_no_break_space_before_a_colon(renderer: Renderer) -> None:
+    context = make_context(country="FR", language="fr")
+    context["company"] = dict(context["company"], bank_details="IBAN FR76 3000 6000 0112 3456 7890 189")
+    rendered = renderer.render("friendly", "fr", context)
+    assert "Coordonnées bancaires\u202f:" in rendered.text
+    english = renderer.render("friendly", "en", make_context(country="GB", language="en"))
+    assert "Bank details:" in english.text
