@@ -355,7 +355,8 @@ def test_a_customer_owing_in_one_foreign_currency_gets_no_base_currency_equivale
          "10 de noviembre de 2026.",
          ["3 de noviembre", "10 de noviembre de 2026"]),
         ("fr", "FR", "Veuillez régler le solde au plus tard le 11 décembre 2026 en indiquant la référence "
-         "RF70 1000 1JHB 23ZV B.", ["11 décembre 2026", "RF70 1000 1JHB 23ZV B"]),
+         "RF70 1000 1JHB 23ZV B, comme indiqué ci-dessus pour la facture INV-2026-009731.",
+         ["11 décembre 2026", "RF70 1000 1JHB 23ZV B", "ci-dessus", "INV-2026-009731"]),
         ("ja", "JP", "下記のご請求につきましては、2026年10月27日、11月3日、11月17日に"
          "ご案内申し上げましたが、いまだご入金を確認できておりません。参照番号RF70 1000 1JHB 23ZV B"
          "をご記入ください。",

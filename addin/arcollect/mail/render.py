@@ -377,8 +377,9 @@ _NO_LINE_END = frozenset("(（[［{｛「『【〔〈《〖")
 def wrap(environment: Environment, value: Any, width: int = 76) -> str:
     """`value` in lines of at most `width` display columns (wide CJK characters count two) where it can be broken.
 
-    Text without wide characters wraps between words exactly as ``wordwrap(width, break_long_words=false)`` does
-    (a word longer than the line, such as a URL, keeps its own line). Text with them is also broken between two
+    Text without wide characters wraps between words as ``wordwrap(width, break_long_words=false,
+    break_on_hyphens=false)`` does (a word longer than the line, such as a URL, keeps its own line; "ci-dessus" and
+    "INV-2026-0042" are not split at their hyphens). Text with them is also broken between two
     wide characters — Chinese and Japanese put no spaces between words — but never before closing punctuation or
     small kana and never after opening punctuation. Existing line breaks are kept.
     """
@@ -391,7 +392,7 @@ def wrap(environment: Environment, value: Any, width: int = 76) -> str:
     together = _together(locale)
     if not any(_display_width(ch) == 2 for ch in text):
         kept = together.sub(lambda match: match.group().replace(" ", _KEEP), text) if " " in text else text
-        done = wordwrap(environment, kept, width, break_long_words=False).replace(_KEEP, " ")
+        done = wordwrap(environment, kept, width, break_long_words=False, break_on_hyphens=False).replace(_KEEP, " ")
     else:
         done = environment.newline_sequence.join(
             _wrap_wide(line, int(width), together) for line in text.splitlines() or [""]
