@@ -379,10 +379,12 @@ def test_the_plain_text_wrap_never_breaks_inside_a_payment_reference_or_a_date(
             assert joiner.join(lines) == text
 
 
-def test_french_puts_a_narrow_no_break_space_before_a_colon(renderer: Renderer) -> None:
+def test_a_colon_after_a_label_is_written_as_the_language_writes_it(renderer: Renderer) -> None:
     context = make_context(country="FR", language="fr")
     context["company"] = dict(context["company"], bank_details="IBAN FR76 3000 6000 0112 3456 7890 189")
     rendered = renderer.render("friendly", "fr", context)
     assert "Coordonnées bancaires\u202f:" in rendered.text
     english = renderer.render("friendly", "en", make_context(country="GB", language="en"))
     assert "Bank details:" in english.text
+    japanese = renderer.render("friendly", "ja", make_context(country="JP", language="ja"))
+    assert "：\n" in japanese.text and ":\n" not in japanese.text  # a full-width colon after the label
