@@ -41,7 +41,7 @@ Layers = Mapping[str, Sequence[tuple[str, ...]]]
 LAYERS: dict[str, list[tuple[str, ...]]] = {
     "arcollect": [
         # the vocabulary every layer speaks: errors, row problems, safe file writes
-        ("errors", "problems", "files"),
+        ("errors", "problems", "files", "ledger_url"),
         # pure calculations over whole columns: no files, no clock, no Excel, no mail
         ("engine",),
         # the two outside worlds, independent of each other: the workbook (read, validate, write, settings) and
@@ -86,9 +86,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("arcollect.mail.ledger.rebuild", "arcollect.book.schema"): _VOCABULARY,
     ("arcollect.engine.dunning", "arcollect.book.settings"): (
         "the dunning policy (DunningLevel, parse_policy) belongs to the engine, not to book.settings"
-    ),
-    ("arcollect.book.settings", "arcollect.mail.ledger.postgres"): (
-        "Settings checks a LedgerUrl with the PostgreSQL ledger's URL parser (check_url, safe_url)"
     ),
     ("arcollect.book.demo_history", "arcollect.escalation"): _DEMO,
     ("arcollect.book.demo_history", "arcollect.mail.compose"): _DEMO,

@@ -316,7 +316,7 @@ def _path(value: Any) -> Path:
 
 
 def _ledger_url(value: Any) -> str:
-    from arcollect.mail.ledger.postgres import check_url
+    from arcollect.ledger_url import check_url
 
     return check_url(_text(value))
 
@@ -591,7 +591,7 @@ def _parse_one(spec: _Key, value: Any) -> Any:
 def _shown(spec: _Key, value: Any) -> str:
     """The value as a message may repeat it: a LedgerUrl without any password typed into it."""
     if spec.field == "ledger_url":
-        from arcollect.mail.ledger.postgres import safe_url
+        from arcollect.ledger_url import safe_url
 
         return safe_url(_text(value))
     return _text(value)

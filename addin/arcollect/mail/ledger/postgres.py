@@ -19,36 +19,15 @@ import logging
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
+from arcollect.ledger_url import PASSWORD, check_url, safe_url
 from arcollect.mail import credentials
 from arcollect.mail.ledger import schema
 from arcollect.mail.ledger.store import LedgerBusy, LedgerError, Store, Tx
 
 logger = logging.getLogger(__name__)
 
-PASSWORD = "ARCOLLECT_LEDGER_PASSWORD"
 _LOCK_KEY = 0x61726C6564  # "arled": the advisory lock every write transaction takes
-
-
-def safe_url(url: str) -> str:
-    """The URL without any password, for messages and logs."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit((parts.scheme, user + host, parts.path, "", ""))
-
-
-def check_url(url: str) -> str:
-    """`url` if it is a usable PostgreSQL address without a password; `ValueError` (the expected form) if not."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("postgresql", "postgres") or (not parts.hostname and "host=" not in parts.query):
-        raise ValueError("a PostgreSQL address like postgresql://arcollect@db.yourcompany.example/arcollect")
-    if parts.password:
-        raise ValueError(f"an address without the password — put the password in {PASSWORD} or the OS keyring")
-    return url.strip()
 
 
 class _Cursor:
