@@ -157,8 +157,9 @@ class Schedule:
             return tick
         try:
             report = self._collect(now)
-        except LedgerBusy as busy:
-            logger.info("%s tick skipped: %s", now.strftime("%a %H:%M UTC"), busy)
+        except LedgerBusy as busy:  # one line naming who sends; not a failure — the next tick tries again
+            who = f"the ledger is in use by {busy.holder}" if busy.holder else str(busy)
+            logger.info("%s tick skipped: %s — the next tick tries again", now.strftime("%a %H:%M UTC"), who)
             tick = Tick(now, ran=False)
             self.ticks.append(tick)
             return tick

@@ -11,16 +11,20 @@ a replayer onto the .xlsx, and its alert cannot answer yes/no.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from arcollect import run
 from arcollect.book import template
 from arcollect.book.reminder_log import reminder_log
 from arcollect.book.schema import Log
+from arcollect.book.settings import Settings
 from arcollect.excel import ribbon
 from arcollect.mail.ledger import Ledger
+from arcollect.mail.ledger.lease import host_name
 
 from .test_import import QBO_APRIL, QBO_MARCH
 from .workbooks import TUESDAY, customer, invoice, make_book, sheet_rows
@@ -121,6 +125,32 @@ def test_send_asks_with_the_count_and_transport_and_sends_on_yes(tmp_path, open_
     assert [row["state"] for row in sheet_rows(path, "ReminderLog")] == ["sent"] * 3
     assert_screen_updating_restored(book)
     assert any("Send reminders on collections.xlsx" in line and "sent 3" in line for line in log_lines(tmp_path))
+
+
+def test_send_while_another_run_holds_the_ledger_says_who_in_one_sentence_and_sends_nothing(
+    tmp_path, open_live, monkeypatch
+):
+    """The schedule (here: another holder of the workbook's ledger in this process) is sending when the user presses
+    Send: after the ribbon's wait, one sentence names who holds the ledger; nothing is sent or written."""
+    path = demo_like(tmp_path)
+    monkeypatch.setattr(ribbon, "RIBBON_LEASE_WAIT", 0.3)  # the ribbon waits 10 s for a run to finish
+    book = open_live(path, answers=("yes",))
+    before = path.read_bytes()
+    with run.open_ledger(path, Settings()) as other, other.hold("schedule"):
+        ribbon.send(book, now=TUESDAY)
+    question, told = book.app.alerts
+    assert question.prompt.startswith("Send 3 reminders now through the outbox")
+    lines = [line for line in told.prompt.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].count(". ") == 0, told.prompt
+    assert told.prompt.startswith(f"Nothing was sent: schedule on {host_name()} (process {os.getpid()}, since")
+    assert told.prompt.endswith("is sending with this workbook's ledger — press Send again when it has finished.")
+    assert_plain_words(told.prompt)
+    assert not (tmp_path / "outbox").exists() and path.read_bytes() == before
+    assert any("Send reminders on collections.xlsx" in line and "not sent, the ledger is in use by schedule on" in line
+               for line in log_lines(tmp_path))  # fmt: skip
+    book.app.answers = ["yes"]
+    ribbon.send(book, now=TUESDAY)  # the other run has finished: Send goes through
+    assert book.app.alerts[-1].prompt.startswith("Sent 3 of 3 reminders.")
 
 
 def test_send_names_the_mail_server_and_mailbox_in_the_question(tmp_path, open_live, monkeypatch):

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 import time_machine
 
+from arcollect import run, scheduler
 from arcollect.book import demo, template, write
 from arcollect.book.reminder_log import reminder_log
 from arcollect.book.schema import Customers, SettingsSheet
@@ -26,6 +27,7 @@ from arcollect.book.settings import Settings
 from arcollect.cli import main
 from arcollect.engine import calendar
 from arcollect.mail.ledger import Ledger
+from arcollect.mail.ledger.lease import host_name
 from arcollect.mail.message import KEY_HEADER
 from arcollect.scheduler import AlreadyRunning, Schedule
 
@@ -127,6 +129,32 @@ def test_a_second_schedule_of_the_same_workbook_is_refused_and_names_the_holder(
             Schedule(book).run(once=True)
     finally:
         held.__exit__(None, None, None)
+
+
+def test_a_tick_while_another_run_holds_the_ledger_is_skipped_in_one_line_naming_it_and_the_next_tick_runs(
+    tmp_path, caplog, monkeypatch
+):
+    """A manual send holds the workbook's ledger when a tick comes: the tick waits (LEASE_WAIT), then is skipped
+    with one log line naming who holds it — not a failure, nothing sent — and the next tick sends."""
+    book = demo_book(tmp_path)
+    monkeypatch.setattr(scheduler, "LEASE_WAIT", 0.3)
+    moments = [dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)]
+    schedule = Schedule(book, clock=lambda: moments[-1])
+    caplog.set_level(logging.INFO)
+    with run.open_ledger(book, Settings()) as other, other.hold("send"):
+        skipped = schedule.tick()
+    assert not skipped.ran and skipped.error is None and not outbox(book)
+    lines = [record.getMessage() for record in caplog.records if "skipped" in record.getMessage()]
+    assert len(lines) == 1 and "\n" not in lines[0], lines
+    assert lines[0].startswith(
+        f"Tue 09:00 UTC tick skipped: the ledger is in use by send on {host_name()} (process {os.getpid()}, since "
+    )
+    assert lines[0].endswith(" UTC) — the next tick tries again")
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING], "not a failure"
+    moments.append(moments[-1] + dt.timedelta(minutes=15))
+    ran = schedule.tick()
+    assert ran.ran and ran.error is None and ran.report.sent
+    assert len(outbox(book)) == len(ran.report.sent)
 
 
 def test_open_in_excel_then_broken_then_fixed_keeps_running_alerts_once_and_recovers(tmp_path, caplog):

@@ -36,6 +36,7 @@ from typing import Any
 from arcollect.book import importer, live, settings
 from arcollect.engine import dunning
 from arcollect.errors import ArcollectError
+from arcollect.mail.ledger import LedgerBusy
 from arcollect.problems import Problem
 from arcollect.run import RunReport, collect
 
@@ -123,7 +124,15 @@ def send(book: Any = None, *, now: dt.datetime | None = None) -> Outcome | None:
         answer = book.app.alert(question, title=TITLE, buttons="yes_no")
         if str(answer).lower() != "yes":
             return Outcome(f"{due} due; not sent (the user answered {answer!r})")
-        report = collect(book, now=moment, send=True, purpose="ribbon", lease_wait=RIBBON_LEASE_WAIT)
+        try:
+            report = collect(book, now=moment, send=True, purpose="ribbon", lease_wait=RIBBON_LEASE_WAIT)
+        except LedgerBusy as busy:  # another run (the schedule, a colleague) is sending: say who, send nothing
+            who = busy.holder or "another arcollect run"
+            return Outcome(
+                f"{due} due; not sent, the ledger is in use by {who}",
+                f"Nothing was sent: {who} is sending with this workbook's ledger — press Send again when it has "
+                "finished.",
+            )
         result = f"Sent {len(report.sent)} of {due} reminders."
         if report.failed or report.unknown:
             result += f" {len(report.failed)} failed, {len(report.unknown)} in doubt — see ReminderLog."

@@ -334,7 +334,9 @@ class Ledger:
             from arcollect.mail.ledger.store import LedgerBusy
 
             holder = Holder(row["host"], row["pid"], row["purpose"], row["acquired_at"], row["heartbeat_at"])
-            raise LedgerBusy(f"The ledger {self.where} is in use by {holder} — try again when it has finished")
+            raise LedgerBusy(
+                f"The ledger {self.where} is in use by {holder} — try again when it has finished", holder=holder
+            )
 
     def mark_sent(self, key: str, *, now: dt.datetime, message_id: str | None) -> None:
         """``sending`` → ``sent``: the transport accepted the message. Final."""

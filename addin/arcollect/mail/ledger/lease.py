@@ -150,7 +150,8 @@ class Lease:
                 break
             if time.monotonic() >= deadline:
                 raise LedgerBusy(
-                    f"The ledger {self.store.where} is in use by {holder} — try again when it has finished"
+                    f"The ledger {self.store.where} is in use by {holder} — try again when it has finished",
+                    holder=holder,
                 )
             if waiting is not None and not told:
                 waiting(f"Waiting for the ledger: it is in use by {holder}")

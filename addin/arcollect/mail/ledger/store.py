@@ -46,7 +46,15 @@ class LedgerMissing(LedgerError):
 
 
 class LedgerBusy(LedgerError):
-    """Another arcollect run holds the ledger (its lease, or the file lock of a ledger on a share)."""
+    """Another arcollect run holds the ledger (its lease, or the file lock of a ledger on a share).
+
+    ``holder`` names that run where the lease says who it is ("send on pc-ar1 (process 4242, since … UTC)"), else
+    it is "" — what the ribbon and the schedule tell the user.
+    """
+
+    def __init__(self, message: str, *, holder: object = "") -> None:
+        super().__init__(message)
+        self.holder = str(holder or "")
 
 
 class Tx(Protocol):
