@@ -155,6 +155,21 @@ def test_an_unreadable_do_not_contact_is_a_problem_and_holds_the_customer(book: 
     assert any("Do not contact" in row and shown in row for row in exceptions)
 
 
+def test_an_unreadable_auto_pay_is_a_problem_and_holds_the_customer_without_a_direct_debit_notice(book: Path) -> None:
+    """An Auto-pay cell we cannot read must neither remind (the customer may pay by direct debit) nor send the
+    notice that a direct debit failed (nothing says there was one): K100 is held and said why."""
+    _set_cell(book, "Customers", rb'<c r="N2"[^>]*>.*?</c>', b'<c r="N2" s="6" t="e"><f>NA()</f><v>#N/A</v></c>')
+    report = collect(book, now=NOW, send=True)
+    problems = [p for p in report.problems if p.sheet == "Customers" and p.column == "Auto-pay"]
+    assert len(problems) == 1 and problems[0].row == 2
+    assert "#N/A" in problems[0].reason and "held" in problems[0].reason
+    queue = report.queue.set_index(Queue.CUSTOMER_ID)
+    assert (queue.loc[["K100"], Queue.STATE] == dunning.HELD).all()
+    recipients = {email.message_from_bytes(p.read_bytes())["To"] for p in (book.parent / "outbox").glob("*.eml")}
+    assert "ap@k100.example.com" not in recipients
+    assert recipients == {f"ap@{key}.example.com" for key in ("k103", "k104", "k105", "k106")}
+
+
 def test_a_policy_flag_without_a_saved_value_is_reported_not_silently_off(book: Path) -> None:
     sheet = sheet_xml(book)["DunningLevels"]
     escalate = re.search(rb'<c r="(J\d)"[^>]*t="b"[^>]*><f[^>]*>TRUE\(\)</f><v>1</v></c>', sheet)

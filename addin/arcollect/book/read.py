@@ -237,6 +237,7 @@ def read_rows(
 
     keep = pd.Series(True, index=cells.index)
     columns: dict[str, pd.Series] = {}
+    unknown_auto_pay: pd.Series | None = None
     for column in table.columns:
         if column.key not in cells:
             columns[column.key] = _typed(pd.Series(None, index=cells.index, dtype=object), column.kind)
@@ -249,6 +250,8 @@ def read_rows(
         hold = (table.name, column.key) in _HOLD_WHEN_UNREADABLE
         if hold and (bad | unread).any():
             values = values.mask(bad | unread, True)
+            if column.key == Customers.AUTO_PAY:  # TRUE alone would send the notice that a direct debit failed
+                unknown_auto_pay = bad | unread
         values, unknown = validate.canonical(values, column)
         if (table.name, column.key) == _TIME_ZONE_COLUMN:
             values, bad = validate.time_zones(values, bad)
@@ -263,6 +266,8 @@ def read_rows(
         problems.extend(_unreadable_problems(table, column, unread, unreadable or {}, positions, drop, hold))
         keep &= ~drop
         columns[column.key] = values
+    if unknown_auto_pay is not None and Customers.DO_NOT_CONTACT in columns:  # held: neither dunned nor told
+        columns[Customers.DO_NOT_CONTACT] = columns[Customers.DO_NOT_CONTACT].mask(unknown_auto_pay, True)
     if table.name == schema.CUSTOMERS.name and Customers.COUNTRY in columns:
         keep &= validate.places(table, columns, problems)
     frame = pd.DataFrame(columns, index=cells.index)[keep]
