@@ -753,6 +753,10 @@ def _run(
     try:
         with contextlib.ExitStack() as stack:
             ledger = stack.enter_context(_ledger_copy(path)) if dry_run else None
+            if dry_run:
+                from arcollect.bank import store as bank_store
+
+                stack.enter_context(bank_store.scratch())  # statements in BankFolder applied, nothing recorded
             bar = stack.enter_context(Progress(*columns, TimeElapsedColumn(), console=console, transient=True))
             task = bar.add_task("Working", total=None)
 

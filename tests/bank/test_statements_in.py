@@ -314,3 +314,18 @@ def test_a_broken_file_in_the_watched_folder_is_reported_once_and_read_again_whe
     shutil.copy(DAY, folder / "half-written.xml")  # the transfer finished: the same file, now complete
     done = collect(path, now=NOW, send=False, write_back=False)
     assert done.outputs["Unmatched"][Unmatched.PAYER].tolist() == ["Fremdfirma AG"]
+
+
+def test_a_dry_run_applies_the_watched_folder_and_records_nothing(tmp_path, capsys):
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    path = _book(tmp_path, BankFolder="bank")
+    shutil.copy(DAY, folder / DAY.name)
+    before = {entry.name: entry.read_bytes() for entry in tmp_path.rglob("*") if entry.is_file()}
+    assert main(["send", str(path), "--dry-run", "--now", NEXT_MORNING.isoformat()]) == 0
+    said = capsys.readouterr().out
+    after = {entry.name: entry.read_bytes() for entry in tmp_path.rglob("*") if entry.is_file()}
+    assert after == before  # the bank ledger is unchanged (the folder's file not recorded), nothing new beside it
+    planned = {name for name in ("C1", "C2", "C3", "C4", "C5") if f"Customer {name}" in said}
+    assert planned == {"C3", "C5"}  # yet the statement was applied: C1, C2 and C4 paid, C3 asked for the rest
+    assert "750.00" in said

@@ -15,10 +15,13 @@ chasing paid invoices because every run applies what the store holds and the wor
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -44,9 +47,34 @@ CREATE TABLE IF NOT EXISTS files (digest TEXT PRIMARY KEY, name TEXT, credits IN
 ALLOCATION_COLUMNS = ["key", "customer_id", "invoice", "amount", "currency", "rule", "booking_date", "imported_at"]
 
 
+_SCRATCH: contextvars.ContextVar[Path | None] = contextvars.ContextVar("bank_scratch", default=None)
+
+
 def path_for(workbook: Path | str) -> Path:
+    """The bank ledger of `workbook` — inside `scratch()`, a throw-away copy of it."""
     workbook = Path(workbook)
-    return workbook.parent / f"{workbook.stem}.bank.sqlite"
+    real = workbook.parent / f"{workbook.stem}.bank.sqlite"
+    folder = _SCRATCH.get()
+    if folder is None:
+        return real
+    copy = folder / real.name
+    if not copy.exists() and real.is_file() and real.stat().st_size:
+        with contextlib.closing(sqlite3.connect(real)) as original, contextlib.closing(sqlite3.connect(copy)) as into:
+            original.backup(into)  # a consistent snapshot, even while a schedule writes
+    return copy
+
+
+@contextlib.contextmanager
+def scratch() -> Iterator[None]:
+    """Inside, every bank ledger is a copy in a temporary folder, dropped at the end: a run that must change
+    nothing (`send --dry-run`) still reads the watched folder and applies the statements there, without recording
+    them or creating a ledger beside the workbook."""
+    with tempfile.TemporaryDirectory(prefix="arcollect-bank-dry-run-") as folder:
+        token = _SCRATCH.set(Path(folder))
+        try:
+            yield
+        finally:
+            _SCRATCH.reset(token)
 
 
 class Store:
