@@ -9,7 +9,8 @@
     arcollect config Receivables.xlsx [KEY [VALUE]]
     arcollect schedule Receivables.xlsx [--once] [--dry-run]   # unattended: sends in customers' business hours
     arcollect schedule install Receivables.xlsx   # a Windows Task Scheduler task and a systemd user unit
-    arcollect import Receivables.xlsx --from export.csv [--mapping sap_fbl5n] [--partial]
+    arcollect import Receivables.xlsx --from export.csv --full|--partial [--mapping sap_fbl5n] [--force]
+    arcollect import Receivables.xlsx --from export.csv --show-mapping   # its columns beside arcollect's
     arcollect bank Receivables.xlsx camt053.xml … [--mapping NAME]  # statements in: payments applied, rest to Unmatched
     arcollect test-connection Receivables.xlsx    # is the mail transport in Settings usable? one sentence
     arcollect addin build [OUT]                    # workbook/arcollect.xlam from the sources, no Excel needed
@@ -125,8 +126,20 @@ def build_parser() -> argparse.ArgumentParser:
     importing = command("import", "Load an open-items export (ERP / accounting system) into Invoices and Customers.")
     importing.add_argument("--from", dest="export", type=Path, required=True, help="the export: .csv or .xlsx")
     importing.add_argument("--mapping", default=None, help="quickbooks, sap_fbl5n or a mapping of the Mappings sheet")
-    importing.add_argument(
+    completeness = importing.add_mutually_exclusive_group()
+    completeness.add_argument(
+        "--full", action="store_true", help="the export lists every open invoice: mark the unlisted open ones Paid"
+    )
+    completeness.add_argument(
         "--partial", action="store_true", help="the export is not complete: close nothing that is missing from it"
+    )
+    importing.add_argument(
+        "--force",
+        action="store_true",
+        help="a full import may close more than Settings ImportCloseLimit of the open items",
+    )
+    importing.add_argument(
+        "--show-mapping", action="store_true", help="show the export's columns beside arcollect's, import nothing"
     )
     bank = command(
         "bank", "Import bank statements (camt.053/054, MT940, CSV): apply payments, list the rest in Unmatched."
@@ -517,16 +530,29 @@ def _addin(args: argparse.Namespace, now: dt.datetime) -> int:
 
 
 def _import(args: argparse.Namespace, now: dt.datetime) -> int:
+    """Import an export; a full import is said (--full) or confirmed, never assumed; exit 1 when nothing came in."""
     from arcollect.book import importer
 
     if not args.path.exists():
         raise ArcollectError(f"{args.path} does not exist — create one with: arcollect new {args.path}")
-    report = importer.import_open_items(args.path, args.export, mapping=args.mapping, full=not args.partial)
-    console.print(report.summary(), soft_wrap=True)
+    if args.show_mapping:
+        return _show_mapping(args)
+    full = args.full or (not args.partial and _confirm_full(args.export))
+    report = importer.import_open_items(
+        args.path, args.export, mapping=args.mapping, full=full, force=args.force, now=now
+    )
+    console.print(report.summary(), soft_wrap=True, markup=False)
+    for imported, existing in report.customers_matched.items():
+        console.print(f"  customer '{imported}' is the existing {existing} (matched by name)", soft_wrap=True)
     for problem in report.problems[:20]:
-        console.print(f"[yellow]{problem}[/yellow]", soft_wrap=True)
+        console.print(f"[yellow]{escape(str(problem))}[/yellow]", soft_wrap=True)
     if len(report.problems) > 20:
         console.print(f"… and {len(report.problems) - 20} more on the Exceptions sheet", soft_wrap=True)
+    if report.backup is not None:
+        console.print(f"The workbook as it was before: {report.backup}", soft_wrap=True)
+    if not report.imported:
+        console.print(f"[red]Nothing imported:[/red] {args.export.name} gave no usable invoice rows.", soft_wrap=True)
+        return 1
     return 0
 
 
@@ -590,6 +616,50 @@ def bank_import(
         console.print(f"[yellow]{problem}[/yellow]", soft_wrap=True)
     report.stopped, report.smaller = stopped, smaller  # type: ignore[attr-defined]
     return report
+
+
+def _confirm_full(export: Path) -> bool:
+    """Ask whether the export is complete (a terminal); without one, the user must say --full or --partial."""
+    if not sys.stdin.isatty():
+        raise ArcollectError(
+            f"say whether {export.name} lists every open invoice: --full (open invoices it does not list are marked "
+            "Paid) or --partial (invoices are only added and updated)"
+        )
+    answer = console.input(
+        f"Does {export.name} list [bold]every[/bold] open invoice? Open invoices it does not list will be marked "
+        "Paid. [y/N] "
+    )
+    if answer.strip().casefold() not in ("y", "yes", "j", "ja", "o", "oui"):
+        console.print("Importing as a partial export: nothing will be closed.")
+        return False
+    return True
+
+
+def _show_mapping(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from arcollect.book import importer
+    from arcollect.book.importer import _sheet_rows
+    from arcollect.book.schema import MAPPINGS
+
+    view = importer.describe(args.export, mapping=args.mapping, user_rows=_sheet_rows(args.path, MAPPINGS.sheet))
+    verdict = "fits" if view.fits else "does not fit yet (required columns without a source)"
+    table = Table(
+        "arcollect column", f"{args.export.name} column", "first value",
+        title=f"{args.export.name}: header row {view.header_row}, mapping {view.mapping} {verdict}",
+        title_justify="left",
+    )  # fmt: skip
+    for target, source, value in view.columns:
+        table.add_row(target, source or "[red]—[/red]", "" if value is None else escape(str(value)))
+    console.print(table)
+    if view.unused:
+        console.print(f"Not used: {', '.join(view.unused)}", soft_wrap=True, markup=False)
+    console.print(
+        f"Change a line on the Mappings sheet: Mapping {view.mapping} | Target column (arcollect's) | Source column "
+        "(the export's).",
+        soft_wrap=True,
+    )
+    return 0 if view.fits else 1
 
 
 def _test_connection(args: argparse.Namespace, now: dt.datetime) -> int:
@@ -831,6 +901,8 @@ def _print_report(report: RunReport, *, title: str) -> None:
     summary.add_row("Customers", f"{report.customers:,}")
     for bucket, amount in report.totals_by_bucket.items():
         summary.add_row(f"  {bucket}", f"{amount:,.2f} {report.base_currency}")
+    if report.not_in_totals:  # the same line AgingSummary, CustomerRisk and the Dashboard show
+        summary.add_row("  Not in totals", report.not_in_totals.removeprefix("not in totals: "))
     summary.add_row("Reminders sent now", f"{len(report.sent):,}")
     summary.add_row("Already sent (ledger)", f"{report.already_sent:,}")
     summary.add_row("Due now, not sent", f"{report.count(dunning.DUE):,}")

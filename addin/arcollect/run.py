@@ -27,23 +27,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arcollect import escalation, insight, readiness
+from arcollect import escalation, insight, readiness, today
 from arcollect.bank import accounts, inbox, letters
-from arcollect.book import dashboard, files, live, read, settings, write
+from arcollect.book import dashboard, exceptions, files, live, read, settings, validate, write
 from arcollect.book.reminder_log import reminder_log
 from arcollect.book.schema import (
     AGING,
-    TABLES,
     TOTAL,
+    Aging,
     Customers,
-    ExceptionsSheet,
     Invoices,
     Log,
     Payments,
     Queue,
+    Queued,
     Risk,
 )
-from arcollect.engine import aging, dunning, money, pricing
+from arcollect.engine import aging, dunning, money, pricing, totals
 from arcollect.errors import ArcollectError, ConfigError
 from arcollect.mail import compose
 from arcollect.mail.dispatch import dispatch
@@ -79,6 +79,12 @@ class RunReport:
     outputs: dict[str, pd.DataFrame] = field(default_factory=dict)
     escalated: list[str] = field(default_factory=list)
     escalation: str = ""  # one line: who would be (or was) put on credit hold and handed to collections
+    totals: totals.Totals | None = None
+
+    @property
+    def not_in_totals(self) -> str:
+        """ "not in totals: N invoices, X EUR … — see Exceptions", or "" when the total covers every open item."""
+        return self.totals.line if self.totals is not None else ""
 
     def count(self, state: str) -> int:
         return 0 if self.queue.empty else int((self.queue[Queue.STATE] == state).sum())
@@ -229,6 +235,9 @@ def collect(
     refusals = readiness.send_refusals(config) if send else []
     if refusals:
         raise ConfigError(" ".join(refusals) + " Nothing was sent.")
+    as_of = now.astimezone(dt.UTC).date()
+    tables, implausible = validate.plausible(tables, as_of)
+    problems += implausible
     report = RunReport(now=now, base_currency=config.base_currency, problems=problems)
     if not send:  # what `send` would refuse over: said now, before the user counts on it
         report.notes += [f"Before sending: {sentence}" for sentence in readiness.identity(config)]
@@ -245,7 +254,6 @@ def collect(
         customers = pricing.resolve_jurisdictions(tables["Customers"], config.default_jurisdiction)
         all_invoices, more = pricing.prepare(tables["Invoices"], customers)
         invoices = pricing.open_items(all_invoices)
-        as_of = now.astimezone(dt.UTC).date()
         aged, aging_problems = aging.age(
             invoices,
             as_of,
@@ -262,6 +270,9 @@ def collect(
         problems += pricing_problems
         problems += accounts.missing(config, _billed_currencies(aged))  # reminders there would carry no account
         summary = aging.summary(aged, as_of, edges=config.bucket_edges, base_currency=config.base_currency)
+        report.totals, in_totals = totals.reconcile(
+            aged, summary, problems, tables["FX"], base_currency=config.base_currency, as_of=as_of
+        )
         report.invoices, report.customers = len(aged), len(customers)
         report.time_zones = dunning.time_zones(customers)
         report.totals_by_bucket = summary.loc[TOTAL].to_dict() if TOTAL in summary.index else {}
@@ -295,6 +306,7 @@ def collect(
             catch_up_days=config.catch_up_days or None,
             escalated=on_hold,
         )
+        queue = _name_the_cause(queue, problems)
         paid = pd.DataFrame()
         thanks_level = next((level for level in policy if level.is_thanks), None)
         if config.thank_you and thanks_level is not None:
@@ -348,14 +360,18 @@ def collect(
         )
         report.escalation = escalation.summary(queue, policy, sent_now=list(sent_escalations))
         report.queue = queue
+        problems = exceptions.at_source(problems, tables, base_currency=config.base_currency)
         report.problems = problems
         view = None
         if write_back and results_file is None:  # the schedule's side file holds no analytics: ticks stay light
             step("Analysing payment history")
             view = insight.build(
-                tables, all_invoices, aged, log, customers, as_of, base_currency=config.base_currency, policy=policy
-            )
-        report.outputs = _outputs(aged, summary, queue, log, problems, customers, view)
+                tables, all_invoices, aged[in_totals], log, customers, as_of, base_currency=config.base_currency,
+                policy=policy, queue=queue, totals=report.totals, holds=_holds(updates), exceptions=len(problems),
+            )  # fmt: skip
+        report.outputs = _outputs(
+            aged, in_totals, report.totals, summary, queue, log, problems, customers, view, tables, as_of
+        )
         report.outputs.update(bank.sheets(tables, into_workbook=write_back and results_file is None))
         if write_back and results_file is None:
             updates = [*updates, *bank.updates()]  # a new list: effects.updates stays the escalations' own
@@ -604,49 +620,121 @@ def _holds_only(
 # ---- output sheets ----------------------------------------------------------------------------------------------
 
 
-def _header(sheet: str, column: str) -> str:
-    """The column as the user sees it: engine problems name schema keys, the Exceptions sheet shows headers."""
-    table = TABLES.get(sheet)
-    keys = table.keys if table else []
-    return table.column(column).header if column in keys else str(column)
+def _name_the_cause(queue: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """A hold for an unknown customer says why the customer is unknown: the reader left its row out, and where."""
+    if queue.empty:
+        return queue
+    unknown = queue[Queue.REASON] == UNKNOWN_CUSTOMER
+    if not unknown.any():
+        return queue
+    left_out: dict[str, str] = {}
+    for problem in problems:
+        if problem.sheet == "Customers" and problem.left_out:
+            customer_id = dict(problem.left_out).get(Customers.ID)
+            if customer_id is not None:
+                shown = f" '{problem.value}'" if problem.value is not None else ""
+                where = f"row {problem.row}: {problem.column}{shown}"
+                left_out.setdefault(str(customer_id).strip().casefold(), where)
+    ids = queue.loc[unknown, Queue.CUSTOMER_ID].astype(str)
+    queue.loc[unknown, Queue.REASON] = [
+        f"customer {key} was left out of Customers ({left_out[key.strip().casefold()]}) — see Exceptions"
+        if key.strip().casefold() in left_out
+        else f"customer {key} is not in Customers — add it (see Exceptions)"
+        for key in ids
+    ]
+    return queue
+
+
+UNKNOWN_CUSTOMER = "customer ID not found in Customers"
+
+
+def _holds(updates: list[write.CellUpdate]) -> set[str]:
+    """The customers this run puts on credit hold (the Customers updates it writes)."""
+    return {
+        str(key)
+        for update in updates
+        if update.table == "Customers" and update.column == Customers.CREDIT_HOLD
+        for key, value in update.values.items()
+        if value
+    }
 
 
 def _outputs(
     aged: pd.DataFrame,
+    in_totals: pd.Series,
+    found: totals.Totals | None,
     summary: pd.DataFrame,
     queue: pd.DataFrame,
     log: pd.DataFrame,
     problems: list[Problem],
     customers: pd.DataFrame,
     view: insight.View | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    as_of: dt.date | None = None,
 ) -> dict[str, pd.DataFrame]:
+    base_currency = found.base_currency if found is not None else summary.attrs.get("base_currency", "")
     names = customers.drop_duplicates(Customers.ID).set_index(Customers.ID)[Customers.NAME]
     aging_sheet = aged.assign(**{Queue.CUSTOMER_NAME: aged[Invoices.CUSTOMER_ID].map(names)})
-    if view is not None:
-        predicted = view.predicted[~view.predicted.index.duplicated()]
-        aging_sheet[Risk.PREDICTED_PAY_DATE] = (  # an empty datetime mapping would make pandas try a float cast
-            pd.to_datetime(aging_sheet[Invoices.NUMBER].map(predicted)) if len(predicted) else pd.NaT
+    # The sheet's Open (base) adds up to the total: what the total leaves out is blank there, with the reason.
+    aging_sheet[Aging.BASE_OPEN_AMOUNT] = aging_sheet[Aging.BASE_OPEN_AMOUNT].where(in_totals)
+    if found is not None and len(found.left_out):
+        why = found.left_out.drop_duplicates(totals.ROW).set_index(totals.ROW)[totals.WHY]
+        aging_sheet[Aging.NOT_IN_TOTALS] = pd.Series(aging_sheet.index.map(why), index=aging_sheet.index).where(
+            ~in_totals
         )
+    if view is not None:
+        aging_sheet[Risk.PREDICTED_PAY_DATE] = insight.predicted_column(view, aging_sheet[Invoices.NUMBER])
     aging_sheet = aging_sheet[[key for key in AGING.keys if key in aging_sheet.columns]]
     summary_sheet = summary.reset_index()
     summary_sheet.insert(
         1, Queue.CUSTOMER_NAME, summary_sheet[Invoices.CUSTOMER_ID].map(names).astype("string").fillna("")
     )
-    queue_sheet = queue.reindex(columns=[str(key) for key in Queue]) if not queue.empty else pd.DataFrame()
-    if not queue_sheet.empty:
-        queue_sheet[Queue.SEND_AT_UTC] = pd.to_datetime(queue_sheet[Queue.SEND_AT_UTC], utc=True).dt.tz_localize(None)
-    exceptions = pd.DataFrame(
-        [
-            (p.sheet, p.row, _header(p.sheet, p.column), None if p.value is None else str(p.value), p.reason)
-            for p in problems
-        ],
-        columns=[str(key) for key in ExceptionsSheet],
-    )
-    return {
+    line = found.line if found is not None else ""
+    if line:  # under the Total row, in words: what the total does not include
+        note = pd.DataFrame({Invoices.CUSTOMER_ID: ["Not in totals"], Queue.CUSTOMER_NAME: [line]})
+        summary_sheet = pd.concat([summary_sheet, note], ignore_index=True)
+    queue_sheet = _queue_sheet(queue, aged)
+    sheets = {
         "Aging": aging_sheet,
         "AgingSummary": summary_sheet,
         "ReminderQueue": queue_sheet,
         "ReminderLog": log,
-        "Exceptions": exceptions,
+        "Exceptions": exceptions.sheet(problems, tables),
+        "NextActions": today.next_actions(queue, aged, names, as_of),
         **(view.sheets if view is not None else {}),
     }
+    if line and "CustomerRisk" in sheets:
+        risk = sheets["CustomerRisk"]
+        note = pd.DataFrame({Invoices.CUSTOMER_ID: ["Not in totals"], Queue.CUSTOMER_NAME: [line]})
+        sheets["CustomerRisk"] = pd.concat([risk, note], ignore_index=True) if len(risk) else risk
+    for frame in sheets.values():
+        frame.attrs["base_currency"] = base_currency
+    return sheets
+
+
+def _queue_sheet(queue: pd.DataFrame, aged: pd.DataFrame) -> pd.DataFrame:
+    """ReminderQueue for reading: the amount due as a number in its currency (several currencies stay text)."""
+    if queue.empty:
+        return pd.DataFrame()
+    sheet = queue.reindex(columns=[*[str(key) for key in Queue], *[str(key) for key in Queued]])
+    sheet[Queue.SEND_AT_UTC] = pd.to_datetime(sheet[Queue.SEND_AT_UTC], utc=True).dt.tz_localize(None)
+    numbers = queue[Queue.INVOICES].fillna("").astype(str).str.split(", ")
+    pairs = numbers.explode()
+    lookup = aged.drop_duplicates(Invoices.NUMBER).set_index(Invoices.NUMBER)
+    currency = pairs.map(lookup[Invoices.CURRENCY])
+    amount = pairs.map(lookup[Invoices.OPEN_AMOUNT]).astype("float64")
+    per_row = pd.DataFrame({"currency": currency, "amount": amount}).dropna(subset=["currency"])
+    if per_row.empty:  # e.g. only thank-you rows, whose invoices are paid and not aged
+        sheet[Queued.CURRENCY] = None
+        sheet[Queued.AMOUNT_DUE] = pd.Series(queue[Queue.AMOUNT].to_numpy(dtype=object), index=sheet.index)
+        return sheet
+    codes = per_row.groupby(level=0)["currency"].agg(lambda values: " + ".join(sorted(set(map(str, values)))))
+    single = codes[~codes.astype(str).str.contains(" + ", regex=False)]
+    sums = per_row.groupby(level=0)["amount"].sum()
+    sheet[Queued.CURRENCY] = codes.reindex(sheet.index)
+    amount_due = pd.Series(queue[Queue.AMOUNT].to_numpy(dtype=object), index=sheet.index, dtype=object)
+    for currency_code in single.unique():
+        rows = single.index[single == currency_code]
+        amount_due[rows] = money.round_money(sums.reindex(rows).to_numpy(), money.minor_units(currency_code))
+    sheet[Queued.AMOUNT_DUE] = amount_due
+    return sheet

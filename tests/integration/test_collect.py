@@ -17,7 +17,7 @@ import pytest
 from babel.dates import format_date
 from babel.numbers import format_currency
 
-from arcollect.book.schema import Aging, Customers, DunningLevels, ExceptionsSheet, Invoices, Queue
+from arcollect.book.schema import Aging, Customers, DunningLevels, ExceptionsSheet, Invoices, Queue, Queued
 from arcollect.book.settings import default_policy_rows
 from arcollect.engine import interest
 from arcollect.run import collect
@@ -103,7 +103,7 @@ def test_every_hold_reason_is_shown_in_plain_words_in_the_reminder_queue(tmp_pat
         "NOMAIL": ("held", "no valid email address"),
         "CRED": ("held", "credit notes and unapplied payments cover the open amount"),
         "SMALL": ("held", "below the minimum amount (50 in the base currency)"),
-        "GHOST": ("held", "customer ID not found in Customers"),
+        "GHOST": ("held", "customer GHOST is not in Customers — add it (see Exceptions)"),
         "FINE": ("sent", None),
     }
     assert [to_address(message) for message in outbox_messages(tmp_path)] == ["ap-fine@client.example"]
@@ -295,10 +295,22 @@ def test_reminder_queue_shows_the_amount_due_in_each_currency(multi_currency_boo
     collect(multi_currency_book, now=TUESDAY, send=False)
 
     row = only(sheet_rows(multi_currency_book, "ReminderQueue"), "MC")
-    amount_due = row[Queue.AMOUNT]  # the "Amount due" column a user reads before pressing Send
+    amount_due = row[Queued.AMOUNT_DUE]  # the "Amount due" column a user reads before pressing Send
     assert amount_due, "ReminderQueue 'Amount due' is empty"
     assert "EUR" in amount_due or "€" in amount_due
     assert "USD" in amount_due or "$" in amount_due
+    assert row[Queued.CURRENCY] == "EUR + USD"
+
+
+def test_reminder_queue_amount_due_is_a_number_in_its_currency(tmp_path):
+    path = make_book(
+        tmp_path,
+        customers=[customer("DE1", language="de")],
+        invoices=[invoice("D-1", "DE1", due="2026-11-01", amount=1234.5), invoice("D-2", "DE1", due="2026-11-02")],
+    )
+    collect(path, now=TUESDAY, send=False)
+    row = only(sheet_rows(path, "ReminderQueue"), "DE1")
+    assert row[Queued.AMOUNT_DUE] == 2234.5 and row[Queued.CURRENCY] == "EUR", "a number, not English-formatted text"
 
 
 # ---- 6. bad rows go to Exceptions, the rest is processed -------------------------------------------------------

@@ -89,11 +89,13 @@ def test_the_live_dashboard_shows_the_file_dashboards_tiles_with_the_same_figure
     live_sheet = openpyxl.load_workbook(demo_books.live)["Dashboard"]
     tiles = [(file_sheet.cell(4, column).value, file_sheet.cell(5, column).value) for column in range(1, 13, 2)]
     assert [label for label, _ in tiles] == [
-        "DSO", "Best possible DSO", "ADD", "CEI %", "% overdue", "Total open (EUR)"
+        "DSO (days)", "Best possible DSO (days)", "ADD (days)", "CEI (%)", "Overdue (% of open)", "Total open (EUR)"
     ]  # fmt: skip
-    assert all(isinstance(value, float) for _, value in tiles[:5])  # the demo's history gives every KPI a value
+    assert all(isinstance(value, float) for _, value in tiles)  # the demo's history gives every KPI a value
     assert [(live_sheet.cell(4, column).value, live_sheet.cell(5, column).value) for column in range(1, 13, 2)] == tiles
-    assert live_sheet.cell(5, 11).data_type == "s"  # "15,160,054" stays the text it is, not a number Excel parsed
+    assert live_sheet.cell(5, 11).data_type == "n" and live_sheet.cell(5, 11).number_format == "#,##0"  # a number
+    notes = [live_sheet.cell(6, column).value for column in range(1, 13, 2)]
+    assert notes == [file_sheet.cell(6, column).value for column in range(1, 13, 2)] and all(notes)
 
 
 def test_every_cell_of_the_live_dashboard_holds_what_the_file_dashboard_holds(demo_books):
@@ -122,9 +124,9 @@ def test_four_native_charts_of_the_right_types_over_the_file_dashboards_data_ran
     assert [(chart.chart_type, chart.source.address, chart.left, chart.top) for chart in charts] == expected
     assert [chart.chart_type for chart in charts] == CHART_TYPES
     assert [chart.name for chart in charts] == [
-        "Open amount by aging bucket",
-        "DSO trend (days)",
-        "Overdue by currency",
+        "Open amount by aging bucket (EUR)",
+        "DSO trend, month ends (days)",
+        "Overdue by currency (EUR)",
         "Paid within 14 days of the reminder, by level",
     ]
     assert all(chart.source.sheet.name == "Dashboard" for chart in charts)
@@ -136,7 +138,8 @@ def test_each_charts_source_range_holds_its_categories_and_series(demo_books):
     trend_rows = trend.source.options(ndim=2).value
     assert trend_rows[0] == [None, "DSO", "DSO count-back", "Best possible DSO"]
     assert all(isinstance(value, float) for row in trend_rows[1:] for value in row[1:] if value is not None)
-    assert [row[0] for row in aging.source.options(ndim=2).value[1:]] == ["1-30", "31-60", "61-90", "91-120", "120+"]
+    buckets = ["Current", "1-30", "31-60", "61-90", "91-120", "120+"]
+    assert [row[0] for row in aging.source.options(ndim=2).value[1:]] == buckets
 
 
 def test_a_second_press_replaces_the_charts_rather_than_adding_four_more(demo_books):
@@ -192,8 +195,9 @@ def test_an_empty_workbook_gets_notes_instead_of_charts_and_a_new_dashboard_shee
     assert [sheet.name for sheet in book.sheets][1] == dashboard.SHEET
     draft, _charts = dashboard.draft(**keywords)
     sheet = book.sheets[dashboard.SHEET]
-    assert sheet.range("A7").value == draft["A7"].value == "Open amount by aging bucket: no data yet"
-    assert sheet.range("A5").value == "–"
+    note = next(cell for row in draft.iter_rows() for cell in row if str(cell.value).endswith("no data yet"))
+    assert sheet.range(note.coordinate).value == note.value == "Open amount by aging bucket (EUR): no data yet"
+    assert sheet.range("A5").value == "n/a"
 
 
 def _empty() -> pd.Series:

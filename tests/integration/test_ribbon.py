@@ -189,15 +189,27 @@ def test_dashboard_refreshes_draws_the_dashboard_with_native_charts_and_shows_it
     ribbon.dashboard(book, now=TUESDAY)
     ribbon.dashboard(book, now=TUESDAY)
     charts = book.sheets["Dashboard"].charts
-    # No reminder has been sent yet, so there is no effectiveness to chart: a note stands in its place.
-    assert [chart.chart_type for chart in charts] == ["column_clustered", "line_markers", "column_clustered"]
-    assert len([call for call in book.calls if call[0] == "chart.delete"]) == 3  # the second press replaced them
+    # No payment and no reminder yet: no DSO trend and no effectiveness to chart; notes stand in their places.
+    assert [chart.chart_type for chart in charts] == ["column_clustered", "column_clustered"]
+    assert len([call for call in book.calls if call[0] == "chart.delete"]) == 2  # the second press replaced them
     book.save()
     workbook = openpyxl.load_workbook(path)
     assert workbook.active.title == "Dashboard"
-    assert [workbook["Dashboard"].cell(4, column).value for column in (1, 3)] == ["DSO", "Best possible DSO"]
-    assert workbook["Dashboard"]["G24"].value == "Paid within 14 days of the reminder, by level: no data yet"
-    assert len(sheet_rows(path, "AgingSummary")) == 4  # three customers and the total
+    labels = [workbook["Dashboard"].cell(4, column).value for column in (1, 3)]
+    assert labels == ["DSO (days)", "Best possible DSO (days)"]
+    notes = [
+        cell.value
+        for row in workbook["Dashboard"].iter_rows()
+        for cell in row
+        if str(cell.value).endswith("no data yet")
+    ]
+    assert notes == [
+        "DSO trend, month ends (days): no data yet",
+        "Paid within 14 days of the reminder, by level: no data yet",
+    ]
+    summary = sheet_rows(path, "AgingSummary")
+    assert len(summary) == 5  # three customers, the total, and what it leaves out (the bad row INV-4)
+    assert summary[-1]["customer_name"].startswith("not in totals: 1 invoice")
     assert_screen_updating_restored(book)
 
 
@@ -245,7 +257,7 @@ def test_an_export_no_mapping_fits_is_refused_in_plain_words_and_nothing_is_writ
     book = open_live(path, answers=("yes",))
     ribbon.import_open_items(book, pick_file=lambda _app: str(export))
     [alert] = [alert for alert in book.app.alerts if alert.buttons == "ok"]
-    assert alert.prompt.startswith("Import open items stopped: open-items.csv: no header row matches any mapping")
+    assert alert.prompt.startswith("Import open items stopped: open-items.csv: its columns do not fit a known export")
     assert_plain_words(alert.prompt)
     assert not [call for call in book.calls if call[0] == "write"]
 

@@ -182,9 +182,10 @@ def test_datetimes_are_written_in_utc_without_time_zone(book_path):
     )
     write_tables(book_path, {"ReminderQueue": queue})
     sheet = openpyxl.load_workbook(book_path)["ReminderQueue"]
-    assert sheet["M2"].value == dt.datetime(2026, 3, 2, 9, 0)
-    assert sheet["M2"].number_format == "yyyy-mm-dd hh:mm"
-    assert sheet["M3"].value is None and sheet["C3"].value is None
+    letter = get_column_letter(schema.REMINDER_QUEUE.keys.index(Queue.SEND_AT_UTC) + 1)
+    assert sheet[f"{letter}2"].value == dt.datetime(2026, 3, 2, 9, 0)
+    assert sheet[f"{letter}2"].number_format == "yyyy-mm-dd hh:mm"
+    assert sheet[f"{letter}3"].value is None and sheet["C3"].value is None
 
 
 def test_an_open_workbook_gets_a_side_file_and_stays_untouched(book_path):
@@ -218,7 +219,7 @@ def test_a_missing_sheet_is_created_with_its_table(book_path):
     frame = pd.DataFrame({ExceptionsSheet.SHEET: ["Invoices"], ExceptionsSheet.ROW: [7], ExceptionsSheet.REASON: ["x"]})
     write_tables(book_path, {"Exceptions": frame})
     sheet = openpyxl.load_workbook(book_path)["Exceptions"]
-    assert sheet.tables["Exceptions"].ref == "A1:E2"
+    assert sheet.tables["Exceptions"].ref == "A1:G2"
     assert [sheet["A2"].value, sheet["B2"].value, sheet["E2"].value] == ["Invoices", 7, "x"]
 
 

@@ -226,3 +226,19 @@ def test_a_workbook_that_is_not_a_zip_still_gets_the_finance_users_message(tmp_p
     path.write_text("not a workbook")
     with pytest.raises(Exception, match="not an Excel workbook"):
         write_tables(path, {"Aging": aging_rows(1)})
+
+
+def test_a_link_to_a_cell_is_the_one_formula_written_and_anything_else_stays_text(book_path, tmp_path, monkeypatch):
+    """Exceptions' "Go to": a cell reference becomes =HYPERLINK(…) with its text cached; hostile text stays text."""
+    links = ["Invoices!D12", HOSTILE[0], "FX!A4", None, "My notes!B1"]
+    exceptions = pd.DataFrame({"sheet": ["Invoices"] * len(links), "reason": ["x"] * len(links), "cell": links})
+    by_parts, plain = both_ways(book_path, tmp_path, {"Exceptions": exceptions}, monkeypatch)
+    assert by_parts == plain
+    cells = by_parts["sheets"]["Exceptions"]["cells"]
+    column = "G"  # Go to
+    assert cells[f"{column}2"][0] == '=HYPERLINK("#\'Invoices\'!D12","Invoices!D12")' and cells[f"{column}2"][6] == "f"
+    assert cells[f"{column}3"][0] == HOSTILE[0] and cells[f"{column}3"][5], "a formula in the data stays quoted text"
+    assert cells[f"{column}4"][0] == '=HYPERLINK("#\'FX\'!A4","FX!A4")'
+    assert cells[f"{column}6"][0] == '=HYPERLINK("#\'My notes\'!B1","My notes!B1")'
+    cached = python_calamine.CalamineWorkbook.from_path(str(book_path)).get_sheet_by_name("Exceptions").to_python()
+    assert [row[6] for row in cached[1:]] == ["Invoices!D12", HOSTILE[0], "FX!A4", "", "My notes!B1"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import re
 from collections.abc import Iterable, Mapping
 from email.message import EmailMessage
 from pathlib import Path
@@ -186,7 +187,12 @@ def sheet_rows(path: Path, sheet: str) -> list[dict[str, Any]]:
         rows = list(book[sheet].iter_rows(values_only=True))
     finally:
         book.close()
-    headers = [header_to_key.get(header, header) for header in rows[0]]
+    # "Open (base)" is written with the base currency's code ("Open (EUR)")
+    base_label = re.compile(r"\([A-Z]{3}\)$")
+    headers = [
+        header_to_key.get(header, header_to_key.get(base_label.sub("(base)", str(header)), header))
+        for header in rows[0]
+    ]
     return [dict(zip(headers, row, strict=False)) for row in rows[1:] if any(value is not None for value in row)]
 
 

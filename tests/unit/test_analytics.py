@@ -220,16 +220,51 @@ def test_risk_explains_a_late_worsening_payer_and_ranks_it_above_an_on_time_paye
 def test_predicted_pay_date_is_due_date_plus_recency_weighted_lateness() -> None:
     predicted = analytics.predict(RISK_INVOICES, RISK_PAYMENTS, "2026-06-30")
     # GOOD: −2 days on average → G3 due 07-15 → 07-13.
-    # LATE: due 06-01 + 23 = 06-24, before as of → 06-30 (still open today).
-    # NEW, no history → portfolio average: G1 weight 1000×0.5^(123/90) = 387.4, G2 1000×0.5^(31/90) = 787.4,
-    #   (5×329.88 + 30×793.70 − 2×387.4 − 2×787.4) / (329.88 + 793.70 + 387.4 + 787.4) = 22977/2298.4 = 9.99
-    #   → 10 days → N1 due 07-20 → 07-30.
-    assert predicted.dt.strftime("%Y-%m-%d").to_dict() == {
-        "L3": "2026-06-30",
-        "L4": "2026-06-30",
+    # LATE: due 06-01 + 23 = 06-24, before as of and still open → no prediction (not "today").
+    # NEW, no history → no prediction (other customers' habits say nothing about NEW).
+    assert predicted.dt.strftime("%Y-%m-%d").fillna("none").to_dict() == {
+        "L3": "none",
+        "L4": "none",
         "G3": "2026-07-13",
-        "N1": "2026-07-30",
+        "N1": "none",
     }
+
+
+def test_an_invoice_without_a_prediction_says_why() -> None:
+    seen = analytics.overview(RISK_INVOICES, RISK_PAYMENTS, "2026-06-30", base_currency="EUR", rates=None)
+    assert seen.prediction_notes.to_dict() == {
+        "L3": "overdue — no prediction",
+        "L4": "overdue — no prediction",
+        "G3": "",
+        "N1": "no payment history",
+    }
+
+
+def test_a_customer_who_never_paid_has_no_payment_history_not_pays_on_time() -> None:
+    table = analytics.risk(RISK_INVOICES, RISK_PAYMENTS, "2026-06-30")
+    assert table.loc["NEW", Risk.REASONS] == "no payment history"
+    assert table.loc["GOOD", Risk.REASONS] == "pays on time"
+
+
+def test_open_items_given_as_the_workbook_states_them_drive_todays_figures() -> None:
+    """An ERP export: invoice 1,000 with 400 open and no Payments rows shows 400 open, not 1,000."""
+    invoices = pd.DataFrame(
+        {
+            Invoices.NUMBER: ["E1", "E2"],
+            Invoices.CUSTOMER_ID: ["A", "B"],
+            Invoices.INVOICE_DATE: ["2026-05-01", "2026-06-01"],
+            Invoices.DUE_DATE: ["2026-05-31", "2026-07-01"],
+            Invoices.CURRENCY: ["EUR", "EUR"],
+            Invoices.AMOUNT: [1000.0, 300.0],
+            Invoices.OPEN_AMOUNT: [400.0, 300.0],
+            Invoices.STATUS: ["Open", "Open"],
+        }
+    )
+    payments = pd.DataFrame(columns=[str(key) for key in Payments])
+    seen = analytics.overview(invoices, payments, "2026-06-30", base_currency="EUR", rates=None, open_items=invoices)
+    assert seen.headline[Headline.OPEN_TOTAL] == 700.0
+    assert seen.headline[Headline.OVERDUE_TOTAL] == 400.0
+    assert seen.risk.loc["A", Risk.OVERDUE_SHARE] == 1.0
 
 
 # ---- open items at a date --------------------------------------------------------------------------------------

@@ -195,8 +195,8 @@ def test_a_shorter_table_shrinks_the_excel_table_and_leaves_no_old_rows(tmp_path
     live.write_tables(book, {"Exceptions": long.head(0)})
     book.save()
     sheet = openpyxl.load_workbook(path)["Exceptions"]
-    assert sheet.tables["Exceptions"].ref == "A1:E2"
-    assert [cell.value for row in sheet.iter_rows(min_row=2, max_row=6) for cell in row] == [None] * 25
+    assert sheet.tables["Exceptions"].ref == "A1:G2"
+    assert [cell.value for row in sheet.iter_rows(min_row=2, max_row=6) for cell in row] == [None] * 35
 
 
 def test_each_table_is_written_in_one_block_whatever_its_length(tmp_path, open_book):
@@ -205,7 +205,8 @@ def test_each_table_is_written_in_one_block_whatever_its_length(tmp_path, open_b
         book.calls.clear()
         frame = pd.DataFrame({"sheet": ["Invoices"] * rows, "row": range(rows), "reason": ["bad"] * rows})
         live.write_tables(book, {"Exceptions": frame})
-        assert [call[0] for call in book.calls] == ["write", "resize", "number_format"]
+        # one block of values, the Table resized, then one number format per formatted column (Row, Rows affected)
+        assert [call[0] for call in book.calls] == ["write", "resize", "number_format", "number_format"]
 
 
 def test_a_missing_output_sheet_is_created_with_its_table(tmp_path, open_book):
@@ -216,7 +217,7 @@ def test_a_missing_output_sheet_is_created_with_its_table(tmp_path, open_book):
     book = open_book(path)
     live.write_tables(book, {"Exceptions": pd.DataFrame({"sheet": ["Invoices"], "row": [2], "reason": ["bad"]})})
     book.save()
-    assert openpyxl.load_workbook(path)["Exceptions"].tables["Exceptions"].ref == "A1:E2"
+    assert openpyxl.load_workbook(path)["Exceptions"].tables["Exceptions"].ref == "A1:G2"
     assert sheet_rows(path, "Exceptions")[0]["reason"] == "bad"
 
 

@@ -36,20 +36,73 @@ def invoices(tmp_path: Path, *rows: list) -> tuple[pd.DataFrame, list]:
     return tables["Invoices"], [p for p in problems if p.sheet == "Invoices"]
 
 
-def test_dates_are_read_from_real_dates_serials_iso_text_and_day_first_text(tmp_path):
+def test_dates_are_read_from_real_dates_serials_iso_text_day_first_text_and_month_names(tmp_path):
     frame, problems = invoices(
         tmp_path,
         ["A1", "C1", dt.date(2026, 3, 31), None, "EUR", 10],
         ["A2", "C1", 46112, None, "EUR", 10],
         ["A3", "C1", "2026-03-31", None, "EUR", 10],
         ["A4", "C1", "31.03.2026", None, "EUR", 10],
-        ["A5", "C1", "31/03/2026", None, "EUR", 10],
-        ["A6", "C1", dt.datetime(2026, 3, 31, 15, 45), "05/04/2026", "EUR", 10],
+        ["A5", "C1", "31/03/2026", "31 Mar 2026", "EUR", 10],  # only one reading of the slash date is a date
+        ["A6", "C1", dt.datetime(2026, 3, 31, 15, 45), "31. März 2026", "EUR", 10],
     )
     assert problems == []
     assert (frame[Invoices.INVOICE_DATE] == pd.Timestamp("2026-03-31")).all()
     assert pd.api.types.is_datetime64_any_dtype(frame[Invoices.INVOICE_DATE])
-    assert frame.loc[7, Invoices.DUE_DATE] == pd.Timestamp("2026-04-05")  # slash dates are day first
+    assert frame.loc[[6, 7], Invoices.DUE_DATE].tolist() == [pd.Timestamp("2026-03-31")] * 2
+
+
+def settings_and_invoices(tmp_path: Path, date_order: str | None, *rows: list) -> tuple[pd.DataFrame, list]:
+    settings = [["Key", "Value"], *([["DateOrder", date_order]] if date_order is not None else [])]
+    path = workbook(tmp_path / "book.xlsx", {"Settings": settings, "Invoices": [INVOICE_HEADERS, *rows]})
+    tables, problems = read(path)
+    return tables["Invoices"], [p for p in problems if p.sheet == "Invoices"]
+
+
+def test_a_slash_date_that_is_a_date_both_ways_is_not_guessed_without_a_date_order(tmp_path):
+    frame, problems = settings_and_invoices(
+        tmp_path, None, ["A1", "C1", "2025-12-05", "03/04/2026", "EUR", 10], ["A2", "C1", "03/04/2026", None, "EUR", 5]
+    )
+    assert pd.isna(frame.loc[2, Invoices.DUE_DATE]), "an ambiguous optional date is left blank, not guessed"
+    assert list(frame.index) == [2], "an ambiguous required date leaves its row out"
+    assert [(p.row, p.column, p.value) for p in problems] == [
+        (2, "Due date", "03/04/2026"),
+        (3, "Invoice date", "03/04/2026"),
+    ]
+    assert "could be 3 April 2026 or 4 March 2026" in problems[0].reason and "DateOrder" in problems[0].reason
+    assert problems[1].reason.endswith("the row is left out")
+    assert dict(problems[1].left_out)[Invoices.AMOUNT] == 5.0, "a left-out row says what it held"
+
+
+@pytest.mark.parametrize(("order", "due"), [("DMY", "2026-04-03"), ("mdy", "2026-03-04")])
+def test_settings_date_order_decides_how_slash_dates_are_read(tmp_path, order, due):
+    frame, problems = settings_and_invoices(
+        tmp_path, order, ["A1", "C1", "2025-12-05", "03/04/2026", "EUR", 10], ["A2", "C1", "25.12.2025", None, "EUR", 5]
+    )
+    assert problems == []
+    assert frame.loc[2, Invoices.DUE_DATE] == pd.Timestamp(due)
+    assert frame.loc[3, Invoices.INVOICE_DATE] == pd.Timestamp("2025-12-25"), "dots are day first in any order"
+
+
+def test_a_date_impossible_in_the_date_order_set_is_reported_not_read_the_other_way(tmp_path):
+    frame, problems = settings_and_invoices(tmp_path, "MDY", ["A1", "C1", "2025-12-05", "25/03/2026", "EUR", 10])
+    assert pd.isna(frame.loc[2, Invoices.DUE_DATE])
+    assert "not a date in the order MDY" in problems[0].reason
+
+
+def test_email_takes_a_list_of_addresses_like_cc(tmp_path):
+    rows = [
+        ["Customer ID", "Name", "Email", "Country"],
+        ["K1", "One", "AP@one.example; buchhaltung@one.example", "DE"],
+        ["K2", "Two", "ap@two.example, ", "DE"],
+        ["K3", "Three", "ap@three.example; not-an-address", "DE"],
+    ]
+    tables, problems = read(workbook(tmp_path / "book.xlsx", {"Customers": rows}))
+    email = tables["Customers"][Customers.EMAIL]
+    assert email[2] == "ap@one.example; buchhaltung@one.example"
+    assert email[3] == "ap@two.example"
+    assert email[4] is None
+    assert [(p.row, p.column) for p in problems if p.sheet == "Customers"] == [(4, "Email")]
 
 
 def test_amounts_with_thousands_separators_and_decimal_commas(tmp_path):
@@ -270,6 +323,7 @@ def test_a_date_column_mixing_dates_serials_iso_and_day_first_text_reads_each_as
             ["A5", "C1", "2026-03-31T23:30+02:00", "", "EUR", 10],
             ["A6", "C1", dt.date(2026, 3, 31), "soon", "EUR", 10],
         ],
+        date_order="DMY",
     )
     assert frame[Invoices.INVOICE_DATE].tolist() == [pd.Timestamp("2026-03-31")] * 6
     due = frame[Invoices.DUE_DATE]

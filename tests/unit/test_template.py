@@ -24,6 +24,7 @@ SHEET_ORDER = [
     "Aging",
     "AgingSummary",
     "CustomerRisk",
+    "NextActions",
     "ReminderQueue",
     "ReminderLog",
     "Effectiveness",

@@ -48,6 +48,7 @@ from typing import Any
 import pandas as pd
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
@@ -67,12 +68,16 @@ _COLUMN_WIDTH = 13
 _CHART_WIDTH_CM = 15.5
 _CHART_HEIGHT_CM = 7.5
 _CHART_ROWS = 17  # rows a chart of that height covers at the default row height, plus a gap
-_FIRST_CHART_ROW = 7
+_TILE_ROWS = (4, 5, 6)  # label with its unit, the value, the change since last month (or why it is n/a)
+_PANEL_ROW = 8
 _CHART_COLUMNS = ("A", "G")
 _SHEET_COLUMNS = 12
 _DATA_ROW = 3
 _DATA_COLUMN = _SHEET_COLUMNS + 2
 _TILE_FILL = PatternFill("solid", fgColor="DDEBF7")
+_PANEL_FILL = PatternFill("solid", fgColor="FFF2CC")
+_PANEL_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+_COUNT_COLUMN, _AMOUNT_COLUMN, _WHERE_COLUMN = 6, 7, 9
 _TILE_BORDER = Side(style="thin", color="9BC2E6")
 _MONEY = template.NUMBER_FORMATS[template.Kind.MONEY]
 
@@ -85,6 +90,18 @@ class _Block:
     first_row: int
     last_row: int
     series: int
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One KPI tile: the label, the value (None: "n/a"), its unit, number format, and a small line under it —
+    the change since the previous month end, or why the value is n/a."""
+
+    label: str
+    value: float | str | None
+    unit: str = ""
+    number_format: str = "#,##0.0"
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,7 +119,7 @@ class Chart:
 def write(
     path: str | Path,
     *,
-    tiles: Mapping[str, str | float],
+    tiles: Sequence[Tile] | Mapping[str, str | float],
     aging: pd.DataFrame | pd.Series,
     dso_trend: pd.DataFrame,
     overdue_by_currency: pd.DataFrame | pd.Series,
@@ -110,6 +127,10 @@ def write(
     base_currency: str,
     top_debtors: pd.DataFrame | None = None,
     verdicts: Sequence[str] = (),
+    actions: Sequence[Any] = (),
+    not_in_totals: str = "",
+    as_of: Any = None,
+    month_end: Any = None,
 ) -> Path:
     """Rebuild the Dashboard sheet of the workbook at `path` and save; returns the file written.
 
@@ -130,6 +151,10 @@ def write(
         "base_currency": base_currency,
         "top_debtors": top_debtors,
         "verdicts": verdicts,
+        "actions": actions,
+        "not_in_totals": not_in_totals,
+        "as_of": as_of,
+        "month_end": month_end,
     }
     # The same part-for-part save as every write (`book.write`): the rest of the workbook stays as it was.
     result = write_tables(source, {}, out=out, also=lambda book: build(book, **charts))
@@ -148,6 +173,10 @@ def build(
     base_currency: str,
     top_debtors: pd.DataFrame | None = None,
     verdicts: Sequence[str] = (),
+    actions: Sequence[Any] = (),
+    not_in_totals: str = "",
+    as_of: Any = None,
+    month_end: Any = None,
 ) -> Worksheet:
     """Replace the Dashboard sheet of `book` in memory (kept in its place, or second after README when new)."""
     sheet, _charts = _build(
@@ -160,6 +189,10 @@ def build(
         base_currency=base_currency,
         top_debtors=top_debtors,
         verdicts=verdicts,
+        actions=actions,
+        not_in_totals=not_in_totals,
+        as_of=as_of,
+        month_end=month_end,
     )
     return sheet
 
@@ -185,6 +218,10 @@ def _build(
     base_currency: str,
     top_debtors: pd.DataFrame | None = None,
     verdicts: Sequence[str] = (),
+    actions: Sequence[Any] = (),
+    not_in_totals: str = "",
+    as_of: Any = None,
+    month_end: Any = None,
 ) -> tuple[Worksheet, list[Chart]]:
     position = book.sheetnames.index(SHEET) if SHEET in book.sheetnames else min(1, len(book.sheetnames))
     if SHEET in book.sheetnames:
@@ -200,21 +237,30 @@ def _build(
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet["A1"] = "Collections dashboard"
     sheet["A1"].font = Font(bold=True, size=16, color="1F4E78")
-    set_cell(sheet["A2"], f"Amounts in {base_currency}. Rebuilt by every refresh; edits on this sheet are not kept.")
+    when = f" as of {pd.Timestamp(as_of):%Y-%m-%d}" if as_of is not None else ""
+    closing = f"; DSO, ADD and CEI at the month end {pd.Timestamp(month_end):%Y-%m-%d}" if _present(month_end) else ""
+    set_cell(
+        sheet["A2"],
+        f"Amounts in {base_currency}{when}{closing}. Rebuilt by every refresh; edits on this sheet are not kept.",
+    )
     sheet["A2"].font = Font(italic=True, color="595959")
-    _write_tiles(sheet, tiles)
+    if not_in_totals:  # what the totals below leave out, where nobody can miss it
+        set_cell(sheet["A3"], not_in_totals[0].upper() + not_in_totals[1:])
+        sheet["A3"].font = Font(bold=True, color="C00000")
+    _write_tiles(sheet, _as_tiles(tiles))
+    first_chart_row = _write_actions(sheet, _PANEL_ROW, actions, base_currency) + 2
 
     specs = [
-        ("Open amount by aging bucket", aging, f"Open ({base_currency})", _MONEY, _bar),
-        ("DSO trend (days)", dso_trend, "Days", "0.0", _line),
-        ("Overdue by currency", overdue_by_currency, f"Overdue ({base_currency})", _MONEY, _bar),
+        (f"Open amount by aging bucket ({base_currency})", aging, f"Open ({base_currency})", _MONEY, _bar),
+        ("DSO trend, month ends (days)", dso_trend, "Days", "0.0", _line),
+        (f"Overdue by currency ({base_currency})", overdue_by_currency, f"Overdue ({base_currency})", _MONEY, _bar),
         ("Paid within 14 days of the reminder, by level", effectiveness, "Share paid", "0%", _bar),
     ]
     charts: list[Chart] = []
     sheet.cell(row=_DATA_ROW, column=_DATA_COLUMN, value=DATA_TITLE).font = Font(bold=True, size=12, color="1F4E78")
     data_column = _DATA_COLUMN
     for index, (title, frame, axis_title, number_format, make) in enumerate(specs):
-        anchor = f"{_CHART_COLUMNS[index % 2]}{_FIRST_CHART_ROW + (index // 2) * _CHART_ROWS}"
+        anchor = f"{_CHART_COLUMNS[index % 2]}{first_chart_row + (index // 2) * _CHART_ROWS}"
         labels, values = _categories(frame, axis_title)
         block = _write_block(sheet, data_column, title, labels, values, number_format)
         data_column += len(values.columns) + 2
@@ -230,10 +276,62 @@ def _build(
         source += f"{get_column_letter(block.column + block.series)}{block.last_row}"
         kind = "line" if make is _line else "bar"
         charts.append(Chart(title, kind, anchor, source, _CHART_WIDTH_CM, _CHART_HEIGHT_CM))
-    row = _FIRST_CHART_ROW + 2 * _CHART_ROWS
+    row = first_chart_row + 2 * _CHART_ROWS
     row = _write_debtors(sheet, row, top_debtors if top_debtors is not None else pd.DataFrame())
     _write_lines(sheet, row + 1, "A/B tests", verdicts or ["No dunning level names two templates yet."])
     return sheet, charts
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and pd.isna(value)) and value is not pd.NaT
+
+
+# ---- the action panel ----------------------------------------------------------------------------------------
+
+
+def _write_actions(sheet: Worksheet, row: int, actions: Sequence[Any], base_currency: str) -> int:
+    """ "Needs a person today": one line per item — what, how many, how much, where to look. Returns the last row.
+
+    `actions` are `arcollect.today.Item` (label, count, amount, where); a zero count is shown greyed, so the
+    panel always lists the same things in the same places and an empty one reads as "nothing to do".
+    """
+    heading = sheet.cell(row=row, column=1)
+    set_cell(heading, "Needs a person today")
+    heading.font = Font(bold=True, size=13, color="1F4E78")
+    if not actions:
+        set_cell(sheet.cell(row=row + 1, column=1), "Nothing to look at.")
+        return row + 1
+    header = row + 1
+    for column, text in ((1, "What"), (_COUNT_COLUMN, "How many"), (_AMOUNT_COLUMN, f"Amount ({base_currency})")):
+        set_cell(sheet.cell(row=header, column=column), text)
+    set_cell(sheet.cell(row=header, column=_WHERE_COLUMN), "Where to look")
+    for column in range(1, _SHEET_COLUMNS + 1):
+        cell = sheet.cell(row=header, column=column)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = _PANEL_HEADER_FILL
+    for offset, item in enumerate(actions, start=1):
+        line = header + offset
+        quiet = not item.count
+        colour = "A6A6A6" if quiet else "000000"
+        label = sheet.cell(row=line, column=1)
+        set_cell(label, str(item.label))
+        label.font = Font(color=colour, bold=not quiet)
+        count = sheet.cell(row=line, column=_COUNT_COLUMN)
+        count.value = int(item.count)
+        count.number_format = "#,##0"
+        count.font = Font(color=colour, bold=not quiet, size=12)
+        count.alignment = Alignment(horizontal="center")
+        amount = sheet.cell(row=line, column=_AMOUNT_COLUMN)
+        amount.value = None if item.amount is None or quiet else float(item.amount)
+        amount.number_format = _MONEY
+        amount.font = Font(color=colour)
+        where = sheet.cell(row=line, column=_WHERE_COLUMN)
+        set_cell(where, str(item.where))
+        where.font = Font(color="808080" if quiet else "1F4E78", italic=True)
+        if not quiet:
+            for column in range(1, _SHEET_COLUMNS + 1):
+                sheet.cell(row=line, column=column).fill = _PANEL_FILL
+    return header + len(actions)
 
 
 # ---- top debtors and A/B verdicts --------------------------------------------------------------------------
@@ -296,12 +394,21 @@ def _write_lines(sheet: Worksheet, row: int, title: str, lines: Sequence[str]) -
 # ---- tiles -------------------------------------------------------------------------------------------------
 
 
-def _write_tiles(sheet: Worksheet, tiles: Mapping[str, str | float]) -> None:
-    """One tile per KPI on rows 4-5: a small label, the value big and bold, framed and shaded."""
-    for index, (label, value) in enumerate(tiles.items()):
+def _as_tiles(tiles: Sequence[Tile] | Mapping[str, str | float]) -> list[Tile]:
+    """Tiles as given, or from a plain mapping label → value (numbers with one decimal, text as it is)."""
+    if isinstance(tiles, Mapping):
+        return [Tile(str(label), value, "", "#,##0.0") for label, value in tiles.items()]
+    return list(tiles)
+
+
+def _write_tiles(sheet: Worksheet, tiles: Sequence[Tile]) -> None:
+    """One tile per KPI on rows 4-6: the label with its unit, the value big and bold ("n/a" when there is none),
+    and a small line under it — the change since the previous month end, or why the value is n/a."""
+    label_row, value_row, note_row = _TILE_ROWS
+    for index, tile in enumerate(tiles):
         first = 1 + index * _TILE_COLUMNS
         last = first + _TILE_COLUMNS - 1
-        for row in (4, 5):
+        for row in _TILE_ROWS:
             sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
             for column in range(first, last + 1):
                 cell = sheet.cell(row=row, column=column)
@@ -309,20 +416,27 @@ def _write_tiles(sheet: Worksheet, tiles: Mapping[str, str | float]) -> None:
                 cell.border = Border(
                     left=_TILE_BORDER if column == first else None,
                     right=_TILE_BORDER if column == last else None,
-                    top=_TILE_BORDER if row == 4 else None,
-                    bottom=_TILE_BORDER if row == 5 else None,
+                    top=_TILE_BORDER if row == label_row else None,
+                    bottom=_TILE_BORDER if row == note_row else None,
                 )
-        label_cell = sheet.cell(row=4, column=first)
-        set_cell(label_cell, str(label))
-        label_cell.font = Font(size=10, color="1F4E78")
+        label_cell = sheet.cell(row=label_row, column=first)
+        set_cell(label_cell, f"{tile.label} ({tile.unit})" if tile.unit else tile.label)
+        label_cell.font = Font(size=10, bold=True, color="1F4E78")
         label_cell.alignment = Alignment(horizontal="center")
-        value_cell = sheet.cell(row=5, column=first)
-        set_cell(value_cell, _tile_value(value))
-        value_cell.font = Font(size=20, bold=True, color="1F4E78")
+        value_cell = sheet.cell(row=value_row, column=first)
+        value = _tile_value(tile.value)
+        set_cell(value_cell, "n/a" if value == "–" else value)
+        missing = value == "–"
+        value_cell.font = Font(size=20, bold=True, color="A6A6A6" if missing else "1F4E78")
         value_cell.alignment = Alignment(horizontal="center", vertical="center")
         if isinstance(value_cell.value, float):
-            value_cell.number_format = "#,##0.0"
-    sheet.row_dimensions[5].height = 34
+            value_cell.number_format = tile.number_format or "#,##0.0"
+        note_cell = sheet.cell(row=note_row, column=first)
+        set_cell(note_cell, tile.note)
+        note_cell.font = Font(size=8, italic=True, color="595959")
+        note_cell.alignment = Alignment(horizontal="center", vertical="top", wrap_text=True)
+    sheet.row_dimensions[value_row].height = 34
+    sheet.row_dimensions[note_row].height = 24
 
 
 def _tile_value(value: Any) -> Any:
@@ -402,7 +516,7 @@ def _bar(sheet: Worksheet, block: _Block, title: str, axis_title: str, number_fo
     chart.varyColors = False
     data, categories = _references(sheet, block)
     chart.add_data(data, titles_from_data=True)
-    chart.set_categories(categories)
+    _text_categories(chart, categories)
     if block.series == 1:
         chart.legend = None
     _dress(chart, title, axis_title, number_format)
@@ -413,7 +527,7 @@ def _line(sheet: Worksheet, block: _Block, title: str, axis_title: str, number_f
     chart = LineChart()
     data, categories = _references(sheet, block)
     chart.add_data(data, titles_from_data=True)
-    chart.set_categories(categories)
+    _text_categories(chart, categories)
     for series in chart.series:
         series.smooth = False
         series.marker.symbol = "circle"
@@ -427,7 +541,17 @@ def _dress(chart: BarChart | LineChart, title: str, axis_title: str, number_form
     chart.title = title
     chart.style = 10
     chart.y_axis.title = axis_title
-    chart.y_axis.number_format = number_format
+    chart.y_axis.number_format = "#,##0" if number_format == _MONEY else number_format  # no cents on an axis
     chart.y_axis.majorGridlines = ChartLines()
+    chart.y_axis.scaling.min = 0  # a bar or a DSO read against an axis that starts at 60 % exaggerates
+    if number_format.endswith("%"):
+        chart.y_axis.scaling.max = 1
     chart.x_axis.delete = False
     chart.y_axis.delete = False
+
+
+def _text_categories(chart: BarChart | LineChart, categories: Reference) -> None:
+    """Category labels as text references: openpyxl's `set_categories` makes number references, and Excel then
+    shows the buckets "1-30", "31-60" … as 1, 2, 3."""
+    for series in chart.series:
+        series.cat = AxDataSource(strRef=StrRef(f=str(categories)))

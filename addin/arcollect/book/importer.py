@@ -53,6 +53,7 @@ import datetime as dt
 import io
 import logging
 import re
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -61,10 +62,11 @@ from typing import Any
 import pandas as pd
 import python_calamine
 
-from arcollect.book import guard, live, schema
+from arcollect.book import dates, guard, live, schema
 from arcollect.book import settings as book_settings
+from arcollect.book.exceptions import sheet as exceptions_sheet
 from arcollect.book.read import convert, read, read_rows
-from arcollect.book.schema import Customers, ExceptionsSheet, Invoices, Kind, Mappings, Table
+from arcollect.book.schema import Customers, Invoices, Kind, Mappings, Table
 from arcollect.book.write import WriteResult, write_tables
 from arcollect.errors import InputError
 from arcollect.problems import Problem
@@ -89,16 +91,22 @@ _EXTRA_TARGETS = {CUSTOMER_NAME: ("Customer name", Kind.TEXT), CLEARING_DATE: ("
 _HEADER_SCAN_ROWS = 30
 _ENCODINGS = ("utf-8-sig", "cp1252")
 _CURRENCY_SYMBOLS = re.compile(r"[$€£¥]")
+_TOTAL_ROW = re.compile(r"(?i)^(?:total|totals|subtotal|gesamt|summe|somme|totaal|totale)\b")
 
 
 @dataclass(frozen=True)
 class Mapping:
-    """How one export layout maps to Invoices: target key → candidate source headers, fixed values, date formats."""
+    """How one export layout maps to Invoices: target key → candidate source headers, fixed values, date formats.
+
+    `grouped`: the export names the customer in a heading row above its items instead of in a column (Xero's
+    Aged Receivables Detail); each item takes the customer of the heading above it.
+    """
 
     name: str
     sources: dict[str, tuple[str, ...]]
     fixed: dict[str, str] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
+    grouped: bool = False
 
     @property
     def required(self) -> list[str]:
@@ -126,17 +134,53 @@ BUILT_IN: dict[str, Mapping] = {
     "sap_fbl5n": Mapping(
         "sap_fbl5n",
         {
-            Invoices.NUMBER: ("Document Number", "DocumentNo"),
-            Invoices.CUSTOMER_ID: ("Customer", "Account"),
+            Invoices.NUMBER: ("Document Number", "DocumentNo", "Belegnummer", "Belegnr.", "Beleg"),
+            Invoices.CUSTOMER_ID: ("Customer", "Account", "Kunde", "Konto", "Debitor"),
             CUSTOMER_NAME: ("Name 1", "Name"),
-            Invoices.INVOICE_DATE: ("Document Date",),
-            Invoices.DUE_DATE: ("Net due date", "Net Due Date"),
-            Invoices.AMOUNT: ("Amount in doc. curr.", "Amount in DC"),
-            Invoices.OPEN_AMOUNT: ("Amount in doc. curr.", "Amount in DC"),
-            Invoices.CURRENCY: ("Document currency", "Currency"),
-            Invoices.PO_NUMBER: ("Reference",),
-            CLEARING_DATE: ("Clearing date",),
+            Invoices.INVOICE_DATE: ("Document Date", "Belegdatum", "Belegdat."),
+            Invoices.DUE_DATE: (
+                "Net due date",
+                "Net Due Date",
+                "Nettofälligkeitsdatum",
+                "Nettofälligkeit",
+                "Nettofällig",
+                "Netto-Fälligkeit",
+                "Fälligkeit netto",
+                "Fälligkeit",
+            ),
+            Invoices.AMOUNT: (
+                "Amount in doc. curr.",
+                "Amount in DC",
+                "Betrag in Belegwährung",
+                "Betrag in BW",
+                "Betrag",
+            ),
+            Invoices.OPEN_AMOUNT: (
+                "Amount in doc. curr.",
+                "Amount in DC",
+                "Betrag in Belegwährung",
+                "Betrag in BW",
+                "Betrag",
+            ),
+            Invoices.CURRENCY: ("Document currency", "Currency", "Belegwährung", "Währung"),
+            Invoices.PO_NUMBER: ("Reference", "Referenz"),
+            CLEARING_DATE: ("Clearing date", "Ausgleichsdatum", "Ausgleich"),
         },
+    ),
+    "xero": Mapping(
+        "xero",
+        {
+            Invoices.NUMBER: ("Invoice Number", "Number", "Invoice #"),
+            CUSTOMER_NAME: (),
+            Invoices.INVOICE_DATE: ("Invoice Date", "Date"),
+            Invoices.DUE_DATE: ("Due Date",),
+            Invoices.AMOUNT: ("Invoice Total", "Gross", "Total"),
+            Invoices.OPEN_AMOUNT: ("Due", "Balance", "Amount Due", "Total"),
+            Invoices.CURRENCY: ("Currency", "Currency Code"),
+            Invoices.PO_NUMBER: ("Invoice Reference", "Reference"),
+        },
+        formats={Invoices.INVOICE_DATE: "%d %b %Y", Invoices.DUE_DATE: "%d %b %Y"},
+        grouped=True,
     ),
 }
 
@@ -153,11 +197,22 @@ class ImportReport:
     mapping_used: str
     customers_added: list[str] = field(default_factory=list)
     write: WriteResult | None = None
+    customers_matched: dict[str, str] = field(default_factory=dict)
+    rows_read: int = 0
+    backup: Path | None = None
+
+    @property
+    def imported(self) -> int:
+        """Invoices the export gave that the import used (added, updated, closed by clearing date or unchanged)."""
+        return self.rows_read
 
     def summary(self) -> str:
+        matched = (
+            f", {len(self.customers_matched)} matched to existing customers by name" if self.customers_matched else ""
+        )
         return (
             f"{self.mapping_used}: {len(self.added)} added, {len(self.updated)} updated, {len(self.closed)} closed "
-            f"(marked Paid), {len(self.unchanged)} unchanged, {len(self.customers_added)} new customer(s), "
+            f"(marked Paid), {len(self.unchanged)} unchanged, {len(self.customers_added)} new customer(s){matched}, "
             f"{len(self.problems)} problem(s)"
         )
 
@@ -168,7 +223,9 @@ def import_open_items(
     *,
     mapping: str | None = None,
     full: bool = True,
+    force: bool = False,
     as_of: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> ImportReport:
     """Upsert the open items of `export` into `workbook` and save; see the module doc for the rules.
 
@@ -177,8 +234,10 @@ def import_open_items(
     through `book.live`, and nothing is saved (the user saves in Excel). Both go through the same `merge`.
 
     `mapping` names a built-in or Mappings-sheet mapping; None picks the one whose columns the export's header
-    matches best. `as_of` is accepted for the CLI's symmetry with other commands and only logged: an export's
-    open items are taken as they are. Raises `InputError` when the export cannot be read or no mapping fits.
+    matches best. A full import that would mark more than Settings ImportCloseLimit (50 %) of the open invoices
+    Paid raises `InputError` unless `force`; nothing is written then. Before a workbook file is written, a copy
+    of it is kept beside it (``<stem>.before-import-<YYYYmmdd-HHMMSS>.xlsx``, `ImportReport.backup`). `as_of` is
+    only logged. Raises `InputError` when the export cannot be read or no mapping fits.
     """
     export = Path(export)
     if isinstance(workbook, str | Path):
@@ -190,8 +249,11 @@ def import_open_items(
             lambda: read(path)[0][schema.SETTINGS.name],
             mapping=mapping,
             full=full,
+            force=force,
         )
+        backup = _backup(path, now or dt.datetime.now())
         written = write_tables(path, tables)
+        report = replace(report, backup=backup)
     else:
         book = workbook
         name = book.name
@@ -201,11 +263,19 @@ def import_open_items(
             lambda: live.read_table(book, schema.SETTINGS.name),
             mapping=mapping,
             full=full,
+            force=force,
         )
-        written = live.write_tables(book, tables)
+        written = live.write_tables(book, tables)  # the file on disk is the backup: nothing is saved here
     report = replace(report, write=written)
     logger.info("import %s into %s (as of %s): %s", export.name, name, as_of, report.summary())
     return report
+
+
+def _backup(path: Path, now: dt.datetime) -> Path:
+    """A copy of the workbook as it was before the import, beside it."""
+    target = path.with_name(f"{path.stem}.before-import-{now:%Y%m%d-%H%M%S}{path.suffix or '.xlsx'}")
+    shutil.copy2(path, target)
+    return target
 
 
 def merge(
@@ -215,31 +285,56 @@ def merge(
     *,
     mapping: str | None = None,
     full: bool = True,
+    force: bool = False,
 ) -> tuple[dict[str, pd.DataFrame], ImportReport]:
     """The import itself, for any workbook: the Invoices, Customers and Exceptions tables to write, and the report.
 
     `sheet_rows(sheet)` gives a sheet's cells as rows from A1 (empty list when there is no such sheet), bad values
-    included; `settings_table()` the typed Settings table (for the base currency). Nothing is written here.
+    included; `settings_table()` the typed Settings table (base currency, DateOrder, ImportCloseLimit). Nothing is
+    written here.
     """
     mappings = {**BUILT_IN, **user_mappings(sheet_rows(schema.MAPPINGS.sheet))}
     rows = read_export(export)
     chosen, header_index = _choose(mappings, rows, mapping, export.name)
-    base_currency = book_settings.parse_settings(settings_table())[0].base_currency
-    imported, extras, problems = map_rows(chosen, rows, header_index, export.name, base_currency)
+    config = book_settings.parse_settings(settings_table())[0]
+    imported, extras, problems = map_rows(
+        chosen, rows, header_index, export.name, config.base_currency, date_order=config.date_order
+    )
 
     invoices = _raw_table(sheet_rows(schema.INVOICES.sheet), schema.INVOICES)
     customers = _raw_table(sheet_rows(schema.CUSTOMERS.sheet), schema.CUSTOMERS)
-    invoices, changes = upsert(invoices, imported, extras.get(CLEARING_DATE), full=full)
+    imported, matched = _match_customers(imported, extras.get(CUSTOMER_NAME), customers)
+    invoices, changes, missing = upsert(invoices, imported, extras.get(CLEARING_DATE), full=full)
+    _check_close_limit(missing, invoices, export.name, config.import_close_limit, force=force)
     customers, new_customers = _add_customers(customers, imported, extras.get(CUSTOMER_NAME))
     problems += _customer_problems(customers, new_customers, export.name)
 
-    exceptions = pd.DataFrame(
-        [(p.sheet, p.row, p.column, None if p.value is None else str(p.value), p.reason) for p in problems],
-        columns=[str(key) for key in ExceptionsSheet],
-    )
-    tables = {schema.INVOICES.name: invoices, schema.CUSTOMERS.name: customers, "Exceptions": exceptions}
-    report = ImportReport(**changes, problems=problems, mapping_used=chosen.name, customers_added=new_customers)
+    tables = {
+        schema.INVOICES.name: invoices,
+        schema.CUSTOMERS.name: customers,
+        "Exceptions": exceptions_sheet(problems),  # sorted by sheet and row, linked where it is a workbook cell
+    }
+    report = ImportReport(
+        **changes, problems=problems, mapping_used=chosen.name, customers_added=new_customers,
+        customers_matched=matched, rows_read=len(imported),
+    )  # fmt: skip
     return tables, report
+
+
+def _check_close_limit(
+    missing: int | tuple[int, int], invoices: pd.DataFrame, file_name: str, limit: Any, *, force: bool
+) -> None:
+    """Refuse a full import that would mark more than `limit` percent of the open invoices Paid (unless `force`)."""
+    closing, open_before = missing if isinstance(missing, tuple) else (missing, 0)
+    if force or not open_before or closing * 100 <= float(limit) * open_before:
+        return
+    share = closing * 100 / open_before
+    raise InputError(
+        f"{file_name} does not list {closing} of the {open_before} open invoices ({share:.0f} %), so a full import "
+        f"would mark them Paid — more than Settings ImportCloseLimit ({float(limit):g} %). Nothing was changed. "
+        "If the export is not complete, import it with --partial; if those invoices really are paid, run it again "
+        "with --force."
+    )
 
 
 # ---- mappings ----------------------------------------------------------------------------------------------
@@ -309,9 +404,28 @@ def _choose(
                 best = (score, candidate, index)
             break
     if best is None:
-        which = f"mapping {name!r}" if name else f"any mapping ({', '.join(sorted(mappings))})"
-        raise InputError(f"{file_name}: no header row matches {which} — name one with --mapping or add it to Mappings")
+        raise InputError(_no_fit(file_name, {candidate.name: candidate for candidate in candidates}, rows))
     return best[1], best[2]
+
+
+def _no_fit(file_name: str, mappings: dict[str, Mapping], rows: list[list[Any]]) -> str:
+    """Why no mapping fits: what the closest one lacks, and what the export's header row holds."""
+    closest, index = _closest(mappings, rows)
+    header = [str(cell) for cell in rows[index] if cell is not None] if rows else []
+    present = {_normal(cell) for cell in header}
+    missing = [
+        f"{_header(key)} (one of: {', '.join(closest.sources.get(key, ()))})"
+        for key in closest.required
+        if not _find(closest, key, present)
+    ]
+    shown = ", ".join(header[:24]) + (" …" if len(header) > 24 else "")
+    return (
+        f"{file_name}: its columns do not fit a known export. The closest is {closest.name}, which needs "
+        f"{'; '.join(missing) or 'its columns in one header row'}. The export's header row (row {index + 1}) has: "
+        f"{shown or 'nothing'}. Map the columns on the Mappings sheet, one row per column (Mapping "
+        f"{closest.name}, Target column Invoice, Source column: the export's invoice column …); "
+        "arcollect import BOOK --from FILE --show-mapping shows the export's headers beside arcollect's columns."
+    )
 
 
 def _find(mapping: Mapping, key: str, header: set[str]) -> str | None:
@@ -335,7 +449,10 @@ def read_export(path: Path) -> list[list[Any]]:
             raise InputError(f"{path.name} cannot be read as a workbook: {exc}") from exc
     else:
         rows = list(csv.reader(io.StringIO(_decode(path)), _dialect(_decode(path))))
-    return [[None if cell == "" or cell is None else cell for cell in row] for row in rows]
+    width = max(map(len, rows), default=0)  # CSV heading and total lines are shorter than item lines
+    return [
+        [None if cell == "" or cell is None else cell for cell in row] + [None] * (width - len(row)) for row in rows
+    ]
 
 
 def _decode(path: Path) -> str:
@@ -375,9 +492,21 @@ def sheet_rows(workbook: Path, sheet: str) -> list[list[Any]]:
 
 
 def map_rows(
-    mapping: Mapping, rows: list[list[Any]], header_index: int, file_name: str, base_currency: str | None = None
+    mapping: Mapping,
+    rows: list[list[Any]],
+    header_index: int,
+    file_name: str,
+    base_currency: str | None = None,
+    *,
+    date_order: str = "",
 ) -> tuple[pd.DataFrame, dict[str, pd.Series], list[Problem]]:
-    """The export's item rows as typed Invoices columns (index = the export's row number), extras, problems."""
+    """The export's item rows as typed Invoices columns (index = the export's row number), extras, problems.
+
+    A row without an invoice number and without an amount or an invoice date is a heading or a total, not an item.
+    For a `Mapping.grouped` export, such a heading row holding one text (not "Total …") names the customer of the
+    items under it. Dates in the mapping's format, else as the reader reads them (ISO, dotted, month names, slash
+    dates by Settings DateOrder).
+    """
     header = rows[header_index]
     positions: dict[str, int] = {}
     for position, cell in enumerate(header):
@@ -398,7 +527,16 @@ def map_rows(
     if base_currency and Invoices.CURRENCY not in mapping.fixed:
         columns[Invoices.CURRENCY] = columns[Invoices.CURRENCY].where(columns[Invoices.CURRENCY].notna(), base_currency)
     cells = pd.DataFrame(columns)
-    headings = cells[Invoices.NUMBER].isna() & cells[Invoices.AMOUNT].isna()
+    first = body.bfill(axis=1).iloc[:, 0] if body.shape[1] else pd.Series(None, index=body.index, dtype=object)
+    total = first.map(lambda value: isinstance(value, str) and _TOTAL_ROW.match(value.strip()) is not None)
+    headings = cells[Invoices.NUMBER].isna() & (
+        cells[Invoices.AMOUNT].isna() | cells[Invoices.INVOICE_DATE].isna() | total.astype(bool)
+    )
+    if mapping.grouped:
+        contact = _group_headings(body, headings)
+        cells[Invoices.CUSTOMER_ID] = cells[Invoices.CUSTOMER_ID].where(cells[Invoices.CUSTOMER_ID].notna(), contact)
+        cells[CUSTOMER_NAME] = cells[CUSTOMER_NAME].where(cells[CUSTOMER_NAME].notna(), contact)
+        source_headers[Invoices.CUSTOMER_ID] = source_headers[CUSTOMER_NAME] = "(contact heading)"
     cells = cells[~headings]
 
     problems: list[Problem] = []
@@ -406,7 +544,7 @@ def map_rows(
         text = cells[key].map(lambda value: isinstance(value, str))
         cells.loc[text, key] = cells.loc[text, key].str.replace(_CURRENCY_SYMBOLS, "", regex=True)
     for key, fmt in mapping.formats.items():
-        cells[key], failed = _dates_in_format(cells[key], fmt)
+        cells[key], failed = _dates_in_format(cells[key], fmt, date_order)
         for row in cells.index[failed]:
             reason = f"not a date in the export's format {fmt} — fix the export or the Mappings format"
             if _required(key):
@@ -420,7 +558,7 @@ def map_rows(
     export_rows = list(cells.index)
     keys = list(IMPORTED)
     table_rows = [[_header(key) for key in keys], *cells[keys].values.tolist()]
-    typed, found = read_rows(schema.INVOICES, table_rows)
+    typed, found = read_rows(schema.INVOICES, table_rows, date_order=date_order)
     by_position = dict(enumerate(export_rows, start=2))
     header_row = header_index + 1
     for problem in found:
@@ -444,12 +582,16 @@ def map_rows(
     return typed, extras, problems
 
 
-def _dates_in_format(values: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
-    """Text dates parsed with `fmt` (ISO text also accepted); a mask of text that is neither."""
+def _dates_in_format(values: pd.Series, fmt: str, date_order: str = "") -> tuple[pd.Series, pd.Series]:
+    """Text dates parsed with `fmt`, else as `book.dates` reads them; a mask of text that is neither.
+
+    A slash format names the export's order (%m/%d/%Y is MDY), which decides slash dates it does not match.
+    """
     text = values.map(lambda value: isinstance(value, str))
     strings = values[text].str.strip()
     parsed = pd.to_datetime(strings, format=fmt, errors="coerce")
-    parsed = parsed.fillna(pd.to_datetime(strings, format="ISO8601", errors="coerce"))
+    order = "MDY" if fmt.startswith("%m") else "DMY" if fmt.startswith("%d") and "/" in fmt else date_order
+    parsed = parsed.fillna(dates.parse_text(strings, order)[0])
     result = values.copy()
     result[text] = parsed.where(parsed.notna(), None).astype(object)
     failed = text.copy()
@@ -499,8 +641,9 @@ def _keys(values: pd.Series) -> pd.Series:
 
 def upsert(
     invoices: pd.DataFrame, imported: pd.DataFrame, cleared: pd.Series | None, *, full: bool
-) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    """`invoices` (raw workbook rows) with `imported` merged in; the invoice numbers added, updated, closed.
+) -> tuple[pd.DataFrame, dict[str, list[str]], tuple[int, int]]:
+    """`invoices` (raw workbook rows) with `imported` merged in; the invoice numbers added, updated, closed; and
+    how many open invoices a full import closes because the export does not list them, of how many open before.
 
     An imported row with a clearing date closes its invoice rather than updating it: the ERP says it is paid.
     """
@@ -542,6 +685,7 @@ def upsert(
     status = _keys(invoices[Invoices.STATUS])
     still_open = status.ne("paid") & existing_keys.notna()
     missing = ~existing_keys.isin(set(open_keys)) if full else pd.Series(False, index=invoices.index)
+    unlisted = (still_open & missing & ~existing_keys.isin(cleared_keys)).sum()
     closing = still_open & (missing | existing_keys.isin(cleared_keys))
     closed = list(invoices.loc[closing, Invoices.NUMBER].astype(str))
     invoices.loc[closing, Invoices.STATUS] = "Paid"
@@ -551,7 +695,7 @@ def upsert(
     appended[Invoices.STATUS] = "Open"
     invoices = pd.concat([invoices, appended.reindex(columns=invoices.columns)], ignore_index=True)
     changes = {"added": list(new[Invoices.NUMBER]), "updated": updated, "closed": closed, "unchanged": unchanged}
-    return invoices, changes
+    return invoices, changes, (int(unlisted), int(still_open.sum()))
 
 
 def _cells(values: pd.Series, kind: Kind) -> list[Any]:
@@ -591,3 +735,124 @@ def _customer_problems(customers: pd.DataFrame, added: Sequence[str], file_name:
         Problem("Customers", first_new + i, header, None, reason.format(customer, file_name))
         for i, customer in enumerate(added)
     ]
+
+
+def _group_headings(body: pd.DataFrame, headings: pd.Series) -> pd.Series:
+    """For a grouped export: each row's customer, from the nearest heading row above it holding one text."""
+    filled = body.notna().sum(axis=1)
+    first = body.bfill(axis=1).iloc[:, 0] if body.shape[1] else pd.Series(None, index=body.index, dtype=object)
+    text = first.map(lambda value: value.strip() if isinstance(value, str) else None)
+    is_total = text.map(lambda value: value is not None and _TOTAL_ROW.match(value) is not None).astype(bool)
+    names = text.where(headings & (filled == 1) & ~is_total & text.notna())
+    ended = headings & is_total  # a group's total row ends it: items after it without a heading have no customer
+    marks = names.where(~ended, "")
+    return marks.ffill().replace("", None)
+
+
+def _normal_name(value: Any) -> str:
+    """A customer name compared loosely: case, spaces and punctuation do not matter ("Müller GmbH" = "MÜLLER, GmbH")."""
+    return re.sub(r"[\W_]+", "", str(value)).casefold() if value is not None else ""
+
+
+def _match_customers(
+    imported: pd.DataFrame, names: pd.Series | None, customers: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Imported customers the workbook knows under another ID, matched by name, take that ID.
+
+    QuickBooks and Xero exports name customers, they have no customer numbers: without this, a workbook whose
+    Customers use their own IDs would get a second customer with the name as its ID. An imported ID that is an
+    existing customer ID stays; otherwise its name (or the ID itself) is compared with the existing names and
+    IDs, and used only when exactly one existing customer matches. Returns the imported rows and what was matched
+    (imported ID → existing ID).
+    """
+    if customers.empty or imported.empty:
+        return imported, {}
+    existing_ids = customers[Customers.ID].map(lambda value: None if value is None else str(value).strip())
+    known = set(existing_ids.dropna().str.casefold())
+    by_name: dict[str, set[str]] = {}
+    for customer_id, name in zip(existing_ids, customers[Customers.NAME], strict=True):
+        if customer_id is None:
+            continue
+        for key in {_normal_name(name), _normal_name(customer_id)} - {""}:
+            by_name.setdefault(key, set()).add(customer_id)
+    matched: dict[str, str] = {}
+    ids = imported[Invoices.CUSTOMER_ID]
+    for customer_id in pd.unique(ids.dropna()):
+        if str(customer_id).casefold() in known:
+            continue
+        rows = ids == customer_id
+        name = names[rows].dropna().iloc[0] if names is not None and names[rows].notna().any() else customer_id
+        candidates = by_name.get(_normal_name(name), set()) | by_name.get(_normal_name(customer_id), set())
+        if len(candidates) == 1:
+            matched[str(customer_id)] = next(iter(candidates))
+    if not matched:
+        return imported, {}
+    imported = imported.assign(**{Invoices.CUSTOMER_ID: ids.map(lambda value: matched.get(value, value))})
+    return imported, matched
+
+
+# ---- the mapping helper --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MappingView:
+    """What `describe` shows: the mapping chosen (or the closest), the export's header row, and per Invoices
+    column the export column it is read from with a sample value."""
+
+    mapping: str
+    header_row: int
+    columns: list[tuple[str, str | None, Any]]
+    unused: list[str]
+    fits: bool
+
+
+def describe(
+    export: str | Path, *, mapping: str | None = None, user_rows: list[list[Any]] | None = None
+) -> MappingView:
+    """The export's headers beside arcollect's columns, for ``arcollect import --show-mapping``.
+
+    Uses the mapping named, else the one `import` would choose, else the one matching most of the header (then
+    `fits` is False and the unmatched required columns show no source).
+    """
+    export = Path(export)
+    mappings = {**BUILT_IN, **user_mappings(user_rows or [])}
+    rows = read_export(export)
+    try:
+        chosen, index = _choose(mappings, rows, mapping, export.name)
+        fits = True
+    except InputError:
+        if mapping is not None and mapping not in mappings and mapping.casefold() not in mappings:
+            raise
+        chosen, index = _closest(mappings if mapping is None else {mapping: mappings[mapping]}, rows)
+        fits = False
+    header = rows[index] if rows else []
+    positions: dict[str, int] = {}
+    for position, cell in enumerate(header):
+        positions.setdefault(_normal(cell), position)
+    sample = next((row for row in rows[index + 1 :] if sum(cell is not None for cell in row) > 2), [])
+    columns, used = [], set()
+    for key in (*IMPORTED, *_EXTRA_TARGETS):
+        source = _find(chosen, key, set(positions))
+        if source is None and chosen.grouped and key in (Invoices.CUSTOMER_ID, CUSTOMER_NAME):
+            columns.append((_header(key), "(the contact heading above each group)", None))
+            continue
+        value = sample[positions[_normal(source)]] if source and positions[_normal(source)] < len(sample) else None
+        columns.append((_header(key), source, value))
+        if source:
+            used.add(_normal(source))
+    unused = [str(cell) for cell in header if cell is not None and _normal(cell) not in used]
+    return MappingView(chosen.name, index + 1, columns, unused, fits)
+
+
+def _closest(mappings: dict[str, Mapping], rows: list[list[Any]]) -> tuple[Mapping, int]:
+    """The mapping and header row sharing the most columns, even if a required one is missing."""
+    best: tuple[int, Mapping, int] | None = None
+    for candidate in mappings.values():
+        for index, row in enumerate(rows[:_HEADER_SCAN_ROWS]):
+            header = {_normal(cell) for cell in row if cell is not None}
+            score = sum(1 for key in candidate.sources if _find(candidate, key, header))
+            if best is None or score > best[0]:
+                best = (score, candidate, index)
+    if best is None:
+        return next(iter(mappings.values())), 0
+    return best[1], best[2]

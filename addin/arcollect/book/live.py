@@ -86,8 +86,10 @@ def read(book: Any) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Every input table of the open workbook as a typed DataFrame, and the problems found (as `read.read`)."""
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
+    settings, settings_problems = _read_one(book, schema.SETTINGS)  # its DateOrder says how slash dates read
+    order = file_read.date_order(settings)
     for table in schema.INPUT_TABLES:
-        frame, found = _read_one(book, table)
+        frame, found = (settings, settings_problems) if table is schema.SETTINGS else _read_one(book, table, order)
         tables[table.name] = frame
         problems.extend(found)
     logger.info("read %s: %s; %d problem(s)", book.name, {k: len(v) for k, v in tables.items()}, len(problems))
@@ -147,13 +149,13 @@ def _excel_table(sheet: Any, name: str) -> Any | None:
     return next((table for table in sheet.tables if table.name.casefold() == name.casefold()), None)
 
 
-def _read_one(book: Any, table: Table) -> tuple[pd.DataFrame, list[Problem]]:
+def _read_one(book: Any, table: Table, date_order: str = "") -> tuple[pd.DataFrame, list[Problem]]:
     sheet = _sheet(book, table.sheet)
     if sheet is None:
         reason = f"sheet '{table.sheet}' is missing — add it back"
         return file_read.empty_table(table), [Problem(table.name, None, "", None, reason)]
     rows, first_row, _first_column = _table_rows(sheet, table)
-    frame, problems = file_read.read_rows(table, rows)
+    frame, problems = file_read.read_rows(table, rows, date_order=date_order)
     if first_row == 1:
         return frame, problems
     offset = first_row - 1
@@ -279,6 +281,8 @@ def _excel_values(series: pd.Series, kind: Kind) -> list[Any]:
 
 
 def _excel_value(value: Any) -> Any:
+    if isinstance(value, file_write.Link):
+        return value.formula  # the one formula arcollect writes: a link to a cell of this workbook
     if isinstance(value, str):
         return _text(value)
     if isinstance(value, Decimal):

@@ -14,8 +14,10 @@ not know are ignored; so are rows with nothing in any known column.
 How cells are read, per `Kind` (whole columns at a time; only unusual cells go through Python one by one):
 
 - DATE: real dates, Excel serial numbers (1900 date system), ISO text (2026-03-31; a time zone suffix keeps the
-  wall-clock time), and European text dd.mm.yyyy or dd/mm/yyyy — **slash dates are read day first** (03/04/2026
-  is 3 April 2026). Dates after 2262-04-11 (the last a ``datetime64[ns]`` column holds) are bad values.
+  wall-clock time), dotted day-first text (31.03.2026), month names in six languages (20 Nov 2026, 3. März 2026)
+  and slash dates **in the order Settings DateOrder names** (DMY or MDY). Without a DateOrder a slash date that is
+  a date both ways (03/04/2026) is not guessed: it is a bad value whose reason says what to set (`book.dates`).
+  Dates after 2262-04-11 (the last a ``datetime64[ns]`` column holds) are bad values.
 - MONEY, NUMBER: numbers, or text with thousands separators. The last of ``.``/``,`` in the text is the decimal
   mark when both appear ("1,234.56", "1.234,56"); a lone comma is a thousands separator only when exactly three
   digits follow it and at most three precede it ("1,234" is 1234, "12,5" is 12.5); several dots without a comma
@@ -26,9 +28,10 @@ How cells are read, per `Kind` (whole columns at a time; only unusual cells go t
 - BOOL: TRUE/FALSE, yes/no, y/n, 1/0 and x (ticked); nullable ``boolean``.
 - TEXT: stripped; numbers that are really identifiers come back without a decimal part (invoice 10023 → "10023").
 - CODE: as TEXT, upper-cased (ISO currency and country codes).
-- EMAIL: lower-cased, one address that email-validator accepts (syntax only, no DNS look-up; each distinct
-  address is checked once). EMAILS: lower-cased and split on ``;`` or ``,`` into a tuple of addresses (an empty
-  cell gives ``()``); one invalid address makes the whole cell bad (``()``), and the problem names it.
+- EMAIL: lower-cased addresses email-validator accepts (syntax only, no DNS look-up; each distinct address is
+  checked once), one or several separated by ``;`` or ``,`` (a shared mailbox and a person: the reminder goes to
+  both), kept as one text joined by ``"; "``. EMAILS: the same, split into a tuple of addresses (an empty cell
+  gives ``()``). In both one invalid address makes the whole cell bad, and the problem names it.
 - Any text longer than `MAX_TEXT` (32,767 characters, Excel's limit for a cell) is a bad value; problems show
   the first 200 characters of it.
 
@@ -48,6 +51,8 @@ What is reported (sheet, Excel row, column header, raw value, reason) and what h
 - a missing sheet: one problem, and an empty table with all columns;
 - Customers: a Time zone that is not an IANA name becomes missing (the country's zone); a Country the holiday
   calendar does not know leaves the row out, an unknown Subdivision becomes missing (the whole country's).
+- a Currency that is not an ISO 4217 code ("EURO") is a bad value: the row is left out where Currency is required
+  (Invoices, Payments, FX), the value becomes missing on Customers.
 
 The checks against email syntax, time zones, the holiday calendar and repeated keys, and the wording of every
 problem, are in `arcollect.book.validate`. Derived defaults (due date from terms, open amount = amount) are the
@@ -69,10 +74,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import python_calamine
+from openpyxl.utils import get_column_letter
 
 from arcollect.book import cells as sheet_cells
-from arcollect.book import guard, parts, schema, validate
-from arcollect.book.schema import MAX_TEXT, Customers, Invoices, Kind, Table
+from arcollect.book import dates, guard, parts, schema, validate
+from arcollect.book.schema import MAX_TEXT, Customers, Invoices, Kind, SettingsSheet, Table
 from arcollect.errors import InputError
 from arcollect.problems import Problem
 
@@ -85,7 +91,6 @@ _LAST_SERIAL = (
 _TRUE = ("true", "yes", "y", "1", "1.0", "x", "wahr", "ja", "oui", "vrai")
 _FALSE = ("false", "no", "n", "0", "0.0", "falsch", "nein", "non", "faux")
 _BOOLS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
-_EUROPEAN_DATE = re.compile(r"^\s*(\d{1,2})[./](\d{1,2})[./](\d{4})\s*$")
 _TIME_ZONE = re.compile(r"^(.*\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(?:Z|[+-]\d\d(?::?\d\d)?)$", re.IGNORECASE)
 _NUMERIC_TYPES = [int, float, np.int64, np.float64]
 MAX_AMOUNT = 1e15  # beyond this a float64 no longer holds every cent; larger amounts are typos or hostile input
@@ -95,6 +100,7 @@ _TIME_ZONE_COLUMN = (schema.CUSTOMERS.name, Customers.TIME_ZONE)
 # A yes/no that holds reminders when TRUE: when it cannot be read it holds them too — never a silent FALSE.
 _HOLD_WHEN_UNREADABLE = {(schema.CUSTOMERS.name, Customers.DO_NOT_CONTACT), (schema.CUSTOMERS.name, Customers.AUTO_PAY)}
 _HELD = "; until it is fixed the customer is held (read as TRUE): no reminder goes out"
+_CURRENCY = "currency"  # the key of every currency column (Customers, Invoices, Payments, FX)
 # Whole-array applications of built-ins, looped over in C: 3-4 times faster than the .str accessor, whose lambdas
 # and missing-value masks are the bulk of its cost on plain Python strings.
 _type_of = np.frompyfunc(type, 1, 1)
@@ -139,20 +145,24 @@ def _read(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     )
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
+    found: dict[str, tuple[pd.DataFrame, list[Problem]]] = {}
     with book:
-        for table in schema.INPUT_TABLES:
+        # Settings first: its DateOrder says how the other sheets' slash dates are read.
+        for table in sorted(schema.INPUT_TABLES, key=lambda table: table is not schema.SETTINGS):
             name = sheets.get(table.sheet.casefold())
             if name is None:
-                problems.append(Problem(table.name, None, "", None, f"sheet '{table.sheet}' is missing — add it back"))
-                tables[table.name] = empty_table(table)
+                missing = Problem(table.name, None, "", None, f"sheet '{table.sheet}' is missing — add it back")
+                found[table.name] = empty_table(table), [missing]
                 continue
             try:
                 rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             except python_calamine.CalamineError as exc:
                 raise InputError(f"{path.name}: sheet '{name}' cannot be read: {exc}") from exc
-            frame, found = read_rows(table, rows, unreadable.get(name))
-            tables[table.name] = frame
-            problems.extend(found)
+            order = date_order(found[schema.SETTINGS.name][0]) if table is not schema.SETTINGS else ""
+            found[table.name] = read_rows(table, rows, unreadable.get(name), date_order=order)
+    for table in schema.INPUT_TABLES:
+        tables[table.name], table_problems = found[table.name]
+        problems.extend(table_problems)
     logger.info("read %s: %s; %d problem(s)", path.name, {k: len(v) for k, v in tables.items()}, len(problems))
     return tables, problems
 
@@ -205,15 +215,34 @@ def empty_table(table: Table) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.Index([], dtype="int64"))
 
 
+def date_order(settings_table: pd.DataFrame) -> str:
+    """Settings DateOrder from the typed Settings table: "DMY", "MDY", or "" when blank or not usable.
+
+    The value is checked (and a bad one reported) by `book.settings`; here a bad value counts as not set.
+    """
+    if settings_table.empty or SettingsSheet.KEY not in settings_table:
+        return ""
+    keys = settings_table[SettingsSheet.KEY].astype(str).str.replace(r"[\s_-]", "", regex=True).str.casefold()
+    values = settings_table.loc[keys == "dateorder", SettingsSheet.VALUE]
+    text = str(values.iloc[0]).strip().upper() if len(values) and pd.notna(values.iloc[0]) else ""
+    return text if text in dates.DATE_ORDERS else ""
+
+
 def read_rows(
-    table: Table, rows: list[list[Any]], unreadable: Mapping[tuple[int, int], sheet_cells.Unreadable] | None = None
+    table: Table,
+    rows: list[list[Any]],
+    unreadable: Mapping[tuple[int, int], sheet_cells.Unreadable] | None = None,
+    *,
+    date_order: str = "",
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Type the raw rows of one sheet (first row = header, row i = Excel row i + 1) as `table`'s columns.
 
     `unreadable` names the cells, by (Excel row, column number), whose saved value cannot be read — an error
     value or a formula saved without its result (`sheet_cells.unreadable_cells`); the rows hold them as empty. Each is
     a problem; in a required column the row is left out, and an unreadable Do not contact or Auto-pay holds the
-    customer (reads as TRUE).
+    customer (reads as TRUE). `date_order` is Settings DateOrder ("DMY", "MDY" or "" for not set): how slash dates
+    are read (`book.dates`). Every problem that leaves a row out carries what could be read of that row
+    (`Problem.left_out`).
     """
     header = rows[0] if rows else []
     positions, problems = _match_header(table, header)
@@ -245,7 +274,9 @@ def read_rows(
         raw_column = cells[column.key]
         unread = lost[column.key]
         usable = ~empty[column.key] & ~too_long[column.key] & ~unread
-        values, bad = _convert(raw_column.where(usable, None), column.kind, usable, kinds[column.key])
+        values, bad, notes = _convert_noting(
+            raw_column.where(usable, None), column.kind, usable, kinds[column.key], date_order
+        )
         bad = bad | too_long[column.key]
         hold = (table.name, column.key) in _HOLD_WHEN_UNREADABLE
         if hold and (bad | unread).any():
@@ -255,11 +286,13 @@ def read_rows(
         values, unknown = validate.canonical(values, column)
         if (table.name, column.key) == _TIME_ZONE_COLUMN:
             values, bad = validate.time_zones(values, bad)
+        if column.kind is Kind.CODE and column.key == _CURRENCY:
+            values, bad, notes = validate.currencies(values, bad, notes)
         skip_unknown = (table.name, column.key) in _SKIP_ROW_ON_UNKNOWN
         drop = unknown if skip_unknown else pd.Series(False, index=cells.index)
         if column.required:
             drop = drop | bad | unknown | empty[column.key] | unread
-        found = validate.report(table, column, raw_column, bad, unknown, empty[column.key], drop)
+        found = validate.report(table, column, raw_column, bad, unknown, empty[column.key], drop, notes)
         if hold:
             found = [problem._replace(reason=problem.reason + _HELD) for problem in found]
         problems.extend(found)
@@ -270,7 +303,11 @@ def read_rows(
         columns[Customers.DO_NOT_CONTACT] = columns[Customers.DO_NOT_CONTACT].mask(unknown_auto_pay, True)
     if table.name == schema.CUSTOMERS.name and Customers.COUNTRY in columns:
         keep &= validate.places(table, columns, problems)
-    frame = pd.DataFrame(columns, index=cells.index)[keep]
+    whole = pd.DataFrame(columns, index=cells.index)
+    frame = whole[keep]
+    frame.attrs["letters"] = {table.column(key).header: get_column_letter(at + 1) for key, at in positions.items()}
+    if not keep.all():
+        problems = _noting_left_out(problems, whole[~keep])
     frame, duplicates = validate.drop_duplicates(table, frame, cells)
     problems.extend(duplicates)
     problems.sort(key=lambda problem: (problem.row, table.headers.index(problem.column)))
@@ -323,6 +360,21 @@ def _unreadable_problems(
     return problems
 
 
+def _noting_left_out(problems: list[Problem], left_out: pd.DataFrame) -> list[Problem]:
+    """`problems` with what could be read of each left-out row attached to the problems of that row."""
+    records = {
+        int(row): tuple((key, None if _missing(value) else value) for key, value in values.items())
+        for row, values in zip(left_out.index, left_out.to_dict("records"), strict=True)
+    }
+    return [
+        problem._replace(left_out=records[problem.row]) if problem.row in records else problem for problem in problems
+    ]
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, tuple | list) and bool(pd.isna(value)))
+
+
 # ---- header ------------------------------------------------------------------------------------------------
 
 
@@ -353,22 +405,32 @@ def _match_header(table: Table, header: list[Any]) -> tuple[dict[str, int], list
 # ---- conversion --------------------------------------------------------------------------------------------
 
 
-def convert(values: pd.Series, kind: Kind) -> tuple[pd.Series, pd.Series]:
+def convert(values: pd.Series, kind: Kind, *, date_order: str = "") -> tuple[pd.Series, pd.Series]:
     """`values` (raw cells, None for empty) converted per `kind`, and a mask of cells that could not be."""
-    return _convert(values, kind, values.notna())
+    result, bad, _notes = _convert_noting(values, kind, values.notna(), None, date_order)
+    return result, bad
 
 
 def _convert(
     values: pd.Series, kind: Kind, present: pd.Series, kinds: pd.Series | None = None
 ) -> tuple[pd.Series, pd.Series]:
-    """`convert`, told which cells are present and, if it is known, the type of each (`_kinds(values)`).
+    result, bad, _notes = _convert_noting(values, kind, present, kinds)
+    return result, bad
+
+
+def _convert_noting(
+    values: pd.Series, kind: Kind, present: pd.Series, kinds: pd.Series | None = None, date_order: str = ""
+) -> tuple[pd.Series, pd.Series, pd.Series | None]:
+    """`convert`, told which cells are present and, if it is known, the type of each (`_kinds(values)`); with a
+    note per cell where a date was deliberately not read (ambiguous without DateOrder, `book.dates`), else None.
 
     `read_rows` knows both already; working them out again costs a pass over a column's cells, and with cells
     scattered in memory such a pass costs about as much as the conversion.
     """
     missing = None
+    notes = None
     if kind in (Kind.DATE, Kind.DATETIME):
-        result = _dates(values, keep_time=kind is Kind.DATETIME, kinds=kinds)
+        result, notes = _dates(values, keep_time=kind is Kind.DATETIME, kinds=kinds, order=date_order)
     elif kind is Kind.MONEY:
         result = _numbers(values, kinds)
         result = result.where(result.abs() < MAX_AMOUNT)
@@ -381,12 +443,12 @@ def _convert(
     elif kind is Kind.BOOL:
         result = _bools(values)
     elif kind is Kind.EMAIL:
-        result = _texts(values, kinds).str.lower()
-        result = result.where(~result.str.contains(r"[;,\s]", na=False) & result.str.count("@").eq(1))
-        result = result.where(validate.valid_addresses(result))
-        result = result.astype(object).where(result.notna(), None)
+        lists, bad = _address_lists(values, kinds)
+        joined = lists.map(lambda addresses: "; ".join(addresses) if addresses else None)
+        return joined.astype(object).where(joined.notna(), None), bad | (present & joined.isna()), None
     elif kind is Kind.EMAILS:
-        return _address_lists(values, kinds)
+        result, bad = _address_lists(values, kinds)
+        return result, bad, None
     else:
         result = _texts(values, kinds)
         if kind is Kind.CODE:
@@ -395,7 +457,7 @@ def _convert(
         result = result.astype(object).where(~missing, None)
     if missing is None:
         missing = pd.Series(pd.isna(result), index=values.index)
-    return result, present & missing
+    return result, present & missing, notes
 
 
 def _typed(values: pd.Series, kind: Kind) -> pd.Series:
@@ -466,7 +528,11 @@ def _real_dates(values: pd.Series) -> pd.Series:
     return _nanoseconds(stamps)
 
 
-def _dates(values: pd.Series, *, keep_time: bool, kinds: pd.Series | None = None) -> pd.Series:
+def _dates(
+    values: pd.Series, *, keep_time: bool, kinds: pd.Series | None = None, order: str = ""
+) -> tuple[pd.Series, pd.Series | None]:
+    """The column as ``datetime64[ns]`` and, for text dates not read on purpose, a note per cell (`book.dates`)."""
+    notes = None
     types = _kinds(values, kinds)
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     real = types.isin([dt.date, dt.datetime, pd.Timestamp])
@@ -482,12 +548,11 @@ def _dates(values: pd.Series, *, keep_time: bool, kinds: pd.Series | None = None
     text = types.eq(str)
     if text.any():
         strings = values[text].str.strip().str.replace(_TIME_ZONE, r"\1", regex=True)
-        iso = _nanoseconds(pd.to_datetime(strings, format="ISO8601", errors="coerce"))
-        european = strings.str.extract(_EUROPEAN_DATE)
-        rebuilt = european[2] + "-" + european[1].str.zfill(2) + "-" + european[0].str.zfill(2)
-        iso = iso.fillna(_nanoseconds(pd.to_datetime(rebuilt, format="%Y-%m-%d", errors="coerce")))
-        result[text] = iso
-    return result if keep_time else result.dt.normalize()
+        stamps, text_notes = dates.parse_text(strings, order)
+        result[text] = stamps
+        if text_notes.notna().any():
+            notes = text_notes.reindex(values.index)
+    return (result if keep_time else result.dt.normalize()), notes
 
 
 def _numbers(values: pd.Series, kinds: pd.Series | None = None) -> pd.Series:

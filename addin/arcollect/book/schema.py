@@ -29,7 +29,7 @@ class Kind(StrEnum):
 
     TEXT = "text"
     CODE = "code"  # upper-cased identifier: currency, country
-    EMAIL = "email"  # one address
+    EMAIL = "email"  # one or more addresses separated by ; or , kept as one text ("a@x.example; b@x.example")
     EMAILS = "emails"  # addresses separated by ; or ,
     DATE = "date"
     DATETIME = "datetime"
@@ -38,6 +38,7 @@ class Kind(StrEnum):
     INTEGER = "integer"
     BOOL = "bool"
     PERCENT = "percent"  # a share 0..1 shown as a percentage; output sheets only
+    LINK = "link"  # a cell reference such as "Invoices!D12", written as a link to that cell; output sheets only
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Column:
     allowed: tuple[str, ...] = ()
     doc: str = ""
     width: int = 14
+    wrap: bool = False  # output sheets: long text wraps in its cell instead of being cut off
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,7 @@ class Aging(StrEnum):
     DISCOUNT_DEADLINE = "discount_deadline"
     LATE_INTEREST = "late_interest"
     FIXED_COMPENSATION = "fixed_compensation"
+    NOT_IN_TOTALS = "not_in_totals"  # why an open item is left out of the totals (no FX rate, no due date)
 
 
 class Queue(StrEnum):
@@ -247,6 +250,29 @@ class ExceptionsSheet(StrEnum):
     COLUMN = "column"
     VALUE = "value"
     REASON = "reason"
+    AFFECTS = "rows_affected"
+    CELL = "cell"
+
+
+class Queued(StrEnum):
+    """ReminderQueue columns shaped for reading (run's output): the amount due as a number in its currency."""
+
+    CURRENCY = "queue_currency"
+    AMOUNT_DUE = "amount_due"
+
+
+class NextAction(StrEnum):
+    """NextActions: one row per customer with open items — what happens next, or why nothing does."""
+
+    CUSTOMER_ID = "customer_id"
+    CUSTOMER_NAME = "customer_name"
+    ACTION = "next_action"
+    WHEN = "when_local"
+    OPEN_BASE = "open_base"
+    OVERDUE_BASE = "overdue_base"
+    INVOICES = "open_invoices"
+    OLDEST = "oldest_days_past_due"
+    WHERE = "where_to_look"
 
 
 class Kpi(StrEnum):
@@ -290,6 +316,8 @@ class Debtors(StrEnum):
 
     OPEN_BASE = "open_base"
     OVERDUE_BASE = "overdue_base"
+    CREDIT_LIMIT_BASE = "credit_limit_base"
+    LIMIT_USED = "credit_limit_used"
 
 
 class Risk(StrEnum):
@@ -347,7 +375,13 @@ CUSTOMERS = Table(
     (
         C(Customers.ID, "Customer ID", Kind.TEXT, True, doc="Your customer number; links invoices and payments"),
         C(Customers.NAME, "Name", Kind.TEXT, True, width=30),
-        C(Customers.EMAIL, "Email", Kind.EMAIL, doc="Where reminders go (accounts payable contact)", width=28),
+        C(
+            Customers.EMAIL,
+            "Email",
+            Kind.EMAIL,
+            doc="Where reminders go (accounts payable); several addresses separated by ; all receive them",
+            width=28,
+        ),
         C(Customers.CC, "Cc", Kind.EMAILS, doc="Further addresses, separated by ;", width=24),
         C(Customers.COUNTRY, "Country", Kind.CODE, True, doc="ISO code: DE, FR, GB, US, JP …", width=9),
         C(Customers.SUBDIVISION, "Subdivision", Kind.CODE, doc="State/region for public holidays (BY, ENG, CA)"),
@@ -355,7 +389,12 @@ CUSTOMERS = Table(
         C(Customers.CURRENCY, "Currency", Kind.CODE, doc="Billing currency (ISO 4217)", width=9),
         C(Customers.TIME_ZONE, "Time zone", Kind.TEXT, doc="IANA zone (Europe/Berlin); blank = country's main zone"),
         C(Customers.TERMS, "Payment terms", Kind.TEXT, doc="e.g. net 30, 2/10 net 30, net 30 EOM", width=18),
-        C(Customers.CREDIT_LIMIT, "Credit limit", Kind.MONEY),
+        C(
+            Customers.CREDIT_LIMIT,
+            "Credit limit",
+            Kind.MONEY,
+            doc="In the customer's Currency (blank Currency: the base currency); the Dashboard flags who is over it",
+        ),
         C(Customers.ACCOUNT_MANAGER, "Account manager email", Kind.EMAIL, width=28),
         C(Customers.DO_NOT_CONTACT, "Do not contact", Kind.BOOL, doc="TRUE: never send reminders"),
         C(Customers.AUTO_PAY, "Auto-pay", Kind.BOOL, doc="TRUE: pays by direct debit; no dunning"),
@@ -449,17 +488,26 @@ AGING = Table(
         C(Invoices.DUE_DATE, "Due date", Kind.DATE, width=12),
         C(Invoices.STATUS, "Status"),
         C(Invoices.CURRENCY, "Currency", Kind.CODE, width=9),
-        C(Invoices.OPEN_AMOUNT, "Open amount", Kind.MONEY),
-        C(Aging.DAYS_PAST_DUE, "Days past due", Kind.INTEGER),
-        C(Aging.BUCKET, "Bucket"),
+        C(Invoices.OPEN_AMOUNT, "Open amount (invoice currency)", Kind.MONEY),
+        C(Aging.DAYS_PAST_DUE, "Days past due", Kind.INTEGER, width=8),
+        C(Aging.BUCKET, "Bucket", width=9),
         C(Aging.BASE_OPEN_AMOUNT, "Open (base)", Kind.MONEY),
-        C(Aging.DISCOUNT_AVAILABLE, "Discount if paid today", Kind.MONEY),
+        C(Aging.DISCOUNT_AVAILABLE, "Discount if paid today (invoice currency)", Kind.MONEY),
         C(Aging.DISCOUNT_DEADLINE, "Discount deadline", Kind.DATE, width=12),
-        C(Aging.LATE_INTEREST, "Late interest", Kind.MONEY),
-        C(Aging.FIXED_COMPENSATION, "Fixed compensation", Kind.MONEY),
-        C(Risk.PREDICTED_PAY_DATE, "Predicted pay date", Kind.DATE, width=12),
+        C(Aging.LATE_INTEREST, "Late interest (invoice currency)", Kind.MONEY),
+        C(Aging.FIXED_COMPENSATION, "Fixed compensation (invoice currency)", Kind.MONEY),
+        C(
+            Risk.PREDICTED_PAY_DATE,
+            "Predicted pay date",
+            Kind.DATE,
+            width=14,
+            doc="From the customer's payment history; 'overdue — no prediction' once that date has passed",
+        ),
+        C(Aging.NOT_IN_TOTALS, "Not in totals because", width=30, wrap=True),
     ),
-    "Every open invoice aged and priced as of the run date, with the date the customer's history says it gets paid.",
+    "Every open invoice aged and priced as of the run date, with the date the customer's history says it gets paid. "
+    "Open (base) adds up to the total on AgingSummary, CustomerRisk and the Dashboard; a row left out of that total "
+    "says why in the last column.",
     output=True,
 )
 AGING_SUMMARY = Table(
@@ -483,7 +531,8 @@ REMINDER_QUEUE = Table(
         C(Queue.TO, "To", width=28),
         C(Queue.CC, "Cc", width=24),
         C(Queue.INVOICES, "Invoices", width=30),
-        C(Queue.AMOUNT, "Amount due", width=24),
+        C(Queued.CURRENCY, "Currency", width=9),
+        C(Queued.AMOUNT_DUE, "Amount due", Kind.MONEY, doc="In Currency; several currencies are listed as text"),
         C(Queue.BASE_AMOUNT, "Amount (base)", Kind.MONEY),
         C(Queue.SEND_AT_LOCAL, "Send at (customer time)", width=22),
         C(Queue.SEND_AT_UTC, "Send at (UTC)", Kind.DATETIME, width=18),
@@ -494,7 +543,7 @@ REMINDER_QUEUE = Table(
             width=14,
             doc="Escalations awaiting approval: type your name here, save, then send — the next run records it",
         ),
-        C(Queue.REASON, "Reason", width=50),
+        C(Queue.REASON, "Reason", width=50, wrap=True),
         C(Queue.KEY, "Key", width=18),
     ),
     "What the next send would do: each reminder with its send time, or why it is held (or awaits approval).",
@@ -528,9 +577,13 @@ EXCEPTIONS = Table(
         C(ExceptionsSheet.ROW, "Row", Kind.INTEGER, width=7),
         C(ExceptionsSheet.COLUMN, "Column", width=18),
         C(ExceptionsSheet.VALUE, "Value", width=24),
-        C(ExceptionsSheet.REASON, "Reason", width=70),
+        C(ExceptionsSheet.REASON, "Reason", width=80, doc="What is wrong, what it costs, and how to fix it", wrap=True),
+        C(ExceptionsSheet.AFFECTS, "Rows affected", Kind.INTEGER, width=9),
+        C(ExceptionsSheet.CELL, "Go to", Kind.LINK, width=16, doc="A link to the cell to fix"),
     ),
-    "Every value the last run could not use, with where it is and why. Fix the cell and refresh.",
+    "Every value the last run could not use, once, at the cell it comes from: where it is, why, what it costs "
+    "(Rows affected: the invoices it keeps out of totals or reminders) and a link to the cell. Sorted by sheet "
+    "and row. Fix the cell and refresh.",
     output=True,
 )
 CUSTOMER_RISK = Table(
@@ -539,10 +592,18 @@ CUSTOMER_RISK = Table(
         C(Invoices.CUSTOMER_ID, "Customer ID"),
         C(Queue.CUSTOMER_NAME, "Customer", width=28),
         C(Risk.SCORE, "Risk score", Kind.INTEGER, width=8, doc="0 = no warning signs, 100 = every sign at its worst"),
-        C(Risk.REASONS, "Why", width=60, doc="The features that add the most points, largest first"),
+        C(Risk.REASONS, "Why", width=60, doc="The features that add the most points, largest first", wrap=True),
         C(Debtors.OPEN_BASE, "Open (base)", Kind.MONEY),
         C(Debtors.OVERDUE_BASE, "Overdue (base)", Kind.MONEY),
-        C(Risk.NEXT_PAY_DATE, "Next predicted payment", Kind.DATE, width=12),
+        C(Debtors.CREDIT_LIMIT_BASE, "Credit limit (base)", Kind.MONEY),
+        C(Debtors.LIMIT_USED, "Credit limit used", Kind.PERCENT, width=9, doc="Open (base) / Credit limit (base)"),
+        C(
+            Risk.NEXT_PAY_DATE,
+            "Next predicted payment",
+            Kind.DATE,
+            width=14,
+            doc="The earliest predicted pay date; or why there is none (no payment history, overdue)",
+        ),
         C(PaymentBehaviour.PAID_COUNT, "Invoices paid", Kind.INTEGER, width=9),
         C(PaymentBehaviour.ON_TIME_SHARE, "Paid on time", Kind.PERCENT, width=9),
         C(Risk.WEIGHTED_DAYS_LATE, "Days late (recent-weighted)", Kind.NUMBER, width=12),
@@ -566,7 +627,7 @@ EFFECTIVENESS = Table(
         C(Effectiveness.PAID_14_SHARE, "Paid ≤ 14 days", Kind.PERCENT, width=10),
         C(Effectiveness.PAID_30_SHARE, "Paid ≤ 30 days", Kind.PERCENT, width=10),
         C(Effectiveness.MEDIAN_DAYS_TO_PAY, "Median days to pay", Kind.NUMBER, width=10),
-        C(EffectivenessSheet.VERDICT, "A/B verdict", width=70, doc="For a level with two templates"),
+        C(EffectivenessSheet.VERDICT, "A/B verdict", width=70, doc="For a level with two templates", wrap=True),
     ),
     "Which reminders work: per level, template and language, the share of invoices paid within 7, 14 and 30 "
     "days of the reminder (only reminders that old count in each window) and, for A/B levels, a verdict.",
@@ -590,6 +651,23 @@ UNMATCHED = Table(
     "Payments row with the entry's Bank entry (or run arcollect bank BOOK --assign ENTRY INVOICE…) to settle one.",
     output=True,
 )
+NEXT_ACTIONS = Table(
+    "NextActions",
+    (
+        C(NextAction.CUSTOMER_ID, "Customer ID"),
+        C(NextAction.CUSTOMER_NAME, "Customer", width=28),
+        C(NextAction.ACTION, "Next action", width=60, wrap=True),
+        C(NextAction.WHEN, "When (customer time)", width=18),
+        C(NextAction.OPEN_BASE, "Open (base)", Kind.MONEY),
+        C(NextAction.OVERDUE_BASE, "Overdue (base)", Kind.MONEY),
+        C(NextAction.INVOICES, "Open invoices", Kind.INTEGER, width=9),
+        C(NextAction.OLDEST, "Oldest (days past due)", Kind.INTEGER, width=10),
+        C(NextAction.WHERE, "Where to look", width=34),
+    ),
+    "One row per customer with open items, most overdue first: the reminder that goes out next and when, or why "
+    "nothing goes out. ReminderQueue beside it has every planned and held reminder in detail.",
+    output=True,
+)
 del C
 
 INPUT_TABLES: tuple[Table, ...] = (CUSTOMERS, INVOICES, PAYMENTS, FX_TABLE, SETTINGS, DUNNING_LEVELS)
@@ -597,6 +675,7 @@ OUTPUT_TABLES: tuple[Table, ...] = (
     AGING,
     AGING_SUMMARY,
     CUSTOMER_RISK,
+    NEXT_ACTIONS,
     REMINDER_QUEUE,
     REMINDER_LOG,
     EFFECTIVENESS,

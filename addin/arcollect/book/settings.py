@@ -48,6 +48,7 @@ from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError
 
+from arcollect.book.dates import DATE_ORDERS
 from arcollect.book.files import real_path
 from arcollect.book.schema import (
     AGING_BASES,
@@ -121,6 +122,8 @@ class Settings:
     failure_alert_after: int = 3
     store_bodies: bool = False
     thank_you: bool = False
+    date_order: str = ""
+    import_close_limit: Decimal = Decimal(50)
     iban: str = ""
     bic: str = ""
     account_holder: str = ""
@@ -383,6 +386,29 @@ def _money(value: Any) -> Decimal:
     return amount
 
 
+def _date_order(value: Any) -> str:
+    text = re.sub(r"[\s/.-]", "", _text(value)).upper()
+    if text not in DATE_ORDERS:
+        raise ValueError("DMY (day first, 31/12/2026) or MDY (month first, 12/31/2026)")
+    return text
+
+
+def _percent(value: Any) -> Decimal:
+    expected = "a percentage from 0 to 100, e.g. 50 or 50%"
+    if isinstance(value, bool):
+        raise ValueError(expected)
+    text = _text(value).replace("%", "").replace(",", ".").strip()
+    try:
+        share = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(expected) from None
+    if isinstance(value, float) and 0 < value <= 1 and "%" not in _text(value):  # a cell formatted as percent
+        share = share * 100
+    if not share.is_finite() or not 0 <= share <= 100:
+        raise ValueError(expected)
+    return share
+
+
 def _show(value: Any) -> str:
     if value is None:
         return ""
@@ -504,6 +530,18 @@ _KEYS: tuple[_Key, ...] = (
         "Statement-level pay link of your payment provider, e.g. https://pay.example/{customer}?amount={amount}",
     ),
     _Key("BankFolder", "bank_folder", _path, "Folder of bank statements (camt.053, MT940, CSV) read before each run"),
+    _Key(
+        "DateOrder",
+        "date_order",
+        _date_order,
+        "How slash dates such as 03/04/2026 are read: DMY (3 April) or MDY (4 March); blank = only unambiguous ones",
+    ),
+    _Key(
+        "ImportCloseLimit",
+        "import_close_limit",
+        _percent,
+        "A full import refuses to mark more than this % of the open invoices Paid unless --force is given",
+    ),
 )
 PER_CURRENCY = ("BankDetails", "IBAN", "BIC", "AccountHolder", "PaymentLinkPattern")
 DERIVED_FIELDS = ("currency_values", "unusable")

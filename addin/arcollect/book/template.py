@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -42,7 +43,7 @@ from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from arcollect.book import schema, settings
-from arcollect.book.schema import TABLES, TOTAL, Aging, Customers, Kind, Table
+from arcollect.book.schema import TABLES, TOTAL, Aging, Customers, Debtors, Kind, Table
 from arcollect.engine import aging
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,9 @@ NUMBER_FORMATS: dict[Kind, str] = {
 TABLE_STYLE = "TableStyleMedium2"
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
+HEADER_TWO_LINES = 30.0  # points: two lines of the default 11-point font
+MAX_CONTENT_WIDTH = 50  # a column widens to its values up to this many characters (wider text is cut off)
 BUILT_ON = dt.datetime(2026, 1, 1)  # fixed document dates keep the build deterministic
 
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"})
@@ -121,12 +125,20 @@ def build(path: str | Path | None = None) -> Workbook:
 
 
 def style_header(sheet: Worksheet, width: int, row: int = 1, first_column: int = 1) -> None:
-    """Bold white text on dark blue for the header cells of a table."""
+    """Bold white text on dark blue for the header cells of a table, wrapped so that no header is cut off."""
     for column in range(first_column, first_column + width):
         cell = sheet.cell(row=row, column=column)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="center")
+        cell.alignment = HEADER_ALIGNMENT
+
+
+def header_width(header: str, width: float) -> float:
+    """The column width a header needs: its schema width, at least its longest word, and wide enough that the
+    header wraps onto no more than two lines."""
+    words = str(header).split()
+    longest = max((len(word) for word in words), default=0)
+    return float(max(width, longest + 2, math.ceil(len(str(header)) / 2) + 3))
 
 
 def add_table(sheet: Worksheet, name: str, ref: str) -> ExcelTable:
@@ -143,22 +155,42 @@ def column_kinds(table: Table, keys: Sequence[str]) -> list[Kind]:
     return [table.column(key).kind if key in known else Kind.MONEY for key in keys]
 
 
-def apply_column_formats(sheet: Worksheet, table: Table, keys: Sequence[str], first_column: int = 1) -> None:
-    """Column widths and whole-column number formats, so rows users add later look like the rest."""
+def apply_column_formats(
+    sheet: Worksheet,
+    table: Table,
+    keys: Sequence[str],
+    first_column: int = 1,
+    *,
+    headers: Sequence[str] | None = None,
+    content: Mapping[str, int] | None = None,
+) -> None:
+    """Column widths (at least what the header needs, `header_width`, and what the values need when `content`
+    gives their width in characters, up to `MAX_CONTENT_WIDTH` or the schema's width) and whole-column number
+    formats, so rows users add later look like the rest. A header row that wraps gets the height of two lines."""
     known = set(table.keys)
-    for offset, (key, kind) in enumerate(zip(keys, column_kinds(table, keys), strict=True)):
+    if headers is None:
+        headers = [table.column(key).header if key in known else str(key) for key in keys]
+    wraps = False
+    for offset, (key, kind, header) in enumerate(zip(keys, column_kinds(table, keys), headers, strict=True)):
         letter = get_column_letter(first_column + offset)
         dimension = sheet.column_dimensions[letter]
-        dimension.width = table.column(key).width if key in known else 14
+        schema_width = table.column(key).width if key in known else 14
+        width = header_width(header, schema_width)
+        if content and content.get(key):
+            width = max(width, float(min(content[key] + 2, max(schema_width, MAX_CONTENT_WIDTH))))
+        dimension.width = width
+        wraps = wraps or len(str(header)) + 2 > width
         if kind in NUMBER_FORMATS:
             dimension.number_format = NUMBER_FORMATS[kind]
+    if wraps:
+        sheet.row_dimensions[1].height = HEADER_TWO_LINES
 
 
 def apply_conditional_formats(sheet: Worksheet, table: Table, headers: Sequence[str], first_column: int = 1) -> None:
     """Colour aging buckets: Current green, then paler to stronger red as buckets get older.
 
-    Aging colours its Bucket column by label; AgingSummary colours each bucket column's non-zero amounts.
-    Other tables get nothing.
+    Aging colours its Bucket column by label; AgingSummary colours each bucket column's non-zero amounts;
+    CustomerRisk flags a Credit limit used over 100 %. Other tables get nothing.
     """
     if table is schema.AGING:
         labels = aging.labels()
@@ -174,6 +206,13 @@ def apply_conditional_formats(sheet: Worksheet, table: Table, headers: Sequence[
             letter = get_column_letter(first_column + len(table.headers) + offset)
             rule = CellIsRule(operator="notEqual", formula=["0"], fill=PatternFill("solid", bgColor=colour))
             sheet.conditional_formatting.add(f"{letter}2:{letter}{LAST_ROW}", rule)
+    elif table is schema.CUSTOMER_RISK:  # over the credit limit: flagged red where the share used passes 100 %
+        letter = get_column_letter(first_column + table.keys.index(Debtors.LIMIT_USED))
+        rule = CellIsRule(
+            operator="greaterThan", formula=["1"], fill=PatternFill("solid", bgColor=_OVERDUE_FILLS[-1]),
+            font=Font(bold=True, color="FFFFFF"),
+        )  # fmt: skip
+        sheet.conditional_formatting.add(f"{letter}2:{letter}{LAST_ROW}", rule)
 
 
 def _bucket_colours(count: int) -> list[str]:
@@ -211,7 +250,7 @@ def _fill_sheet(sheet: Worksheet, table: Table, headers: list[str], rows: pd.Dat
             for row in range(2, last_row + 1):
                 sheet.cell(row=row, column=offset).number_format = NUMBER_FORMATS[kind]
     add_table(sheet, table.name, f"A1:{get_column_letter(len(headers))}{last_row}")
-    apply_column_formats(sheet, table, keys)
+    apply_column_formats(sheet, table, keys, headers=headers)
     apply_conditional_formats(sheet, table, headers)
     sheet.freeze_panes = "A2"
 

@@ -24,7 +24,18 @@ from typing import Any
 import email_validator
 import pandas as pd
 
-from arcollect.book.schema import MAX_TEXT, Column, Customers, Kind, Table
+from arcollect.book.schema import (
+    CUSTOMERS,
+    INVOICES,
+    MAX_TEXT,
+    PAYMENTS,
+    Column,
+    Customers,
+    Invoices,
+    Kind,
+    Payments,
+    Table,
+)
 from arcollect.engine import calendar
 from arcollect.errors import InputError
 from arcollect.problems import Problem
@@ -136,6 +147,22 @@ def time_zones(values: pd.Series, bad: pd.Series) -> tuple[pd.Series, pd.Series]
     return values.where(~unknown, None), bad | unknown
 
 
+def currencies(
+    values: pd.Series, bad: pd.Series, notes: pd.Series | None
+) -> tuple[pd.Series, pd.Series, pd.Series | None]:
+    """Currency codes that are ISO 4217 (as Babel knows them); others become missing, flagged, with a note."""
+    from arcollect.engine._coerce import currency_codes  # the engine's list, so reader and engine agree
+
+    present = values.notna()
+    known = values.where(~present, values.astype(str).isin(currency_codes()))
+    unknown = present & ~known.astype(bool)
+    if not unknown.any():
+        return values, bad, notes
+    notes = notes.copy() if notes is not None else pd.Series(None, index=values.index, dtype=object)
+    notes[unknown] = "not an ISO 4217 currency code — write EUR, USD, GBP, PLN …"
+    return values.where(~unknown, None), bad | unknown, notes
+
+
 @functools.lru_cache(maxsize=1024)
 def _is_time_zone(name: str) -> bool:
     try:
@@ -156,12 +183,18 @@ def report(
     unknown: pd.Series,
     empty: pd.Series,
     dropped: pd.Series,
+    notes: pd.Series | None = None,
 ) -> list[Problem]:
-    """One problem per bad, unknown or (in a required column) empty cell of `column`, showing the raw value."""
+    """One problem per bad, unknown or (in a required column) empty cell of `column`, showing the raw value.
+
+    `notes` (optional, per row) replaces the generic reason of a bad cell where the conversion said why it did not
+    read it — a date that is ambiguous without Settings DateOrder, say.
+    """
     problems = []
     tail = {True: "; the row is left out", False: ""}
     for row in raw.index[bad]:
-        reason = _reason(column, raw[row])
+        note = notes[row] if notes is not None else None
+        reason = note if isinstance(note, str) else _reason(column, raw[row])
         problems.append(
             Problem(table.name, int(row), column.header, shown(raw[row]), reason + tail[bool(dropped[row])])
         )
@@ -223,3 +256,128 @@ def drop_duplicates(table: Table, frame: pd.DataFrame, raw: pd.DataFrame) -> tup
         reason = f"duplicate {headers} (first on row {first}) — this row is left out"
         problems.append(Problem(table.name, int(row), table.column(keys[0]).header, value, reason))
     return frame[~repeated], problems
+
+
+# ---- plausibility: values that read fine but cannot be right ---------------------------------------------------
+
+LONG_TERMS_DAYS = 365
+"""Terms (or a due date) giving more than this many days to pay are reported: typos of a year or a day count."""
+
+
+def plausible(tables: dict[str, pd.DataFrame], as_of: dt.date) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """The typed tables with what cannot be right reported, and left out or blanked where using it would mislead.
+
+    On Invoices (one problem per cell, each saying what happens to the row):
+
+    - a due date before the invoice date is not used: the due date comes from the payment terms instead (a slash
+      date read the wrong way round is the usual cause — Settings DateOrder);
+    - an open amount larger than the invoice amount (by absolute value) leaves the row out of totals and reminders:
+      neither amount can be trusted, and a reminder must not ask for more than was invoiced;
+    - an invoice date after `as_of` is kept (it counts as not yet due) and reported;
+    - a due date more than a year after the invoice date is kept and reported.
+
+    On Payments, a payment dated after `as_of` is kept (analytics count it from its date) and reported. Payment terms
+    giving more than a year are reported where they are written (`long_terms`).
+    """
+    tables = dict(tables)
+    problems: list[Problem] = []
+    today = pd.Timestamp(as_of)
+    invoices = tables.get(INVOICES.name)
+    if invoices is not None and len(invoices):
+        invoices, found = _plausible_invoices(invoices, today)
+        tables[INVOICES.name] = invoices
+        problems += found
+    payments = tables.get(PAYMENTS.name)
+    if payments is not None and len(payments):
+        later = payments.index[pd.to_datetime(payments[Payments.DATE]) > today]
+        header = PAYMENTS.column(Payments.DATE).header
+        reason = f"payment dated after today ({today:%Y-%m-%d}) — check the date; it counts only from that day"
+        problems += [
+            Problem(PAYMENTS.name, int(row), header, _day(payments.at[row, Payments.DATE]), reason) for row in later
+        ]
+    problems += long_terms(tables)
+    return tables, problems
+
+
+def _plausible_invoices(invoices: pd.DataFrame, today: pd.Timestamp) -> tuple[pd.DataFrame, list[Problem]]:
+    problems: list[Problem] = []
+    issued = pd.to_datetime(invoices[Invoices.INVOICE_DATE])
+    due = pd.to_datetime(invoices[Invoices.DUE_DATE])
+    header = {key: INVOICES.column(key).header for key in INVOICES.keys}
+    before = due < issued
+    for row in invoices.index[before]:
+        reason = (
+            f"due date {_day(due[row])} is before the invoice date {_day(issued[row])} — not used: the due date "
+            "comes from the payment terms instead (if a slash date was read the wrong way round, set Settings "
+            "DateOrder); correct the date"
+        )
+        problems.append(Problem(INVOICES.name, int(row), header[Invoices.DUE_DATE], _day(due[row]), reason))
+    far = (due - issued).dt.days > LONG_TERMS_DAYS
+    for row in invoices.index[far & ~before]:
+        days = int((due[row] - issued[row]).days)
+        reason = f"due date {_day(due[row])} is {days} days after the invoice date — more than a year; check it"
+        problems.append(Problem(INVOICES.name, int(row), header[Invoices.DUE_DATE], _day(due[row]), reason))
+    future = issued > today
+    for row in invoices.index[future]:
+        reason = f"invoice date {_day(issued[row])} is after today ({today:%Y-%m-%d}) — check it; not due yet till then"
+        problems.append(Problem(INVOICES.name, int(row), header[Invoices.INVOICE_DATE], _day(issued[row]), reason))
+    amount = invoices[Invoices.AMOUNT].astype("float64")
+    open_amount = invoices[Invoices.OPEN_AMOUNT].astype("float64")
+    too_much = open_amount.notna() & (open_amount.abs() > amount.abs() + 0.005)
+    left_out = invoices[too_much]
+    for row, values in zip(left_out.index, left_out.to_dict("records"), strict=True):
+        reason = (
+            f"open amount {open_amount[row]:,.2f} is more than the invoice amount {amount[row]:,.2f} — the invoice "
+            "is left out of totals and reminders until one of them is corrected"
+        )
+        record = tuple((key, None if _blank(value) else value) for key, value in values.items())
+        problems.append(
+            Problem(INVOICES.name, int(row), header[Invoices.OPEN_AMOUNT], open_amount[row], reason, left_out=record)
+        )
+    if before.any():
+        invoices = invoices.assign(**{Invoices.DUE_DATE: due.where(~before)})
+    return invoices[~too_much], problems
+
+
+def long_terms(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Payment terms giving more than `LONG_TERMS_DAYS` days, once per cell they are written in (kept as written)."""
+    from arcollect.engine import phrases, terms  # the engine's terms rules; imported only where they are needed
+
+    found: list[Problem] = []
+    invoices = tables.get(INVOICES.name, pd.DataFrame())
+    for table, column in ((CUSTOMERS, Customers.TERMS), (INVOICES, Invoices.TERMS)):
+        frame = tables.get(table.name)
+        if frame is None or frame.empty or column not in frame:
+            continue
+        texts = frame[column].dropna()
+        texts = texts[texts.astype(str).str.strip() != ""]
+        for text in pd.unique(texts):
+            try:
+                parsed = phrases.parse(str(text))
+            except InputError:
+                continue  # not understood: reported where the terms are used
+            days = max([parsed.net_days, *(tier.days for tier in parsed.discounts)])
+            if parsed.dating is not terms.Dating.INVOICE:
+                days += 31
+            if days <= LONG_TERMS_DAYS:
+                continue
+            for row in texts.index[texts == text]:
+                taking = ""
+                if table is CUSTOMERS and len(invoices):
+                    count = int((invoices[Invoices.CUSTOMER_ID] == frame.at[row, Customers.ID]).sum())
+                    many = count != 1
+                    taking = f"; {count} invoice{'s' if many else ''} of this customer take{'' if many else 's'} them"
+                reason = (
+                    f"payment terms '{text}' give up to {days} days to pay — more than a year; check them "
+                    f"(used as written{taking})"
+                )
+                found.append(Problem(table.name, int(row), table.column(column).header, text, reason))
+    return found
+
+
+def _day(value: Any) -> str:
+    return "" if _blank(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (not isinstance(value, tuple | list) and bool(pd.isna(value)))

@@ -19,7 +19,13 @@ table (``aging.summary`` indexes by customer) becomes a column.
 
 Text is never evaluated by Excel: a value starting with ``= + - @``, a tab or a carriage return is stored as a
 string cell with the quote prefix (what Excel does when you type ``'=1+1``), so a customer called
-``=HYPERLINK(...)`` stays a name and not a formula.
+``=HYPERLINK(...)`` stays a name and not a formula. The one formula written is a column of kind LINK (the
+Exceptions sheet's "Go to"): a cell reference such as ``Invoices!D12``, checked against a strict pattern, becomes
+``=HYPERLINK("#'Invoices'!D12","Invoices!D12")`` with its text as the cached value; anything else stays text.
+
+Output sheets are laid out to be read: header cells wrap, each column is at least as wide as the longest word of
+its header, and a header saying "(base)" names the base currency when the frame says which (``frame.attrs
+["base_currency"]``: "Open (base)" is written "Open (EUR)").
 
 Large workbooks are not round-tripped cell by cell: the cell data of the schema's sheets is set aside before
 openpyxl loads the rest (`arcollect.book.parts`), the input sheets' cells are copied back byte for byte, and the
@@ -38,6 +44,7 @@ import datetime as dt
 import io
 import logging
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -48,6 +55,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.workbook import Workbook
@@ -62,9 +70,37 @@ from arcollect.book.schema import Kind, Table
 from arcollect.errors import InputError
 
 logger = logging.getLogger(__name__)
+_LINK_FONT = Font(color="0563C1", underline="single")
+_WRAP = Alignment(wrap_text=True, vertical="top")
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _OPEN_ENDED = {schema.AGING_SUMMARY.name}
+_CELL_REFERENCE = re.compile(r"^([A-Za-z][A-Za-z0-9 _]{0,30})!([A-Z]{1,3}[1-9][0-9]{0,6})$")
+BASE_LABEL = "(base)"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link to a cell of this workbook (`Kind.LINK`): ``=HYPERLINK("#'Sheet'!D12", "Sheet!D12")``."""
+
+    sheet: str
+    cell: str
+
+    @classmethod
+    def of(cls, reference: Any) -> Link | str | None:
+        """A `Link` for text like ``Invoices!D12``; other text stays text, blanks are None."""
+        if reference is None or (isinstance(reference, float) and math.isnan(reference)) or reference is pd.NA:
+            return None
+        match = _CELL_REFERENCE.match(str(reference))
+        return cls(match[1], match[2]) if match else str(reference)
+
+    @property
+    def text(self) -> str:
+        return f"{self.sheet}!{self.cell}"
+
+    @property
+    def formula(self) -> str:
+        return f'=HYPERLINK("#\'{self.sheet}\'!{self.cell}","{self.text}")'
 
 
 @dataclass(frozen=True)
@@ -350,19 +386,28 @@ def write_table(book: Workbook, table: Table, frame: pd.DataFrame, *, as_xml: bo
     for offset, header in enumerate(headers):
         set_cell(sheet.cell(row=first_row, column=first_column + offset), header)
     template.style_header(sheet, len(headers), first_row, first_column)
+    if table.output:  # sized to headers and values on every write, so older workbooks read as well as new ones
+        content = {
+            key: _content_width(frame[key], kind)
+            for key, kind in zip(keys, template.column_kinds(table, keys), strict=True)
+            if key in frame.columns
+        }
+        template.apply_column_formats(sheet, table, keys, first_column, headers=headers, content=content)
 
     kinds = template.column_kinds(table, keys)
+    known = set(table.keys)
     xml_columns: list[list[str]] = []
     for offset, (key, kind) in enumerate(zip(keys, kinds, strict=True)):
         column = first_column + offset
         number_format = template.NUMBER_FORMATS.get(kind)
+        wrap = key in known and table.column(key).wrap  # long text: the whole reason shows, the row grows
         if as_xml:
             letter = get_column_letter(column)
             series = frame[key] if key in frame.columns else None
-            fast = _xml_fast_column(sheet, letter, first_row + 1, series, kind, number_format)
+            fast = None if wrap else _xml_fast_column(sheet, letter, first_row + 1, series, kind, number_format)
             if fast is None:
                 values = cell_values(series, kind) if series is not None else [None] * len(frame)
-                fast = _xml_cells(sheet, letter, first_row + 1, values, number_format)
+                fast = _xml_cells(sheet, letter, first_row + 1, values, number_format, wrap=wrap)
             xml_columns.append(fast)
             continue
         values = cell_values(frame[key], kind) if key in frame.columns else [None] * len(frame)
@@ -371,6 +416,8 @@ def write_table(book: Workbook, table: Table, frame: pd.DataFrame, *, as_xml: bo
             set_cell(cell, value)
             if number_format is not None:
                 cell.number_format = number_format
+            if wrap:
+                cell.alignment = _WRAP
 
     last_row = first_row + max(len(frame), 1)
     ref = f"{get_column_letter(first_column)}{first_row}:{get_column_letter(last_column)}{last_row}"
@@ -390,6 +437,29 @@ def write_table(book: Workbook, table: Table, frame: pd.DataFrame, *, as_xml: bo
     return XmlRows(dimension, rows, first_row, first_column, clear_to_column)
 
 
+_SAMPLE_ROWS = 2_000
+_DATE_WIDTH = {Kind.DATE: 10, Kind.DATETIME: 16}
+
+
+def _content_width(series: pd.Series, kind: Kind) -> int:
+    """About how many characters the widest of the first rows of `series` shows (numbers as formatted)."""
+    sample = series.head(_SAMPLE_ROWS)
+    if sample.empty:
+        return 0
+    if kind in _DATE_WIDTH:
+        return _DATE_WIDTH[kind]
+    if pd.api.types.is_bool_dtype(sample.dtype):
+        return 5
+    if pd.api.types.is_numeric_dtype(sample.dtype):
+        largest = pd.to_numeric(sample, errors="coerce").abs().max()
+        if pd.isna(largest):
+            return 0
+        decimals = 2 if kind is Kind.MONEY else 0
+        return len(f"{largest:,.{decimals}f}") + 1
+    text = sample.dropna().map(lambda value: "; ".join(map(str, value)) if isinstance(value, tuple) else str(value))
+    return int(text.str.len().max()) if len(text) else 0
+
+
 def with_index_column(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with its index as a column when the index is one of the table's keys (AgingSummary's customer)."""
     if frame.index.name in table.keys and frame.index.name not in frame.columns:
@@ -398,13 +468,17 @@ def with_index_column(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def layout(table: Table, frame: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Column keys and headers in sheet order."""
+    """Column keys and headers in sheet order; "(base)" in a header names the frame's base currency, if given."""
     if table.name not in _OPEN_ENDED:
-        return table.keys, table.headers
-    known = set(table.keys)
-    extra = [column for column in frame.columns if column not in known]
-    keys = [*table.keys, *extra]
-    headers = [*table.headers, *(str(column) for column in extra)]
+        keys, headers = table.keys, table.headers
+    else:
+        known = set(table.keys)
+        extra = [column for column in frame.columns if column not in known]
+        keys = [*table.keys, *extra]
+        headers = [*table.headers, *(str(column) for column in extra)]
+    base = frame.attrs.get("base_currency")
+    if base:
+        headers = [header.replace(BASE_LABEL, f"({base})") for header in headers]
     return keys, headers
 
 
@@ -463,6 +537,10 @@ def _table_columns(headers: Sequence[str]) -> list[TableColumn]:
 
 def set_cell(cell: Any, value: Any) -> None:
     """Store `value`; text that Excel could take for a formula is stored as a quote-prefixed string."""
+    if isinstance(value, Link):
+        cell.value = value.formula
+        cell.font = _LINK_FONT
+        return
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
         if value.startswith(FORMULA_STARTS):
@@ -475,6 +553,8 @@ def set_cell(cell: Any, value: Any) -> None:
 
 def cell_values(series: pd.Series, kind: Kind) -> list[Any]:
     """One column as Python values openpyxl writes: dates, datetimes, numbers, bools, text; None when missing."""
+    if kind is Kind.LINK:
+        return [Link.of(value) for value in series.tolist()]
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         stamps = series.dt.tz_convert("UTC").dt.tz_localize(None) if series.dt.tz is not None else series
         if kind is Kind.DATE:
@@ -522,13 +602,19 @@ _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 _DEFAULT_DATE_FORMATS = {dt.datetime: "yyyy-mm-dd h:mm:ss", dt.date: "yyyy-mm-dd", dt.time: "h:mm:ss"}
 
 
-def _style_id(sheet: Worksheet, number_format: str | None, *, quote: bool = False) -> int:
+def _style_id(
+    sheet: Worksheet, number_format: str | None, *, quote: bool = False, link: bool = False, wrap: bool = False
+) -> int:
     """The cell-format index openpyxl gives a cell with this number format (and quote prefix) in this workbook."""
     cell = Cell(sheet)
     if number_format is not None:
         cell.number_format = number_format
     if quote:
         cell.quotePrefix = True
+    if link:
+        cell.font = _LINK_FONT
+    if wrap:
+        cell.alignment = _WRAP
     return cell.style_id
 
 
@@ -564,17 +650,24 @@ def _xml_fast_column(
 
 
 def _xml_cells(
-    sheet: Worksheet, letter: str, first_row: int, values: list[Any], number_format: str | None
+    sheet: Worksheet,
+    letter: str,
+    first_row: int,
+    values: list[Any],
+    number_format: str | None,
+    *,
+    wrap: bool = False,
 ) -> list[str]:
     """One column's cells as ``<c>`` XML, as `set_cell` plus the column's number format would store them.
 
     A cell's XML is its reference plus a body that depends on the value alone, so each distinct value's body is
     made once (a column of 100,000 customer ids holds about a thousand) and the rows only join reference and body.
     """
-    plain = _style_id(sheet, number_format) if number_format is not None else 0
+    plain = _style_id(sheet, number_format, wrap=wrap) if number_format is not None or wrap else 0
     style = f' s="{plain}"' if plain else ""
     codes, distinct = _distinct(values)
     quoted: list[str] = []  # the quote-prefixed style, looked up once if a text needs it
+    linked: list[str] = []  # the link style, likewise
 
     def body(value: Any) -> str:
         """What follows ``<c r="A2"`` for `value`; "" when the cell is left out altogether."""
@@ -588,12 +681,17 @@ def _xml_cells(
             attribute = style
             if text.startswith(FORMULA_STARTS):
                 if not quoted:
-                    quoted.append(f' s="{_style_id(sheet, number_format, quote=True)}"')
+                    quoted.append(f' s="{_style_id(sheet, number_format, quote=True, wrap=wrap)}"')
                 attribute = quoted[0]
             space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
             return f'{attribute} t="inlineStr"><is><t{space}>{text.translate(_ESCAPES)}</t></is></c>'
         if value is None:
             return f"{style}/>" if plain else ""
+        if kind is Link:
+            if not linked:
+                linked.append(f' s="{_style_id(sheet, number_format, link=True)}"')
+            formula = value.formula[1:].translate(_ESCAPES)
+            return f'{linked[0]} t="str"><f>{formula}</f><v>{value.text.translate(_ESCAPES)}</v></c>'
         if kind is bool or isinstance(value, bool | np.bool_):
             return f'{style} t="b"><v>{int(value)}</v></c>'
         if isinstance(value, int | Decimal):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -62,6 +62,11 @@ LATE_SHARE_POINTS = 10.0
 OVERDUE_POINTS = 15.0
 _REASON_MIN_POINTS = 0.5
 
+NO_HISTORY = "no payment history"
+ON_TIME = "pays on time"
+OVERDUE_NO_PREDICTION = "overdue — no prediction"
+EXPECTED_ALREADY = "expected by now — no prediction"
+
 _POINT = "_point"
 _ROW = "_row"
 _BASE = "_base_open"
@@ -81,6 +86,7 @@ class Overview:
     risk: pd.DataFrame
     behaviour: pd.DataFrame
     predicted: pd.Series
+    prediction_notes: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
 
 
 def overview(
@@ -91,19 +97,29 @@ def overview(
     base_currency: str,
     rates: fx.Rates | None,
     months: int = 12,
+    open_items: pd.DataFrame | None = None,
 ) -> Overview:
     """What a refresh shows, each figure exactly as its own function gives it, at the cost of about one of them.
 
     ``kpis(…)``, ``risk(…)``, ``metrics.payment_behaviour(…, as_of=as_of)`` and ``predict(…)`` all start from the
     same typed tables, paid history and open items at `as_of`; here those are built once and shared. Payments
     dated after `as_of` are left out once for all: no figure here counts them (month ends fall before `as_of`).
+
+    `open_items`, when given, are the items open at `as_of` as the workbook states them (the aged invoices, with
+    their Open amount): today's figures — the headline's open and overdue picture, the risk's overdue share and
+    broken promises, the predictions — then come from them, so they agree with Aging even when Payments do not
+    explain every open amount (an ERP export lists open amounts, not the payments behind them). The month-end
+    history is reconstructed from Payments either way.
     """
     today = _as_of_day(as_of)
     invoice_table = _invoice_table(invoices)
     payment_table = _payment_table(payments)
     payment_table = payment_table[payment_table[Payments.DATE] <= today]
     paid = _paid_history(invoice_table, payment_table, today)
-    open_today = _open_at(invoice_table, payment_table, pd.DatetimeIndex([today]))
+    if open_items is None:
+        open_today = _open_at(invoice_table, payment_table, pd.DatetimeIndex([today]))
+    else:
+        open_today = _as_open_today(open_items, today)
     behaviour = metrics.payment_behaviour(invoices, payments, as_of=today.date())
     monthly, headline = _kpis(
         invoice_table, payment_table, today, base_currency=base_currency, rates=rates, months=months,
@@ -115,7 +131,17 @@ def overview(
         risk=_risk(invoice_table, paid, behaviour, open_today, today),
         behaviour=behaviour,
         predicted=_predict(paid, open_today, today),
+        prediction_notes=_prediction_notes(paid, open_today, today),
     )
+
+
+def _as_open_today(open_items: pd.DataFrame, today: pd.Timestamp) -> pd.DataFrame:
+    """Open items as `_open_at` gives them (one per invoice number, first kept), from a table with open amounts."""
+    items = _invoice_table(open_items)
+    first = ~open_items[Invoices.NUMBER].duplicated(keep="first").to_numpy()
+    items[Invoices.OPEN_AMOUNT] = open_items[Invoices.OPEN_AMOUNT].to_numpy(dtype="float64")[first]
+    items[_POINT] = today
+    return items[items[Invoices.OPEN_AMOUNT].abs() > metrics._PAID_TOLERANCE].reset_index(drop=True)
 
 
 # ---- KPIs -----------------------------------------------------------------------------------------------------
@@ -370,7 +396,8 @@ def risk(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: Any) -> pd.DataF
     ========================  ==========================================================  ======  ==========
 
     `Risk.REASONS` lists the (up to) three features with the most points, largest first, e.g. "pays 23 days late
-    on average, getting worse (+25 days), 2 broken promises"; a customer with no points reads "pays on time".
+    on average, getting worse (+25 days), 2 broken promises"; a customer with no points reads "pays on time" — or
+    "no payment history" when none of its invoices has been paid yet (added after the reasons when it has some).
     Only payments dated on or before `as_of` count. Amounts in different currencies weight as plain numbers.
     """
     today = _as_of_day(as_of)
@@ -430,7 +457,11 @@ def _risk(
         }
     )
     table[Risk.SCORE] = points.sum(axis=1).round().astype("int64")
-    table[Risk.REASONS] = _top_reasons(points, words)
+    no_history = behaviour[PaymentBehaviour.PAID_COUNT].fillna(0).to_numpy() == 0
+    reasons = _top_reasons(points, words)
+    # Nothing paid yet: "pays on time" would claim a habit nobody has seen.
+    reasons = reasons.where(~no_history, np.where(reasons == ON_TIME, NO_HISTORY, reasons + ", " + NO_HISTORY))
+    table[Risk.REASONS] = reasons
     table = table.sort_values(Risk.SCORE, ascending=False, kind="stable")
     return table[[Risk.SCORE, Risk.REASONS, *[column for column in points.columns]]]
 
@@ -439,9 +470,10 @@ def predict(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: Any) -> pd.Se
     """Predicted pay date per open invoice, indexed by invoice number (`Risk.PREDICTED_PAY_DATE`).
 
     ``due date + the customer's average signed days late`` (paid − due, early payment counts negative), weighted
-    by ``amount × 0.5 ** (days since paid / 90)`` over invoices paid by `as_of`, rounded to whole days. A customer
-    without paid history takes the portfolio's weighted average (0 days when nothing was ever paid). A date
-    before `as_of` is moved to `as_of`: an invoice still open today will not be paid yesterday. Open = not fully
+    by ``amount × 0.5 ** (days since paid / 90)`` over invoices paid by `as_of`, rounded to whole days. There is no
+    prediction (NaT) for a customer without paid history — other customers' habits say nothing about this one —
+    nor where that date is before `as_of`: the invoice is still open, so the history no longer tells when it will
+    be paid (`_prediction_notes` words both: "no payment history", "overdue — no prediction"). Open = not fully
     paid by `as_of` (payments up to then), amount > 0, with a due date, and Status not Paid.
     """
     today = _as_of_day(as_of)
@@ -457,14 +489,36 @@ def predict(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: Any) -> pd.Se
 
 def _predict(paid: pd.DataFrame, open_items: pd.DataFrame, today: pd.Timestamp) -> pd.Series:
     """`predict` from the paid history and the open items at `today`."""
-    offsets, portfolio = _offsets(paid)
-    open_items = open_items[
+    offsets, _portfolio = _offsets(paid)
+    open_items = _predictable(open_items)
+    days = open_items[Invoices.CUSTOMER_ID].map(offsets).astype("float64").round()
+    predicted = open_items[Invoices.DUE_DATE] + pd.to_timedelta(days, unit="D")
+    predicted = predicted.where(predicted >= today)
+    return pd.Series(predicted.to_numpy(), index=open_items[Invoices.NUMBER].to_numpy(), name=Risk.PREDICTED_PAY_DATE)
+
+
+def _predictable(open_items: pd.DataFrame) -> pd.DataFrame:
+    return open_items[
         (open_items[Invoices.AMOUNT] > 0)
         & open_items[Invoices.DUE_DATE].notna()
         & (open_items[Invoices.STATUS] != "Paid")
     ]
-    predicted = _predicted_dates(open_items, offsets, portfolio, today)
-    return pd.Series(predicted.to_numpy(), index=open_items[Invoices.NUMBER].to_numpy(), name=Risk.PREDICTED_PAY_DATE)
+
+
+def _prediction_notes(paid: pd.DataFrame, open_items: pd.DataFrame, today: pd.Timestamp) -> pd.Series:
+    """Why an open invoice has no predicted pay date: `NO_HISTORY`, `OVERDUE_NO_PREDICTION` (its date has
+    passed and it is overdue) or `EXPECTED_ALREADY` (its date has passed, not yet due); "" where it has one."""
+    offsets, _portfolio = _offsets(paid)
+    open_items = _predictable(open_items)
+    days = open_items[Invoices.CUSTOMER_ID].map(offsets).astype("float64").round()
+    predicted = open_items[Invoices.DUE_DATE] + pd.to_timedelta(days, unit="D")
+    overdue = (open_items[Invoices.DUE_DATE] < today).to_numpy()
+    notes = np.select(
+        [days.isna().to_numpy(), (predicted < today).to_numpy() & overdue, (predicted < today).to_numpy()],
+        [NO_HISTORY, OVERDUE_NO_PREDICTION, EXPECTED_ALREADY],
+        "",
+    )
+    return pd.Series(notes, index=open_items[Invoices.NUMBER].to_numpy(), dtype=object, name=Risk.PREDICTED_PAY_DATE)
 
 
 def calibration(invoices: pd.DataFrame, payments: pd.DataFrame, split_date: Any) -> dict[str, float]:
@@ -541,7 +595,7 @@ def _top_reasons(points: pd.DataFrame, words: pd.DataFrame, top: int = 3) -> pd.
     text = pd.Series(np.where(keep[:, 0], chosen_words[:, 0], ""), index=points.index, dtype=object)
     for position in range(1, order.shape[1]):
         text = text + np.where(keep[:, position], ", " + chosen_words[:, position].astype(str), "")
-    return text.where(text != "", "pays on time")
+    return text.where(text != "", ON_TIME)
 
 
 # ---- reminder effectiveness ----------------------------------------------------------------------------------

@@ -23,8 +23,8 @@ that stand at that level (statement style) — or a group of invoices held for o
    account is handed over with everything overdue, not a part of it.
 4. **Customer holds** (the first that applies is the reason): customer ID not in Customers, do-not-contact, credit
    hold (the Customers sheet's Credit hold, or an escalation the ledger shows sent: `escalated`) for every level
-   below an escalating one, auto-pay (direct debit), no valid email address, credit notes and unapplied cash
-   cover the account's open amount, they cover the amount this reminder chases (see *amounts*), the reminder's
+   below an escalating one, auto-pay (direct debit), no valid email address, an open item in a currency without an FX rate
+   (the balance is unknown), credit notes and unapplied cash cover the account's open amount, they cover the amount this reminder chases (see *amounts*), the reminder's
    amount below the minimum amount, and the policy's minimum days since the customer's previous reminder of any
    dunning level (a thank-you or a collection-failed notice does not count: it must not delay a reminder). A
    customer gets at most one message per run: when invoices stand at several levels, the highest level goes out
@@ -656,13 +656,15 @@ def _customer_holds(
 
     stripped = [address.strip() for address in text(Customers.EMAIL).tolist()]
     email = per_row(pd.Series(stripped, index=people.index, dtype="string")).fillna("")
-    valid_email = np.append(np.array([_EMAIL.match(address) is not None for address in stripped], dtype=bool), False)
+    valid_email = np.append(np.array([_valid_addresses(address) for address in stripped], dtype=bool), False)
     owed = items is not None
     # Per customer row in `people`; the items of unknown customers (-1) sum together, but those rows are held
     # as unknown before the balance is looked at.
     balance = pd.Series(dtype=float)
+    unconverted = pd.Series(dtype=object)
     if owed:
         balance = items[Aging.BASE_OPEN_AMOUNT].groupby(items[_CUSTOMER].to_numpy()).sum()
+        unconverted = _unconverted_currencies(items)
     if unapplied_cash is not None and len(unapplied_cash):
         person = people.index.get_indexer(unapplied_cash.index)
         cash = pd.Series(unapplied_cash.to_numpy()[person >= 0], index=person[person >= 0])
@@ -677,6 +679,10 @@ def _customer_holds(
     waits = np.array([level.min_days_since_previous for level in levels])[rows["_position"]]
     local_today = field(LOCAL_DATE)
     days_since = (local_today - last).dt.days
+
+    def no_rate(held: np.ndarray) -> np.ndarray:
+        codes = unconverted.reindex(where[held]).fillna("").to_numpy(dtype=object)
+        return "no FX rate for " + codes + " — the balance cannot be worked out; add the rate on the FX sheet"
 
     def no_email(held: np.ndarray) -> np.ndarray:
         address = email[held]
@@ -711,6 +717,7 @@ def _customer_holds(
             (owed & on_hold & ~escalates, credit_hold),
             (_flag(field(Customers.AUTO_PAY, False)) & ~notice, "pays by direct debit (auto-pay): no reminders"),
             (~valid_email[where], no_email),
+            (owed & unconverted.reindex(where).notna().to_numpy(), no_rate),
             (
                 owed & (balance.reindex(where).fillna(0).to_numpy() <= 0),
                 "credit notes and unapplied payments cover the open amount",
@@ -763,6 +770,22 @@ def _customer_holds(
         source = {COUNTRY: COUNTRY, SUBDIVISION: Customers.SUBDIVISION, TIME_ZONE: TIME_ZONE}[key]
         rows[key] = field(source)
     return rows
+
+
+def _valid_addresses(text: str) -> bool:
+    """One address, or several separated by ``;`` (Customers Email may list a shared mailbox and a person)."""
+    parts = [part.strip() for part in text.split(";")]
+    return bool(text) and all(_EMAIL.match(part) is not None for part in parts)
+
+
+def _unconverted_currencies(items: pd.DataFrame) -> pd.Series:
+    """Per customer row (`_CUSTOMER`), the currencies of its items without a base amount ("PLN, CZK"); only
+    customers with such items. Their balance is unknown, so nothing can be said about what they owe."""
+    missing = items[Aging.BASE_OPEN_AMOUNT].isna() & items[Invoices.OPEN_AMOUNT].notna()
+    if not missing.any():
+        return pd.Series(dtype=object)
+    subset = items.loc[missing, [_CUSTOMER, Invoices.CURRENCY]].astype({Invoices.CURRENCY: str})
+    return subset.groupby(_CUSTOMER)[Invoices.CURRENCY].agg(lambda codes: ", ".join(sorted(set(codes))))
 
 
 def _first_reason(rules: list[tuple[np.ndarray, Any]]) -> np.ndarray:

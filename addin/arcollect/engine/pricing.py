@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from arcollect.book.schema import FX, Aging, Customers, Invoices, Payments
-from arcollect.engine import _coerce, fx, interest, terms
+from arcollect.engine import _coerce, fx, interest, phrases, terms
 from arcollect.errors import ArcollectError
 from arcollect.problems import Problem
 
@@ -55,7 +55,7 @@ def prepare(invoices: pd.DataFrame, customers: pd.DataFrame) -> tuple[pd.DataFra
         pd.api.extensions.take(customers[Customers.TERMS].array, where, allow_fill=True), index=invoices.index
     )
     text = invoices[Invoices.TERMS].where(invoices[Invoices.TERMS].notna(), customer_terms).fillna("")
-    parsed, errors = terms.parse_column(text.where(text != "", None))
+    parsed, errors = phrases.parse_column(text.where(text != "", None))  # German, French … phrases too
     for label, value, message in errors:
         found.append(Problem("Invoices", label, "Terms override", value, message))
     usable = parsed.notna()
