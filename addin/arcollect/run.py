@@ -723,6 +723,11 @@ def _queue_sheet(queue: pd.DataFrame, aged: pd.DataFrame) -> pd.DataFrame:
     lookup = aged.drop_duplicates(Invoices.NUMBER).set_index(Invoices.NUMBER)
     currency = pairs.map(lookup[Invoices.CURRENCY])
     amount = pairs.map(lookup[Invoices.OPEN_AMOUNT]).astype("float64")
+    unconverted = pairs.map(lookup[Aging.BASE_OPEN_AMOUNT]).isna() & currency.notna()
+    # a reminder with an item in a currency without a rate has no base amount: blank, not a 0 that looks true
+    sheet[Queue.BASE_AMOUNT] = sheet[Queue.BASE_AMOUNT].where(
+        ~unconverted.groupby(level=0).any().reindex(sheet.index, fill_value=False)
+    )
     per_row = pd.DataFrame({"currency": currency, "amount": amount}).dropna(subset=["currency"])
     if per_row.empty:  # e.g. only thank-you rows, whose invoices are paid and not aged
         sheet[Queued.CURRENCY] = None

@@ -51,6 +51,7 @@ class Column:
     doc: str = ""
     width: int = 14
     wrap: bool = False  # output sheets: long text wraps in its cell instead of being cut off
+    fit: bool = True  # output sheets: the column widens to its values (not for keys nobody reads whole)
 
 
 @dataclass(frozen=True)
@@ -544,7 +545,7 @@ REMINDER_QUEUE = Table(
             doc="Escalations awaiting approval: type your name here, save, then send — the next run records it",
         ),
         C(Queue.REASON, "Reason", width=50, wrap=True),
-        C(Queue.KEY, "Key", width=18),
+        C(Queue.KEY, "Key", width=18, fit=False),
     ),
     "What the next send would do: each reminder with its send time, or why it is held (or awaits approval).",
     output=True,
@@ -552,7 +553,7 @@ REMINDER_QUEUE = Table(
 REMINDER_LOG = Table(
     "ReminderLog",
     (
-        C(Log.KEY, "Key", width=18),
+        C(Log.KEY, "Key", width=18, fit=False),
         C(Log.CUSTOMER_ID, "Customer ID"),
         C(Log.LEVEL, "Level", Kind.INTEGER, width=7),
         C(Log.TEMPLATE, "Template", width=16),
@@ -562,7 +563,7 @@ REMINDER_LOG = Table(
         C(Log.CC, "Cc", width=24),
         C(Log.INVOICES, "Invoices", width=30),
         C(Log.TRANSPORT, "Transport", width=10),
-        C(Log.MESSAGE_ID, "Message-ID", width=30),
+        C(Log.MESSAGE_ID, "Message-ID", width=30, fit=False),
         C(Log.PLANNED_AT, "Planned (UTC)", Kind.DATETIME, width=18),
         C(Log.SENT_AT, "Sent (UTC)", Kind.DATETIME, width=18),
         C(Log.ERROR, "Error", width=40),

@@ -176,7 +176,7 @@ def apply_column_formats(
         dimension = sheet.column_dimensions[letter]
         schema_width = table.column(key).width if key in known else 14
         width = header_width(header, schema_width)
-        if content and content.get(key):
+        if content and content.get(key) and (key not in known or table.column(key).fit):
             width = max(width, float(min(content[key] + 2, max(schema_width, MAX_CONTENT_WIDTH))))
         dimension.width = width
         wraps = wraps or len(str(header)) + 2 > width

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import logging
 import math
 import re
@@ -71,7 +72,7 @@ from arcollect.errors import InputError
 
 logger = logging.getLogger(__name__)
 _LINK_FONT = Font(color="0563C1", underline="single")
-_WRAP = Alignment(wrap_text=True, vertical="top")
+_WRAP = Alignment(wrap_text=True)  # bottom-aligned like the cells beside it: their text lines up with its last line
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _OPEN_ENDED = {schema.AGING_SUMMARY.name}
@@ -419,6 +420,10 @@ def write_table(book: Workbook, table: Table, frame: pd.DataFrame, *, as_xml: bo
             if wrap:
                 cell.alignment = _WRAP
 
+    heights = _wrapped_heights(sheet, table, keys, frame, first_column)
+    if heights is not None and not as_xml:
+        for offset in np.flatnonzero(heights).tolist():
+            sheet.row_dimensions[first_row + 1 + offset].height = float(heights[offset])
     last_row = first_row + max(len(frame), 1)
     ref = f"{get_column_letter(first_column)}{first_row}:{get_column_letter(last_column)}{last_row}"
     layout_changed = _resize_table(sheet, excel_table, table.name, ref, headers)
@@ -429,12 +434,41 @@ def write_table(book: Workbook, table: Table, frame: pd.DataFrame, *, as_xml: bo
     logger.debug("%s: %d row(s) written, table %s", table.name, len(frame), ref)
     if not as_xml:
         return None
+    tall = heights.tolist() if heights is not None else [0] * len(frame)
     rows = [
-        f'<row r="{row}">{"".join(cells)}</row>'.encode()
-        for row, cells in enumerate(zip(*xml_columns, strict=True), start=first_row + 1)
+        (f'<row r="{row}" ht="{height}" customHeight="1">' if height else f'<row r="{row}">').encode()
+        + "".join(cells).encode()
+        + b"</row>"
+        for row, cells, height in zip(
+            itertools.count(first_row + 1), zip(*xml_columns, strict=True), tall, strict=False
+        )
     ]
     dimension = f"{get_column_letter(first_column)}{first_row}:{get_column_letter(last_column)}{first_row + len(rows)}"
     return XmlRows(dimension, rows, first_row, first_column, clear_to_column)
+
+
+_LINE_POINTS = 15  # the height of one line of the default 11-point font
+_WORD_WRAP_SLACK = 1.15  # words do not fill a line to its last character
+
+
+def _wrapped_heights(
+    sheet: Worksheet, table: Table, keys: Sequence[str], frame: pd.DataFrame, first_column: int
+) -> np.ndarray | None:
+    """Per data row, the height (points) its longest wrapped text needs, 0 where one line is enough; None when the
+    table has no wrapping column. Row heights are set explicitly: neither Excel nor LibreOffice fits rows to
+    wrapped text when a workbook opens, so without them the second line would be drawn over the next row."""
+    known = set(table.keys)
+    wrapping = [(offset, key) for offset, key in enumerate(keys) if key in known and table.column(key).wrap]
+    if not wrapping or frame.empty:
+        return None
+    lines = np.ones(len(frame), dtype="int64")
+    for offset, key in wrapping:
+        if key not in frame.columns:
+            continue
+        width = sheet.column_dimensions[get_column_letter(first_column + offset)].width or 14
+        length = frame[key].astype("string").str.len().fillna(0).to_numpy(dtype="float64")
+        lines = np.maximum(lines, np.ceil(length * _WORD_WRAP_SLACK / max(width - 1, 1)).astype("int64"))
+    return np.where(lines > 1, lines * _LINE_POINTS, 0)
 
 
 _SAMPLE_ROWS = 2_000
@@ -447,7 +481,10 @@ def _content_width(series: pd.Series, kind: Kind) -> int:
     if sample.empty:
         return 0
     if kind in _DATE_WIDTH:
-        return _DATE_WIDTH[kind]
+        if sample.dtype != object:
+            return _DATE_WIDTH[kind]
+        words = [len(value) for value in sample.tolist() if isinstance(value, str)]  # "no payment history"
+        return max([_DATE_WIDTH[kind], *words])
     if pd.api.types.is_bool_dtype(sample.dtype):
         return 5
     if pd.api.types.is_numeric_dtype(sample.dtype):
@@ -505,6 +542,8 @@ def _clear(sheet: Worksheet, first_row: int, first_column: int, last_column: int
     for row in range(first_row, last_row + 1):
         for column in range(first_column, last_column + 1):
             cells.pop((row, column), None)
+    for row in [row for row in sheet.row_dimensions if first_row < row <= last_row]:
+        sheet.row_dimensions[row].height = None  # a wrapped row of the last run does not keep its height
 
 
 def _resize_table(

@@ -72,6 +72,9 @@ class Totals:
         foreign = self.left_out[base.isna() & self.left_out[Invoices.OPEN_AMOUNT].notna()]
         for currency, amount in foreign.groupby(Invoices.CURRENCY, sort=True)[Invoices.OPEN_AMOUNT].sum().items():
             parts.append(f"{_money(float(amount), str(currency))} {currency} (no FX rate)")
+        no_currency = foreign[foreign[Invoices.CURRENCY].isna()]
+        if len(no_currency):
+            parts.append(f"{float(no_currency[Invoices.OPEN_AMOUNT].sum()):,.2f} in no known currency")
         unknown = int((base.isna() & self.left_out[Invoices.OPEN_AMOUNT].isna()).sum())
         if unknown:
             parts.append(f"{unknown} amount{'s' if unknown != 1 else ''} unreadable")
