@@ -114,7 +114,10 @@ def _actions(queue: pd.DataFrame, customers: pd.Index) -> tuple[pd.Series, pd.Se
     )
     rows = rows.assign(_rank=rank).sort_values(["_rank", "_level"], ascending=[True, False], kind="stable")
     first = rows.drop_duplicates(Queue.CUSTOMER_ID).set_index(Queue.CUSTOMER_ID)
-    level = first[Queue.LEVEL_NAME].astype(str) + " (level " + first["_level"].astype(int).astype(str) + ")"
+    number = first["_level"].astype(int)
+    level = first[Queue.LEVEL_NAME].astype(str) + np.where(
+        number.isin([dunning.COLLECTION_FAILED.level, -1]), "", " (level " + number.astype(str) + ")"
+    )  # the direct-debit notice's 99 is a ledger number, not a level anyone set
     reason = first[Queue.REASON].fillna("").astype(str)
     words = np.select(
         [
@@ -132,7 +135,7 @@ def _actions(queue: pd.DataFrame, customers: pd.Index) -> tuple[pd.Series, pd.Se
     action = pd.Series(words, index=first.index, dtype=object)
     when = first[Queue.SEND_AT_LOCAL].where(first["_rank"] == 0)
     where = pd.Series([_where(text) for text in reason], index=first.index, dtype=object)
-    where = where.where(first["_rank"] > 1, "ReminderQueue")
+    where = where.where(first["_rank"] > 1, np.where(first["_rank"] == 1, "ReminderLog", "ReminderQueue"))
     return action.reindex(customers), when.reindex(customers), where.reindex(customers).fillna("")
 
 

@@ -8,6 +8,7 @@ anywhere may contain them. New output sheets are covered without changing this t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openpyxl
@@ -70,12 +71,20 @@ def _formula_and_text_cells(path: Path) -> tuple[list[tuple[str, str, str]], lis
     return formulas, texts
 
 
+# The one formula arcollect writes itself: Exceptions' "Go to" link to a cell, built from a sheet name and a cell
+# reference (never from data), e.g. =HYPERLINK("#'Invoices'!F4","Invoices!F4").
+OWN_LINK = re.compile(r"""^=HYPERLINK\("#'([A-Za-z][A-Za-z ]*)'!([A-Z]{1,3}[0-9]+)","\1!\2"\)$""")
+
+
 def test_no_formula_cell_in_any_sheet_or_case_file_holds_text_from_the_data(run_folder: Path) -> None:
     books = _books(run_folder)
     assert len(books) >= 2, "the workbook and at least one case file"
     for path in books:
         formulas, _texts = _formula_and_text_cells(path)
-        live = [cell for cell in formulas if any(marker in cell[2] for marker in MARKERS)]
+        own = [
+            cell for cell in formulas if cell[0] == "Exceptions" and cell[1].startswith("G") and OWN_LINK.match(cell[2])
+        ]
+        live = [cell for cell in formulas if cell not in own and any(marker in cell[2] for marker in MARKERS)]
         assert not live, f"{path.name}: data written as live formulas: {live}"
 
 

@@ -209,7 +209,9 @@ def test_send_end_to_end_over_smtp_and_outbox_adds_no_header_or_recipient(tmp_pa
     customers = [
         customer("C1", name=hostile_name),
         customer("C2", email=f"ap-c2@client.example\r\nBcc: {EVIL}"),
-        customer("C3", email=f"ap-c3@client.example, {EVIL}"),
+        # Email may list several addresses (as Cc does), so a list is the user's own; a display name hiding another
+        # address is not an address at all
+        customer("C3", email=f'"ap-c3@client.example" <{EVIL}>'),
     ]
     invoices = [invoice(f"I-{n}", f"C{n}", due="2026-11-19") for n in (1, 2, 3)]
     (tmp_path / "smtp").mkdir()

@@ -203,17 +203,17 @@ def _unknown_customers(
 
 def _customer_consequence(customer_id: Any, rows: list[Any], no_date: list[Any]) -> str:
     count = len(rows)
-    text = f"{count} invoice{'s' if count != 1 else ''} of {customer_id} (Invoices {_rows_text(rows)}) get no reminders"
+    many = count != 1
+    text = f"{count} invoice{'s' if many else ''} of {customer_id} (Invoices {_rows_text(rows)}) "
+    text += f"get{'' if many else 's'} no reminders"
     if no_date:
-        text += (
-            f"; without the customer's payment terms {_of_them(len(no_date), count)} no due date: not aged, not in "
-            "totals"
-        )
+        text += f"; without the customer's payment terms {_of_them(len(no_date), count)} no due date: not aged, not in "
+        text += "totals"
     if count > len(no_date):
-        aged = count - len(no_date)
-        text += (
-            f"; {_of_them(aged, count, verb=False)} aged and in totals" if no_date else "; they are aged and in totals"
-        )
+        if no_date:
+            text += f"; {_of_them(count - len(no_date), count, verb=False)} aged and in totals"
+        else:
+            text += "; they are aged and in totals" if many else "; it is aged and in totals"
     return text
 
 
