@@ -99,9 +99,8 @@ class RunReport:
         if self.queue.empty:
             return Counter()
         held = self.queue[self.queue[Queue.STATE] == dunning.HELD][Queue.REASON]
-        return Counter(
-            held.str.split(":").str[0].str.split(";").str[0].str.replace(r"\d{4}-\d\d-\d\d", "…", regex=True)
-        )
+        short = held.str.split(":").str[0].str.split(";").str[0].str.replace(r"\d{4}-\d\d-\d\d", "…", regex=True)
+        return Counter(short.str.replace(r"\s*\([^)]*$", "", regex=True))  # no "(row 7" cut off at its colon
 
 
 @dataclass(frozen=True)

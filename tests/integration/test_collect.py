@@ -496,6 +496,7 @@ def test_an_escalation_waits_for_approval_then_puts_the_customer_on_credit_hold_
     assert waiting.escalated == [] and waiting.escalation.startswith("1 customer would be put on credit hold")
     assert not cases.case_folder(book).exists()
     assert only(sheet_rows(book, "Customers"), "LATE")[Customers.CREDIT_HOLD] in (None, False)
+    assert only(sheet_rows(book, "CustomerRisk"), "LATE")[Customers.CREDIT_HOLD] is False
 
     with Ledger(book.with_name("collections.ledger.sqlite")) as ledger:
         escalation.record(ledger, "LATE", 4, by="Anna Keller", now=TUESDAY, source="cli")
@@ -505,6 +506,9 @@ def test_an_escalation_waits_for_approval_then_puts_the_customer_on_credit_hold_
     customers = {row[Customers.ID]: row for row in sheet_rows(book, "Customers")}
     assert customers["LATE"][Customers.CREDIT_HOLD] is True
     assert customers["FINE"][Customers.CREDIT_HOLD] in (None, False)
+    risk = {row[Invoices.CUSTOMER_ID]: row for row in sheet_rows(book, "CustomerRisk")}
+    assert risk["LATE"][Customers.CREDIT_HOLD] is True, "CustomerRisk shows the hold this run set, not a stale one"
+    assert risk["FINE"][Customers.CREDIT_HOLD] is False
     case = cases.case_folder(book) / cases.file_name("LATE")
     assert case.exists() and not (cases.case_folder(book) / cases.file_name("FINE")).exists()
     sheets = openpyxl.load_workbook(case, read_only=True)

@@ -113,6 +113,40 @@ def test_dashboard_has_tiles_and_four_native_charts_drawn_from_its_own_cells(boo
     assert [c.value for (c,) in sheet[values.replace("$", "")]] == [52000.0, 18000.0, 9500.0, 4000.0, 2500.0, 7000.0]
 
 
+def test_charts_read_honestly_text_categories_value_axes_from_zero_shares_up_to_100_percent(book_path: Path) -> None:
+    """Issue #18: buckets shown as 1/2/3 (categories written as number references), an axis starting at 60 %."""
+    write_dashboard(book_path)
+
+    xml = parts(book_path)
+    charts = chart_parts(xml, "Dashboard")
+    assert len(charts) == 4
+    for chart in charts:
+        categories = re.findall(r"<(?:c:)?cat>(.*?)</(?:c:)?cat>", xml[chart], re.S)
+        assert categories and all("strRef>" in cat and "numRef>" not in cat for cat in categories), chart
+        value_axis = re.search(r"<(?:c:)?valAx>(.*?)</(?:c:)?valAx>", xml[chart], re.S).group(1)
+        assert re.search(r'<(c:)?min val="0(\.0)?"\s*/>', value_axis), chart
+    shares = next(chart for chart in charts if "Paid within 14 days" in xml[chart])
+    assert re.search(r'<(c:)?max val="1(\.0)?"\s*/>', xml[shares])
+
+
+def test_tiles_carry_their_unit_a_number_format_a_note_and_an_n_a_state(book_path: Path) -> None:
+    tiles = [
+        dashboard.Tile("DSO", 41.2, "days", "#,##0.0", "+3.1 since 2026-10-31"),
+        dashboard.Tile("CEI", None, "%", "0.0%", "no payments recorded"),
+        dashboard.Tile("Total open", 93000.0, "EUR", "#,##0"),
+    ]
+    dashboard.write(book_path, tiles=tiles, base_currency="EUR", **analytics())
+
+    sheet = openpyxl.load_workbook(book_path)["Dashboard"]
+    shown = [tuple(sheet.cell(row=row, column=column).value for row in (4, 5, 6)) for column in (1, 3, 5)]
+    assert shown == [
+        ("DSO (days)", 41.2, "+3.1 since 2026-10-31"),
+        ("CEI (%)", "n/a", "no payments recorded"),
+        ("Total open (EUR)", 93000.0, None),
+    ]
+    assert sheet.cell(row=5, column=5).data_type == "n" and sheet.cell(row=5, column=5).number_format == "#,##0"
+
+
 def test_formula_like_text_from_data_is_stored_as_text_not_a_formula(book_path: Path) -> None:
     write_dashboard(book_path)
 

@@ -166,6 +166,11 @@ def test_implausible_values_are_reported_and_kept_out_of_harm(refreshed):
     assert "DateOrder" in reasons[("Invoices", messy.row_of("R-1024"))]
     assert "before the invoice date 2026-10-15 — not used" in reasons[("Invoices", messy.row_of("R-1025"))]
     assert "more than the invoice amount 1,000.00" in reasons[("Invoices", messy.row_of("R-1026"))]
+    values = {
+        (row[ExceptionsSheet.SHEET], row[ExceptionsSheet.ROW]): row[ExceptionsSheet.VALUE]
+        for row in sheet_rows(path, "Exceptions")
+    }
+    assert values[("Invoices", messy.row_of("R-1026"))] == "1,200.00", "the amount as the reason writes it, not 1200.0"
     assert "after today (2026-11-24)" in reasons[("Invoices", messy.row_of("R-1027"))]
     assert "more than a year" in reasons[("Customers", messy.customer_row("K1010"))]
     assert reasons[("Invoices", messy.row_of("R-1028"))].endswith("the row is left out")
@@ -177,7 +182,8 @@ def test_implausible_values_are_reported_and_kept_out_of_harm(refreshed):
 
 
 def test_hold_reasons_name_the_real_cause(refreshed):
-    path, _printed = refreshed
+    path, printed = refreshed
+    assert "customer K1006 was left out of Customers" in printed and "(row 7" not in printed, "no half parenthesis"
     queue = sheet_rows(path, "ReminderQueue")
     reasons = {row[Queue.CUSTOMER_ID]: row[Queue.REASON] for row in queue if row[Queue.STATE] == "held"}
     assert reasons["K1004"].startswith("no FX rate for PLN"), "not 'credit notes … cover the open amount'"

@@ -332,7 +332,14 @@ def _plausible_invoices(invoices: pd.DataFrame, today: pd.Timestamp) -> tuple[pd
         )
         record = tuple((key, None if _blank(value) else value) for key, value in values.items())
         problems.append(
-            Problem(INVOICES.name, int(row), header[Invoices.OPEN_AMOUNT], open_amount[row], reason, left_out=record)
+            Problem(
+                INVOICES.name,
+                int(row),
+                header[Invoices.OPEN_AMOUNT],
+                f"{open_amount[row]:,.2f}",
+                reason,
+                left_out=record,
+            )
         )
     if before.any():
         invoices = invoices.assign(**{Invoices.DUE_DATE: due.where(~before)})
