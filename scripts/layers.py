@@ -81,6 +81,7 @@ KNOWN: dict[tuple[str, str], str] = {
     ("arcollect.engine.fx", "arcollect.book.schema"): _VOCABULARY,
     ("arcollect.engine.metrics", "arcollect.book.schema"): _VOCABULARY,
     ("arcollect.engine.pricing", "arcollect.book.schema"): _VOCABULARY,
+    ("arcollect.engine.totals", "arcollect.book.schema"): _VOCABULARY,
     ("arcollect.mail.compose", "arcollect.book.schema"): _VOCABULARY,
     ("arcollect.mail.ledger.identity", "arcollect.book.schema"): _VOCABULARY,
     ("arcollect.mail.ledger.rebuild", "arcollect.book.schema"): _VOCABULARY,
