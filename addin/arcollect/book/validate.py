@@ -151,7 +151,7 @@ def currencies(
     values: pd.Series, bad: pd.Series, notes: pd.Series | None
 ) -> tuple[pd.Series, pd.Series, pd.Series | None]:
     """Currency codes that are ISO 4217 (as Babel knows them); others become missing, flagged, with a note."""
-    from arcollect.engine._coerce import currency_codes  # the engine's list, so reader and engine agree
+    from arcollect.engine.money import currency_codes  # the engine's list, so reader and engine agree
 
     present = values.notna()
     known = values.where(~present, values.astype(str).isin(currency_codes()))

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from arcollect.book.schema import TOTAL, Aging, Invoices
-from arcollect.engine import _coerce, fx
+from arcollect.engine import fx, money
 from arcollect.errors import InputError
 from arcollect.problems import Problem
 
@@ -170,7 +170,7 @@ def _number(value: Any) -> float | None:
 
 def _money(amount: float, currency: str) -> str:
     try:
-        digits = _coerce.minor_units(currency)
+        digits = money.minor_units(currency)
     except InputError:  # a code the reader let through but ISO does not know: cents, as written
         digits = 2
     return f"{amount:,.{digits}f}"
