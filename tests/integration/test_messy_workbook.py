@@ -238,6 +238,18 @@ def test_the_action_panel_counts_what_needs_a_person_today(refreshed):
     assert risk["K1002"][Debtors.LIMIT_USED] == pytest.approx(1.5)
 
 
+def test_the_top_debtors_header_has_room_for_its_wrapped_labels(refreshed):
+    path, _printed = refreshed
+    book = openpyxl.load_workbook(path)
+    try:
+        sheet = book["Dashboard"]
+        (cell,) = [cell for row in sheet.iter_rows(max_col=12) for cell in row if cell.value == "Overdue (EUR)"]
+        assert sheet.column_dimensions[cell.column_letter].width < len("Overdue (EUR)") + 2, "it does wrap"
+        assert (sheet.row_dimensions[cell.row].height or 15) >= 30, "two lines: '(EUR)' is not cut off"
+    finally:
+        book.close()
+
+
 def test_next_actions_has_one_row_per_customer_with_open_items(refreshed):
     path, _printed = refreshed
     rows = sheet_rows(path, "NextActions")

@@ -356,6 +356,9 @@ def _write_debtors(sheet: Worksheet, row: int, debtors: pd.DataFrame) -> int:
             sheet.merge_cells(start_row=header_row, start_column=first, end_row=header_row, end_column=last)
         set_cell(sheet.cell(row=header_row, column=first), str(name))
     template.style_header(sheet, spans[-1][1], header_row, 1)
+    narrow = [str(name) for (first, last), name in zip(spans, debtors.columns, strict=True) if first == last]
+    if any(len(name) > _COLUMN_WIDTH - 2 for name in narrow):
+        sheet.row_dimensions[header_row].height = 30  # "Overdue (EUR)" wraps in a bold header: two lines, not one
     for offset, values in enumerate(debtors.itertuples(index=False), start=1):
         for (first, last), value, column in zip(spans, values, debtors.columns, strict=True):
             if last > first:
