@@ -112,10 +112,12 @@ def test_each_source_problem_is_one_exceptions_row_at_its_cell(refreshed):
     path, _printed = refreshed
     rows = sheet_rows(path, "Exceptions")
     where = [(row[ExceptionsSheet.SHEET], row[ExceptionsSheet.ROW], row[ExceptionsSheet.COLUMN]) for row in rows]
-    assert len(where) == len(set(where)), "a problem is listed once"
+    values = [row[ExceptionsSheet.VALUE] for row in rows]
+    assert len(where) == len(set(zip(where, values, strict=True))), "a problem is listed once"
     assert set(where) == messy.EXPECTED_EXCEPTIONS
-    order = {"Customers": 0, "Invoices": 1, "FX": 3}
-    assert where == sorted(where, key=lambda key: (order[key[0]], key[1])), "sorted by sheet and row"
+    assert {value for place, value in zip(where, values, strict=True) if place[0] == "Settings"} == messy.NO_ACCOUNT
+    order = {"Customers": 0, "Invoices": 1, "FX": 3, "Settings": 4}
+    assert where == sorted(where, key=lambda key: (order[key[0]], key[1] or 0)), "sorted by sheet and row"
     by_place = {key: row for key, row in zip(where, rows, strict=True)}
 
     fx = by_place[("FX", 4, "Currency")]
