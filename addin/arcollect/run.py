@@ -734,11 +734,15 @@ def _queue_sheet(queue: pd.DataFrame, aged: pd.DataFrame) -> pd.DataFrame:
         return sheet
     codes = per_row.groupby(level=0)["currency"].agg(lambda values: " + ".join(sorted(set(map(str, values)))))
     single = codes[~codes.astype(str).str.contains(" + ", regex=False)]
-    sums = per_row.groupby(level=0)["amount"].sum()
     sheet[Queued.CURRENCY] = codes.reindex(sheet.index)
     amount_due = pd.Series(queue[Queue.AMOUNT].to_numpy(dtype=object), index=sheet.index, dtype=object)
+    # The number is the one dunning states ("EUR 1,234.56": net of the customer's credit, as the letter applies
+    # it), not a fresh sum of the invoices, so the sheet and the letter never disagree.
+    stated = queue[Queue.AMOUNT].astype("string").str.extract(r"^([A-Z]{3}) (-?[\d,]+(?:\.\d+)?)$")
+    stated_amount = pd.to_numeric(stated[1].str.replace(",", "", regex=False), errors="coerce")
     for currency_code in single.unique():
         rows = single.index[single == currency_code]
-        amount_due[rows] = money.round_money(sums.reindex(rows).to_numpy(), money.minor_units(currency_code))
+        same = rows[(stated[0].reindex(rows) == currency_code).fillna(False).to_numpy(dtype=bool)]
+        amount_due[same] = stated_amount.reindex(same).to_numpy(dtype="float64")
     sheet[Queued.AMOUNT_DUE] = amount_due
     return sheet

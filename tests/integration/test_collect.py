@@ -473,6 +473,8 @@ def test_credit_notes_and_unapplied_payments_are_shown_net_in_the_statement(tmp_
     assert "CN-1" in text and "Credit 2026-11-15" in text  # the payment by the day it came, no English word
     balance = format_currency(Decimal("650.00"), "EUR", locale="en_GB")  # 1,000 − 150 credit − 200 unapplied
     assert balance in text
+    row = only(sheet_rows(book, "ReminderQueue"), "NET")
+    assert (row[Queued.AMOUNT_DUE], row[Queued.CURRENCY]) == (650.0, "EUR"), "the sheet says what the letter asks"
 
 
 def test_an_escalation_waits_for_approval_then_puts_the_customer_on_credit_hold_and_writes_an_agency_case_file(
