@@ -46,7 +46,7 @@ from arcollect.book.schema import (
     Risk,
 )
 from arcollect.book.settings import DunningLevel
-from arcollect.engine import _coerce, analytics, fx
+from arcollect.engine import analytics, fx, money
 from arcollect.engine.totals import Totals
 
 TOP_DEBTORS = analytics.TOP_DEBTORS
@@ -154,11 +154,11 @@ def _risk_sheet(
     """
     by_customer = aged[Invoices.CUSTOMER_ID]
     base = aged[Aging.BASE_OPEN_AMOUNT].astype("float64")
-    digits = _coerce.minor_units(base_currency)
+    digits = money.minor_units(base_currency)
     open_base = base.groupby(by_customer).sum()
     overdue_base = base.where(aged[Aging.DAYS_PAST_DUE] > 0, 0.0).groupby(by_customer).sum()
-    open_base[:] = _coerce.round_money(open_base.to_numpy(), digits)
-    overdue_base[:] = _coerce.round_money(overdue_base.to_numpy(), digits)
+    open_base[:] = money.round_money(open_base.to_numpy(), digits)
+    overdue_base[:] = money.round_money(overdue_base.to_numpy(), digits)
     number_to_customer = (
         invoices[[Invoices.NUMBER, Invoices.CUSTOMER_ID]]
         .drop_duplicates(Invoices.NUMBER)

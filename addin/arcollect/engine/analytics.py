@@ -42,7 +42,7 @@ from arcollect.book.schema import (
     Payments,
     Risk,
 )
-from arcollect.engine import _coerce, aging, fx, metrics
+from arcollect.engine import aging, columns, fx, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -530,7 +530,7 @@ def calibration(invoices: pd.DataFrame, payments: pd.DataFrame, split_date: Any)
     (`Calibration`): fit_count, holdout_count, mae_days and within_7_share (share with ``|error| ≤ 7`` days) for
     the model, and baseline_mae_days, baseline_within_7_share. An empty holdout gives NaN figures.
     """
-    split = pd.Timestamp(_coerce.dates(split_date, "split date")[()])
+    split = pd.Timestamp(columns.dates(split_date, "split date")[()])
     invoice_table = _invoice_table(invoices)
     payment_table = _payment_table(payments)
     everything = _paid_history(invoice_table, payment_table, split)
@@ -686,7 +686,7 @@ def effectiveness(
 
 
 def _as_of_day(as_of: Any) -> pd.Timestamp:
-    return pd.Timestamp(_coerce.dates(as_of, "as-of date")[()])
+    return pd.Timestamp(columns.dates(as_of, "as-of date")[()])
 
 
 def ab_verdict(rows: pd.DataFrame) -> str:
@@ -777,12 +777,12 @@ def _invoice_table(invoices: pd.DataFrame) -> pd.DataFrame:
             _ROW: invoices.index.to_numpy(),
             Invoices.NUMBER: invoices[Invoices.NUMBER].to_numpy(dtype=object),
             Invoices.CUSTOMER_ID: invoices[Invoices.CUSTOMER_ID].to_numpy(dtype=object),
-            Invoices.INVOICE_DATE: pd.to_datetime(_coerce.dates(invoices[Invoices.INVOICE_DATE], "invoice date")),
-            Invoices.DUE_DATE: pd.to_datetime(_coerce.dates(invoices[Invoices.DUE_DATE], "due date")),
+            Invoices.INVOICE_DATE: pd.to_datetime(columns.dates(invoices[Invoices.INVOICE_DATE], "invoice date")),
+            Invoices.DUE_DATE: pd.to_datetime(columns.dates(invoices[Invoices.DUE_DATE], "due date")),
             Invoices.CURRENCY: invoices[Invoices.CURRENCY].astype(str).str.strip().str.upper().to_numpy(),
-            Invoices.AMOUNT: _coerce.amounts(invoices[Invoices.AMOUNT], "invoice amount"),
+            Invoices.AMOUNT: columns.amounts(invoices[Invoices.AMOUNT], "invoice amount"),
             Invoices.STATUS: optional(Invoices.STATUS).fillna("").astype(str).str.strip().to_numpy(),
-            Invoices.PROMISE_DATE: pd.to_datetime(_coerce.dates(optional(Invoices.PROMISE_DATE), "promise date")),
+            Invoices.PROMISE_DATE: pd.to_datetime(columns.dates(optional(Invoices.PROMISE_DATE), "promise date")),
         }
     )
     return table.drop_duplicates(subset=Invoices.NUMBER, keep="first").reset_index(drop=True)
@@ -796,8 +796,8 @@ def _payment_table(payments: pd.DataFrame) -> pd.DataFrame:
             Payments.CUSTOMER_ID: payments[Payments.CUSTOMER_ID].to_numpy(dtype=object)
             if Payments.CUSTOMER_ID in payments.columns
             else None,
-            Payments.DATE: pd.to_datetime(_coerce.dates(payments[Payments.DATE], "payment date")),
-            Payments.AMOUNT: _coerce.amounts(payments[Payments.AMOUNT], "payment amount"),
+            Payments.DATE: pd.to_datetime(columns.dates(payments[Payments.DATE], "payment date")),
+            Payments.AMOUNT: columns.amounts(payments[Payments.AMOUNT], "payment amount"),
         }
     )
     table = table.dropna(subset=[Payments.INVOICE_NUMBER, Payments.DATE, Payments.AMOUNT])
