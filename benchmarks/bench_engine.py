@@ -45,7 +45,7 @@ def engine(tables: dict[str, pd.DataFrame], as_of: dt.date) -> dict[str, object]
     policy, _ = settings.parse_policy(tables["DunningLevels"])
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    customers = pricing.resolve_jurisdictions(tables["Customers"], config.default_jurisdiction)
+    customers = pricing.resolve_jurisdictions(tables["Customers"], config.governing_law, config.late_charge)
     all_invoices, _ = pricing.prepare(tables["Invoices"], customers)
     invoices = pricing.open_items(all_invoices)
     seconds["terms (prepare: due dates)"] = time.perf_counter() - started
@@ -57,7 +57,7 @@ def engine(tables: dict[str, pd.DataFrame], as_of: dt.date) -> dict[str, object]
     mark = time.perf_counter()
     priced, _ = pricing.price(
         aged, customers, tables["Payments"], tables["FX"], as_of,
-        base_currency=config.base_currency, default_jurisdiction=config.default_jurisdiction,
+        base_currency=config.base_currency,
     )  # fmt: skip
     seconds["pricing.price (discount, interest)"] = time.perf_counter() - mark
     mark = time.perf_counter()

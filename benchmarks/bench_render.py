@@ -40,13 +40,13 @@ def reminders(count: int) -> tuple[list[tuple], pd.DataFrame, pd.DataFrame, pd.D
     tables = synthetic.tables(100_000, customers=10_000)
     config, _ = settings.parse_settings(tables["Settings"])
     policy, _ = settings.parse_policy(tables["DunningLevels"])
-    customers = pricing.resolve_jurisdictions(tables["Customers"], config.default_jurisdiction)
+    customers = pricing.resolve_jurisdictions(tables["Customers"], config.governing_law, config.late_charge)
     invoices, _ = pricing.prepare(tables["Invoices"], customers)
     as_of = synthetic.AS_OF
     aged, _ = aging.age(pricing.open_items(invoices), as_of, base_currency=config.base_currency, rates=tables["FX"])
     aged, _ = pricing.price(
         aged, customers, tables["Payments"], tables["FX"], as_of,
-        base_currency=config.base_currency, default_jurisdiction=config.default_jurisdiction,
+        base_currency=config.base_currency,
     )  # fmt: skip
     queue = dunning.plan(aged, customers, policy, now=NOW, window=config.send_window)
     queue[Queue.KEY] = [compose.key_for(row) for row in queue.to_dict("records")]

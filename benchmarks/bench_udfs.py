@@ -25,7 +25,7 @@ from arcollect.excel import udfs
 TERMS = ["net 30", "2/10 net 30", "net 30 EOM", "1/10 EOM", "2/10 prox net 30", "due on receipt", "3/10 2/20 net 45"]
 CURRENCIES = ["EUR", "USD", "GBP", "CHF", "JPY", "SEK"]
 RATES = {"USD": 0.86, "GBP": 1.15, "CHF": 1.07, "JPY": 0.0056, "SEK": 0.088}
-JURISDICTIONS = ["EU", "DE", "FR", "GB", "NL", "IT", "ES", "IE"]
+JURISDICTIONS = ["AT", "DE", "FR", "GB", "NL", "IT", "ES", "IE"]
 AS_OF = dt.datetime(2026, 11, 24)
 
 

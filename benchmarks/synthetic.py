@@ -57,7 +57,6 @@ RATES = {
     "NOK": 0.085, "DKK": 0.134, "CZK": 0.041, "HUF": 0.0026, "MXN": 0.047,
     "INR": 0.0103, "ZAR": 0.05, "SGD": 0.66, "HKD": 0.11,
 }  # fmt: skip
-_EU_DIRECTIVE_ONLY = demo._EU_DIRECTIVE_ONLY | {"DK", "CZ", "HU"}
 
 
 def customers_for(invoices: int) -> int:
@@ -135,7 +134,9 @@ def _customers(rng: np.random.Generator, count: int) -> pd.DataFrame:
                 C.TIME_ZONE: country.zones[sub_index] if country.zones else "",
                 C.TERMS: "net 30 EOM" if country.code == "JP" else "",
                 C.ACCOUNT_MANAGER: demo._MANAGERS[number % len(demo._MANAGERS)] if number % 10 else "",
-                C.JURISDICTION: "EU" if country.code in _EU_DIRECTIVE_ONLY else "",
+                C.JURISDICTION: demo._ENTITY_LAW.get(country.entity, ""),
+                C.LATE_CHARGE: demo._ENTITY_LATE_CHARGE.get(country.entity, ""),
+                C.CUSTOMER_TYPE: "",
                 C.ENTITY: country.entity,
             }
         )

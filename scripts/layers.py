@@ -79,6 +79,7 @@ KNOWN: dict[tuple[str, str], str] = {
     ("arcollect.engine.analytics", "arcollect.book.schema"): _VOCABULARY,
     ("arcollect.engine.dunning", "arcollect.book.schema"): _VOCABULARY,
     ("arcollect.engine.fx", "arcollect.book.schema"): _VOCABULARY,
+    ("arcollect.engine.law.claims", "arcollect.book.schema"): _VOCABULARY,
     ("arcollect.engine.metrics", "arcollect.book.schema"): _VOCABULARY,
     ("arcollect.engine.pricing", "arcollect.book.schema"): _VOCABULARY,
     ("arcollect.engine.totals", "arcollect.book.schema"): _VOCABULARY,

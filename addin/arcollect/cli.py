@@ -81,8 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--now", type=_instant, default=None, help="ISO date-time to run as (default: the clock)")
         return sub
 
-    command("new", "Create an empty arcollect workbook from the template.").add_argument(
-        "--force", action="store_true", help="overwrite an existing file"
+    new = command("new", "Create an empty arcollect workbook from the template.")
+    new.add_argument("--force", action="store_true", help="overwrite an existing file")
+    new.add_argument(
+        "--law",
+        default=None,
+        metavar="COUNTRY",
+        help="the country whose law governs your sales contracts (your company's, e.g. DE); asked when omitted",
     )
     command("demo", "Write the sample workbook, refresh it and send its reminders to the outbox.", path=False)
     commands.choices["demo"].add_argument("--dir", type=Path, default=Path("demo"), help="folder for the demo")
@@ -247,16 +252,32 @@ def _first_line(error: BaseException) -> str:
 
 
 def _new(args: argparse.Namespace, now: dt.datetime) -> int:
-    from arcollect.book import template
+    from arcollect.book import settings, template
 
     if args.path.exists() and not args.force:
         raise ArcollectError(f"{args.path} already exists — choose another name or pass --force")
     if not args.path.resolve().parent.is_dir():
         raise ArcollectError(f"The folder {args.path.resolve().parent} does not exist — create it first")
-    template.build(args.path)
+    law = args.law
+    if law is None and sys.stdin.isatty():
+        law = console.input(
+            "Which country's law governs your sales contracts? Usually your company's country (e.g. DE, FR, GB), "
+            "blank to decide later: "
+        )
+    law = settings.set_value("GoverningLaw", law) if law and law.strip() else ""
+    template.build(args.path, settings_values={"GoverningLaw": law} if law else None)
     console.print(
         f"Created {args.path}: fill in Customers, Invoices and Settings, then run arcollect refresh.", soft_wrap=True
     )
+    if law:
+        console.print(f"GoverningLaw = {law}: statutory late charges follow {law} law unless a customer's own "
+                      "Jurisdiction or Late charge says otherwise.", soft_wrap=True)  # fmt: skip
+    else:
+        console.print(
+            "GoverningLaw is blank: no statutory late interest is charged until you set it — "
+            f"arcollect config {args.path} GoverningLaw DE",
+            soft_wrap=True,
+        )
     return 0
 
 
@@ -462,10 +483,21 @@ def _config(args: argparse.Namespace, now: dt.datetime) -> int:
         return 0
     value = settings.set_value(canonical_key, args.value)
     keys = rows[SettingsSheet.KEY].astype(str).str.lower()
-    if (keys == canonical_key.lower()).any():  # one cell changes; every other cell of the sheet stays as it was
-        spelled = {str(key): value for key in rows.loc[keys == canonical_key.lower(), SettingsSheet.KEY]}
-        update = write.CellUpdate("Settings", SettingsSheet.KEY, SettingsSheet.VALUE, spelled)
-        result = write.write_tables(args.path, {}, updates=[update])
+    spelled_keys = rows.loc[keys == canonical_key.lower(), SettingsSheet.KEY]
+    for old, (_spelled, new_name) in settings.RENAMED.items():  # a row under an old name becomes the new key's
+        if new_name == canonical_key and spelled_keys.empty:
+            spelled_keys = rows.loc[keys.str.replace(r"[\s_-]", "", regex=True) == old, SettingsSheet.KEY]
+    if not spelled_keys.empty:  # one cell changes (and an old key's name); every other cell stays as it was
+        spelled = {str(key): value for key in spelled_keys}
+        updates = [write.CellUpdate("Settings", SettingsSheet.KEY, SettingsSheet.VALUE, spelled)]
+        renamed = {str(key): canonical_key for key in spelled_keys if str(key).lower() != canonical_key.lower()}
+        if renamed:  # the value first: the key cell it is found by changes last
+            described = {key: settings.describe(canonical_key) for key in renamed}
+            updates += [
+                write.CellUpdate("Settings", SettingsSheet.KEY, SettingsSheet.DESCRIPTION, described),
+                write.CellUpdate("Settings", SettingsSheet.KEY, SettingsSheet.KEY, renamed),
+            ]
+        result = write.write_tables(args.path, {}, updates=updates)
     else:
         description = settings.describe(canonical_key)
         new_row = {SettingsSheet.KEY: canonical_key, SettingsSheet.VALUE: value, SettingsSheet.DESCRIPTION: description}

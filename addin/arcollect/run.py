@@ -33,6 +33,7 @@ from arcollect.book import dashboard, exceptions, files, live, read, settings, v
 from arcollect.book.reminder_log import reminder_log
 from arcollect.book.schema import (
     AGING,
+    INTEREST_STATEMENT,
     TOTAL,
     Aging,
     Customers,
@@ -44,6 +45,7 @@ from arcollect.book.schema import (
     Risk,
 )
 from arcollect.engine import aging, dunning, money, pricing, totals
+from arcollect.engine.law import claims as law_claims
 from arcollect.errors import ArcollectError, ConfigError
 from arcollect.mail import compose
 from arcollect.mail.dispatch import dispatch
@@ -250,8 +252,9 @@ def collect(
             ledger.lease.acquire(purpose, wait=lease_wait, waiting=waiting)
             transport = transport or from_settings(config, book)
         step("Ageing and pricing the invoices")
-        customers = pricing.resolve_jurisdictions(tables["Customers"], config.default_jurisdiction)
-        all_invoices, more = pricing.prepare(tables["Invoices"], customers)
+        customers = pricing.resolve_jurisdictions(tables["Customers"], config.governing_law, config.late_charge)
+        problems += customers.attrs.pop("problems", []) + _law_notes(config, customers)
+        all_invoices, more = pricing.prepare(tables["Invoices"], customers, cutoff_day=config.eom_cutoff_day)
         invoices = pricing.open_items(all_invoices)
         aged, aging_problems = aging.age(
             invoices,
@@ -262,12 +265,14 @@ def collect(
             basis=config.aging_basis,
         )
         problems += more + aging_problems
+        history = _history(ledger)
         aged, pricing_problems = pricing.price(
             aged, customers, tables["Payments"], tables["FX"], as_of,
-            base_currency=config.base_currency, default_jurisdiction=config.default_jurisdiction,
+            base_currency=config.base_currency, history=history, cutoff_day=config.eom_cutoff_day,
         )  # fmt: skip
         problems += pricing_problems
         problems += accounts.missing(config, _billed_currencies(aged))  # reminders there would carry no account
+        statement, claimed = _interest_statement(all_invoices, customers, tables, config, problems)
         summary = aging.summary(aged, as_of, edges=config.bucket_edges, base_currency=config.base_currency)
         report.totals, in_totals = totals.reconcile(
             aged, summary, problems, tables["FX"], base_currency=config.base_currency, as_of=as_of
@@ -287,7 +292,7 @@ def collect(
         approved_here = escalation.from_sheet(ledger, source.read_queue(), policy, now=now)
         if approved_here:
             report.notes.append(f"Recorded {len(approved_here)} escalation approval(s) from the Approve column.")
-        history = _history(ledger)
+        history = _history(ledger)  # approvals, and reconciling, may have changed it
         on_hold = escalation.on_hold(ledger, policy, reminder_log(ledger.history()), customers, now=now)
         unapplied = pricing.unapplied_cash(tables["Payments"], config.base_currency, tables["FX"])
         credits = _credits(aged, tables["Payments"])
@@ -321,6 +326,15 @@ def collect(
             )
             queue = dunning.combine(queue, thanked)
             paid = dunning.paid_on_time(settled, tables["Payments"])
+        statement_level = next((level for level in policy if level.is_statement), None)
+        if statement_level is not None and not claimed.empty:
+            planned = claimed.assign(**{Invoices.OPEN_AMOUNT: claimed[_CLAIM]})
+            rows = dunning.statements(
+                planned, customers, statement_level, now=now, history=history, window=config.send_window,
+                escalated=on_hold,
+            )  # fmt: skip
+            queue = dunning.combine(queue, rows)
+            paid = pd.concat([paid, claimed], ignore_index=True) if not paid.empty else claimed
         queue = _keys_and_ledger_state(queue, ledger)
         granted = escalation.standing(escalation.approvals(ledger), reminder_log(ledger.history()))
         queue = escalation.gate(queue, policy, granted)
@@ -374,6 +388,8 @@ def collect(
         report.outputs.update(bank.sheets(tables, into_workbook=write_back and results_file is None))
         if write_back and results_file is None:
             updates = [*updates, *bank.updates()]  # a new list: effects.updates stays the escalations' own
+        if statement is not None:
+            report.outputs["InterestStatement"] = statement
         if write_back:
             step("Writing the output sheets")
             outputs = report.outputs
@@ -394,6 +410,78 @@ def collect(
         if own_ledger:
             ledger.close()
     return report
+
+
+# ---- the law -------------------------------------------------------------------------------------------------
+
+
+def _law_notes(config: settings.Settings, customers: pd.DataFrame) -> list[Problem]:
+    """One line per governing law under which nothing statutory is charged, so that a zero is never silent."""
+    from arcollect.engine import law
+
+    notes = []
+    if not config.governing_law:
+        notes.append(
+            Problem(
+                "Settings", None, "GoverningLaw", None,
+                "GoverningLaw is blank: customers without their own Jurisdiction are charged no statutory late "
+                "interest — set it to the country whose law governs your contracts (arcollect config PATH "
+                "GoverningLaw DE)",
+            )
+        )  # fmt: skip
+    resolved = customers[pricing.JURISDICTION].astype(str)
+    without_rule = resolved.where(customers[law_claims.LATE_CHARGE].isna(), "")
+    for code, count in without_rule[without_rule != ""].value_counts().items():
+        if not law.modelled(code):
+            why = (
+                "arcollect has no statutory rule for it" if code not in law.LAWS else "its rule could not be confirmed"
+            )
+            first = without_rule.index[without_rule == code][0]  # the row of the first such customer
+            notes.append(
+                Problem(
+                    "Customers", first, "Jurisdiction", code,
+                    f"{count} customer(s) under {code} law get no statutory late interest ({why}, see docs/LAW.md); "
+                    "set a Late charge if their contract has one",
+                )
+            )  # fmt: skip
+    return notes
+
+
+_CLAIM = "_claim"  # interest + compensation claimed on an invoice of the interest statement
+
+
+def _interest_statement(
+    invoices: pd.DataFrame,
+    customers: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    config: settings.Settings,
+    problems: list[Problem],
+) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """The InterestStatement sheet for Settings InterestStatementPeriod (None when no period is set), and its
+    invoices as the statement letter shows them: nothing open, the charges claimed, the days of interest."""
+    if config.interest_statement_period is None:
+        return None, pd.DataFrame()
+    rows, more = law_claims.statement(
+        invoices, customers, tables["Payments"], tables["FX"], config.interest_statement_period,
+        base_currency=config.base_currency,
+    )  # fmt: skip
+    problems += more
+    columns = INTEREST_STATEMENT.keys
+    if rows.empty:
+        return pd.DataFrame(columns=columns), pd.DataFrame()
+    names = customers.drop_duplicates(Customers.ID).set_index(Customers.ID)[Customers.NAME]
+    rows = rows.assign(**{Queue.CUSTOMER_NAME: rows[Invoices.CUSTOMER_ID].map(names)})
+    sheet = rows[columns].sort_values([Invoices.CUSTOMER_ID, Invoices.NUMBER], ignore_index=True)
+    claim = rows[Aging.LATE_INTEREST].to_numpy() + rows[Aging.FIXED_COMPENSATION].to_numpy()
+    letters = rows.assign(
+        **{
+            Invoices.OPEN_AMOUNT: 0.0,
+            Aging.DAYS_PAST_DUE: rows[Invoices.DAYS_LATE].to_numpy(),
+            Aging.BASE_OPEN_AMOUNT: 0.0,
+            _CLAIM: claim,
+        }
+    )
+    return sheet, letters.reset_index(drop=True)
 
 
 # ---- reminders ----------------------------------------------------------------------------------------------

@@ -195,3 +195,28 @@ def test_a_sender_name_becomes_the_from_display_name(book):
     assert main(["send", str(book), "--now", NOW]) == 0
     message = (book.parent / "outbox").glob("*.eml").__next__().read_text()
     assert "From: Northwind Accounts Receivable <ar@northwind.example>" in message
+
+
+def test_new_asks_for_the_governing_law_or_takes_it_from_law(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "German.xlsx"
+    assert main(["new", str(path), "--law", "de"]) == 0
+    assert ("GoverningLaw", "DE") in [row[:2] for row in values(path, "Settings")]
+    assert "GoverningLaw = DE" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)  # not asked without a terminal: blank, and says so
+    blank = tmp_path / "Blank.xlsx"
+    assert main(["new", str(blank)]) == 0
+    assert "GoverningLaw is blank" in capsys.readouterr().out
+    assert main(["new", str(tmp_path / "Eu.xlsx"), "--law", "EU"]) == 1
+    assert "'EU' is not a law" in capsys.readouterr().out
+
+
+def test_config_renames_an_old_default_jurisdiction_row(book, capsys):
+    rows = default_settings_rows()
+    rows.loc[rows["key"] == "GoverningLaw", "key"] = "DefaultJurisdiction"
+    rows.loc[rows["key"] == "DefaultJurisdiction", "value"] = "FR"
+    write.write_tables(book, {"Settings": rows})
+    assert main(["config", str(book), "GoverningLaw"]) == 0  # read under its new name
+    assert "GoverningLaw = FR" in capsys.readouterr().out
+    assert main(["config", str(book), "GoverningLaw", "AT"]) == 0  # setting it renames the old row
+    rows = [row[:2] for row in values(book, "Settings")]
+    assert ("GoverningLaw", "AT") in rows and "DefaultJurisdiction" not in [key for key, _ in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import sys
 from datetime import datetime
 from email import policy
 from pathlib import Path
@@ -172,3 +173,27 @@ def test_the_mornings_bank_statement_stops_exactly_the_reminders_it_pays(demo):
     assert not chased & paid  # no reminder went out for an invoice the morning's statement paid
     assert part <= chased  # the part-paid ones were reminded of the rest
     assert len(sheet_rows(workbook, "Unmatched")) == 2
+
+
+def test_every_letter_cites_only_the_law_governing_its_customer_and_in_its_own_language(demo, monkeypatch):
+    """scripts/check_letters.py (issue #17) over every letter of the demo: the ones sent and the ones a preview
+    renders (the one above, a week later, or one now when run alone). No directive, no law that does not govern
+    the customer, no English law name inside another language."""
+    import importlib.util
+
+    script = Path(__file__).parents[2] / "scripts" / "check_letters.py"
+    spec = importlib.util.spec_from_file_location("check_letters", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # its dataclass looks its module up there
+    spec.loader.exec_module(module)
+    if not (demo / "preview").exists():  # the test above previews the demo a week later: its letters do
+        assert main(["preview", str(demo / DEMO_FILE), "--now", NOW]) == 0
+    letters = module.letters_in(demo)
+    findings = module.check(demo / DEMO_FILE, letters)
+    assert (findings.directive, findings.foreign, findings.english, findings.unknown) == ([], [], [], []), (
+        findings.summary()
+    )
+    assert findings.letters == len(letters) > 200
+    assert len(findings.languages) == 9  # every template language
+    assert {"DE", "GB", "FR"} <= set(findings.citing)  # the seller's law, the UK entity's, French buyers' own terms

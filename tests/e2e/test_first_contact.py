@@ -1,5 +1,5 @@
-"""First contact, as a new user has it: `arcollect new`, one customer and one invoice typed in, Settings set with
-`arcollect config`, then `arcollect send` at real business moments over simulated weeks (`--now`).
+"""First contact, as a new user has it: `arcollect new` (German law), one customer and one invoice typed in,
+Settings set with `arcollect config`, then `arcollect send` at real business moments over simulated weeks (`--now`).
 
 The backlog invoice is 98 days overdue and was never reminded. The first send is the friendly reminder — no credit
 hold, no case file — and each later send climbs one level, after the ledger shows the one before and its minimum
@@ -63,7 +63,7 @@ def text(message: email.message.EmailMessage) -> str:
 def climb(tmp_path_factory: pytest.TempPathFactory) -> dict:
     folder = tmp_path_factory.mktemp("first-contact")
     book = folder / "Receivables.xlsx"
-    assert main(["new", str(book)]) == 0
+    assert main(["new", str(book), "--law", "DE"]) == 0  # the question `new` asks: the seller's own law
     type_row(book, "Customers", {
         "Customer ID": "10023", "Name": "Müller Maschinenbau GmbH", "Email": "buchhaltung@mueller.example",
         "Country": "DE", "Language": "de", "Currency": "EUR", "Payment terms": "net 30",
@@ -114,7 +114,8 @@ def test_each_send_climbs_one_level_and_cites_the_earlier_reminders(climb):
     final = climb["final"]["messages"][-1]
     assert final["Subject"] == "Letzte Mahnung – Kundenkonto 10023"
     assert "am 24. November und 2. Dezember 2026 an die folgenden Rechnungen erinnert" in text(final)
-    assert "Verzugszinsen gemäß § 288 BGB" in text(final) and list(final.iter_attachments())
+    assert "gesetzliche Verzugszinsen" in text(final) and "(Rechtsgrundlage: § 288 Abs. 2 BGB)" in text(final)
+    assert list(final.iter_attachments())
 
 
 def test_the_escalation_waits_for_approval_then_goes_out_with_credit_hold_and_case_file(climb):

@@ -9,7 +9,8 @@ second at +14, final notice at +30 (with interest), escalation at +60; 7 days be
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+import re
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -349,7 +350,7 @@ def test_bad_rows_are_reported_with_sheet_row_and_column_while_the_rest_is_aged_
 # ---- 7. interest keeps running correctly after a partial payment ------------------------------------------------
 
 
-def test_late_interest_after_a_partial_payment_is_computed_per_open_amount_segment(tmp_path):
+def test_a_partial_payment_pays_costs_then_interest_then_principal_under_german_law(tmp_path):
     # The policy without the escalation level, so 147 days past due is the final notice (which adds interest).
     policy = default_policy_rows()
     policy = policy[policy[DunningLevels.TONE] != "escalation"]
@@ -364,28 +365,26 @@ def test_late_interest_after_a_partial_payment_is_computed_per_open_amount_segme
 
     collect(path, now=TUESDAY, send=True)
 
-    # DE H2-2026: base rate 1.52 + 9 points = 10.52 % a year (§ 288 (2) BGB). Interest runs from the day after due:
-    #   6,000 still open:   1 Jul – 24 Nov 2026 = 147 days → 6000 × 10.52 % × 147/365 = 254.2093… → 254.21
-    #   4,000 paid 31 Aug:  1 Jul – 31 Aug 2026 =  62 days → 4000 × 10.52 % ×  62/365 =  71.4784… →  71.48
-    #   together 325.69 EUR
-    rate = interest.statutory_rate("DE", "2026-08-01") / 100
-    open_days = (dt.date(2026, 11, 24) - dt.date(2026, 6, 30)).days
-    paid_days = (dt.date(2026, 8, 31) - dt.date(2026, 6, 30)).days
-    assert (open_days, paid_days) == (147, 62)
-
-    def to_cents(value: Decimal) -> Decimal:
-        return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-    expected = to_cents(Decimal(6000) * rate * open_days / 365) + to_cents(Decimal(4000) * rate * paid_days / 365)
-    assert expected == Decimal("325.69")
+    # DE H2-2026: Basiszinssatz 1.52 + 9 points = 10.52 % a year (§ 288 Abs. 2 BGB), from the day after due.
+    # 1 Jul - 31 Aug 2026 (62 days) on the 10,000 owed: 10,000 × 10.52 × 62 / 36,500 = 178.6958 -> 178.70.
+    # § 367 Abs. 1 BGB: the 4,000 paid on 31 Aug pay the 40 EUR Pauschale (§ 288 Abs. 5), then 178.70 interest,
+    # then 3,781.30 principal: 6,218.70 principal stays owed (the ERP's open amount says 6,000).
+    # 1 Sep - 24 Nov (85 days) on 6,218.70: 6,218.70 × 10.52 × 85 / 36,500 = 152.3496 -> 152.35.
+    assert interest.statutory_rate("DE", "2026-08-01") == Decimal("10.52")
     [aged] = sheet_rows(path, "Aging")
-    assert Decimal(str(aged[Aging.LATE_INTEREST])).quantize(CENT) == expected
+    assert Decimal(str(aged[Aging.LATE_INTEREST])).quantize(CENT) == Decimal("152.35")
+    assert Decimal(str(aged[Aging.FIXED_COMPENSATION])).quantize(CENT) == Decimal("0.00")
+    assert Decimal(str(aged[Aging.PAID_TO_CHARGES])).quantize(CENT) == Decimal("218.70")
+    assert aged[Aging.CHARGE_BASIS] == "§ 288 Abs. 2 BGB; § 288 Abs. 5 BGB (German law)"
 
     row = only(sheet_rows(path, "ReminderQueue"), "DE1")
     assert (row[Queue.TEMPLATE], row[Queue.STATE]) == ("final", "sent")
-    text = text_of(message_to(tmp_path, "ap-de1@client.example"))
-    assert format_currency(expected, "EUR", locale="de_DE") in text  # "325,69 €"
-    assert "§ 288 BGB" in text
+    text = re.sub(r"[ \r\n]+", " ", text_of(message_to(tmp_path, "ap-de1@client.example")))  # unwrap, keep NBSPs
+    assert format_currency(Decimal("152.35"), "EUR", locale="de_DE") in text
+    assert format_currency(Decimal("6371.05"), "EUR", locale="de_DE") in text  # 6,218.70 + 152.35
+    assert "Rechtsgrundlage: § 288 Abs. 2 BGB" in text
+    assert "Rechtsgrundlage: § 367 Abs. 1 BGB" in text
+    assert format_currency(Decimal("218.70"), "EUR", locale="de_DE") in text
 
 
 # ---- 8. exactly once, and a workbook open in Excel is left alone --------------------------------------------------

@@ -48,7 +48,7 @@ LABELS = {  # the language's words for the statement lines (templates/<lang>/_st
     "de": ("Zwischensumme EUR", "Verzugszinsen", "Verzugspauschale", "Gutschrift CN-", "Offener Saldo (EUR)"),
     "fr": ("Sous-total EUR", "Intérêts de retard", "Indemnité forfaitaire", "Avoir CN-", "Solde dû (EUR)"),
     "en": ("Subtotal EUR", "Late-payment interest", "Fixed compensation", "Credit CN-", "Balance due (EUR)"),
-    "nl": ("Subtotaal EUR", "Wettelijke handelsrente", "Vergoeding voor", "Creditnota CN-", "Openstaand saldo (EUR)"),
+    "nl": ("Subtotaal EUR", "Vertragingsrente", "Vergoeding voor", "Creditnota CN-", "Openstaand saldo (EUR)"),
 }
 
 

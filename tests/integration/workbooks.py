@@ -95,6 +95,7 @@ def make_book(
         "CompanyName": "Acme Supplies Ltd",
         "SenderMailbox": "ar@acme.example",
         "BankDetails": "Acme Bank plc, account 12345678",
+        "GoverningLaw": "DE",  # the seller's law: statutory late charges under German law
     }
     for key, value in {**defaults, **(settings or {})}.items():
         matches = setting_rows[SettingsSheet.KEY] == key

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from arcollect.engine import interest
 from tests.property.conftest import PROPERTY
 
-JURISDICTIONS = ["EU", "DE", "FR", "GB", "NL", "IT", "ES", "IE"]
-SIMPLE_CHANGING = ["EU", "DE", "FR", "IT", "ES"]
+JURISDICTIONS = ["AT", "BE", "FI", "DE", "FR", "GB", "NL", "IT", "ES", "IE", "SI", "CH"]
+SIMPLE_CHANGING = ["AT", "DE", "FR", "IT", "ES", "SI"]
 FIRST_DUE = dt.date(2020, 1, 1)  # IE fixes its rate on the due date itself
 LAST_AS_OF = dt.date(2026, 12, 31)
 

@@ -35,14 +35,15 @@ def valid_terms(draw: st.DrawFn) -> Terms:
         tiers = draw(discount_tiers(max_day=120))
         last = tiers[-1].days if tiers else -1
         return Terms(tiers, draw(st.integers(last + 1, 365)))
-    if dating is Dating.EOM:
+    if dating is Dating.EOM:  # discount and net both count from the month's end: net after the last discount day
         tiers = draw(discount_tiers(max_day=60))
-        return Terms(tiers, draw(st.integers(1 if tiers else 0, 180)), Dating.EOM)
+        return Terms(tiers, draw(st.integers(tiers[-1].days + 1 if tiers else 0, 180)), Dating.EOM)
     tiers = draw(discount_tiers(max_day=30))
     if draw(st.booleans()):
         last = tiers[-1].days if tiers else 0
         return Terms(tiers, dating=Dating.PROX, net_day_of_month=draw(st.integers(last + 1, 31)))
-    return Terms(tiers, draw(st.integers(1, 180)), Dating.PROX)
+    # "prox net N" is due N days after the 1st of the next month: after the last discount day of that month.
+    return Terms(tiers, draw(st.integers(max(tiers[-1].days if tiers else 1, 1), 180)), Dating.PROX)
 
 
 @PROPERTY

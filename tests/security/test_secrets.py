@@ -151,6 +151,7 @@ def test_graph_client_secret_and_its_tokens_are_never_written_anywhere(tmp_path,
 
 
 def _book_with_typed_password(tmp_path: Path, settings: dict[str, str]) -> Path:
+    settings = {"GoverningLaw": "DE", **settings}  # a blank GoverningLaw would be a Settings problem of its own
     path = make_book(tmp_path, customers=[customer("C1")], invoices=[invoice("I-1", "C1", due="2026-11-19")],
                      settings=settings)  # fmt: skip
     settings = {"CompanyName": "Acme Supplies Ltd", "SenderMailbox": "ar@acme.example", "BankDetails": "Acme Bank",

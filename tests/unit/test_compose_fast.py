@@ -30,14 +30,14 @@ def plan() -> dict:
     tables = synthetic.tables(3_000, customers=60)
     config, _ = settings.parse_settings(tables["Settings"])
     policy, _ = settings.parse_policy(tables["DunningLevels"])
-    customers = pricing.resolve_jurisdictions(tables["Customers"], config.default_jurisdiction)
+    customers = pricing.resolve_jurisdictions(tables["Customers"], config.governing_law, config.late_charge)
     invoices, _ = pricing.prepare(tables["Invoices"], customers)
     aged, _ = aging.age(
         pricing.open_items(invoices), synthetic.AS_OF, base_currency=config.base_currency, rates=tables["FX"]
     )
     aged, _ = pricing.price(
         aged, customers, tables["Payments"], tables["FX"], synthetic.AS_OF,
-        base_currency=config.base_currency, default_jurisdiction=config.default_jurisdiction,
+        base_currency=config.base_currency,
     )  # fmt: skip
     queue = dunning.plan(aged, customers, policy, now=NOW, window=config.send_window)
     going = queue[queue[Queue.STATE] != dunning.HELD]

@@ -158,7 +158,7 @@ def test_settings_and_policy_sheets_parse_cleanly(tables):
     assert settings.finance_contact
     assert set(tables["Settings"][SettingsSheet.KEY]) >= {"BaseCurrency", "BankDetails"}
     levels, problems = parse_policy(tables["DunningLevels"])
-    assert problems == [] and len(levels) == 6
+    assert problems == [] and len(levels) == 7  # the default ladder, its thank-you and interest-statement levels
 
 
 def test_fx_has_a_rate_for_every_currency_and_some_dated_rows(tables):

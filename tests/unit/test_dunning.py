@@ -526,3 +526,38 @@ def test_a_credit_goes_to_the_reminder_that_goes_out_and_only_what_is_left_to_th
     states = dict(zip(queue[Queue.INVOICES], queue[Queue.STATE], strict=True))
     assert states == {"A": dunning.HELD, "B": dunning.DUE}
     assert amounts == {"A": "EUR 100.00", "B": "EUR 50.00"}
+
+
+# ---- the interest statement (issue #17) ---------------------------------------------------------------------------
+
+
+def _statement(history: pd.DataFrame | None) -> dict:
+    level = next(level for level in POLICY if level.is_statement)
+    claimed = pd.DataFrame([invoice("L", "2026-10-15", amount=12.5, **{Invoices.STATUS: "Paid"})])
+    return only(dunning.statements(claimed, customers(), level, now=NOW, history=history))
+
+
+def test_an_interest_statement_waits_for_a_day_without_another_letter_and_is_claimed_once():
+    assert _statement(None)[Queue.STATE] == dunning.DUE
+    today = pd.DataFrame(
+        {Log.CUSTOMER_ID: ["C1"], Log.LEVEL: [2], Invoices.NUMBER: ["B"], Log.SENT_AT: ["2026-11-24T09:00:00Z"]}
+    )
+    held = _statement(today)
+    assert (held[Queue.STATE], held[Queue.REASON]) == (
+        dunning.HELD, "a letter went to this customer today: the interest statement follows on another day"
+    )  # fmt: skip
+    statement_level = next(level.level for level in POLICY if level.is_statement)
+    claimed = pd.DataFrame(
+        {Log.CUSTOMER_ID: ["C1"], Log.LEVEL: [statement_level], Invoices.NUMBER: ["L"],
+         Log.SENT_AT: ["2026-11-01T09:00:00Z"]}
+    )  # fmt: skip
+    assert _statement(claimed)[Queue.REASON] == "already claimed on 2026-11-01"
+
+
+def test_no_interest_statement_goes_to_a_customer_on_credit_hold():
+    level = next(level for level in POLICY if level.is_statement)
+    claimed = pd.DataFrame([invoice("L", "2026-10-15", amount=12.5, **{Invoices.STATUS: "Paid"})])
+    reason = "on credit hold: the account is with collections — no interest statement"
+    escalated = only(dunning.statements(claimed, customers(), level, now=NOW, escalated={"C1": "2026-11-01"}))
+    on_hold = only(dunning.statements(claimed, customers(**{Customers.CREDIT_HOLD: True}), level, now=NOW))
+    assert (escalated[Queue.REASON], on_hold[Queue.REASON]) == (reason, reason)

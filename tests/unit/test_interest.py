@@ -90,17 +90,18 @@ def test_netherlands_adds_unpaid_interest_to_principal_after_each_full_year():
     # Due 2024-01-31, interest from 2024-02-01. Year 1 (2024-02-01..2025-01-31, 366 days, ACT/365):
     #   12.5 % × 151 days + 12.25 % × 184 days + 11.15 % × 31 days -> 10,000 × 4,487.15 / 36,500 = 1,229.3562
     # Year 2 from 2025-02-01 to 2025-03-02 (30 days at 11.15 %) on 11,229.3562: 102.9101
-    # Total 1,332.2663 -> 1,332.27 (simple interest at the EU minimum would be 1,321.00).
+    # Total 1,332.2663 -> 1,332.27 (simple interest at the same ECB + 8 rates, as under Italian law: 1,321.00).
     assert interest.late_interest(10000, "2024-01-31", "2025-01-31", "NL") == Decimal("1229.36")
     assert interest.late_interest(10000, "2024-01-31", "2025-03-02", "NL") == Decimal("1332.27")
-    assert interest.late_interest(10000, "2024-01-31", "2025-03-02", "EU") == Decimal("1321.00")
+    assert interest.late_interest(10000, "2024-01-31", "2025-03-02", "IT") == Decimal("1321.00")
 
 
-def test_ireland_uses_one_rate_fixed_on_the_payment_date_unlike_the_eu_half_year_rule():
+def test_ireland_uses_one_rate_fixed_on_the_payment_date_unlike_the_half_year_rule_of_italy():
     # enterprise.gov.ie FAQ: "only one ECB rate will apply to a late payment — the ECB rate in force on the
-    # payment date". Due 30 Jun 2024 -> H1 2024 ECB 4.50 + 8 = 12.5 % for all 30 days; the EU rule uses 12.25.
+    # payment date". Due 30 Jun 2024 -> H1 2024 ECB 4.50 + 8 = 12.5 % for all 30 days; Italian law (D.Lgs.
+    # 231/2002 art. 5, rate per half-year) uses 12.25 for those July days.
     assert interest.late_interest(1000, "2024-06-30", "2024-07-30", "IE") == _exact("1000", ("12.5", 30))
-    assert interest.late_interest(1000, "2024-06-30", "2024-07-30", "EU") == _exact("1000", ("12.25", 30))
+    assert interest.late_interest(1000, "2024-06-30", "2024-07-30", "IT") == _exact("1000", ("12.25", 30))
 
 
 def test_leap_day_counts_as_a_day_and_the_year_still_has_365_days():
@@ -141,7 +142,7 @@ def test_series_input_keeps_its_index():
 
 
 def test_mixed_jurisdiction_column_matches_each_jurisdiction_computed_alone():
-    codes = ["DE", "FR", "GB", "NL", "ie", "EU", "IT", "ES"]
+    codes = ["DE", "FR", "GB", "NL", "ie", "AT", "IT", "ES"]
     due = pd.to_datetime(["2023-03-31", "2024-05-31", "2023-11-30", "2022-12-31"] * 2)
     as_of = pd.to_datetime(["2025-07-01", "2024-12-31", "2024-03-01", "2024-06-30"] * 2)
     result = interest.late_interest(np.full(8, 12345.67), due, as_of, codes)
@@ -171,18 +172,31 @@ def test_amounts_too_large_for_int64_are_still_exact():
     assert result == _exact(str(amount), ("14.25", 30))
 
 
-def test_unknown_jurisdiction_is_an_input_error_naming_the_supported_ones():
-    with pytest.raises(InputError, match=r"'XX' has no statutory late-interest rule.*EU, DE, FR, GB"):
-        interest.late_interest(100, "2024-01-31", "2024-03-16", "XX")
+def test_a_law_without_a_statutory_rule_is_an_input_error_naming_the_covered_ones():
+    with pytest.raises(InputError, match=r"no statutory late-payment rule for 'US'.*AT, BE, BG"):
+        interest.late_interest(100, "2024-01-31", "2024-03-16", "US")
 
 
-def test_consumer_rate_outside_germany_is_an_input_error():
-    with pytest.raises(InputError, match=r"'GB' has no statutory consumer"):
+def test_the_directive_is_not_a_law_and_says_what_to_do_instead():
+    with pytest.raises(InputError, match=r"'EU' is not a law.*'8 points over ECB'"):
+        interest.late_interest(100, "2024-01-31", "2024-03-16", "EU")
+
+
+def test_a_country_whose_rule_could_not_be_confirmed_charges_nothing_rather_than_a_guess():
+    with pytest.raises(InputError, match=r"could not confirm LU law"):
+        interest.late_interest(100, "2024-01-31", "2024-03-16", "LU")
+
+
+def test_consumer_rate_under_a_law_for_businesses_only_is_an_input_error():
+    # The Late Payment of Commercial Debts (Interest) Act 1998 covers business debts only.
+    with pytest.raises(InputError, match=r"GB law has no statutory consumer"):
         interest.late_interest(100, "2024-01-31", "2024-03-16", "GB", consumer=True)
 
 
 def test_a_day_after_the_table_is_a_config_error_saying_which_rate_to_add():
-    with pytest.raises(ConfigError, match=r"no DE Basiszinssatz for 2027-01-01 onward.*add the rate valid from"):
+    with pytest.raises(
+        ConfigError, match=r"no DE Basiszinssatz \(§ 247 BGB\) for 2027-01-01 onward.*add the rate valid from"
+    ):
         interest.late_interest(1000, "2026-11-30", "2027-01-15", "DE")
     with pytest.raises(ConfigError, match=r"add"):
         interest.statutory_rate("FR", dt.date(2027, 1, 1))
@@ -224,8 +238,10 @@ def test_reference_rate_over_a_column_returns_floats():
 def test_shipped_table_covers_2020_to_2026_without_gaps_with_a_source_on_every_row():
     table = interest.reference_rates()
     assert list(table.columns) == ["jurisdiction", "series", "valid_from", "valid_to", "reference_rate", "source"]
-    assert set(table["jurisdiction"]) == {"EU", "DE", "FR", "GB", "NL", "IT", "ES", "IE"}
-    for _, rows in table.groupby("jurisdiction"):
+    complete = {"AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GB", "GR", "IE", "IT", "LT", "LV", "MT", "NL", "SI"}
+    assert complete <= set(table["jurisdiction"])
+    assert "EU" not in set(table["jurisdiction"])
+    for _, rows in table[table["jurisdiction"].isin(complete)].groupby("jurisdiction"):
         assert rows["valid_from"].min() == pd.Timestamp("2020-01-01")
         assert rows["valid_to"].max() == pd.Timestamp("2026-12-31")
         assert (rows["valid_from"].iloc[1:].to_numpy() == (rows["valid_to"].iloc[:-1] + pd.Timedelta(days=1))).all()
@@ -249,8 +265,8 @@ def test_ireland_compensation_tiers_are_40_70_100_with_inclusive_upper_bounds():
     assert sums.tolist() == [40, 70, 70, 100]
 
 
-def test_directive_countries_pay_a_flat_40_euro_per_invoice_and_nothing_on_credit_notes():
-    for code in ("EU", "FR", "NL", "IT", "ES", "DE"):
+def test_flat_40_euro_laws_pay_40_per_invoice_and_nothing_on_credit_notes():
+    for code in ("AT", "FR", "IT", "ES", "DE", "SK", "GR"):
         assert interest.fixed_compensation(123456, code) == (Decimal("40.00"), "EUR")
     assert interest.fixed_compensation(-50, "FR") == (Decimal("0.00"), "EUR")
     assert interest.fixed_compensation(None, "FR") == (None, "EUR")

@@ -205,7 +205,7 @@ def _policy(*rows: dict[str, object]) -> pd.DataFrame:
     return frame
 
 
-def test_default_policy_parses_to_the_b2b_ladder_with_the_thank_you_level_last():
+def test_default_policy_parses_to_the_b2b_ladder_with_the_thank_you_and_statement_levels_last():
     rows = default_policy_rows()
     assert list(rows.columns) == DUNNING_LEVELS.keys
     levels, problems = parse_policy(rows)
@@ -217,8 +217,9 @@ def test_default_policy_parses_to_the_b2b_ladder_with_the_thank_you_level_last()
         (3, 30, "final"),
         (4, 60, "escalation"),
         (5, 0, "thanks"),
+        (6, 0, "statement"),  # the interest statement for invoices paid late (issue #17)
     ]
-    assert levels[0].is_pre_due and levels[-1].is_thanks
+    assert levels[0].is_pre_due and levels[-2].is_thanks and levels[-1].is_statement
     assert levels[2].cc_account_manager and not levels[1].cc_account_manager
     final = levels[3]
     assert final.min_days_since_previous == 10 and final.attach_statement and final.add_interest
@@ -325,3 +326,34 @@ def test_levels_are_ordered_by_days_and_a_level_number_out_of_order_is_reported(
 def test_dunning_level_defaults():
     level = DunningLevel(level=1, name="Friendly", days_offset=3, templates=("friendly",), tone="friendly")
     assert level.min_days_since_previous == 7 and level.repeat_every_days is None and not level.escalate
+
+
+# ---- the governing law (issue #17) -------------------------------------------------------------------------------
+
+
+def test_an_old_workbooks_default_jurisdiction_is_read_as_governing_law_and_reported():
+    settings, problems = parse_settings(_sheet(("DefaultJurisdiction", "fr")))
+    assert settings.governing_law == "FR" and settings.default_jurisdiction == "FR"
+    [problem] = problems
+    assert (problem.row, problem.value) == (2, "DefaultJurisdiction")
+    assert problem.reason == (
+        "DefaultJurisdiction is now called GoverningLaw: its value 'fr' is used as GoverningLaw — rename the row"
+    )
+
+
+def test_an_old_eu_default_is_reported_and_not_used_and_the_new_key_wins_over_the_old():
+    settings, problems = parse_settings(_sheet(("DefaultJurisdiction", "EU")))
+    assert settings.governing_law == "" and "'EU' is not a law" in problems[0].reason
+    settings, problems = parse_settings(_sheet(("DefaultJurisdiction", "FR"), ("GoverningLaw", "DE")))
+    assert settings.governing_law == "DE" and len(problems) == 1
+    settings, problems = parse_settings(_sheet(("GoverningLaw", "DE"), ("DefaultJurisdiction", "FR")))
+    assert settings.governing_law == "DE" and "GoverningLaw is also set, and it wins" in problems[0].reason
+
+
+def test_governing_law_refuses_eu_and_what_is_not_a_country():
+    for value, words in (("EU", "'EU' is not a law"), ("Germany", "ISO code of the country")):
+        settings, problems = parse_settings(_sheet(("GoverningLaw", value)))
+        assert settings.governing_law == "" and words in problems[0].reason
+    with pytest.raises(ConfigError, match="'EU' is not a law"):
+        set_value("GoverningLaw", "EU")
+    assert set_value("GoverningLaw", "at") == "AT"

@@ -29,6 +29,7 @@ SHEET_ORDER = [
     "ReminderLog",
     "Effectiveness",
     "Unmatched",
+    "InterestStatement",
     "Exceptions",
 ]
 

@@ -36,7 +36,7 @@ TWO_TEN_NET_30 = Terms((DiscountTier(Decimal(2), 10),), 30)
         ("2/10, net 30", TWO_TEN_NET_30),
         ("  2 / 10   NET   30 ", TWO_TEN_NET_30),
         ("2% 10 net 30", TWO_TEN_NET_30),
-        ("1/10 EOM", Terms((DiscountTier(1, 10),), 20, Dating.EOM)),
+        ("1/10 EOM", Terms((DiscountTier(1, 10),), 30, Dating.EOM)),
         ("net 30 EOM", Terms(net_days=30, dating=Dating.EOM)),
         ("2/10 net 20 EOM", Terms((DiscountTier(2, 10),), 20, Dating.EOM)),
         ("2/10 prox net 30", Terms((DiscountTier(2, 10),), 30, Dating.PROX)),
@@ -55,8 +55,8 @@ def test_receipt_cod_and_cia_are_all_due_on_the_invoice_date(text: str) -> None:
     assert terms.due_date(text, D(2026, 3, 5)) == D(2026, 3, 5)
 
 
-def test_eom_discount_without_net_is_net_twenty_days_after_the_discount_period() -> None:
-    assert terms.parse("1/10 EOM") == terms.parse("1/10 net 20 EOM")
+def test_eom_discount_without_net_is_due_twenty_days_after_the_discount_period() -> None:
+    assert terms.parse("1/10 EOM") == terms.parse("1/10 net 30 EOM")
 
 
 def test_terms_are_hashable_and_comparable() -> None:
@@ -68,7 +68,7 @@ def test_terms_are_hashable_and_comparable() -> None:
     ("text", "canonical"),
     [
         ("2/10 n/30", "2/10 net 30"),
-        ("1/10 eom", "1/10 net 20 EOM"),
+        ("1/10 eom", "1/10 net 30 EOM"),
         ("2/10 PROX NET 30", "2/10 prox net 30"),
         ("net 1st prox", "net 1st prox"),
         ("net 22 prox", "net 22nd prox"),
@@ -155,11 +155,14 @@ def test_invoice_dated_terms_count_from_the_invoice_date() -> None:
     assert terms.discount_deadline("2/10 net 30", D(2026, 3, 5)) == D(2026, 3, 15)
 
 
-def test_ama_eom_example_discount_through_july_10_net_due_july_30() -> None:
-    # AMA / Monash marketing dictionary, "end-of-month dating": 2/10, net 20, EOM, order June 16
-    # (domain-rules §2: https://www.monash.edu/business/marketing/marketing-dictionary/e/end-of-month-dating-eom).
-    assert terms.discount_deadline("2/10, net 20, EOM", D(2026, 6, 16)) == D(2026, 7, 10)
-    assert terms.due_date("2/10, net 20, EOM", D(2026, 6, 16)) == D(2026, 7, 30)
+def test_eom_discount_and_net_periods_both_count_from_the_end_of_the_month() -> None:
+    # "In end-of-month dating, the discount and credit periods both begin at the end of the month in the invoice
+    # date" (2/10, n/30, EOM); businessdaycalculator.org: "Net 30 EOM: the 30-day clock starts at month-end".
+    # A June 16 invoice: discount through July 10, net due July 30 — the discount does not push the due date.
+    assert terms.discount_deadline("2/10 net 30 EOM", D(2026, 6, 16)) == D(2026, 7, 10)
+    assert terms.due_date("2/10 net 30 EOM", D(2026, 6, 16)) == D(2026, 7, 30)
+    assert terms.due_date("2/10 net 30 EOM", D(2026, 6, 16)) == terms.due_date("net 30 EOM", D(2026, 6, 16))
+    assert terms.due_date("2/10 net 20 EOM", D(2026, 6, 16)) == D(2026, 7, 20)
 
 
 def test_net_30_eom_is_30_days_after_the_end_of_the_invoice_month() -> None:
@@ -183,10 +186,20 @@ def test_eom_on_the_31st_counts_from_that_same_day() -> None:
     assert terms.due_date("1/10 EOM", D(2026, 3, 31)) == D(2026, 4, 30)
 
 
-def test_prox_discount_runs_to_the_10th_of_the_following_month() -> None:
-    # domain-rules §2: "2/10 prox net 30" ≡ EOM dating, discount by the 10th of the following month.
+def test_prox_discount_runs_to_the_10th_and_net_30_days_after_the_1st_of_the_following_month() -> None:
+    # "2/10 prox net 30": 2 % off through the 10th of the next month (proximo mense), the net amount due 30 days
+    # after the 1st of that month — for a June 16 invoice, July 1 + 30 days = July 31.
     assert terms.discount_deadline("2/10 prox net 30", D(2026, 6, 16)) == D(2026, 7, 10)
-    assert terms.due_date("2/10 prox net 30", D(2026, 6, 16)) == D(2026, 8, 9)
+    assert terms.due_date("2/10 prox net 30", D(2026, 6, 16)) == D(2026, 7, 31)
+    assert terms.due_date("2/10 prox net 30", D(2026, 1, 31)) == D(2026, 3, 3)  # Feb 1 + 30 days
+
+
+def test_the_26th_of_the_month_rule_moves_late_invoices_to_the_next_month() -> None:
+    # design-marketing-dictionary: EOM invoices dated after the 25th count as dated the 1st of the next month.
+    assert terms.due_date("net 30 EOM", D(2026, 6, 26)) == D(2026, 7, 30)
+    assert terms.due_date("net 30 EOM", D(2026, 6, 26), cutoff_day=25) == D(2026, 8, 30)
+    assert terms.due_date("2/10 prox net 30", D(2026, 6, 26), cutoff_day=25) == D(2026, 8, 31)
+    assert terms.due_date("net 30 EOM", D(2026, 6, 25), cutoff_day=25) == D(2026, 7, 30)
 
 
 def test_prox_in_december_rolls_into_january_of_the_next_year() -> None:
@@ -335,14 +348,22 @@ def test_compound_apr_examples() -> None:
     assert terms.discount_apr("2/20 net 45", method="compound") == pytest.approx(34.3, abs=0.05)
 
 
-def test_apr_of_eom_terms_uses_the_nominal_days_after_the_discount() -> None:
-    # "2/10 net 20 EOM": skipping the discount buys the 20 net days, the same cost as 2/10 net 30.
-    assert terms.discount_apr("2/10 net 20 EOM") == pytest.approx(terms.discount_apr("2/10 net 30"))
+def test_apr_of_eom_and_prox_terms_uses_the_days_between_the_discount_and_the_net_date() -> None:
+    # "2/10 net 30 EOM": discount through month end + 10, net due month end + 30: 20 days, as for 2/10 net 30.
+    assert terms.discount_apr("2/10 net 30 EOM") == pytest.approx(terms.discount_apr("2/10 net 30"))
     assert terms.discount_apr("2/10 net 25th prox") == pytest.approx(2 / 98 * 365 / 15 * 100)
+    # "2/10 prox net 30": discount through the 10th, net due the 1st + 30 days = day 31 of that month: 21 days.
+    assert terms.discount_apr("2/10 prox net 30") == pytest.approx(2 / 98 * 365 / 21 * 100)
 
 
-def test_apr_uses_the_first_tier() -> None:
-    assert terms.discount_apr("3/10 2/20 net 45") == pytest.approx(3 / 97 * 365 / 35 * 100)
+def test_two_tier_apr_prices_each_tier_against_the_next_option() -> None:
+    # Skipping 3 % at day 10 still leaves 2 % at day 20: the buyer pays 98 instead of 97, 10 days later.
+    assert terms.discount_apr("3/10 2/20 net 45") == pytest.approx(1 / 97 * 365 / 10 * 100)  # 37.63 %
+    # Skipping the 2 % at day 20 buys the 25 days to the net date.
+    assert terms.discount_apr("3/10 2/20 net 45", tier=2) == pytest.approx(2 / 98 * 365 / 25 * 100)  # 29.80 %
+    assert terms.discount_apr("2/10 net 30", tier=2) is None
+    compound = terms.discount_apr("3/10 2/20 net 45", method="compound")
+    assert compound == pytest.approx(((1 + 1 / 97) ** 36.5 - 1) * 100)
 
 
 def test_terms_without_discount_have_no_apr() -> None:

@@ -134,8 +134,12 @@ def test_as_of_defaults_to_today_from_the_module_clock(monkeypatch: pytest.Monke
     assert udfs.AR_DAYS_PAST_DUE(DUE) == 54
     assert udfs.AR_BUCKET(DUE) == "31-60"
     assert udfs.AR_DISCOUNT(1000.0, "2/10 net 30", dt.datetime(2026, 11, 20)) == 20.0
-    expected = udfs.AR_LATE_INTEREST(1000.0, DUE, AS_OF, "EU")
-    assert udfs.AR_LATE_INTEREST(1000.0, DUE) == expected
+    assert udfs.AR_LATE_INTEREST(1000.0, DUE, None, "DE") == udfs.AR_LATE_INTEREST(1000.0, DUE, AS_OF, "DE")
+
+
+def test_late_interest_without_a_governing_law_is_value_error() -> None:
+    # No statutory rate exists without the law of the contract; the EU directive is not one.
+    assert udfs.AR_LATE_INTEREST(1000.0, DUE, AS_OF) == udfs.VALUE
 
 
 def test_today_reads_the_local_calendar() -> None:
@@ -175,13 +179,13 @@ def test_late_interest_matches_the_engine_row_by_row() -> None:
 
 def test_late_interest_without_a_rate_in_the_table_is_na_for_that_row_only() -> None:
     due = [[dt.datetime(2019, 6, 30)], [dt.datetime(2024, 1, 31)], [dt.datetime(2030, 1, 1)]]
-    result = udfs.AR_LATE_INTEREST(1000.0, due, dt.datetime(2031, 1, 1), [["EU"], ["GB"], ["DE"]])
+    result = udfs.AR_LATE_INTEREST(1000.0, due, dt.datetime(2031, 1, 1), [["FR"], ["GB"], ["DE"]])
     gb = float(interest.late_interest(1000, "2024-01-31", "2031-01-01", "GB"))  # GB fixes the rate once
     assert result == [[udfs.NA], [gb], [udfs.NA]]
 
 
 def test_unknown_jurisdiction_is_value_error() -> None:
-    assert udfs.AR_LATE_INTEREST([1000.0, 1000.0], DUE, AS_OF, ["XX", "EU"])[0] == udfs.VALUE
+    assert udfs.AR_LATE_INTEREST([1000.0, 1000.0], DUE, AS_OF, ["XX", "EU"]) == [udfs.VALUE, udfs.VALUE]
     assert udfs.AR_FIXED_COMP([[500.0], [5000.0], [50_000.0]], [["GB"], ["US"], ["IE"]]) == [
         [40.0],
         [udfs.VALUE],
@@ -332,10 +336,11 @@ def test_100k_discounts_and_aprs(big_dates: list) -> None:
 
 def test_100k_late_interest_and_fixed_compensation() -> None:
     due = _dates("2020-01-01", serial_every=5)[: ROWS // 50] * 50  # 2,000 distinct due dates, all in the table
-    codes = _column(list(interest.JURISDICTIONS) * (ROWS // len(interest.JURISDICTIONS)))
+    laws = ["DE", "FR", "GB", "NL", "IT", "ES", "IE", "AT"]  # laws whose table covers 2020-2026 without a gap
+    codes = _column(laws * (ROWS // len(laws)))
     amounts = _column([1500.0] * ROWS)
     result = udfs.AR_LATE_INTEREST(amounts, [[day] for day in due], dt.datetime(2026, 11, 24), codes)
-    expected = float(interest.late_interest(1500.0, "2020-01-11", "2026-11-24", interest.JURISDICTIONS[10 % 8]))
+    expected = float(interest.late_interest(1500.0, "2020-01-11", "2026-11-24", laws[10 % 8]))
     _check_big(result, 10, expected)
     comp = udfs.AR_FIXED_COMP(amounts, [[code] for code in ["GB", "DE"] * (ROWS // 2)])
     _check_big(comp, 2, 70.0)
@@ -343,7 +348,7 @@ def test_100k_late_interest_and_fixed_compensation() -> None:
 
 def test_100k_late_interest_past_the_rate_table_is_na_not_an_exception() -> None:
     due = [[day] for day in _dates("2020-01-01")[: ROWS // 50] * 50]  # due 2020-01-01 to 2025-06-22
-    result = udfs.AR_LATE_INTEREST(1000.0, due, dt.datetime(2040, 1, 1), [["EU"], ["GB"]] * (ROWS // 2))
+    result = udfs.AR_LATE_INTEREST(1000.0, due, dt.datetime(2040, 1, 1), [["FR"], ["GB"]] * (ROWS // 2))
     assert {row[0] for row in result[0::2]} == {udfs.NA}
     assert all(isinstance(row[0], float) for row in result[1::2])
 

@@ -80,6 +80,7 @@ SETTINGS_VALUES = {
     "BIC": "COBADEFFXXX",
     "CompanyAddress": "Hafenstrasse 12, 20457 Hamburg, DE",
     "FinanceContact": "finance@northwind.example",
+    "GoverningLaw": "DE",  # Northwind Components GmbH sells under German law
 }
 # Accounts for the other currencies the demo bills in (#20): a Swiss account (QR-bill), pound and dollar accounts.
 SETTINGS_EXTRA = {
@@ -177,7 +178,14 @@ _COUNTRIES = (
     _Country("PL", 8, "PLN", ("en",), forms=("Sp. z o.o.",)),
 )
 _FORMS_BY_LANGUAGE = {("CH", "fr"): ("SA", "Sàrl"), ("CH", "it"): ("SA", "Sagl"), ("BE", "fr"): ("SRL", "SA")}
-_EU_DIRECTIVE_ONLY = {"AT", "BE", "PT", "SE", "PL"}  # EU members without a national rule in engine/interest
+# The law of each selling entity's contracts: the GmbH's is GoverningLaw (DE); the UK company sells under English
+# law, the US company under US law, where no statute gives late interest and its terms charge 1.5 % a month.
+_ENTITY_LAW = {"Northwind UK Ltd": "GB", "Northwind Components Inc.": "US"}
+_ENTITY_LATE_CHARGE = {"Northwind Components Inc.": "1.5 % per month"}
+# Every third French customer buys on its own terms, which choose French law; every fifth Dutch customer is a
+# private buyer (webshop): a consumer, whose own law governs (Rome I art. 6) with its consumer rules.
+_OWN_LAW_EVERY = {"FR": 3}
+_CONSUMER_EVERY = {"NL": 5}
 
 _NAMES = {
     "de": (
@@ -277,7 +285,8 @@ def tables(as_of: dt.date, seed: int = 7) -> dict[str, pd.DataFrame]:
     invoices, payments = _invoices(rng, customers, second_currency, as_of)
     settings = default_settings_rows()
     keys, values = settings[SettingsSheet.KEY], settings[SettingsSheet.VALUE]
-    settings[SettingsSheet.VALUE] = [SETTINGS_VALUES.get(key, value) for key, value in zip(keys, values, strict=True)]
+    chosen = {**SETTINGS_VALUES, "InterestStatementPeriod": _statement_period(as_of)}
+    settings[SettingsSheet.VALUE] = [chosen.get(key, value) for key, value in zip(keys, values, strict=True)]
     extra = pd.DataFrame({SettingsSheet.KEY: list(SETTINGS_EXTRA), SettingsSheet.VALUE: list(SETTINGS_EXTRA.values())})
     settings = pd.concat([settings, extra.assign(**{SettingsSheet.DESCRIPTION: ""})], ignore_index=True)
     return {
@@ -288,6 +297,12 @@ def tables(as_of: dt.date, seed: int = 7) -> dict[str, pd.DataFrame]:
         SETTINGS.name: settings[list(SETTINGS.keys)],
         "DunningLevels": _policy(),
     }
+
+
+def _statement_period(as_of: dt.date) -> str:
+    """The calendar month before `as_of`: the interest statement claims charges on invoices paid late in it."""
+    last = as_of.replace(day=1) - dt.timedelta(days=1)
+    return f"{last.replace(day=1).isoformat()}..{last.isoformat()}"
 
 
 def _policy() -> pd.DataFrame:
@@ -318,6 +333,10 @@ def _company_name(rng: np.random.Generator, language: str, form: str) -> str:
     return f"{stem} {trade} {form}"
 
 
+def _every(index: int, every: int | None) -> bool:
+    return every is not None and index % every == every - 1
+
+
 def _slug(name: str) -> str:
     for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("&", " ")):
         name = name.lower().replace(umlaut, plain)
@@ -342,6 +361,10 @@ def _customers(rng: np.random.Generator) -> tuple[pd.DataFrame, dict[str, str]]:
             while name in used:
                 name = _company_name(rng, language, form)
             used.add(name)
+            own_law = _every(index, _OWN_LAW_EVERY.get(country.code))
+            consumer = _every(index, _CONSUMER_EVERY.get(country.code))
+            if consumer:  # a person, not a company: an initial and a family name
+                name = f"{'JMAPEKLSRW'[index // 10 % 10]}. {_NAMES[language][0][index % 10]}"
             customer_id = f"C{10001 + len(rows)}"
             domain = f"{_slug(name) or customer_id.lower()}.{'test' if rng.random() < 0.2 else 'example'}"
             cc = f"controller@{domain}" if rng.random() < 0.25 else ""
@@ -360,7 +383,9 @@ def _customers(rng: np.random.Generator) -> tuple[pd.DataFrame, dict[str, str]]:
                     C.TIME_ZONE: country.zones[sub_index] if country.zones else "",
                     C.TERMS: "net 30 EOM" if country.code == "JP" else _pick_terms(rng),
                     C.ACCOUNT_MANAGER: _MANAGERS[rng.integers(len(_MANAGERS))] if rng.random() < 0.9 else "",
-                    C.JURISDICTION: "EU" if country.code in _EU_DIRECTIVE_ONLY else "",
+                    C.JURISDICTION: country.code if own_law else _ENTITY_LAW.get(country.entity, ""),
+                    C.LATE_CHARGE: _ENTITY_LATE_CHARGE.get(country.entity, ""),
+                    C.CUSTOMER_TYPE: "Consumer" if consumer else "",
                     C.ENTITY: country.entity,
                 }
             )

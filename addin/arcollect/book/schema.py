@@ -17,8 +17,9 @@ from enum import StrEnum
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "ja", "zh")
 STATUSES = ("Open", "Disputed", "Promised", "Plan", "Paid")
-TONES = ("incentive", "friendly", "firm", "final", "escalation", "thanks")
+TONES = ("incentive", "friendly", "firm", "final", "escalation", "thanks", "statement")
 AGING_BASES = ("due", "invoice")
+CUSTOMER_TYPES = ("Business", "Consumer")
 TRANSPORTS = ("outbox", "smtp", "ews", "graph")
 TOTAL = "Total"
 MAX_TEXT = 32_767  # Excel's limit for the text of one cell
@@ -105,6 +106,8 @@ class Customers(StrEnum):
     JURISDICTION = "jurisdiction"
     ENTITY = "entity"
     CREDIT_HOLD = "credit_hold"
+    CUSTOMER_TYPE = "customer_type"
+    LATE_CHARGE = "late_charge"
 
 
 class Invoices(StrEnum):
@@ -192,6 +195,9 @@ class Aging(StrEnum):
     LATE_INTEREST = "late_interest"
     FIXED_COMPENSATION = "fixed_compensation"
     NOT_IN_TOTALS = "not_in_totals"  # why an open item is left out of the totals (no FX rate, no due date)
+    INTEREST_FROM = "interest_from"  # first day of interest: the day after the due date, moved where the law moves it
+    PAID_TO_CHARGES = "paid_to_charges"  # payments the governing law applied to costs and interest first
+    CHARGE_BASIS = "charge_basis"  # the statute and section, or the contract, the charges rest on
 
 
 class Queue(StrEnum):
@@ -399,9 +405,28 @@ CUSTOMERS = Table(
         C(Customers.ACCOUNT_MANAGER, "Account manager email", Kind.EMAIL, width=28),
         C(Customers.DO_NOT_CONTACT, "Do not contact", Kind.BOOL, doc="TRUE: never send reminders"),
         C(Customers.AUTO_PAY, "Auto-pay", Kind.BOOL, doc="TRUE: pays by direct debit; no dunning"),
-        C(Customers.JURISDICTION, "Jurisdiction", Kind.CODE, doc="Late-interest law (DE, FR, GB, EU); blank = country"),
+        C(
+            Customers.JURISDICTION,
+            "Jurisdiction",
+            Kind.CODE,
+            doc="Law governing the contract (DE, FR, GB, US …); blank = Settings GoverningLaw",
+        ),
         C(Customers.ENTITY, "Entity", Kind.TEXT, doc="Your selling company, if several"),
         C(Customers.CREDIT_HOLD, "Credit hold", Kind.BOOL, doc="Set by an escalation level"),
+        C(
+            Customers.CUSTOMER_TYPE,
+            "Customer type",
+            Kind.TEXT,
+            allowed=CUSTOMER_TYPES,
+            doc="Business (B2B) or Consumer (B2C); blank = Business",
+        ),
+        C(
+            Customers.LATE_CHARGE,
+            "Late charge",
+            Kind.TEXT,
+            doc="Contractual late interest, e.g. 1.5 % per month; blank = Settings LateCharge, else the law's",
+            width=18,
+        ),
     ),
     "One row per customer: contacts, country, language, currency and terms.",
     unique=(Customers.ID,),
@@ -497,6 +522,14 @@ AGING = Table(
         C(Aging.DISCOUNT_DEADLINE, "Discount deadline", Kind.DATE, width=12),
         C(Aging.LATE_INTEREST, "Late interest (invoice currency)", Kind.MONEY),
         C(Aging.FIXED_COMPENSATION, "Fixed compensation (invoice currency)", Kind.MONEY),
+        C(Aging.INTEREST_FROM, "Interest from", Kind.DATE, width=12, doc="Due date moved where the law moves it, + 1"),
+        C(
+            Aging.PAID_TO_CHARGES,
+            "Paid towards charges (invoice currency)",
+            Kind.MONEY,
+            doc="Payments the law applies to costs first",
+        ),
+        C(Aging.CHARGE_BASIS, "Basis of charges", width=40, doc="Statute and section, or the contract"),
         C(
             Risk.PREDICTED_PAY_DATE,
             "Predicted pay date",
@@ -669,6 +702,26 @@ NEXT_ACTIONS = Table(
     "nothing goes out. ReminderQueue beside it has every planned and held reminder in detail.",
     output=True,
 )
+INTEREST_STATEMENT = Table(
+    "InterestStatement",
+    (
+        C(Invoices.CUSTOMER_ID, "Customer ID"),
+        C(Queue.CUSTOMER_NAME, "Customer", width=28),
+        C(Invoices.NUMBER, "Invoice"),
+        C(Invoices.CURRENCY, "Currency", Kind.CODE, width=9),
+        C(Invoices.AMOUNT, "Amount", Kind.MONEY),
+        C(Invoices.DUE_DATE, "Due date", Kind.DATE, width=12),
+        C(Aging.INTEREST_FROM, "Interest from", Kind.DATE, width=12),
+        C(Invoices.PAID_DATE, "Paid in full", Kind.DATE, width=12),
+        C(Invoices.DAYS_LATE, "Days of interest", Kind.INTEGER, width=9),
+        C(Aging.LATE_INTEREST, "Interest", Kind.MONEY),
+        C(Aging.FIXED_COMPENSATION, "Fixed compensation", Kind.MONEY),
+        C(Aging.CHARGE_BASIS, "Basis of charges", width=40),
+    ),
+    "Invoices paid in full but late in Settings InterestStatementPeriod: the interest and compensation still "
+    "claimable on them, per customer (the interest statement, Zinsrechnung).",
+    output=True,
+)
 del C
 
 INPUT_TABLES: tuple[Table, ...] = (CUSTOMERS, INVOICES, PAYMENTS, FX_TABLE, SETTINGS, DUNNING_LEVELS)
@@ -681,6 +734,7 @@ OUTPUT_TABLES: tuple[Table, ...] = (
     REMINDER_LOG,
     EFFECTIVENESS,
     UNMATCHED,
+    INTEREST_STATEMENT,
     EXCEPTIONS,
 )
 TABLES: dict[str, Table] = {table.name: table for table in (*INPUT_TABLES, *OUTPUT_TABLES)}

@@ -60,7 +60,7 @@ from arcollect.book.schema import (
     SettingsSheet,
 )
 from arcollect.book.validate import address_problem
-from arcollect.errors import ConfigError
+from arcollect.errors import ConfigError, InputError
 from arcollect.problems import Problem
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,10 @@ class Settings:
     sender_name: str = ""
     sender_mailbox: str = ""
     reply_to: str = ""
-    default_jurisdiction: str = "EU"
+    governing_law: str = ""
+    late_charge: str = ""
+    eom_cutoff_day: int | None = None
+    interest_statement_period: tuple[dt.date, dt.date] | None = None
     send_window: tuple[str, str] = ("09:00", "17:00")
     send_rate_per_minute: int = 30
     ledger_path: Path | None = None
@@ -153,6 +156,11 @@ class Settings:
     def bank_folder_path(self, workbook: Path | str) -> Path | None:
         """The watched folder of bank statements (BankFolder, relative to the workbook's folder), or None."""
         return _beside(Path(workbook), self.bank_folder)
+
+    @property
+    def default_jurisdiction(self) -> str:
+        """The founding name of `governing_law` (Settings DefaultJurisdiction), kept for callers not yet renamed."""
+        return self.governing_law
 
     def ledger_file(self, workbook: Path | str) -> Path:
         """The ledger database: LedgerPath (relative to the workbook's folder), else ``<workbook>.ledger.sqlite``.
@@ -237,11 +245,46 @@ def _currency(value: Any) -> str:
     return code
 
 
-def _jurisdiction(value: Any) -> str:
+def _governing_law(value: Any) -> str:
     code = _text(value).upper()
+    if code == "EU":
+        raise ValueError(
+            "the ISO code of a country whose law governs your contracts, e.g. DE — 'EU' is not a law: the Late "
+            "Payment Directive binds the member states, not your customers (a contract can still adopt its rate: "
+            "LateCharge '8 points over ECB')"
+        )
     if not (len(code) == 2 and code.isalpha() and code in Locale("en").territories):
-        raise ValueError("an ISO country code such as DE, FR, GB, or EU for the EU Directive's minimum")
+        raise ValueError("the ISO code of the country whose law governs your contracts, e.g. DE, FR, GB, US")
     return code
+
+
+def _late_charge(value: Any) -> str:
+    from arcollect.engine.law import contract  # the engine's grammar; imported here, when the key is set
+
+    text = _text(value)
+    try:
+        contract.parse(text)
+    except InputError as error:
+        raise ValueError(str(error).split(" — ", 1)[-1]) from None
+    return text
+
+
+def _cutoff_day(value: Any) -> int:
+    return _integer(1, 28, unit="the month")(value)
+
+
+def _period(value: Any) -> tuple[dt.date, dt.date]:
+    expected = "two dates, e.g. 2026-07-01..2026-09-30"
+    parts = [part for part in re.split(r"\s*(?:\.\.|–|—|\bto\b|/)\s*", _text(value)) if part]
+    if len(parts) != 2:
+        raise ValueError(expected)
+    try:
+        start, end = (dt.date.fromisoformat(part.strip()) for part in parts)
+    except ValueError:
+        raise ValueError(expected) from None
+    if end < start:
+        raise ValueError(expected + " (the first one first)")
+    return start, end
 
 
 def _edges(value: Any) -> tuple[int, ...]:
@@ -415,6 +458,8 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple):
+        if all(isinstance(part, dt.date) for part in value):
+            return "..".join(part.isoformat() for part in value)
         return "-".join(value) if all(isinstance(part, str) for part in value) else ",".join(map(str, value))
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value == value.to_integral() else str(value)
@@ -440,7 +485,30 @@ _KEYS: tuple[_Key, ...] = (
     _Key("SenderName", "sender_name", _display_name, "The name shown as the sender (From); blank = the mailbox alone"),
     _Key("SenderMailbox", "sender_mailbox", _email, "The mailbox reminders are sent from"),
     _Key("ReplyTo", "reply_to", _email, "Where customers' replies go; blank = the sender mailbox"),
-    _Key("DefaultJurisdiction", "default_jurisdiction", _jurisdiction, "Late-interest law when a customer has none"),
+    _Key(
+        "GoverningLaw",
+        "governing_law",
+        _governing_law,
+        "Country whose law governs your sales contracts (your company's, e.g. DE); a customer's Jurisdiction overrides",
+    ),
+    _Key(
+        "LateCharge",
+        "late_charge",
+        _late_charge,
+        "Late interest your standard terms set, e.g. 1.5 % per month; blank = the governing law's statutory rate",
+    ),
+    _Key(
+        "EomCutoffDay",
+        "eom_cutoff_day",
+        _cutoff_day,
+        "EOM/prox invoices dated after this day count from the next month (25 = the 26th-of-the-month rule)",
+    ),
+    _Key(
+        "InterestStatementPeriod",
+        "interest_statement_period",
+        _period,
+        "Invoices paid late in this period get an interest statement, e.g. 2026-07-01..2026-09-30; blank = none",
+    ),
     _Key("SendWindow", "send_window", _window, "Hours in the customer's local time when reminders may go out"),
     _Key("SendRatePerMinute", "send_rate_per_minute", _integer(1, 10_000), "Most emails sent per minute"),
     _Key("LedgerPath", "ledger_path", _path, "File that records every reminder; blank = beside the workbook"),
@@ -547,6 +615,10 @@ PER_CURRENCY = ("BankDetails", "IBAN", "BIC", "AccountHolder", "PaymentLinkPatte
 DERIVED_FIELDS = ("currency_values", "unusable")
 KEYS: tuple[str, ...] = tuple(key.name for key in _KEYS)
 _BY_NAME = {re.sub(r"[\s_-]", "", key.name).lower(): key for key in _KEYS}
+#: Keys a workbook may still hold under an earlier name: read as the new key, and reported so it can be renamed.
+RENAMED = {"defaultjurisdiction": ("DefaultJurisdiction", "GoverningLaw")}
+for _old, (_, _new) in RENAMED.items():
+    _BY_NAME[_old] = _BY_NAME[_new.lower()]
 _DEFAULTS = Settings()
 
 
@@ -667,7 +739,8 @@ def parse_settings(table: pd.DataFrame) -> tuple[Settings, list[Problem]]:
     if SettingsSheet.KEY not in table.columns:
         return Settings(), problems
     cells = table[SettingsSheet.VALUE] if SettingsSheet.VALUE in table.columns else pd.Series(None, index=table.index)
-    seen: dict[str, Any] = {}
+    seen: dict[Any, Any] = {}
+    renamed_rows: set[Any] = set()  # slots set by a row under an old key name
     for row, key, value in zip(table.index, table[SettingsSheet.KEY], cells, strict=True):
         name = "" if key is None or (isinstance(key, float) and math.isnan(key)) else _text(key)
         if name.lower() in _MISSING:
@@ -685,11 +758,35 @@ def parse_settings(table: pd.DataFrame) -> tuple[Settings, list[Problem]]:
             continue
         slot = (spec.field, suffixed[1] if suffixed else "")
         shown = f"{spec.name}.{suffixed[1]}" if suffixed else spec.name
+        renamed = RENAMED.get(_normal(name))
+        if renamed is not None:
+            old, new = renamed
+            if _text(value).upper() == "EU" or slot in seen:
+                why = (
+                    f"'EU' is not a law (the Late Payment Directive binds member states, not customers), so it is "
+                    f"not used: set {new} to your company's country, e.g. DE"
+                    if _text(value).upper() == "EU"
+                    else f"{new} is also set, and it wins"
+                )
+                problems.append(Problem(SETTINGS.sheet, row, key_header, name, f"{old} is now called {new}; {why}"))
+                continue
+            problems.append(
+                Problem(
+                    SETTINGS.sheet, row, key_header, name,
+                    f"{old} is now called {new}: its value {_text(value)!r} is used as {new} — rename the row",
+                )
+            )  # fmt: skip
         if slot in seen:
-            reason = f"{shown} is set twice — the row {seen[slot]} value is used; delete one of them"
-            problems.append(Problem(SETTINGS.sheet, row, key_header, name, reason))
-            continue
+            if renamed is None and slot in renamed_rows:  # the old key's row gives way to the new key
+                values.pop(spec.field, None)
+                renamed_rows.discard(slot)
+            else:
+                reason = f"{shown} is set twice — the row {seen[slot]} value is used; delete one of them"
+                problems.append(Problem(SETTINGS.sheet, row, key_header, name, reason))
+                continue
         seen[slot] = row
+        if renamed is not None:
+            renamed_rows.add(slot)
         try:
             parsed = _parse_one(spec, value)
         except ValueError as exc:
@@ -761,6 +858,11 @@ class DunningLevel:
     def is_thanks(self) -> bool:
         return self.tone == "thanks"
 
+    @property
+    def is_statement(self) -> bool:
+        """The interest statement: late charges on invoices paid late in Settings InterestStatementPeriod."""
+        return self.tone == "statement"
+
     def template_for(self, customer_id: str) -> str:
         """The A/B template of this customer: a stable hash of the id, so every run picks the same one."""
         return self.templates[zlib.crc32(str(customer_id).encode("utf-8")) % len(self.templates)]
@@ -774,6 +876,7 @@ _POLICY_DEFAULTS = (
     (3, "Final notice", 30, "final", "final", 10, False, True, True, False, 14),
     (4, "Escalation", 60, "escalation", "escalation", 7, False, False, True, True, None),
     (5, "Thank you", 0, "thanks", "thanks", 0, False, False, False, False, None),
+    (6, "Interest statement", 0, "interest_statement", "statement", 0, False, True, True, False, None),
 )
 _BOOL_COLUMNS = (
     DunningLevels.CC_ACCOUNT_MANAGER,
@@ -792,7 +895,8 @@ _INT_COLUMNS = (
 def default_policy_rows() -> pd.DataFrame:
     """The DunningLevels rows of a new workbook: a B2B policy from a pre-due nudge to escalation, plus thank-you.
 
-    The thank-you level (tone ``thanks``) is only used when the ThankYou setting is true.
+    The thank-you level (tone ``thanks``) is only used when the ThankYou setting is true; the interest statement
+    (tone ``statement``) only when Settings InterestStatementPeriod is set.
     """
     table = pd.DataFrame(list(_POLICY_DEFAULTS), columns=DUNNING_LEVELS.keys)
     for column in _INT_COLUMNS:
@@ -830,8 +934,8 @@ def parse_policy(table: pd.DataFrame) -> tuple[tuple[DunningLevel, ...], list[Pr
         if level is not None:
             seen_levels[level.level] = record["_row"]
             levels.append(level)
-    levels.sort(key=lambda item: (item.is_thanks, item.days_offset, item.level))
-    reminders = [level for level in levels if not level.is_thanks]
+    levels.sort(key=lambda item: (item.is_thanks or item.is_statement, item.days_offset, item.level))
+    reminders = [level for level in levels if not (level.is_thanks or level.is_statement)]
     for earlier, later in itertools.pairwise(reminders):
         if later.level < earlier.level:
             reason = (

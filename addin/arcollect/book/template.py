@@ -88,8 +88,8 @@ def country_codes() -> tuple[str, ...]:
 
 
 def jurisdiction_codes() -> tuple[str, ...]:
-    """Country codes plus ``EU`` (the Late Payment Directive's minimum)."""
-    return ("EU", *country_codes())
+    """Country codes: the law governing a contract is a country's (``EU`` is not a law between companies)."""
+    return country_codes()
 
 
 def aging_summary_headers(edges: Sequence[int] = aging.DEFAULT_EDGES) -> list[str]:
@@ -97,8 +97,11 @@ def aging_summary_headers(edges: Sequence[int] = aging.DEFAULT_EDGES) -> list[st
     return [*schema.AGING_SUMMARY.headers, *aging.labels(edges), TOTAL]
 
 
-def build(path: str | Path | None = None) -> Workbook:
-    """A new arcollect workbook from the schema; saved to `path` when given. Returns the openpyxl Workbook."""
+def build(path: str | Path | None = None, *, settings_values: dict[str, str] | None = None) -> Workbook:
+    """A new arcollect workbook from the schema; saved to `path` when given. Returns the openpyxl Workbook.
+
+    `settings_values` fill Settings rows (canonical key → value text), e.g. the GoverningLaw `arcollect new` asks.
+    """
     book = Workbook()
     book.properties.creator = "arcollect"
     book.properties.created = BUILT_ON
@@ -110,6 +113,11 @@ def build(path: str | Path | None = None) -> Workbook:
         sheet = book.create_sheet(table.name)
         headers = aging_summary_headers() if table is schema.AGING_SUMMARY else table.headers
         rows = _default_rows(table)
+        if table is schema.SETTINGS and settings_values:
+            keys = rows[schema.SettingsSheet.KEY]
+            rows[schema.SettingsSheet.VALUE] = [
+                settings_values.get(k, v) for k, v in zip(keys, rows[schema.SettingsSheet.VALUE], strict=True)
+            ]
         _fill_sheet(sheet, table, headers, rows)
         _add_validations(sheet, table)
     mappings = book.create_sheet(schema.MAPPINGS.name, book.sheetnames.index(schema.DUNNING_LEVELS.name) + 1)

@@ -43,7 +43,8 @@ that stand at that level (statement style) — or a group of invoices held for o
 the customer owes on the invoices it chases, less the customer's credit notes and unapplied payments in the same
 currency (`credits`), never below zero — the rule `arcollect.mail.compose` applies to the letter's amount due.
 
-The thank-you level is planned apart, by `thanks` (see there), and `combine` adds its rows to the queue.
+The thank-you level is planned apart, by `thanks`, the interest statement by `statements` (see there), and
+`combine` adds their rows to the queue.
 
 The engine does not read the clock or the ledger: `now` and the per-invoice history of sent reminders
 (`history`: customer ID, level, invoice number, sent-at UTC) are passed in.
@@ -139,7 +140,9 @@ def plan(
     """
     if now.tzinfo is None:
         raise InputError("now must be a timezone-aware date-time (UTC)")
-    levels = sorted((level for level in policy if level.tone != "thanks"), key=lambda level: level.days_offset)
+    levels = sorted(
+        (level for level in policy if level.tone not in ("thanks", "statement")), key=lambda level: level.days_offset
+    )
     if not levels:
         return _empty()
     people = _customers(customers, now)
@@ -206,6 +209,57 @@ def thanks(
         when = paid[Invoices.NUMBER].map(thanked_on.dt.strftime("%Y-%m-%d"))
         paid["_hold"] = np.where(when.notna(), "already thanked on " + when.fillna(""), "")
     rows, _ = _group(paid, [level])
+    rows = _customer_holds(rows, None, people, [level], None, 0.0, None, None)
+    return _send_times(rows, people, now, window)
+
+
+def statements(
+    claims: pd.DataFrame,
+    customers: pd.DataFrame,
+    level: Level,
+    *,
+    now: dt.datetime,
+    history: pd.DataFrame | None = None,
+    window: tuple[str, str] | str = calendar.DEFAULT_WINDOW,
+    escalated: Mapping[Any, Any] | None = None,
+) -> pd.DataFrame:
+    """Interest-statement rows for the queue, in the shape of `plan`: one per customer with late charges claimable.
+
+    `claims` are the invoices of the interest statement (`arcollect.engine.law.claims.statement`), their
+    `Invoices.OPEN_AMOUNT` the interest and compensation claimed. An invoice already in `history` at this level is
+    not claimed again (a held row says when it was), and a customer who got a letter today gets the statement on
+    another day. A customer on credit hold (Customers, or `escalated`: handed to collections) gets none — the
+    case file carries the account. The customer holds of a reminder apply (do not contact, no valid email); the
+    statement does not wait for the policy's minimum days.
+    """
+    if now.tzinfo is None:
+        raise InputError("now must be a timezone-aware date-time (UTC)")
+    if claims.empty:
+        return _empty()
+    people = _customers(customers, now)
+    items = claims.assign(_position=0, _hold="")
+    if history is not None and not history.empty:
+        own = history[history[Log.LEVEL] == level.level]
+        claimed_on = pd.to_datetime(own[Log.SENT_AT], utc=True).groupby(own[Invoices.NUMBER]).max()
+        when = items[Invoices.NUMBER].map(claimed_on.dt.strftime("%Y-%m-%d"))
+        on = when.astype(object).where(when.notna(), "").astype(str)  # an all-missing map is float64
+        items["_hold"] = np.where(when.notna(), "already claimed on " + on, "")
+        sent_today = pd.to_datetime(history[Log.SENT_AT], utc=True).dt.date == now.astimezone(dt.UTC).date()
+        today = items[Invoices.CUSTOMER_ID].isin(set(history.loc[sent_today.to_numpy(), Log.CUSTOMER_ID]))
+        items["_hold"] = np.where(
+            (items["_hold"] == "") & today,
+            "a letter went to this customer today: the interest statement follows on another day",
+            items["_hold"],
+        )
+    held = set(escalated or ())
+    if Customers.CREDIT_HOLD in customers.columns:
+        held |= set(customers.loc[_flag(customers[Customers.CREDIT_HOLD]), Customers.ID])
+    items["_hold"] = np.where(
+        (items["_hold"] == "") & items[Invoices.CUSTOMER_ID].isin(held),
+        "on credit hold: the account is with collections — no interest statement",
+        items["_hold"],
+    )
+    rows = _group(items, [level])
     rows = _customer_holds(rows, None, people, [level], None, 0.0, None, None)
     return _send_times(rows, people, now, window)
 

@@ -101,6 +101,33 @@ def to_base(
     return shape.wrap(result, kind="float"), problems
 
 
+def cross_rates(source: Any, target: Any, base_currency: str, rates: Rates | None, *, as_of: Any = None) -> np.ndarray:
+    """Units of `target` per unit of `source`, through the base currency, at each row's `as_of` date (unrounded).
+
+    Same rate choice as `to_base` (the latest dated rate on or before `as_of`, undated rates for any date, the
+    newest when `as_of` is None); 1 where the currencies are equal; NaN where a rate is missing.
+    """
+    base = str(base_currency).strip().upper()
+    source_codes, target_codes = (
+        np.asarray(pd.Series(np.ravel(_coerce.texts(values, "currency"))).astype(str).str.strip().str.upper())
+        for values in (source, target)
+    )
+    source_codes, target_codes = np.broadcast_arrays(source_codes, target_codes)
+    table = rate_table(rates)
+
+    def per_unit(codes: np.ndarray) -> np.ndarray:
+        if as_of is None or table[FX.DATE].isna().all():
+            latest = table.drop_duplicates(FX.CURRENCY, keep="last").set_index(FX.CURRENCY)[FX.RATE]
+            found = pd.Series(codes).map(latest).to_numpy(dtype="float64")
+        else:
+            days = np.broadcast_to(_coerce.dates(as_of, "as-of date"), codes.shape)
+            found = _dated_rates(pd.Series(codes, dtype=object), days, table)
+        return np.where(codes == base, 1.0, found)
+
+    factor = per_unit(source_codes) / per_unit(target_codes)
+    return np.where(source_codes == target_codes, 1.0, factor)
+
+
 def _dated_rates(codes: pd.Series, as_of: np.ndarray, table: pd.DataFrame) -> np.ndarray:
     """Per row, the latest rate dated on or before the row's date (undated rates count as always valid)."""
     undated = table[table[FX.DATE].isna()].drop_duplicates(FX.CURRENCY, keep="last").set_index(FX.CURRENCY)

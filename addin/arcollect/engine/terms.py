@@ -24,29 +24,43 @@ The rules (days are calendar days; a deadline is the *last* day the payment may 
   before invoice date + d; the net amount is due on invoice date + net days. Each discount period must be shorter
   than the net period.
 - **Due on receipt**, **COD**, **CIA**: due on the invoice date itself; they are the same terms as "net 0".
-- **EOM dating** ("1/10 EOM", "net 30 EOM", "2/10 net 20 EOM"): the periods start at the end of the invoice month
-  (its last day). Discount tier ``p/d`` applies through month end + d. The net period follows the last discount
-  period, as in the AMA example "2/10, net 20, EOM" (June 16 → discount through July 10, net due July 30): due =
-  month end + last discount days + net days. Without a discount, "net 30 EOM" is due month end + 30. A discount
-  with no net stated ("1/10 EOM") is the classic convention: net due 20 days after the discount period ends, so it
-  is the same terms as "1/10 net 20 EOM".
-- **Prox dating** ("2/10 prox net 30", "net 10th prox"): ``p/d prox`` means the discount applies through day d of
-  the month after the invoice month; "net Nth prox" (or "net N prox") means due on day N of that month. A day that
-  the month lacks is clamped to its last day (day 31 of February → Feb 28/29). When prox terms state the net as a
-  number of days ("2/10 prox net 30"), it is counted like EOM: from the last discount day (June invoice →
-  discount through July 10, due August 9). With "net Nth prox", the discounts are prox days too.
-- **25th-day cutoff** (off by default): with ``cutoff_day=25``, an EOM- or prox-dated invoice dated after the 25th
-  is treated as dated the 1st of the following month. Invoice-dated terms ignore it.
+- **EOM dating** ("1/10 EOM", "net 30 EOM", "2/10 net 30 EOM"): the discount and the net periods both start at
+  the end of the invoice month (its last day): tier ``p/d`` applies through month end + d, and the net amount is
+  due month end + net days — "2/10 net 30 EOM" is due on the same day as "net 30 EOM", the discount only adds an
+  earlier option. A discount with no net stated ("1/10 EOM") is due 20 days after the discount period: the same
+  terms as "1/10 net 30 EOM". Sources: end-of-month dating, "the discount and credit periods both begin at the end
+  of the month in the invoice date" (celecoxibcelebrex.tk, quoting a business-math text, 2/10, n/30, EOM);
+  "Net 30 EOM: the 30-day clock starts at month-end" (businessdaycalculator.org, EOM payment terms, June 2026);
+  the Monash/AMA dictionary entry (monash.edu, end-of-month dating) states the same rule ("the cash discount and
+  the net credit periods begin on the first day of the following month"); its worked example, which counts the
+  net period from the end of the discount period, is not followed.
+- **Prox dating** ("2/10 prox net 30", "net 10th prox"): *proximo mense*, the next month. ``p/d prox`` means the
+  discount applies through day d of the month after the invoice month; "net Nth prox" (or "net N prox") means due
+  on day N of that month; "prox net N" means due N days after the 1st of that month (a June invoice on "2/10 prox
+  net 30": discount through July 10, due July 31). A day that the month lacks is clamped to its last day (day 31 of
+  February → Feb 28/29). With "net Nth prox", the discounts are prox days too. Sources: reference.com and
+  scimplified.com ("Net 10th Prox": due on or before the 10th of the following month; "2% 10th Prox Net 30");
+  celecoxibcelebrex.tk (prox, "the next", with EOM dating).
+- **26th-of-the-month rule** (off by default; Settings EomCutoffDay): with ``cutoff_day=25``, an EOM- or
+  prox-dated invoice dated after the 25th is treated as dated the 1st of the following month, so that its periods
+  count from the end of the next month. Invoice-dated terms ignore it. Source: "End-of-month invoices dated after
+  the 25th of the month are considered to be dated on the first of the following month"
+  (design-marketing-dictionary.blogspot.com, end-of-month dating); businessdictionary.com (EOM dating).
 - The due date is never before the invoice date.
 - **discount**: amount × pct of the tier whose deadline covers the payment date (with two tiers, the first one
   still open: the earliest deadline, biggest pct), else 0; paying on the deadline earns it, the day after does not.
   Payments before the invoice date earn the first tier. Amounts ≤ 0 (credit notes) get no discount. Rounded half
   up to the currency's minor unit (2 places when no currency is given).
-- **discount_apr**: cost of skipping the first discount, in percent. Simple: pct/(100 − pct) × basis / extra ×
-  100; compound: ((1 + pct/(100 − pct)) ^ (basis / extra) − 1) × 100, where extra is the nominal number of days
-  the buyer gains by skipping it: net − discount days for invoice dating; for EOM/prox dating the calendar-free
-  day counts of the rules above (e.g. "2/10 net 20 EOM" → 20 days, "2/10 net 25th prox" → 15). Terms without a
-  discount have no such cost: None (NaN in columns).
+- **discount_apr**: the cost, in percent a year, of skipping a discount tier and paying at the next option
+  instead: the next tier (it pays p₂ % less than the invoice a few days later) or, after the last tier, the net
+  due date. Skipping tier p₁ for tier p₂: (p₁ − p₂)/(100 − p₁) over d₂ − d₁ days — the buyer pays (100 − p₂)
+  instead of (100 − p₁), that much later. Skipping the last tier p: p/(100 − p) over the days to the net date.
+  Simple: rate × basis / days × 100; compound: ((1 + rate) ^ (basis / days) − 1) × 100. Days are the nominal
+  day counts of the rules above ("2/10 net 30 EOM" → 20 days, "2/10 net 25th prox" → 15, "2/10 prox net 30" →
+  21). For "3/10 2/20 net 45", skipping the 3 % costs 1/97 over 10 days (37.6 % simple), not 3/97 over 35 days:
+  the 2 % tier is still open. Source: the cost of trade credit, d/(1 − d) × B/(z − y) (domain-rules §2,
+  brainmass.com), applied to the increment between two tiers. Terms without a discount have no such cost: None
+  (NaN in columns).
 - **dynamic_discount**: amount × apr/100 × days_early / basis (Oracle's sliding scale); 0 when not paid early or
   for amounts ≤ 0.
 """
@@ -82,7 +96,7 @@ from arcollect.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-#: Net days assumed when EOM or prox terms state a discount but no net ("1/10 EOM").
+#: Days after the (last) discount day at which EOM or prox terms that state no net fall due ("1/10 EOM").
 DEFAULT_NET_AFTER_DISCOUNT = 20
 #: The longest net or discount period accepted: ten years. Longer ones are typos, and would overflow date arithmetic.
 MAX_DAYS = 3660
@@ -159,10 +173,15 @@ def _why_invalid(t: Terms) -> str | None:
         return "a net day of the month ('net 10th prox') goes only with prox terms and no net days"
     if not 0 <= t.net_day_of_month <= 31:
         return f"day {t.net_day_of_month} of the month does not exist"
-    if t.dating is Dating.INVOICE:
+    if t.dating is not Dating.PROX or not t.net_day_of_month:
         for tier in tiers:
-            if tier.days >= t.net_days:
+            if tier.days >= _net_day(t) and t.dating is Dating.INVOICE:
                 return f"the discount period ({tier.days} days) must be shorter than the net period ({t.net_days} days)"
+            if tier.days >= _net_day(t):
+                return (
+                    f"the discount period ({tier.days} days) must end before the net due date — with "
+                    f"{t.dating.value.upper()} dating both count from the end of the invoice month"
+                )
     if t.dating is Dating.PROX:
         for tier in tiers:
             if not 1 <= tier.days <= 31:
@@ -172,21 +191,17 @@ def _why_invalid(t: Terms) -> str | None:
                 f"the discount day ({_ordinal(tiers[-1].days)}) must come before the net day "
                 f"({_ordinal(t.net_day_of_month)})"
             )
-    if t.dating is not Dating.INVOICE and tiers and not t.net_day_of_month and t.net_days < 1:
-        return "the net period after an EOM or prox discount must be at least one day"
     return None
 
 
-def _extra_days_if_discount_skipped(t: Terms) -> int:
-    """Nominal days between the first discount deadline and the net due date (see the module rules)."""
-    if not t.discounts:
-        return 0
-    first, last = t.discounts[0].days, t.discounts[-1].days
-    if t.dating is Dating.INVOICE:
-        return t.net_days - first
+def _net_day(t: Terms) -> int:
+    """The nominal day of the net due date, on the tiers' scale: days after the invoice date (invoice dating) or
+    after the end of the invoice month (EOM and prox dating; a prox day N is day N)."""
+    if t.dating is Dating.INVOICE or t.dating is Dating.EOM:
+        return t.net_days
     if t.net_day_of_month:
-        return t.net_day_of_month - first
-    return last - first + t.net_days
+        return t.net_day_of_month
+    return 1 + t.net_days  # "prox net N": N days after the 1st of the next month
 
 
 # ---- text ---------------------------------------------------------------------------------------------------
@@ -271,7 +286,7 @@ def _read(normalised: str) -> Terms:
     if net_days is None and not net_day_of_month:
         if dating is None:
             raise InputError("it states a discount but no net period — add one, e.g. '2/10 net 30'")
-        net_days = DEFAULT_NET_AFTER_DISCOUNT
+        net_days = int(tiers[-1][1]) + DEFAULT_NET_AFTER_DISCOUNT - (1 if dating is Dating.PROX else 0)
     discounts = tuple(DiscountTier(Decimal(pct), days) for pct, days in tiers)
     return Terms(discounts, net_days or 0, dating or Dating.INVOICE, net_day_of_month)
 
@@ -484,10 +499,10 @@ def _as_dates(days: np.ndarray, valid: np.ndarray) -> np.ndarray:
 
 def _due_dates(invoice: np.ndarray, rows: _RowTerms, cutoff_day: int | None) -> np.ndarray:
     month_end, next_month_end = _month_ends(invoice, rows, cutoff_day)
-    after_discount = month_end + rows.last_discount_days
-    after_discount = np.where(rows.dating == 2, np.minimum(after_discount, next_month_end), after_discount)
     on_day_of_month = np.minimum(month_end + rows.net_day_of_month, next_month_end)
-    month_dated = np.where(rows.net_day_of_month > 0, on_day_of_month, after_discount + rows.net_days)
+    # EOM: net days after the month's end; prox: net days after the 1st of the next month (month end + 1).
+    after_month = month_end + rows.net_days + (rows.dating == 2)
+    month_dated = np.where(rows.net_day_of_month > 0, on_day_of_month, after_month)
     due = np.where(rows.dating == 0, invoice.view("int64") + rows.net_days, month_dated)
     return _as_dates(due, (rows.dating >= 0) & ~np.isnat(invoice))
 
@@ -568,30 +583,42 @@ def discount(
     return shape.wrap(value, kind="float")
 
 
-def discount_apr(t: Any, basis: int = 365, method: str = "simple") -> Any:
-    """Annual cost, in percent, of not taking the first discount; None (NaN in columns) without a discount.
+def discount_apr(t: Any, basis: int = 365, method: str = "simple", *, tier: int = 1) -> Any:
+    """Annual cost, in percent, of skipping discount tier `tier` (1 = the first) for the next option; None (NaN in
+    columns) for terms without that tier.
 
-    method "simple": pct/(100 − pct) × basis / extra days × 100; "compound": ((1 + pct/(100 − pct)) ^ (basis /
-    extra days) − 1) × 100. Extra days are the nominal days gained by paying at the net due date instead (see
-    the module rules for EOM and prox terms).
+    The next option is the next tier, or the net due date after the last one (see the module rules): for
+    "3/10 2/20 net 45" the first tier costs (3 − 2)/97 over 10 days, the second 2/98 over 25 days. method
+    "simple": rate × basis / days × 100; "compound": ((1 + rate) ^ (basis / days) − 1) × 100.
     """
     if method not in ("simple", "compound"):
         raise InputError(f"APR method '{method}' is not known — use 'simple' or 'compound'")
     if not basis or basis <= 0:
         raise InputError(f"day-count basis {basis!r} must be a positive number of days, e.g. 365 or 360")
+    if tier < 1:
+        raise InputError(f"discount tier {tier!r} does not exist — tiers count from 1")
     shape = Shape.of(t)
     codes, distinct = _distinct_terms(t)
     table = np.full(len(distinct) + 1, np.nan)
     for row, terms_value in enumerate(distinct):
-        if terms_value.discounts:
-            percent = float(terms_value.discounts[0].percent)
+        tiers = terms_value.discounts
+        if len(tiers) < tier:
+            continue
+        here = tiers[tier - 1]
+        percent = float(here.percent)
+        if tier < len(tiers):
+            later = tiers[tier]
+            rate = (percent - float(later.percent)) / (100 - percent)
+            days = later.days - here.days
+        else:
             rate = percent / (100 - percent)
-            periods = basis / _extra_days_if_discount_skipped(terms_value)
-            if method == "simple":
-                table[row] = rate * periods * 100
-            else:  # 99.999/1 net 2 compounds past the largest float: infinite, not an OverflowError
-                with np.errstate(over="ignore"):
-                    table[row] = (np.power(1 + rate, periods) - 1) * 100
+            days = _net_day(terms_value) - here.days
+        periods = basis / days
+        if method == "simple":
+            table[row] = rate * periods * 100
+        else:  # 99.999/1 net 2 compounds past the largest float: infinite, not an OverflowError
+            with np.errstate(over="ignore"):
+                table[row] = (np.power(1 + rate, periods) - 1) * 100
     return shape.wrap(table[codes], kind="float")
 
 

@@ -256,19 +256,20 @@ def _jurisdictions(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @xw.arg("due", ndim=2, err_to_str=True, doc="Due date(s).")
 @xw.arg("as_of", ndim=2, err_to_str=True, doc="Interest runs up to and including this date; default today.")
 @xw.arg(
-    "jurisdiction", ndim=2, err_to_str=True, doc="Law that sets the rate: EU, DE, FR, GB, NL, IT, ES or IE; default EU."
-)
+    "jurisdiction", ndim=2, err_to_str=True,
+    doc="Law governing the contract, a country code: DE, AT, FR, GB, NL, IT, ES, IE …",
+)  # fmt: skip
 @xw.arg("date1904", vba=DATE1904_VBA, doc=_DATE1904_DOC)
 @uses_today("as_of")
 @_shape_safe
 def AR_LATE_INTEREST(amount: Any, due: Any, as_of: Any = None, jurisdiction: Any = None, date1904: Any = False) -> Any:
-    """Statutory late-payment interest from the day after the due date to the as-of date."""
+    """Statutory late interest under the contract's law, from the day after the due date; #VALUE! without a law."""
     dates = _dates(date1904)
     layout, (money, due_days, as_of_days, codes, state) = cells.prepare(
         (amount, cells.numbers),
         (due, dates),
         (_as_of(as_of), dates),
-        ("EU" if jurisdiction is None else jurisdiction, _jurisdictions),
+        ("?" if jurisdiction is None else jurisdiction, _jurisdictions),
     )
     result, unavailable = _late_interest(money, due_days, as_of_days, codes)
     values = result.astype(object)
@@ -278,12 +279,17 @@ def AR_LATE_INTEREST(amount: Any, due: Any, as_of: Any = None, jurisdiction: Any
 
 @cache
 def _rate_coverage() -> dict[str, tuple[np.datetime64, np.datetime64]]:
-    """First and last day each jurisdiction's reference rates cover in the shipped table."""
-    table = interest.reference_rates().groupby("jurisdiction").agg(low=("valid_from", "min"), high=("valid_to", "max"))
-    return {
-        str(code): (np.datetime64(low, "D"), np.datetime64(high, "D"))
-        for code, low, high in zip(table.index, table["low"], table["high"], strict=True)
-    }
+    """First and last day of the newest unbroken run of each law's reference-rate rows in the shipped table.
+
+    Rows outside it (a law whose table has a gap) are probed for a missing rate like any other doubtful row.
+    """
+    coverage = {}
+    for code, rows in interest.reference_rates().sort_values("valid_from").groupby("jurisdiction"):
+        starts, ends = rows["valid_from"].to_numpy(), rows["valid_to"].to_numpy()
+        breaks = np.flatnonzero(starts[1:] != ends[:-1] + np.timedelta64(1, "D"))
+        first = int(breaks[-1]) + 1 if breaks.size else 0
+        coverage[str(code)] = (np.datetime64(starts[first], "D"), np.datetime64(ends[-1], "D"))
+    return coverage
 
 
 def _late_interest(
@@ -340,10 +346,13 @@ def _unavailable(probe: Callable[[np.ndarray], Any], count: int) -> np.ndarray:
 
 @xw.func(category=CATEGORY)
 @xw.arg("amount", ndim=2, err_to_str=True, doc="Invoice amount(s) (tiers compare the amount as given).")
-@xw.arg("jurisdiction", ndim=2, err_to_str=True, doc="Law that sets the sum: EU, DE, FR, GB, NL, IT, ES or IE.")
+@xw.arg(
+    "jurisdiction", ndim=2, err_to_str=True,
+    doc="Law governing the contract, a country code: DE, AT, FR, GB, NL, IT, ES, IE …",
+)  # fmt: skip
 @_shape_safe
 def AR_FIXED_COMP(amount: Any, jurisdiction: Any) -> Any:
-    """Fixed recovery-cost compensation per late invoice, in the statute's currency (GBP for GB, else EUR)."""
+    """Fixed recovery-cost compensation per late invoice, in the statute's currency (GBP for GB, PLN sums in EUR …)."""
     layout, (money, codes, state) = cells.prepare((amount, cells.numbers), (jurisdiction, _jurisdictions))
     sums, _statute_currency = interest.fixed_compensation(money, codes)
     return cells.emit(layout, sums, state)

@@ -39,27 +39,23 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, get_decimal_symbol
 
 from arcollect.book.schema import Aging, Customers, Invoices, Log, Queue
-from arcollect.engine import _coerce, dunning, pricing
+from arcollect.engine import _coerce, dunning, law, pricing
+from arcollect.engine.law import claims
 from arcollect.mail.message import Attachment, Reminder, idempotency_key
 from arcollect.mail.render import Renderer
 
-INTEREST_LAWS = {
-    "DE": "§ 288 BGB",
-    "FR": "art. L441-10 Code de commerce",
-    "GB": "Late Payment of Commercial Debts (Interest) Act 1998",
-    "NL": "art. 6:119a BW",
-    "IT": "D.Lgs. 231/2002",
-    "ES": "Ley 3/2004",
-    "IE": "S.I. No. 580/2012",
-    "EU": "Directive 2011/7/EU",
-}
 FALLBACK_SENDER = "reminders@arcollect.invalid"
-_NO_CHARGES = {"interest": Decimal(0), "compensation": Decimal(0)}
+_NO_CHARGES = {"interest": Decimal(0), "compensation": Decimal(0), "paid_to_charges": Decimal(0)}
+_NO_LAW = {
+    "interest": None, "kind": None, "rule": None, "compensation": None, "allocation": None, "notice": None,
+    "notice_costs": [],
+}  # fmt: skip
 # The columns a reminder's context reads (`_Item.of`, `_context`, `_credit_rows`): records hold only these.
 _ITEM_COLUMNS = (
     Invoices.NUMBER, Invoices.CURRENCY, Invoices.INVOICE_DATE, Invoices.DUE_DATE, Invoices.OPEN_AMOUNT,
     Invoices.PAYMENT_LINK, Invoices.PO_NUMBER, Aging.DAYS_PAST_DUE, Aging.BASE_OPEN_AMOUNT, Aging.DISCOUNT_AVAILABLE,
-    Aging.DISCOUNT_DEADLINE, Aging.LATE_INTEREST, Aging.FIXED_COMPENSATION,
+    Aging.DISCOUNT_DEADLINE, Aging.LATE_INTEREST, Aging.FIXED_COMPENSATION, Aging.PAID_TO_CHARGES, claims.KIND,
+    claims.GOVERNING, claims.CONSUMER, claims.LATE_CHARGE, claims.NOTICE_COSTS, Invoices.PAID_DATE,
 )  # fmt: skip
 # What the statement section shows of the account's other open items.
 _ACCOUNT_COLUMNS = (
@@ -223,24 +219,54 @@ def _zone(zone: Any) -> dt.tzinfo:
 
 
 class _Item:
-    """One invoice converted for the template context, with what sections and totals need beside it."""
+    """One invoice converted for the template context, with what sections and totals need beside it.
 
-    __slots__ = ("base_amount", "currency", "invoice", "link", "open_amount")
+    `basis` is (kind, governing law, consumer, contractual rule text) of its late charges: what the letter cites.
+    """
 
-    def __init__(self, invoice: dict[str, Any], currency: Any, base_amount: Any, link: Any, open_amount: Any) -> None:
+    __slots__ = ("base_amount", "basis", "currency", "invoice", "link", "notice_costs", "open_amount")
+
+    def __init__(
+        self,
+        invoice: dict[str, Any],
+        currency: Any,
+        base_amount: Any,
+        link: Any,
+        open_amount: Any,
+        basis: tuple[str, str, bool, str] = ("", "", False, ""),
+        notice_costs: Decimal = Decimal(0),
+    ) -> None:
         self.invoice, self.currency, self.base_amount, self.link = invoice, currency, base_amount, link
-        self.open_amount = open_amount
+        self.open_amount, self.basis, self.notice_costs = open_amount, basis, notice_costs
 
     @classmethod
     def of(cls, record: Mapping[str, Any]) -> _Item:
         currency = record.get(Invoices.CURRENCY)
         grouped = not _missing(currency)
-        invoice = _invoice(record, _minor_units(str(currency)), True) if grouped else {}
+        digits = _minor_units(str(currency)) if grouped else 2
+        invoice = _invoice(record, digits, True) if grouped else {}
         link, open_amount = record.get(Invoices.PAYMENT_LINK), record.get(Invoices.OPEN_AMOUNT)
-        return cls(invoice, currency if grouped else None, record[Aging.BASE_OPEN_AMOUNT], link, open_amount)
+        basis = (
+            str(record.get(claims.KIND) or ""),
+            str(record.get(claims.GOVERNING) or ""),
+            bool(record.get(claims.CONSUMER) or False),
+            str(record.get(claims.LATE_CHARGE) or ""),
+        )
+        notice = record.get(claims.NOTICE_COSTS)
+        notice_costs = _coerce.to_decimal(float(notice), digits) if grouped and not _missing(notice) else Decimal(0)
+        return cls(
+            invoice, currency if grouped else None, record[Aging.BASE_OPEN_AMOUNT], link, open_amount, basis,
+            notice_costs,
+        )  # fmt: skip
 
     def for_level(self, with_interest: bool) -> dict[str, Any]:
-        return dict(self.invoice) if with_interest else {**self.invoice, **_NO_CHARGES}
+        """The invoice as this level shows it: with charges, the principal the law still counts as owed."""
+        if not with_interest:
+            return {**self.invoice, **_NO_CHARGES}
+        shown = dict(self.invoice)
+        if shown.get("paid_to_charges"):
+            shown["open_amount"] = shown["open_amount"] + shown["paid_to_charges"]
+        return shown
 
 
 def key_for(row: Mapping[str, Any]) -> str:
@@ -412,7 +438,7 @@ def _context(
     ]
     link = next((item.link for item in items if not _missing(item.link)), None)
     base_digits = _minor_units(settings.base_currency)
-    jurisdiction = str(customer.get(pricing.JURISDICTION) or settings.default_jurisdiction)
+    charges = _law_context(items, str(row[Queue.LANGUAGE]), sections, level.add_interest)
     return {
         "customer": {
             "id": str(customer[Customers.ID]),
@@ -436,7 +462,8 @@ def _context(
         "total_base": _coerce.to_decimal(_total_base(sections, by_currency), base_digits),
         "base_currency": settings.base_currency,
         "payment_link": str(link) if link is not None else None,
-        "interest_law": INTEREST_LAWS.get(jurisdiction) if level.add_interest else None,
+        "interest_law": charges["interest"],
+        "law": charges,
         "discount_available": any(invoice["discount"] for section in sections for invoice in section["invoices"]),
         "other_items": list(others or ()),
         "history": list(cited or ()),
@@ -456,6 +483,7 @@ def _section(currency: str, items: list[_Item], credit_rows: list[dict[str, Any]
     interest = sum((invoice["interest"] for invoice in invoices), Decimal(0))
     compensation = sum((invoice["compensation"] for invoice in invoices), Decimal(0))
     discount = sum((invoice["discount"] or Decimal(0) for invoice in invoices), Decimal(0))
+    to_charges = sum((invoice.get("paid_to_charges") or Decimal(0) for invoice in invoices), Decimal(0))
     credit = sum((abs(row["open_amount"]) for row in credit_rows if row["currency"] == currency), Decimal(0))
     applied = min(credit, max(subtotal, Decimal(0)))
     return {
@@ -465,6 +493,7 @@ def _section(currency: str, items: list[_Item], credit_rows: list[dict[str, Any]
         "discount_total": discount,
         "interest_total": interest,
         "compensation_total": compensation,
+        "paid_to_charges_total": to_charges,
         "total_with_charges": subtotal + interest + compensation,
         "credit_total": credit,
         "credit_applied": applied,
@@ -485,6 +514,52 @@ def _total_base(sections: list[dict[str, Any]], items: Mapping[Any, list[_Item]]
         elif open_total:
             total += float(section["amount_due"]) * base_total / open_total
     return total
+
+
+def _law_context(
+    items: list[_Item], language: str, sections: list[dict[str, Any]], with_interest: bool
+) -> dict[str, Any]:
+    """What the letter cites, in its language: the basis of the interest, of the compensation, of the allocation
+    of payments, and NL's 14-day notice with the collection costs it announces (any level, until it has run).
+
+    Only invoices whose charges are shown count; `sections` give the currency of each notice amount.
+    """
+    result: dict[str, Any] = dict(_NO_LAW)
+    notices = [(item.currency, item.notice_costs) for item in items if item.notice_costs and item.currency]
+    if notices:
+        code = next(item.basis[1] for item in items if item.notice_costs)
+        governing = law.LAWS.get(code)
+        if governing is not None and governing.consumer_notice is not None:
+            result["notice"] = law.cite(governing.consumer_notice, code, language)
+            totals: dict[str, Decimal] = {}
+            for currency, amount in notices:
+                totals[str(currency)] = totals.get(str(currency), Decimal(0)) + amount
+            result["notice_costs"] = [{"currency": c, "amount": a} for c, a in sorted(totals.items())]
+    if not with_interest:
+        return result
+    shown = [item for item in items if item.basis[1]]
+    kinds = {item.basis for item in shown if item.basis[0]}
+    if kinds:
+        kind, code, consumer, rule_text = sorted(kinds)[0]
+        governing = law.LAWS.get(code)
+        if kind == claims.CONTRACT and rule_text:
+            result["kind"], result["rule"] = "contract", law.parse_contract(rule_text).describe(language)
+            result["interest"] = result["rule"]
+        elif kind == claims.STATUTE and governing is not None:
+            regimes = governing.consumer if consumer else governing.business
+            result["kind"], result["interest"] = "statute", law.cite(regimes[-1].provision, code, language)
+    charged = [item for item in shown if item.invoice.get("compensation") or item.invoice.get("paid_to_charges")]
+    if charged:
+        code, consumer = charged[0].basis[1], charged[0].basis[2]
+        governing = law.LAWS.get(code)
+        if governing is not None:
+            compensation = governing.consumer_compensation if consumer else governing.compensation
+            if compensation is not None:
+                result["compensation"] = law.cite(compensation.provision, code, language)
+            paid = any(invoice.get("paid_to_charges") for section in sections for invoice in section["invoices"])
+            if paid and governing.allocation_provision is not None:
+                result["allocation"] = law.cite(governing.allocation_provision, code, language)
+    return result
 
 
 def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
@@ -549,8 +624,10 @@ def _invoice(record: Mapping[str, Any], digits: int, with_interest: bool) -> dic
         "discount_deadline": _date(deadline) if discount else None,
         "interest": (money(Aging.LATE_INTEREST) or Decimal(0)) if with_interest else Decimal(0),
         "compensation": (money(Aging.FIXED_COMPENSATION) or Decimal(0)) if with_interest else Decimal(0),
+        "paid_to_charges": (money(Aging.PAID_TO_CHARGES) or Decimal(0)) if with_interest else Decimal(0),
         "payment_link": _text(record.get(Invoices.PAYMENT_LINK)),
         "po_number": _text(record.get(Invoices.PO_NUMBER)),
+        "paid_date": _date(record.get(Invoices.PAID_DATE)),
     }
 
 
