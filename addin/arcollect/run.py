@@ -272,7 +272,7 @@ def collect(
         )  # fmt: skip
         problems += pricing_problems
         problems += accounts.missing(config, _billed_currencies(aged))  # reminders there would carry no account
-        statement, claimed = _interest_statement(all_invoices, customers, tables, config, problems)
+        statement, claimed = _interest_statement(all_invoices, customers, tables, config, problems, history)
         summary = aging.summary(aged, as_of, edges=config.bucket_edges, base_currency=config.base_currency)
         report.totals, in_totals = totals.reconcile(
             aged, summary, problems, tables["FX"], base_currency=config.base_currency, as_of=as_of
@@ -456,6 +456,7 @@ def _interest_statement(
     tables: dict[str, pd.DataFrame],
     config: settings.Settings,
     problems: list[Problem],
+    history: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """The InterestStatement sheet for Settings InterestStatementPeriod (None when no period is set), and its
     invoices as the statement letter shows them: nothing open, the charges claimed, the days of interest."""
@@ -463,7 +464,7 @@ def _interest_statement(
         return None, pd.DataFrame()
     rows, more = law_claims.statement(
         invoices, customers, tables["Payments"], tables["FX"], config.interest_statement_period,
-        base_currency=config.base_currency,
+        base_currency=config.base_currency, history=history,
     )  # fmt: skip
     problems += more
     columns = INTEREST_STATEMENT.keys

@@ -168,6 +168,26 @@ def test_a_dutch_consumer_owes_collection_costs_only_after_the_14_day_letter_has
     assert (on_16[Aging.FIXED_COMPENSATION].iloc[0], on_16[claims.NOTICE_COSTS].iloc[0]) == (625.0, 0.0)
 
 
+def test_a_note_sent_before_the_due_date_is_not_the_14_day_letter():
+    customers = _customers({Customers.ID: "P1", Customers.COUNTRY: "NL", Customers.CUSTOMER_TYPE: "Consumer"})
+    invoices = _invoices(_invoice("I-1", "P1", "2026-03-31", 5000.0))
+    # A pre-due note on 26 March (before the consumer was late) gives no 14 days: on 15 May the costs are still
+    # only announced. A reminder on 1 April (the first day late) is the letter: from 16 April they are owed.
+    early = pd.DataFrame({Invoices.NUMBER: ["I-1"], "sent_at": [pd.Timestamp("2026-03-26 09:00", tz="UTC")]})
+    charged, _ = _charges(customers, invoices, "2026-05-15", history=early)
+    assert (charged[Aging.FIXED_COMPENSATION].iloc[0], charged[claims.NOTICE_COSTS].iloc[0]) == (0.0, 625.0)
+    both = pd.DataFrame(
+        {
+            Invoices.NUMBER: ["I-1", "I-1"],
+            "sent_at": [pd.Timestamp("2026-03-26 09:00", tz="UTC"), pd.Timestamp("2026-04-01 09:00", tz="UTC")],
+        }
+    )
+    on_15, _ = _charges(customers, invoices, "2026-04-15", history=both)
+    on_16, _ = _charges(customers, invoices, "2026-04-16", history=both)
+    assert (on_15[Aging.FIXED_COMPENSATION].iloc[0], on_15[claims.NOTICE_COSTS].iloc[0]) == (0.0, 625.0)
+    assert (on_16[Aging.FIXED_COMPENSATION].iloc[0], on_16[claims.NOTICE_COSTS].iloc[0]) == (625.0, 0.0)
+
+
 # ---- thresholds and conversions --------------------------------------------------------------------------------
 
 
@@ -313,3 +333,23 @@ def test_the_interest_statement_claims_interest_on_invoices_paid_late_in_the_per
     assert rows[Invoices.PAID_DATE].iloc[0] == pd.Timestamp("2026-09-30")
     assert rows[Invoices.DAYS_LATE].iloc[0] == 61
     assert problems == []
+
+
+def test_the_interest_statement_claims_a_dutch_consumers_costs_only_where_the_14_day_letter_ran_before_payment():
+    customers = _customers({Customers.ID: "P1", Customers.COUNTRY: "NL", Customers.CUSTOMER_TYPE: "Consumer"})
+    paid = {Invoices.OPEN_AMOUNT: 0.0, Invoices.STATUS: "Paid"}
+    invoices = _invoices(
+        _invoice("N-1", "P1", "2026-08-31", 5000.0, **paid),  # paid 13 days late, no reminder: no costs
+        _invoice("N-2", "P1", "2026-07-31", 5000.0, **paid),  # reminded 3 Aug, paid 30 Sep: the 14 days had run
+    )
+    payments = _payments(("2026-09-13", "N-1", 5000.0, "EUR"), ("2026-09-30", "N-2", 5000.0, "EUR"))
+    history = pd.DataFrame({Invoices.NUMBER: ["N-2"], "sent_at": [pd.Timestamp("2026-08-03 09:00", tz="UTC")]})
+    governed, _ = claims.govern(customers, "DE")  # a consumer keeps the law of their own country (NL)
+    period = (dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    rows, _ = claims.statement(invoices, governed, payments, FX_RATES, period, base_currency="EUR", history=history)
+    costs = dict(zip(rows[Invoices.NUMBER], rows[Aging.FIXED_COMPENSATION], strict=True))
+    assert costs.get("N-1", 0.0) == 0.0  # art. 6:96 lid 6 BW: no letter, no collection costs
+    assert costs["N-2"] == 625.0  # BIK on 5,000: 15 % of 2,500 + 10 % of 2,500
+    assert (rows[claims.NOTICE_COSTS] == 0).all()  # nothing is announced for an invoice already paid
+    without, _ = claims.statement(invoices, governed, payments, FX_RATES, period, base_currency="EUR")
+    assert without.empty or (without[Aging.FIXED_COMPENSATION] == 0).all()

@@ -138,7 +138,7 @@ def charges(
     until = np.full(len(frame), as_of_day, dtype="int64")
     principal_due, paid = _payments_after_due(frame, payments, rates, base_currency, first, until)
     problems = paid.attrs.pop("problems", [])
-    notice = _notice_sent(frame, history)
+    notice = _notice_sent(frame, history, first)
     out = _empty_result(frame, first)
     for key, rows in frame[late].groupby(["law", "consumer", "rule_key"], sort=False).groups.items():
         positions = frame.index.get_indexer(rows)
@@ -161,6 +161,7 @@ def statement(
     period: tuple[dt.date, dt.date],
     *,
     base_currency: str,
+    history: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """The interest statement: invoices paid in full within `period` (inclusive) after their first interest day.
 
@@ -168,7 +169,9 @@ def statement(
     it was paid, and the fixed compensation, under the customer's governing law or contractual rule. Payments are
     applied to the principal here (each paid part stops bearing interest on its date): the statement claims the
     interest itself and does not re-allocate payments already booked. Columns as `charges`, plus
-    `Invoices.PAID_DATE` and `Invoices.DAYS_LATE`.
+    `Invoices.PAID_DATE` and `Invoices.DAYS_LATE`. A consumer under NL law owes the collection costs only when the
+    14-day letter (a reminder sent once the invoice was late, `history` as for `charges`) had run before the day
+    it was paid; nothing is announced for an invoice already paid.
     """
     if invoices.empty or payments.empty:
         return pd.DataFrame(), []
@@ -188,17 +191,18 @@ def statement(
     late = first <= paid_days
     principal_due, paid = _payments_after_due(frame, payments, rates, base_currency, first, paid_days)
     problems = paid.attrs.pop("problems", [])
+    notice = _notice_sent(frame, history, first)
     out = _empty_result(frame, first)
     for key, rows in frame[late].groupby(["law", "consumer", "rule_key"], sort=False).groups.items():
         positions = frame.index.get_indexer(rows)
         done = _price_group(
             key, frame.iloc[positions], positions, first[positions], principal_due[positions], paid,
-            paid_days[positions], rates, base_currency, np.ones(positions.size, dtype=bool), problems,
-            order=(PRINCIPAL,),
+            paid_days[positions], rates, base_currency, notice[positions], problems, order=(PRINCIPAL,),
         )  # fmt: skip
         for column, values in done.items():
             out[column][positions] = values
     result = pd.DataFrame(out, index=chosen.index)
+    result[NOTICE_COSTS] = 0.0  # a paid invoice: no 14-day letter can still make its costs due
     result[Aging.INTEREST_FROM] = pd.to_datetime(first.astype("datetime64[D]"))
     result[Invoices.PAID_DATE] = pd.to_datetime(paid_days.astype("datetime64[D]"))
     result[Invoices.DAYS_LATE] = np.maximum(paid_days - first + 1, 0)
@@ -315,13 +319,26 @@ def _payments_after_due(
     return principal, result
 
 
-def _notice_sent(frame: pd.DataFrame, history: pd.DataFrame | None) -> np.ndarray:
-    """Day number of the first reminder sent for each invoice (a very late day when none was)."""
+def _notice_sent(frame: pd.DataFrame, history: pd.DataFrame | None, first_day: np.ndarray) -> np.ndarray:
+    """Day number of the first reminder sent for each invoice once it was late (a very late day when none was).
+
+    Only a reminder sent on or after the invoice's first day of interest counts as the 14-day letter of art. 6:96
+    lid 6 BW: a note sent before or on the due date cannot put the debtor in default, nor start the 14 days.
+    """
     never = np.full(len(frame), np.iinfo(np.int64).max // 2, dtype="int64")
-    if history is None or history.empty or "sent_at" not in history.columns:
+    if not len(frame) or history is None or history.empty or "sent_at" not in history.columns:
         return never
     sent = pd.to_datetime(history["sent_at"], utc=True, errors="coerce").dt.tz_localize(None)
-    first = sent.groupby(history[Invoices.NUMBER].to_numpy()).min().dropna()
+    numbers = history[Invoices.NUMBER].to_numpy(dtype=object)
+    late_from = pd.Series(first_day, index=frame["number"].to_numpy(dtype=object))
+    late_from = late_from[~late_from.index.duplicated()]
+    looked_up = late_from.index.get_indexer(numbers)
+    sent_day = sent.to_numpy().astype("datetime64[D]").astype("int64")
+    late = (looked_up >= 0) & ~sent.isna().to_numpy()
+    late &= sent_day >= np.where(looked_up >= 0, late_from.to_numpy()[np.maximum(looked_up, 0)], 0)
+    first = sent[late].groupby(numbers[late]).min().dropna()
+    if first.empty:
+        return never
     days = first.to_numpy().astype("datetime64[D]").astype("int64")
     looked = pd.Index(first.index).get_indexer(frame["number"])
     return np.where(looked >= 0, days[np.maximum(looked, 0)], never)
