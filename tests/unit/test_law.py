@@ -141,6 +141,32 @@ def test_consumer_rate_matches_the_published_figure(code, day, rate, source):
     assert interest.statutory_rate(code, day, consumer=True) == Decimal(rate), source
 
 
+# Countries whose sources give the rule but no published figure: the statute's formula applied by hand to the ECB
+# main refinancing rate (ecb.europa.eu: 4.50 % from 20 September 2023, 4.25 % from 12 June 2024, 2.15 % from
+# 11 June 2025 — the rates in force on 1 January 2024, 1 July 2024 and 1 January 2026).
+@pytest.mark.parametrize(
+    ("code", "source"),
+    [
+        ("GR", "L. 4152/2013 (lawgroup.gr): ECB reference rate + 8"),
+        ("CY", "Law 123(I)/2012 (agplaw.com): reference rate + 8 per semester"),
+        ("LT", "Law on the prevention of late payment (triniti.eu): ECB + 8, the half-year the interest arose in"),
+        ("LV", "Komerclikums / Civillikums (e-justice.europa.eu): astoņi procentpunkti virs pamatlikmes"),
+    ],
+)
+def test_ecb_plus_eight_countries_give_the_ecb_rate_of_the_half_year_plus_eight(code, source):
+    assert interest.statutory_rate(code, "2024-03-01") == Decimal("12.50"), source
+    assert interest.statutory_rate(code, "2024-09-01") == Decimal("12.25"), source
+    assert interest.statutory_rate(code, "2026-03-01") == Decimal("10.15"), source
+
+
+def test_lithuania_keeps_the_rate_of_the_half_year_the_delay_began_in_and_greece_floats():
+    # 1,000 late for all of 2024 (366 days). LT: 12.5 % (H1 2024) for the whole delay = 125.34; GR: 12.5 % for
+    # 1 Jan - 30 Jun (182 days) = 62.33, then 12.25 % for 1 Jul - 31 Dec (184 days) = 61.75, 124.08 in all.
+    assert interest.late_interest(1000, "2023-12-31", "2024-12-31", "LT") == _exact("1000", ("12.5", 366))
+    greek = _exact("1000", ("12.5", 182)) + _exact("1000", ("12.25", 184))
+    assert interest.late_interest(1000, "2023-12-31", "2024-12-31", "GR") == greek == Decimal("124.08")
+
+
 # ---- worked examples ---------------------------------------------------------------------------------------------
 
 
