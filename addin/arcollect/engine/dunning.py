@@ -259,7 +259,7 @@ def statements(
         "on credit hold: the account is with collections — no interest statement",
         items["_hold"],
     )
-    rows = _group(items, [level])
+    rows, _ = _group(items, [level])
     rows = _customer_holds(rows, None, people, [level], None, 0.0, None, None)
     return _send_times(rows, people, now, window)
 
