@@ -103,10 +103,3 @@ def test_factorize_sorted_gives_what_pandas_gives_sorted(column):
     expected_codes, expected_uniques = pd.factorize(column, sort=True)
     assert codes.tolist() == expected_codes.tolist()
     pd.testing.assert_index_equal(uniques, expected_uniques)
-
-
-def test_the_old_module_name_is_the_same_functions_until_its_last_user_moves():
-    from arcollect.engine import _coerce
-
-    assert _coerce.dates is columns.dates and _coerce.Shape is columns.Shape
-    assert _coerce.round_money is money.round_money and _coerce.minor_units is money.minor_units

@@ -55,7 +55,7 @@ from arcollect.book.schema import Customers as C
 from arcollect.book.schema import Invoices as I
 from arcollect.book.schema import Payments as P
 from arcollect.book.settings import default_policy_rows, default_settings_rows
-from arcollect.engine import _coerce, terms
+from arcollect.engine import money, terms
 
 COMPANY = "Northwind Components GmbH"
 BAD_CUSTOMER = "C10007"
@@ -494,12 +494,12 @@ def amounts_and_status(
     or on a payment plan (3 %, only past 45 days). Paid items have nothing open.
     """
     total = len(currency)
-    digits = _coerce.minor_units_array(currency)
-    amount = _coerce.round_money(rng.lognormal(7.4, 1.1, total) / currency.map(rates).to_numpy(), digits)
+    digits = money.minor_units_array(currency)
+    amount = money.round_money(rng.lognormal(7.4, 1.1, total) / currency.map(rates).to_numpy(), digits)
     credit = ~paid & (rng.random(total) < 0.03)
-    amount = np.where(credit, -np.abs(_coerce.round_money(amount * 0.3, digits)), amount)
+    amount = np.where(credit, -np.abs(money.round_money(amount * 0.3, digits)), amount)
     partial = ~paid & ~credit & (days_due > 0) & (rng.random(total) < 0.08)
-    open_amount = np.where(partial, _coerce.round_money(amount * rng.uniform(0.2, 0.8, total), digits), amount)
+    open_amount = np.where(partial, money.round_money(amount * rng.uniform(0.2, 0.8, total), digits), amount)
     open_amount = np.where(paid, 0.0, open_amount)
 
     status = np.full(total, "Open", dtype=object)
@@ -531,7 +531,7 @@ def _payments(
     partial_on = invoice_date + _days(rng.integers(5, 40, len(invoices)))
     partial_on = np.minimum(partial_on, today - _days(np.ones(len(invoices), dtype="int64")))
     amount = invoices[I.AMOUNT].to_numpy(dtype="float64")
-    digits = _coerce.minor_units_array(invoices[I.CURRENCY])
+    digits = money.minor_units_array(invoices[I.CURRENCY])
     auto_pay = invoices["_auto_pay"].to_numpy(dtype=bool)
     method = np.where(
         auto_pay, "SEPA direct debit", rng.choice(["Bank transfer", "Wire", "Card", "Cheque"], len(amount))
@@ -541,7 +541,7 @@ def _payments(
             P.DATE: pd.to_datetime(np.where(paid, paid_on, partial_on)),
             P.CUSTOMER_ID: invoices[I.CUSTOMER_ID],
             P.INVOICE_NUMBER: invoices[I.NUMBER],
-            P.AMOUNT: np.where(paid, amount, _coerce.round_money(amount - invoices[I.OPEN_AMOUNT], digits)),
+            P.AMOUNT: np.where(paid, amount, money.round_money(amount - invoices[I.OPEN_AMOUNT], digits)),
             P.CURRENCY: invoices[I.CURRENCY],
             P.METHOD: method,
             P.REFERENCE: "Remittance " + invoices[I.NUMBER],
@@ -553,7 +553,7 @@ def _payments(
             P.DATE: pd.to_datetime(today - _days(rng.integers(1, 60, 15))),
             P.CUSTOMER_ID: invoices[I.CUSTOMER_ID].to_numpy()[pick],
             P.INVOICE_NUMBER: "",
-            P.AMOUNT: _coerce.round_money(
+            P.AMOUNT: money.round_money(
                 rng.lognormal(6.0, 0.8, 15) / invoices[I.CURRENCY].map(RATES).to_numpy()[pick], 0
             ),
             P.CURRENCY: invoices[I.CURRENCY].to_numpy()[pick],

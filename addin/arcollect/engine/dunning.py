@@ -64,7 +64,9 @@ import pandas as pd
 
 from arcollect.book.schema import Aging, Customers, Invoices, Log, Queue
 from arcollect.book.settings import DunningLevel
-from arcollect.engine import _coerce, calendar, metrics
+from arcollect.engine import calendar, metrics
+from arcollect.engine.columns import equals, factorize_sorted, per_distinct
+from arcollect.engine.money import minor_units_array, round_money
 from arcollect.errors import InputError
 
 DUE, SCHEDULED, HELD = "due", "scheduled", "held"
@@ -316,7 +318,7 @@ def combine(queue: pd.DataFrame, thanked: pd.DataFrame) -> pd.DataFrame:
 
 def _customers(customers: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
     people = customers.drop_duplicates(Customers.ID).set_index(Customers.ID, drop=False)
-    country = _coerce.per_distinct(people[Customers.COUNTRY], _upper)
+    country = per_distinct(people[Customers.COUNTRY], _upper)
     zone = _zones(people)
     local_dates = {name: now.astimezone(ZoneInfo(name)).date() for name in zone.dropna().unique()}
     auto_pay = people.get(Customers.AUTO_PAY, pd.Series(False, index=people.index))
@@ -337,9 +339,9 @@ def time_zones(customers: pd.DataFrame) -> set[str]:
 
 def _zones(customers: pd.DataFrame) -> pd.Series:
     """Each customer's IANA zone: the Time zone column, else the main zone of the country."""
-    country = _coerce.per_distinct(customers[Customers.COUNTRY], _upper)
+    country = per_distinct(customers[Customers.COUNTRY], _upper)
     own = customers.get(Customers.TIME_ZONE, pd.Series(None, index=customers.index, dtype=object))
-    named = _coerce.per_distinct(own, lambda zones: zones.notna() & (zones.astype("string").str.strip() != ""))
+    named = per_distinct(own, lambda zones: zones.notna() & (zones.astype("string").str.strip() != ""))
     return own.where(named, calendar.default_time_zone(country))
 
 
@@ -349,7 +351,7 @@ def _upper(values: pd.Series) -> pd.Series:
 
 def _open_items(invoices: pd.DataFrame, people: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
     status = invoices[Invoices.STATUS].fillna("Open").astype(str)
-    keep = (~_coerce.equals(status, "Paid") & (invoices[Invoices.OPEN_AMOUNT].fillna(0) != 0)).to_numpy(dtype=bool)
+    keep = (~equals(status, "Paid") & (invoices[Invoices.OPEN_AMOUNT].fillna(0) != 0)).to_numpy(dtype=bool)
     columns = [column for column in _ITEM_COLUMNS if column in invoices.columns]
     items = invoices[columns] if keep.all() else invoices.loc[keep, columns]
     items[Invoices.STATUS] = status[keep]
@@ -412,7 +414,7 @@ def _assign_levels(
     position = np.where(chased, np.maximum(np.minimum(by_days, next_step), np.where(climbed, already, -1)), by_days)
     items = items.assign(_position=np.minimum(position, len(levels) - 1))
 
-    broken = _coerce.equals(items[Invoices.STATUS], "Promised") & (items[Invoices.PROMISE_DATE] < items[LOCAL_DATE])
+    broken = equals(items[Invoices.STATUS], "Promised") & (items[Invoices.PROMISE_DATE] < items[LOCAL_DATE])
     if broken.any():
         next_position = np.minimum(np.maximum(already + 1, first_post if post_due.size else 0), len(levels) - 1)
         items["_position"] = np.where(broken, np.maximum(items["_position"], next_position), items["_position"])
@@ -431,11 +433,11 @@ def _invoice_holds(items: pd.DataFrame, levels: list[Level], history: pd.DataFra
     # The first reason that applies wins; each text is built only on the rows it applies to, written from the
     # last rule to the first so that an earlier rule overwrites a later one.
     reasons = np.full(len(items), "", dtype=object)
-    planned = (_coerce.equals(status, "Plan") & (plan_date >= today)).to_numpy(dtype=bool)
+    planned = (equals(status, "Plan") & (plan_date >= today)).to_numpy(dtype=bool)
     reasons[planned] = ("payment plan: next instalment due " + plan_date[planned].dt.strftime("%Y-%m-%d")).to_numpy()
-    promised = (_coerce.equals(status, "Promised") & (promise >= today)).to_numpy(dtype=bool)
+    promised = (equals(status, "Promised") & (promise >= today)).to_numpy(dtype=bool)
     reasons[promised] = ("promised to pay by " + promise[promised].dt.strftime("%Y-%m-%d")).to_numpy()
-    disputed = _coerce.equals(status, "Disputed")
+    disputed = equals(status, "Disputed")
     reason = dispute[disputed].astype("string").fillna("")
     reasons[disputed] = ("disputed" + np.where(reason != "", ": " + reason, "")).astype(object)
     reasons[(items[Invoices.OPEN_AMOUNT] < 0).to_numpy(dtype=bool)] = "credit"
@@ -516,7 +518,7 @@ def _group(
     group would apply it. The second value (the grouping) lets `_credit_once` restate the amounts once it is known
     which group goes out.
     """
-    candidates = items[~_coerce.equals(items["_hold"], "credit")]
+    candidates = items[~equals(items["_hold"], "credit")]
     customer_codes = _customer_codes(candidates)
     if (customer_codes < 0).any():
         candidates, customer_codes = candidates[customer_codes >= 0], customer_codes[customer_codes >= 0]
@@ -545,7 +547,7 @@ def _group(
     position = grouped["_position"].to_numpy()
     grouped[Queue.LEVEL] = np.array([level.level for level in levels])[position]
     grouped[Queue.LEVEL_NAME] = np.array([level.name for level in levels], dtype=object)[position]
-    grouped[Queue.STATE] = np.where(_coerce.equals(grouped["_hold"], ""), DUE, HELD)
+    grouped[Queue.STATE] = np.where(equals(grouped["_hold"], ""), DUE, HELD)
     grouped[Queue.REASON] = grouped["_hold"]
     grouped["_group"] = np.arange(count)
     return grouped.rename(columns={Invoices.CUSTOMER_ID: Queue.CUSTOMER_ID}), (candidates, group, count, owner)
@@ -564,7 +566,7 @@ def _credit_once(rows: pd.DataFrame, grouping: tuple[Any, ...], credits: pd.Data
     going = np.zeros(count, dtype=bool)
     position = np.zeros(count, dtype="int64")
     index = rows["_group"].to_numpy(dtype="int64")
-    going[index] = ~_coerce.equals(rows[Queue.STATE], HELD)
+    going[index] = ~equals(rows[Queue.STATE], HELD)
     position[index] = rows["_position"].to_numpy(dtype="int64")
     priority = np.where(going, 1 << 20, 0) + position
     texts, base, _ = _amounts(candidates, group, count, owner, credits, priority=priority)
@@ -581,9 +583,9 @@ def _customer_codes(items: pd.DataFrame) -> np.ndarray:
     """
     rows = items[_CUSTOMER].to_numpy() if _CUSTOMER in items.columns else None
     if rows is None or len(rows) == 0 or rows.min() < 0:
-        return _coerce.factorize_sorted(items[Invoices.CUSTOMER_ID])[0]
+        return factorize_sorted(items[Invoices.CUSTOMER_ID])[0]
     _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
-    rank, _ = _coerce.factorize_sorted(pd.Series(items[Invoices.CUSTOMER_ID].array.take(first)))
+    rank, _ = factorize_sorted(pd.Series(items[Invoices.CUSTOMER_ID].array.take(first)))
     return rank[inverse]
 
 
@@ -656,8 +658,8 @@ def _amounts(
     listed = np.bincount(entry_group, minlength=count)
     covered = (listed > 0) & (owing == 0)
 
-    digits = _coerce.minor_units_array(pd.Series(currencies, dtype=object).astype(str))[entry_currency]
-    rounded = _coerce.round_money(net, digits)
+    digits = minor_units_array(pd.Series(currencies, dtype=object).astype(str))[entry_currency]
+    rounded = round_money(net, digits)
     # One entry per customer, level and currency — not per invoice —, formatted a currency at a time.
     texts = np.empty(len(entry), dtype=object)
     for code, currency in enumerate(currencies):
@@ -788,13 +790,13 @@ def _customer_holds(
             ((last.notna() & (days_since < waits)).to_numpy(dtype=bool), too_soon),
         ]
     )
-    open_row = ~_coerce.equals(rows[Queue.STATE], HELD)
+    open_row = ~equals(rows[Queue.STATE], HELD)
     rows[Queue.REASON] = np.where(open_row & (holds != ""), holds, rows[Queue.REASON])
     rows[Queue.STATE] = np.where(open_row & (holds != ""), HELD, rows[Queue.STATE])
 
     # One message per customer per run: the highest level goes first, lower ones wait for the policy's interval.
     # Grouped by the customer's row in `people`: the rows of unknown customers (-1) are all held by now.
-    going = ~_coerce.equals(rows[Queue.STATE], HELD)
+    going = ~equals(rows[Queue.STATE], HELD)
     top = rows["_position"].where(going).groupby(where).transform("max")
     behind = going & (rows["_position"] < top)
     top_name = rows[Queue.LEVEL_NAME].where(going & (rows["_position"] == top)).groupby(where)
@@ -918,7 +920,7 @@ def _templates(position: np.ndarray, customer: pd.Series, levels: list[Level]) -
 def _send_times(rows: pd.DataFrame, people: pd.DataFrame, now: dt.datetime, window: Any) -> pd.DataFrame:
     rows[Queue.SEND_AT_UTC] = pd.NaT
     rows[Queue.SEND_AT_LOCAL] = ""
-    ready = ~_coerce.equals(rows[Queue.STATE], HELD) & rows[TIME_ZONE].notna() & rows[COUNTRY].notna()
+    ready = ~equals(rows[Queue.STATE], HELD) & rows[TIME_ZONE].notna() & rows[COUNTRY].notna()
     if ready.any():
         subset = rows.loc[ready, [COUNTRY, SUBDIVISION, TIME_ZONE]]
         # `now` is the same for every row, so the send time depends only on the place: computed once per distinct
@@ -941,7 +943,7 @@ def _send_times(rows: pd.DataFrame, people: pd.DataFrame, now: dt.datetime, wind
         rows[Queue.REASON] = np.where(
             later, "waits for the customer's business hours", rows[Queue.REASON]
         )  # fmt: skip
-    no_zone = ~_coerce.equals(rows[Queue.STATE], HELD) & ~ready
+    no_zone = ~equals(rows[Queue.STATE], HELD) & ~ready
     rows.loc[no_zone, Queue.STATE] = HELD
     rows.loc[no_zone, Queue.REASON] = "no known country or time zone for the customer's business hours"
     return rows.drop(columns=["_hold", "_covered", "_group"], errors="ignore").reset_index(drop=True)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from arcollect.book.schema import FX, Invoices
-from arcollect.engine import _coerce
+from arcollect.engine import columns, money
 from arcollect.errors import InputError
 from arcollect.problems import Problem
 
@@ -47,11 +47,11 @@ def rate_table(rates: Rates | None) -> pd.DataFrame:
         series = rates if isinstance(rates, pd.Series) else pd.Series(dict(rates), dtype="float64")
         table = pd.DataFrame({FX.CURRENCY: series.index.astype(str), FX.RATE: series.to_numpy()})
     table[FX.CURRENCY] = table[FX.CURRENCY].astype(str).str.strip().str.upper()
-    table[FX.RATE] = _coerce.amounts(table[FX.RATE], "FX rate")
+    table[FX.RATE] = columns.amounts(table[FX.RATE], "FX rate")
     table = table[table[FX.RATE] > 0]
     if FX.DATE not in table.columns:
         table[FX.DATE] = pd.NaT
-    table[FX.DATE] = pd.to_datetime(_coerce.dates(table[FX.DATE], "FX rate date"))
+    table[FX.DATE] = pd.to_datetime(columns.dates(table[FX.DATE], "FX rate date"))
     return table.sort_values([FX.DATE, FX.CURRENCY], na_position="first").reset_index(drop=True)
 
 
@@ -72,10 +72,10 @@ def to_base(
     rounded half up to the base currency's minor unit; rows without a usable rate are NaN and reported.
     """
     base = str(base_currency).strip().upper()
-    digits = _coerce.minor_units(base)
-    shape = _coerce.Shape.of(amounts, currencies, as_of)
-    amount_array, currency_array = _coerce.broadcast(
-        _coerce.amounts(amounts, "amount"), _coerce.texts(currencies, "currency")
+    digits = money.minor_units(base)
+    shape = columns.Shape.of(amounts, currencies, as_of)
+    amount_array, currency_array = columns.broadcast(
+        columns.amounts(amounts, "amount"), columns.texts(currencies, "currency")
     )
     amount_flat = amount_array.reshape(-1)
     # Work on the few distinct codes, not on every row: clean and look up each once.
@@ -88,16 +88,16 @@ def to_base(
         latest = table.drop_duplicates(FX.CURRENCY, keep="last").set_index(FX.CURRENCY)[FX.RATE]
         rate = distinct_codes.map(latest).to_numpy(dtype="float64")[positions]
     else:
-        dates = np.broadcast_to(_coerce.dates(as_of, "as-of date"), codes.shape)
+        dates = np.broadcast_to(columns.dates(as_of, "as-of date"), codes.shape)
         rate = _dated_rates(pd.Series(codes, dtype=object), dates, table)
     rate = np.where(codes == base, 1.0, rate)
 
-    converted = _coerce.round_money(amount_flat * rate, digits)
+    converted = money.round_money(amount_flat * rate, digits)
     problems = _missing_rate_problems(np.isnan(rate), codes, shape.index, base, as_of, sheet, column)
     result = converted.reshape(amount_array.shape)
     if shape.scalar:
         value = result.reshape(-1)[0]
-        return (None if np.isnan(value) else _coerce.to_decimal(float(value), digits)), problems
+        return (None if np.isnan(value) else money.to_decimal(float(value), digits)), problems
     return shape.wrap(result, kind="float"), problems
 
 
@@ -109,7 +109,7 @@ def cross_rates(source: Any, target: Any, base_currency: str, rates: Rates | Non
     """
     base = str(base_currency).strip().upper()
     source_codes, target_codes = (
-        np.asarray(pd.Series(np.ravel(_coerce.texts(values, "currency"))).astype(str).str.strip().str.upper())
+        np.asarray(pd.Series(np.ravel(columns.texts(values, "currency"))).astype(str).str.strip().str.upper())
         for values in (source, target)
     )
     source_codes, target_codes = np.broadcast_arrays(source_codes, target_codes)
@@ -120,7 +120,7 @@ def cross_rates(source: Any, target: Any, base_currency: str, rates: Rates | Non
             latest = table.drop_duplicates(FX.CURRENCY, keep="last").set_index(FX.CURRENCY)[FX.RATE]
             found = pd.Series(codes).map(latest).to_numpy(dtype="float64")
         else:
-            days = np.broadcast_to(_coerce.dates(as_of, "as-of date"), codes.shape)
+            days = np.broadcast_to(columns.dates(as_of, "as-of date"), codes.shape)
             found = _dated_rates(pd.Series(codes, dtype=object), days, table)
         return np.where(codes == base, 1.0, found)
 
@@ -168,7 +168,7 @@ def _missing_rate_problems(
         return []
     positions = np.flatnonzero(missing)
     labels = index[positions] if index is not None and len(index) == len(codes) else positions
-    when = "" if as_of is None or not _coerce.is_scalar(as_of) else f" on or before {_coerce.dates(as_of)}"
+    when = "" if as_of is None or not columns.is_scalar(as_of) else f" on or before {columns.dates(as_of)}"
     return [
         Problem(sheet, label, column, code, f"no FX rate for {code}{when} — add 1 {code} = ? {base} to the FX sheet")
         for label, code in zip(labels, codes[positions], strict=True)

@@ -42,20 +42,11 @@ import numpy as np
 import pandas as pd
 
 from arcollect.engine import law as laws
-from arcollect.engine._coerce import (
-    Shape,
-    amounts,
-    broadcast,
-    dates,
-    minor_units,
-    minor_units_array,
-    round_money,
-    texts,
-    to_decimal,
-)
+from arcollect.engine.columns import Shape, amounts, broadcast, dates, texts
 from arcollect.engine.law import rates as table
 from arcollect.engine.law.contract import ContractRule
 from arcollect.engine.law.model import FIXED_ON_DUE_DATE, Compensation, Law, Provision, Regime
+from arcollect.engine.money import minor_units, minor_units_array, round_money, to_decimal
 from arcollect.errors import InputError
 
 _MILLI = table.MILLI

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from arcollect.book.schema import Aging, Customers, Invoices, Payments
-from arcollect.engine import _coerce, fx, phrases, terms
+from arcollect.engine import columns, fx, money, phrases, terms
 from arcollect.engine.law import claims
 from arcollect.problems import Problem
 
@@ -41,7 +41,7 @@ def resolve_jurisdictions(
 
 def _upper_text(column: pd.Series) -> pd.Series:
     """The column as upper-cased text, blank for missing (cased once per distinct value)."""
-    return _coerce.per_distinct(column, lambda values: values.astype("string").fillna("").str.upper())
+    return columns.per_distinct(column, lambda values: values.astype("string").fillna("").str.upper())
 
 
 def prepare(
@@ -94,13 +94,13 @@ def prepare(
 def _is_iso_currency(column: pd.Series) -> np.ndarray:
     """True where the currency is an ISO 4217 code (any case); checked once per distinct text, not per row."""
     codes, distinct = pd.factorize(column)
-    known = pd.Index(distinct).astype("string").str.upper().isin(list(_coerce.currency_codes()))
+    known = pd.Index(distinct).astype("string").str.upper().isin(list(money.currency_codes()))
     return np.append(np.asarray(known, dtype=bool), False)[codes]  # code −1 (missing) picks the False
 
 
 def open_items(invoices: pd.DataFrame) -> pd.DataFrame:
     """The invoices still to collect: not Paid and with an open amount (credit notes included)."""
-    paid = _coerce.equals(invoices[Invoices.STATUS], "Paid")  # a blank status is Open
+    paid = columns.equals(invoices[Invoices.STATUS], "Paid")  # a blank status is Open
     return invoices[~paid & (invoices[Invoices.OPEN_AMOUNT].fillna(0) != 0)]
 
 

@@ -80,18 +80,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arcollect.engine._coerce import (
-    Shape,
-    amounts,
-    broadcast,
-    dates,
-    is_scalar,
-    minor_units,
-    minor_units_array,
-    round_money,
-    texts,
-    to_decimal,
-)
+from arcollect.engine.columns import Shape, amounts, broadcast, dates, is_scalar, texts
+from arcollect.engine.money import minor_units, minor_units_array, round_money, to_decimal
 from arcollect.errors import InputError
 
 logger = logging.getLogger(__name__)

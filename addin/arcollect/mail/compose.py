@@ -39,8 +39,9 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, get_decimal_symbol
 
 from arcollect.book.schema import Aging, Customers, Invoices, Log, Queue
-from arcollect.engine import _coerce, dunning, law, pricing
+from arcollect.engine import dunning, law, pricing
 from arcollect.engine.law import claims
+from arcollect.engine.money import minor_units, to_decimal
 from arcollect.mail.message import Attachment, Reminder, idempotency_key
 from arcollect.mail.render import Renderer
 
@@ -253,7 +254,7 @@ class _Item:
             str(record.get(claims.LATE_CHARGE) or ""),
         )
         notice = record.get(claims.NOTICE_COSTS)
-        notice_costs = _coerce.to_decimal(float(notice), digits) if grouped and not _missing(notice) else Decimal(0)
+        notice_costs = to_decimal(float(notice), digits) if grouped and not _missing(notice) else Decimal(0)
         return cls(
             invoice, currency if grouped else None, record[Aging.BASE_OPEN_AMOUNT], link, open_amount, basis,
             notice_costs,
@@ -459,7 +460,7 @@ def _context(
         "as_of": pd.Timestamp(row[dunning.LOCAL_DATE]).date(),
         "sections": sections,
         "credits": credit_rows,
-        "total_base": _coerce.to_decimal(_total_base(sections, by_currency), base_digits),
+        "total_base": to_decimal(_total_base(sections, by_currency), base_digits),
         "base_currency": settings.base_currency,
         "payment_link": str(link) if link is not None else None,
         "interest_law": charges["interest"],
@@ -578,7 +579,7 @@ def _credit_rows(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         {
             "number": record[Invoices.NUMBER],
             "currency": record[Invoices.CURRENCY],
-            "open_amount": _coerce.to_decimal(record[Invoices.OPEN_AMOUNT], _minor_units(record[Invoices.CURRENCY])),
+            "open_amount": to_decimal(record[Invoices.OPEN_AMOUNT], _minor_units(record[Invoices.CURRENCY])),
         }
         for record in records
     ]
@@ -595,7 +596,7 @@ def _account_row(record: Mapping[str, Any]) -> dict[str, Any]:
         "currency": currency,
         "due_date": _date(record.get(Invoices.DUE_DATE)),
         "days_past_due": None if _missing(days) else int(days),
-        "open_amount": _coerce.to_decimal(float(record[Invoices.OPEN_AMOUNT]), digits),
+        "open_amount": to_decimal(float(record[Invoices.OPEN_AMOUNT]), digits),
         "status": status,
         "promise_date": _date(record.get(Invoices.PROMISE_DATE)),
         "plan_date": _date(record.get(Invoices.PLAN_NEXT_DATE)),
@@ -604,13 +605,13 @@ def _account_row(record: Mapping[str, Any]) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=256)
 def _minor_units(currency: str) -> int:
-    return _coerce.minor_units(currency)
+    return minor_units(currency)
 
 
 def _invoice(record: Mapping[str, Any], digits: int, with_interest: bool) -> dict[str, Any]:
     def money(key: str) -> Decimal | None:
         value = record.get(key)
-        return None if value is None or pd.isna(value) else _coerce.to_decimal(float(value), digits)
+        return None if value is None or pd.isna(value) else to_decimal(float(value), digits)
 
     deadline = record.get(Aging.DISCOUNT_DEADLINE)
     discount = money(Aging.DISCOUNT_AVAILABLE)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from arcollect.book.schema import Aging, Customers, Invoices, Payments
-from arcollect.engine import _coerce, calendar, fx, interest
+from arcollect.engine import calendar, columns, fx, interest, money
 from arcollect.engine import law as laws
 from arcollect.engine.law import account, contract
 from arcollect.engine.law.model import ON_MONTH_BEFORE_DUE, PRINCIPAL, Compensation, Law
@@ -108,7 +108,7 @@ def _rule(text: str | None, problems: list[Problem], sheet: str, row: Any, colum
 
 
 def _upper(column: pd.Series) -> pd.Series:
-    return _coerce.per_distinct(column, lambda values: values.astype("string").fillna("").str.strip().str.upper())
+    return columns.per_distinct(column, lambda values: values.astype("string").fillna("").str.strip().str.upper())
 
 
 # ---- charges --------------------------------------------------------------------------------------------------
@@ -235,8 +235,8 @@ def _frame(items: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
             "currency": items[Invoices.CURRENCY].astype("string").fillna("").str.upper().to_numpy(dtype=object),
             "amount": pd.to_numeric(items[Invoices.AMOUNT], errors="coerce").to_numpy(dtype="float64"),
             "open": pd.to_numeric(items[Invoices.OPEN_AMOUNT], errors="coerce").fillna(0).to_numpy(dtype="float64"),
-            "due": _coerce.dates(items[Invoices.DUE_DATE], "due date").astype("int64"),
-            "due_known": ~np.isnat(_coerce.dates(items[Invoices.DUE_DATE], "due date")),
+            "due": columns.dates(items[Invoices.DUE_DATE], "due date").astype("int64"),
+            "due_known": ~np.isnat(columns.dates(items[Invoices.DUE_DATE], "due date")),
             "law": [str(value or "") for value in take(GOVERNING, "")],
             "consumer": take(CONSUMER, False).astype(bool),
             "rule": rules,
@@ -283,7 +283,7 @@ def _payments_after_due(
     row = row[row >= 0]
     if applied.empty:
         return principal, empty
-    day = _coerce.dates(applied[Payments.DATE], "payment date").astype("int64")
+    day = columns.dates(applied[Payments.DATE], "payment date").astype("int64")
     after = (day >= first[row]) & (day <= until[row])
     applied, row, day = applied[after], row[after], day[after]
     if applied.empty:
@@ -310,8 +310,8 @@ def _payments_after_due(
                 "the FX sheet; the payment is left out of the late-interest account",
             )
         )  # fmt: skip
-    digits = _coerce.minor_units_array(frame["currency"].to_numpy(dtype=object)[row])
-    converted = _coerce.round_money(applied[Payments.AMOUNT].to_numpy(dtype="float64") * np.nan_to_num(factor), digits)
+    digits = money.minor_units_array(frame["currency"].to_numpy(dtype=object)[row])
+    converted = money.round_money(applied[Payments.AMOUNT].to_numpy(dtype="float64") * np.nan_to_num(factor), digits)
     converted = np.where(missing, 0.0, converted)
     np.add.at(principal, row, converted)
     result = pd.DataFrame({"row": row, "day": day, "amount": converted})
@@ -397,7 +397,7 @@ def _price_group(
     result[KIND] = np.full(count, kind, dtype=object)
     result[Aging.CHARGE_BASIS] = np.full(count, basis_text(code, consumer, rule, compensation), dtype=object)
     currencies = rows["currency"].to_numpy(dtype=object)
-    digits = _coerce.minor_units_array(currencies)
+    digits = money.minor_units_array(currencies)
     scale = np.power(10.0, digits)
 
     costs = np.zeros(count)
@@ -451,9 +451,9 @@ def _price_group(
         result[Aging.CHARGE_BASIS] = np.full(count, basis, dtype=object)
         result[Aging.FIXED_COMPENSATION] = costs
         return result
-    result[Aging.LATE_INTEREST] = _coerce.round_money(settled.interest / scale, digits)
-    result[Aging.FIXED_COMPENSATION] = _coerce.round_money(settled.costs / scale, digits)
-    result[Aging.PAID_TO_CHARGES] = _coerce.round_money(settled.to_charges / scale, digits)
+    result[Aging.LATE_INTEREST] = money.round_money(settled.interest / scale, digits)
+    result[Aging.FIXED_COMPENSATION] = money.round_money(settled.costs / scale, digits)
+    result[Aging.PAID_TO_CHARGES] = money.round_money(settled.to_charges / scale, digits)
     return result
 
 
@@ -477,7 +477,7 @@ def _compensation(
     sum_currency = rule.sum_currency or rule.currency
     back = fx.cross_rates(sum_currency, currencies, base_currency, rates, as_of=on)
     debt = rows["amount"].to_numpy(dtype="float64") * to_statute
-    values = interest.compensation_sums(rule, _coerce.round_money(np.nan_to_num(debt), 2))
+    values = interest.compensation_sums(rule, money.round_money(np.nan_to_num(debt), 2))
     values = np.where(rows["amount"].to_numpy() <= 0, 0.0, values)
     missing = np.isnan(to_statute) | np.isnan(back)
     if missing.any():
@@ -489,8 +489,8 @@ def _compensation(
                 f"to the FX sheet; {int(missing.sum())} invoice(s) are charged no compensation meanwhile",
             )
         )  # fmt: skip
-    digits = _coerce.minor_units_array(currencies)
-    return np.where(missing, 0.0, _coerce.round_money(values * np.nan_to_num(back), digits))
+    digits = money.minor_units_array(currencies)
+    return np.where(missing, 0.0, money.round_money(values * np.nan_to_num(back), digits))
 
 
 def basis_text(code: str, consumer: bool, rule: contract.ContractRule | None, compensation: Compensation | None) -> str:
@@ -520,7 +520,7 @@ def _completion_dates(invoices: pd.DataFrame, payments: pd.DataFrame, rates: Any
     applied = payments[payments[Payments.INVOICE_NUMBER].isin(numbers)]
     if applied.empty:
         return pd.Series(dtype="float64")
-    day = _coerce.dates(applied[Payments.DATE], "payment date")
+    day = columns.dates(applied[Payments.DATE], "payment date")
     target = currency[~currency.index.duplicated()].reindex(applied[Payments.INVOICE_NUMBER]).to_numpy(dtype=object)
     factor = fx.cross_rates(applied[Payments.CURRENCY].to_numpy(dtype=object), target, base_currency, rates, as_of=day)
     table = pd.DataFrame(
