@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# The tests run on this many pytest-xdist workers (CI has two cores); one file's tests stay on one worker, so a
+# module's fixtures (a LibreOffice-saved workbook, a mail server) are built once. WORKERS=0 runs them in-process.
+WORKERS ?= 2
+XDIST := -n $(WORKERS) --dist loadfile
+
 FLOORS := .venv-floors
 FLOORS_STAMP := $(FLOORS)/.installed
 
@@ -32,7 +37,7 @@ $(FLOORS_STAMP): pyproject.toml requirements-floors.lock requirements.lock
 # Tests marked locked_build are left to the main run: they use the committed workbook/arcollect.xlsx or .xlam, which
 # are what the locked releases build (the add-in is refused under another xlwings, by design).
 floors: $(FLOORS_STAMP)
-	ARCOLLECT_FLOORS=1 $(FLOORS)/bin/python -m pytest -q -p no:cacheprovider -m "not locked_build" \
+	ARCOLLECT_FLOORS=1 $(FLOORS)/bin/python -m pytest -q -p no:cacheprovider $(XDIST) -m "not locked_build" \
 	  tests/unit tests/security addin/arcollect/engine addin/arcollect/mail/sandbox.py
 
 lint: $(STAMP)
@@ -70,7 +75,7 @@ audit: $(STAMP)
 	$(BIN)/python scripts/audit.py requirements.lock requirements-floors.lock
 
 test: lint tools audit floors
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(XDIST)
 
 demo: $(STAMP)
 	$(BIN)/arcollect demo --dir demo
