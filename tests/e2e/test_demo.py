@@ -197,3 +197,9 @@ def test_every_letter_cites_only_the_law_governing_its_customer_and_in_its_own_l
     assert findings.letters == len(letters) > 200
     assert len(findings.languages) == 9  # every template language
     assert {"DE", "GB", "FR"} <= set(findings.citing)  # the seller's law, the UK entity's, French buyers' own terms
+
+
+def test_no_value_in_the_demos_output_sheets_is_cut_off_by_its_column(demo: Path) -> None:
+    from tests.integration.workbooks import clipped_values
+
+    assert clipped_values(demo / "arcollect-demo.xlsx") == []

@@ -230,3 +230,34 @@ def add_mappings(path: Path, rows: list[tuple]) -> None:
             sheet.cell(row=number, column=column, value=value)
     sheet.tables[schema.MAPPINGS.name].ref = f"A1:D{max(2, len(rows) + 1)}"
     book.save(path)
+
+
+OUTPUT_SHEETS = (
+    "Aging", "AgingSummary", "CustomerRisk", "NextActions", "ReminderQueue", "ReminderLog", "Effectiveness",
+    "Unmatched", "InterestStatement", "Exceptions",
+)  # fmt: skip
+
+
+def clipped_values(path: Path) -> list[str]:
+    """Texts in the output sheets that a reader cannot see whole: longer than their column (in characters, with a
+    little slack), not wrapped, and stopped by a value in the next cell (over an empty one a spreadsheet lets the
+    text run on). Columns the schema keeps narrow on purpose (`fit=False`: ledger keys, Message-IDs) are left out."""
+    import openpyxl
+
+    from arcollect.book import schema
+
+    book = openpyxl.load_workbook(path)
+    clipped = []
+    for sheet in (book[title] for title in OUTPUT_SHEETS if title in book.sheetnames):
+        narrow = {column.header for column in schema.TABLES[sheet.title].columns if not column.fit}
+        for column in sheet.iter_cols(min_row=2):
+            if not column or column[0].offset(row=-1).value in narrow:
+                continue
+            width = sheet.column_dimensions[column[0].column_letter].width or 8.43
+            for cell in column:
+                if not isinstance(cell.value, str) or cell.value.startswith("=") or len(cell.value) <= width * 1.15:
+                    continue
+                beside = sheet.cell(row=cell.row, column=cell.column + 1).value
+                if beside not in (None, "") and not (cell.alignment and cell.alignment.wrap_text):
+                    clipped.append(f"{sheet.title}!{cell.coordinate} ({width:.0f} wide): {cell.value[:60]}")
+    return clipped
