@@ -285,3 +285,17 @@ def test_settings_date_order_reads_the_slash_dates_and_brings_their_rows_back(tm
 def test_no_output_value_is_cut_off_by_its_column(refreshed) -> None:
     path, _printed = refreshed
     assert clipped_values(path) == []
+
+
+def test_a_missing_rate_a_law_needs_too_is_still_one_exceptions_row(tmp_path) -> None:
+    """Under a governing law, the missing PLN rate also holds back the law's fixed compensation: one more
+    consequence on the FX row, not a second row for the same rate."""
+    import datetime as dt
+
+    from arcollect.run import collect
+
+    path = messy.build(tmp_path, settings={"GoverningLaw": "DE"})
+    report = collect(path, now=dt.datetime(2026, 11, 24, 10, tzinfo=dt.UTC), send=False)
+    (fx,) = [problem for problem in report.problems if problem.sheet == "FX"]
+    assert fx.value == "PLN" and fx.row == 2 + len(messy.FX)
+    assert "not in totals" in fx.reason and "under DE law 2 invoice(s) are charged no compensation" in fx.reason

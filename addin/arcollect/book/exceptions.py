@@ -41,6 +41,7 @@ NO_RATE = "no FX rate for "
 UNKNOWN_CUSTOMER = "customer ID not found in Customers"
 NOT_UNDERSTOOD = "Payment terms '"
 NO_DUE_DATE = "no due date"
+COMPENSATION_RATE = "law's fixed compensation needs the rate of "
 _SHEET_ORDER = [table.name for table in schema.INPUT_TABLES]
 
 
@@ -55,9 +56,11 @@ def at_source(problems: Iterable[Problem], tables: Mapping[str, pd.DataFrame], *
     terms, rest = _split(rest, lambda p: p.sheet == schema.INVOICES.name and p.reason.startswith(NOT_UNDERSTOOD))
     undated, rest = _split(rest, lambda p: p.sheet == schema.INVOICES.name and p.reason.startswith(NO_DUE_DATE))
 
+    charges, rest = _split(rest, lambda p: p.sheet == schema.FX_TABLE.name and COMPENSATION_RATE in p.reason)
+
     undated_rows = {problem.row for problem in undated}
     found = list(rest)
-    found += _missing_rates(rates, invoices, fx_rows, base_currency)
+    found += _fold_charges(_missing_rates(rates, invoices, fx_rows, base_currency), charges)
     found, folded = _unknown_customers(unknown, found, undated_rows)
     folded_terms, found_terms = _terms(terms, invoices, customers, undated_rows - folded)
     found += found_terms
@@ -98,6 +101,28 @@ def sheet(problems: Iterable[Problem], tables: Mapping[str, pd.DataFrame] | None
 
 
 # ---- folding -----------------------------------------------------------------------------------------------
+
+
+def _fold_charges(rates: list[Problem], charges: list[Problem]) -> list[Problem]:
+    """A law's compensation that waits for a currency's rate (engine.law.claims) is one more consequence of the
+    missing rate: said on that currency's FX row, not in a row of its own. A rate missing only for the law's
+    date (the FX sheet has the currency) stays a problem of its own."""
+    by_code = {str(problem.value): position for position, problem in enumerate(rates)}
+    rates = list(rates)
+    left = []
+    for charge in charges:
+        codes = [code.strip() for code in str(charge.value or "").split(",") if code.strip()]
+        if not codes or any(code not in by_code for code in codes):
+            left.append(charge)
+            continue
+        law, _, rest = charge.reason.partition(COMPENSATION_RATE)
+        waiting = rest.rsplit("; ", 1)[-1].replace(" meanwhile", "")  # "N invoice(s) are charged no compensation"
+        for code in codes:
+            position = by_code[code]
+            rates[position] = rates[position]._replace(
+                reason=f"{rates[position].reason}; under {law.strip()} law {waiting} until it is there"
+            )
+    return rates + left
 
 
 def _split(problems: list[Problem], test: Any) -> tuple[list[Problem], list[Problem]]:

@@ -305,7 +305,7 @@ def combine(queue: pd.DataFrame, thanked: pd.DataFrame) -> pd.DataFrame:
     first = going.groupby(Queue.CUSTOMER_ID)[Queue.LEVEL_NAME].first()
     thanked = thanked.copy()
     waiting = (thanked[Queue.STATE] != HELD) & thanked[Queue.CUSTOMER_ID].isin(first.index)
-    reason = "the customer's " + thanked[Queue.CUSTOMER_ID].map(first).fillna("") + " goes out first"
+    reason = "the customer's " + thanked[Queue.CUSTOMER_ID].map(first).astype(object).fillna("") + " goes out first"
     thanked[Queue.REASON] = np.where(waiting, reason, thanked[Queue.REASON])
     thanked[Queue.STATE] = np.where(waiting, HELD, thanked[Queue.STATE])
     thanked.loc[waiting, Queue.SEND_AT_UTC] = pd.NaT
