@@ -50,7 +50,6 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from arcollect.engine import terms
@@ -185,20 +184,12 @@ def parse_column(values: Any) -> tuple[pd.Series, list[tuple[Any, Any, str]]]:
     message)`` per bad row, as `terms.parse_column` does.
     """
     series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
-    codes, uniques = pd.factorize(series.to_numpy(dtype=object))
-    parsed = np.full(len(uniques) + 1, None, dtype=object)
-    messages = np.full(len(uniques) + 1, None, dtype=object)
-    for position, value in enumerate(uniques):
-        if not isinstance(value, str | terms.Terms) or (isinstance(value, str) and not value.strip()):
-            continue
-        try:
-            parsed[position] = parse(value)
-        except InputError as exc:
-            messages[position] = str(exc)
-    row_messages = messages[codes]
-    bad = np.flatnonzero(pd.notna(row_messages))
-    problems = [(series.index[row], series.iloc[row], row_messages[row]) for row in bad]
-    return pd.Series(parsed[codes], index=series.index, name=series.name, dtype=object), problems
+    return terms.parse_column(series, parse=_parse_cell)
+
+
+def _parse_cell(value: Any) -> terms.Terms | None:
+    """A cell's terms through the phrases; a value that is neither text nor `terms.Terms` is no terms."""
+    return parse(value) if isinstance(value, str | terms.Terms) else None
 
 
 __all__ = ["parse", "parse_column", "to_english"]

@@ -71,6 +71,7 @@ import difflib
 import itertools
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -345,8 +346,10 @@ def format(t: Terms) -> str:
     return " ".join([*parts, f"prox net {t.net_days}"])
 
 
-def parse_column(values: Any) -> tuple[pd.Series, list[tuple[Any, Any, str]]]:
-    """Parse a column of terms for a reader: never raises on a bad row.
+def parse_column(
+    values: Any, parse: Callable[[Any], Terms | None] = parse
+) -> tuple[pd.Series, list[tuple[Any, Any, str]]]:
+    """Parse a column of terms for a reader, each distinct value by `parse`: never raises on a bad row.
 
     Returns a Series of `Terms` (None where the text is missing or bad) with the input's index (a RangeIndex for
     lists and arrays), and one ``(index label, text, message)`` per bad row. Blank cells are None without a
