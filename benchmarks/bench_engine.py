@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `benchmarks` as 
 from benchmarks import reference, synthetic
 
 from arcollect.book import settings
-from arcollect.book.schema import Aging
 from arcollect.engine import aging, dunning, pricing
+from arcollect.schema import Aging
 
 NOW = dt.datetime(2026, 11, 24, 10, tzinfo=dt.UTC)
 

@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import synthetic
 
-from arcollect.book import guard, read, schema
+from arcollect import schema
+from arcollect.book import guard, read
 
 
 def main() -> None:

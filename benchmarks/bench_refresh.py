@@ -104,8 +104,8 @@ def formula_book(size: int, path: Path) -> int:
     """Write the formula version of the `size` book to `path`; returns the number of SUMIFS cells."""
     from openpyxl import Workbook
 
-    from arcollect.book.schema import FX, Customers, Invoices
     from arcollect.engine import aging, pricing
+    from arcollect.schema import FX, Customers, Invoices
 
     tables = synthetic.tables(size)
     invoices, _ = pricing.prepare(tables["Invoices"], tables["Customers"])

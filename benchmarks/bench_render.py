@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import synthetic
 
 from arcollect.book import settings
-from arcollect.book.schema import Invoices, Queue
 from arcollect.engine import aging, dunning, pricing
 from arcollect.mail import compose
 from arcollect.mail.render import Renderer
+from arcollect.schema import Invoices, Queue
 from bench_engine import NOW
 
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from arcollect.book.schema import FX, Invoices
 from arcollect.engine import aging
+from arcollect.schema import FX, Invoices
 
 
 def records(aged: pd.DataFrame) -> list[dict[str, Any]]:

@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 
 from arcollect.book import demo, template, write
-from arcollect.book.schema import CUSTOMERS, FX_TABLE, INVOICES, PAYMENTS, SETTINGS, SettingsSheet
-from arcollect.book.schema import FX as FXColumns
-from arcollect.book.schema import Customers as C
-from arcollect.book.schema import Invoices as I
-from arcollect.book.schema import Payments as P
 from arcollect.book.settings import default_policy_rows, default_settings_rows
 from arcollect.engine import money, terms
+from arcollect.schema import CUSTOMERS, FX_TABLE, INVOICES, PAYMENTS, SETTINGS, SettingsSheet
+from arcollect.schema import FX as FXColumns
+from arcollect.schema import Customers as C
+from arcollect.schema import Invoices as I
+from arcollect.schema import Payments as P
 
 AS_OF = dt.date(2026, 11, 24)
 NOW = "2026-11-24T10:00:00+00:00"

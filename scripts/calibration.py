@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 from arcollect.book import demo, read, template, write
-from arcollect.book.schema import Calibration
 from arcollect.engine import analytics
+from arcollect.schema import Calibration
 
 
 def report(as_of: dt.date, split: dt.date) -> dict[str, float]:

@@ -39,11 +39,11 @@ from email import policy
 from pathlib import Path
 
 from arcollect.book import read
-from arcollect.book.schema import Customers
 from arcollect.book.settings import parse_settings
 from arcollect.engine.law import DIRECTIVE, LAWS
 from arcollect.engine.law.model import Law, Provision
 from arcollect.engine.law.names import LAW_OF
+from arcollect.schema import Customers
 
 DEMO_NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)  # a Tuesday: Europe in business hours
 _FILE = re.compile(r"^\d{8}-(?P<customer>.+)-L\d+-[0-9A-Za-z_-]{1,12}\.eml$")

@@ -45,10 +45,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from arcollect.book import read, settings
-from arcollect.book.schema import Customers, Invoices, Queue
 from arcollect.engine import calendar, terms
 from arcollect.mail.message import KEY_HEADER, idempotency_key
 from arcollect.mail.render import Renderer, date, date_list, format_list, letter_formats
+from arcollect.schema import Customers, Invoices, Queue
 
 _NEGATIVE = re.compile(r"(?:^|[\s(])[-−]\s?(?:[^\w\s]{1,3}\s?)?\d")
 

@@ -46,8 +46,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from arcollect import __version__
-from arcollect.book.schema import Invoices, Queue, SettingsSheet
 from arcollect.errors import ArcollectError
+from arcollect.schema import Invoices, Queue, SettingsSheet
 
 if TYPE_CHECKING:
     from arcollect.book import settings
@@ -671,7 +671,7 @@ def _show_mapping(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from arcollect.book import importer
-    from arcollect.book.schema import MAPPINGS
+    from arcollect.schema import MAPPINGS
 
     view = importer.describe(
         args.export, mapping=args.mapping, user_rows=importer.sheet_rows(args.path, MAPPINGS.sheet)

@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 
 from arcollect.book import cases, write
-from arcollect.book.schema import Customers, Log, Queue
 from arcollect.engine import dunning
 from arcollect.errors import ArcollectError
 from arcollect.mail.ledger import schema as ledger_schema
+from arcollect.schema import Customers, Log, Queue
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,10 @@ import pandas as pd
 
 from arcollect import today
 from arcollect.book.dashboard import Tile
-from arcollect.book.schema import (
+from arcollect.book.settings import DunningLevel
+from arcollect.engine import analytics, fx, money
+from arcollect.engine.totals import Totals
+from arcollect.schema import (
     CUSTOMER_RISK,
     EFFECTIVENESS,
     TOTAL,
@@ -45,9 +48,6 @@ from arcollect.book.schema import (
     Queue,
     Risk,
 )
-from arcollect.book.settings import DunningLevel
-from arcollect.engine import analytics, fx, money
-from arcollect.engine.totals import Totals
 
 TOP_DEBTORS = analytics.TOP_DEBTORS
 _DAYS_DECIMALS = 1

@@ -31,7 +31,16 @@ from arcollect import escalation, insight, readiness, today
 from arcollect.bank import accounts, inbox, letters
 from arcollect.book import dashboard, exceptions, files, live, read, settings, validate, write
 from arcollect.book.reminder_log import reminder_log
-from arcollect.book.schema import (
+from arcollect.engine import aging, dunning, money, pricing, totals
+from arcollect.engine.law import claims as law_claims
+from arcollect.errors import ArcollectError, ConfigError
+from arcollect.mail import compose
+from arcollect.mail.dispatch import dispatch
+from arcollect.mail.ledger import Ledger, identity, locate, reconcile
+from arcollect.mail.render import Renderer
+from arcollect.mail.transports import Transport, from_settings
+from arcollect.problems import Problem
+from arcollect.schema import (
     AGING,
     INTEREST_STATEMENT,
     TOTAL,
@@ -44,15 +53,6 @@ from arcollect.book.schema import (
     Queued,
     Risk,
 )
-from arcollect.engine import aging, dunning, money, pricing, totals
-from arcollect.engine.law import claims as law_claims
-from arcollect.errors import ArcollectError, ConfigError
-from arcollect.mail import compose
-from arcollect.mail.dispatch import dispatch
-from arcollect.mail.ledger import Ledger, identity, locate, reconcile
-from arcollect.mail.render import Renderer
-from arcollect.mail.transports import Transport, from_settings
-from arcollect.problems import Problem
 
 logger = logging.getLogger(__name__)
 ALREADY_SENT = "already sent"

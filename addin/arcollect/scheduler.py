@@ -58,7 +58,6 @@ from filelock import FileLock, Timeout
 
 from arcollect.bank import inbox
 from arcollect.book import read, settings, template, write
-from arcollect.book.schema import Queue
 from arcollect.engine import dunning
 from arcollect.errors import ArcollectError
 from arcollect.mail.dispatch import dispatch
@@ -67,6 +66,7 @@ from arcollect.mail.message import Reminder, idempotency_key
 from arcollect.mail.render import Renderer
 from arcollect.mail.transports import Transport, from_settings
 from arcollect.run import RunReport, collect
+from arcollect.schema import Queue
 
 logger = logging.getLogger(__name__)
 RESULT_SHEETS = ("ReminderQueue", "ReminderLog", "Exceptions")

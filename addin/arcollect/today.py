@@ -33,8 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from arcollect.book.schema import Aging, Customers, Debtors, Invoices, NextAction, Queue
 from arcollect.engine import dunning
+from arcollect.schema import Aging, Customers, Debtors, Invoices, NextAction, Queue
 
 PROMISE_WINDOW_DAYS = 7
 _GOING = (dunning.DUE, dunning.SCHEDULED)

@@ -17,8 +17,8 @@ from stdnum import iso11649
 
 from arcollect.bank import accounts, qr, references
 from arcollect.bank.accounts import Account
-from arcollect.book.schema import SettingsSheet
 from arcollect.book.settings import parse_settings
+from arcollect.schema import SettingsSheet
 from tests.bank.decode import decode_qr
 
 EPC_FIELDS = (

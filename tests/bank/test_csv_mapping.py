@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from arcollect import schema
 from arcollect.bank import inbox, statements
-from arcollect.book import importer, schema
-from arcollect.book.schema import Invoices, Payments, Unmatched
+from arcollect.book import importer
 from arcollect.cli import main
 from arcollect.run import collect
+from arcollect.schema import Invoices, Payments, Unmatched
 from tests.integration.workbooks import add_mappings, customer, invoice, make_book, sheet_rows
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "bank"

@@ -18,9 +18,9 @@ import pytest
 
 from arcollect.bank import inbox, statements
 from arcollect.bank.store import Store, path_for
-from arcollect.book.schema import Invoices, Payments, Queue, Unmatched
 from arcollect.cli import main
 from arcollect.run import collect
+from arcollect.schema import Invoices, Payments, Queue, Unmatched
 from tests.integration.workbooks import customer, invoice, make_book, sheet_rows
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "bank"

@@ -13,8 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from arcollect.bank import inbox, statements
-from arcollect.book.schema import Invoices, Payments, Queue, Unmatched
 from arcollect.run import collect
+from arcollect.schema import Invoices, Payments, Queue, Unmatched
 from tests.integration.workbooks import customer, invoice, make_book, sheet_rows
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "bank"

@@ -12,9 +12,9 @@ from rich.console import Console
 
 from arcollect import cli
 from arcollect.book import template, write
-from arcollect.book.schema import FX, Customers, Invoices, SettingsSheet
 from arcollect.book.settings import default_settings_rows
 from arcollect.cli import main
+from arcollect.schema import FX, Customers, Invoices, SettingsSheet
 
 NOW = "2026-11-24T10:00:00+00:00"
 

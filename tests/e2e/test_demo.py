@@ -11,8 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from arcollect.book.schema import TABLES
 from arcollect.cli import DEMO_FILE, main
+from arcollect.schema import TABLES
 
 NOW = "2026-11-24T10:00:00+00:00"  # a Tuesday: business hours in Europe, evening in Asia, night in the Americas
 

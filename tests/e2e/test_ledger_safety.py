@@ -15,9 +15,9 @@ from rich.console import Console
 
 from arcollect import cli
 from arcollect.book.reminder_log import reminder_log
-from arcollect.book.schema import TABLES, Log
 from arcollect.cli import main
 from arcollect.mail.ledger import Ledger, identity
+from arcollect.schema import TABLES, Log
 
 from ..integration.workbooks import TUESDAY, customer, invoice, make_book, replace_rows
 from ..servers.ews import EwsServer

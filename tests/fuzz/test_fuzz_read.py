@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arcollect.book import read, schema, template
-from arcollect.book.schema import Kind, Table
+from arcollect import schema
+from arcollect.book import read, template
+from arcollect.schema import Kind, Table
 from tests.fuzz import rawbook
 from tests.fuzz.conftest import scaled
 from tests.fuzz.test_fuzz_values import CELLS

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from arcollect.book import settings
-from arcollect.book.schema import DUNNING_LEVELS, SETTINGS, SettingsSheet
 from arcollect.errors import ConfigError
+from arcollect.schema import DUNNING_LEVELS, SETTINGS, SettingsSheet
 from tests.fuzz.conftest import FUZZ
 from tests.fuzz.test_fuzz_values import CELLS
 

@@ -16,9 +16,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from arcollect.book import read, validate
-from arcollect.book.schema import Kind
 from arcollect.engine import columns
 from arcollect.errors import InputError
+from arcollect.schema import Kind
 from tests.fuzz.conftest import FUZZ
 
 TRICKY = (

@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 
 from arcollect.book import settings
-from arcollect.book.schema import Customers, Debtors, DunningLevels, Effectiveness, EffectivenessSheet, Risk
-from arcollect.book.schema import Invoices as I
 from arcollect.mail.ledger import Ledger
 from arcollect.mail.message import Reminder, idempotency_key
 from arcollect.run import collect
+from arcollect.schema import Customers, Debtors, DunningLevels, Effectiveness, EffectivenessSheet, Risk
+from arcollect.schema import Invoices as I
 
 from .workbooks import TUESDAY, customer, invoice, make_book, payment, sheet_rows
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from arcollect.book.schema import Calibration
+from arcollect.schema import Calibration
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "calibration.py"
 

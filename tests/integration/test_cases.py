@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 
 from arcollect.book import cases
-from arcollect.book.schema import Aging, Customers, Invoices, Log
+from arcollect.schema import Aging, Customers, Invoices, Log
 
 AS_OF = dt.date(2026, 11, 24)
 EVIL_NAME = '=HYPERLINK("http://evil.example","Pay here")'

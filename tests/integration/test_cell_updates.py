@@ -6,7 +6,7 @@ import openpyxl
 import pandas as pd
 
 from arcollect.book import template, write
-from arcollect.book.schema import Customers
+from arcollect.schema import Customers
 
 
 def test_credit_hold_is_set_for_the_named_customers_only_and_the_users_own_column_survives(tmp_path):

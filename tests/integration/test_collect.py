@@ -18,10 +18,10 @@ import pytest
 from babel.dates import format_date
 from babel.numbers import format_currency
 
-from arcollect.book.schema import Aging, Customers, DunningLevels, ExceptionsSheet, Invoices, Queue, Queued
 from arcollect.book.settings import default_policy_rows
 from arcollect.engine import interest
 from arcollect.run import collect
+from arcollect.schema import Aging, Customers, DunningLevels, ExceptionsSheet, Invoices, Queue, Queued
 
 from .workbooks import (
     TUESDAY,

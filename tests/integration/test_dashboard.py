@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from arcollect.book import dashboard, template
-from arcollect.book.schema import Aging
 from arcollect.book.write import write_tables
+from arcollect.schema import Aging
 
 BUCKETS = ["Current", "1-30", "31-60", "61-90", "91-120", "120+"]
 TILES = {"DSO": 41.2, "Best possible DSO": 30.0, "ADD": 11.2, "CEI": "87 %", "% overdue": "37 %", "Total open": 93000.0}

@@ -22,10 +22,10 @@ import pytest
 
 from arcollect import escalation
 from arcollect.book import cases, live
-from arcollect.book.schema import Customers, Queue
 from arcollect.cli import main
 from arcollect.mail.ledger import Ledger
 from arcollect.run import collect
+from arcollect.schema import Customers, Queue
 
 from .workbooks import (
     TUESDAY,

@@ -9,8 +9,8 @@ import pytest
 
 from arcollect.book import template
 from arcollect.book.importer import import_open_items
-from arcollect.book.schema import Invoices
 from arcollect.book.write import write_tables
+from arcollect.schema import Invoices
 from tests.integration.workbooks import add_mappings, sheet_rows
 
 DATA = Path(__file__).resolve().parents[1] / "data"

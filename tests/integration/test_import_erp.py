@@ -18,9 +18,9 @@ import pytest
 from arcollect import cli
 from arcollect.book import template
 from arcollect.book.importer import describe, import_open_items
-from arcollect.book.schema import Customers, Invoices
 from arcollect.book.write import write_tables
 from arcollect.errors import InputError
+from arcollect.schema import Customers, Invoices
 from tests.integration.workbooks import sheet_rows
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -9,10 +9,10 @@ from decimal import Decimal
 
 from babel.numbers import format_currency
 
-from arcollect.book.schema import Aging, DunningLevels, Invoices
 from arcollect.book.settings import default_policy_rows
 from arcollect.engine import interest, law
 from arcollect.run import collect
+from arcollect.schema import Aging, DunningLevels, Invoices
 
 from .workbooks import TUESDAY, customer, invoice, make_book, payment, sheet_rows
 

@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 
 from arcollect.book import dashboard, demo, demo_history, live, read, settings, template, write
-from arcollect.book.schema import Risk
 from arcollect.excel import ribbon
 from arcollect.run import collect
+from arcollect.schema import Risk
 from tests.excel_standin import StandInBook, StandInChart
 from tests.integration.workbooks import sheet_rows
 

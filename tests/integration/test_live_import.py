@@ -17,8 +17,8 @@ import pytest
 
 from arcollect.book import read, template
 from arcollect.book.importer import import_open_items
-from arcollect.book.schema import Customers, ExceptionsSheet, Invoices
 from arcollect.book.write import write_tables
+from arcollect.schema import Customers, ExceptionsSheet, Invoices
 from tests.integration.test_import import QBO_APRIL, QBO_MARCH, SAP_APRIL, SAP_MARCH
 from tests.integration.workbooks import sheet_rows
 

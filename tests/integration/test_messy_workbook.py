@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from arcollect import cli
-from arcollect.book.schema import Aging, Debtors, ExceptionsSheet, Invoices, NextAction, Queue, Risk
+from arcollect.schema import Aging, Debtors, ExceptionsSheet, Invoices, NextAction, Queue, Risk
 from tests.integration import messy
 from tests.integration.workbooks import clipped_values, sheet_rows
 

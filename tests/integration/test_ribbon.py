@@ -20,11 +20,11 @@ import pytest
 from arcollect import run
 from arcollect.book import template
 from arcollect.book.reminder_log import reminder_log
-from arcollect.book.schema import Log
 from arcollect.book.settings import Settings
 from arcollect.excel import ribbon
 from arcollect.mail.ledger import Ledger
 from arcollect.mail.ledger.lease import host_name
+from arcollect.schema import Log
 
 from .test_import import QBO_APRIL, QBO_MARCH
 from .workbooks import TUESDAY, customer, invoice, make_book, sheet_rows

@@ -17,8 +17,8 @@ import pytest
 from arcollect import cli
 from arcollect.book import files, read, settings, write
 from arcollect.book.parts import sheet_parts
-from arcollect.book.schema import Invoices
 from arcollect.run import collect
+from arcollect.schema import Invoices
 from tests.integration.user_books import NOW, user_book
 
 ARGS_NOW = ["--now", NOW.isoformat()]

@@ -22,7 +22,6 @@ import time_machine
 from arcollect import run, scheduler
 from arcollect.book import demo, template, write
 from arcollect.book.reminder_log import reminder_log
-from arcollect.book.schema import Customers, SettingsSheet
 from arcollect.book.settings import Settings
 from arcollect.cli import main
 from arcollect.engine import calendar
@@ -30,6 +29,7 @@ from arcollect.mail.ledger import Ledger
 from arcollect.mail.ledger.lease import host_name
 from arcollect.mail.message import KEY_HEADER
 from arcollect.scheduler import AlreadyRunning, Schedule
+from arcollect.schema import Customers, SettingsSheet
 
 MONDAY = dt.datetime(2026, 11, 23, 0, 0, tzinfo=dt.UTC)
 FINANCE = "finance@northwind.example"

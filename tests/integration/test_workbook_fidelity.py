@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from arcollect.book import read
-from arcollect.book.schema import INPUT_TABLES, Customers, Queue
 from arcollect.engine import dunning
 from arcollect.run import collect
+from arcollect.schema import INPUT_TABLES, Customers, Queue
 from tests.integration import package_check
 from tests.integration.user_books import LOGO, NOW, libreoffice_save, sheet_xml, user_book
 

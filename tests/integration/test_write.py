@@ -14,11 +14,12 @@ import pytest
 import python_calamine
 from openpyxl.utils import get_column_letter
 
-from arcollect.book import schema, template
+from arcollect import schema
+from arcollect.book import template
 from arcollect.book.read import read
-from arcollect.book.schema import Aging, Customers, ExceptionsSheet, Invoices, Queue
 from arcollect.book.write import write_tables
 from arcollect.errors import InputError
+from arcollect.schema import Aging, Customers, ExceptionsSheet, Invoices, Queue
 
 AGING_LAST = get_column_letter(len(schema.AGING.keys))  # the Aging table's last column
 HOSTILE = ['=HYPERLINK("http://evil","x")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "\tTAB", "=1+1"]

@@ -20,8 +20,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 
 from arcollect.book import parts, template, write
-from arcollect.book.schema import Aging, Customers, Invoices, Queue
 from arcollect.book.write import write_tables
+from arcollect.schema import Aging, Customers, Invoices, Queue
 
 HOSTILE = ['=HYPERLINK("http://evil","x")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "\tTAB"]
 

@@ -22,10 +22,11 @@ from typing import Any
 import openpyxl
 import pandas as pd
 
-from arcollect.book import schema, template
+from arcollect import schema
 from arcollect.book import settings as book_settings
-from arcollect.book.schema import FX, TABLES, Customers, Invoices, Payments, SettingsSheet
+from arcollect.book import template
 from arcollect.book.write import write_tables
+from arcollect.schema import FX, TABLES, Customers, Invoices, Payments, SettingsSheet
 
 BOOK_NAME = "collections.xlsx"
 TUESDAY = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)  # 11:00 in Berlin, 10:00 in London: business hours
@@ -244,7 +245,7 @@ def clipped_values(path: Path) -> list[str]:
     text run on). Columns the schema keeps narrow on purpose (`fit=False`: ledger keys, Message-IDs) are left out."""
     import openpyxl
 
-    from arcollect.book import schema
+    from arcollect import schema
 
     book = openpyxl.load_workbook(path)
     clipped = []

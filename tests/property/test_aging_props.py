@@ -7,8 +7,8 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arcollect.book.schema import TOTAL, Invoices
 from arcollect.engine import aging
+from arcollect.schema import TOTAL, Invoices
 from tests.property.conftest import PROPERTY
 
 edges_strategy = st.lists(st.integers(0, 400), min_size=1, max_size=7, unique=True).map(sorted).map(tuple)

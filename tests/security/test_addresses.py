@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from arcollect.book import read, settings, validate
-from arcollect.book.schema import CUSTOMERS, Customers, Kind, Queue, SettingsSheet
 from arcollect.run import collect
+from arcollect.schema import CUSTOMERS, Customers, Kind, Queue, SettingsSheet
 from tests.integration.workbooks import TUESDAY, customer, invoice, make_book
 
 INVALID = {

@@ -26,8 +26,8 @@ import openpyxl
 import pytest
 
 from arcollect.book import guard, read
-from arcollect.book.schema import CUSTOMERS, INVOICES, Customers
 from arcollect.errors import InputError
+from arcollect.schema import CUSTOMERS, INVOICES, Customers
 from tests.fuzz import rawbook
 from tests.integration.workbooks import customer, invoice, make_book
 

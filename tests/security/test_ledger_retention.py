@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from arcollect.book.reminder_log import reminder_log
-from arcollect.book.schema import Queue
 from arcollect.book.settings import Settings
 from arcollect.cli import main
 from arcollect.mail.ledger import Ledger
 from arcollect.mail.message import Reminder, idempotency_key
 from arcollect.mail.transports import SendResult
 from arcollect.run import collect
+from arcollect.schema import Queue
 from tests.integration.workbooks import TUESDAY, customer, invoice, make_book, replace_rows
 
 NAME = "Zebulon Quartermaine Holdings"  # in the body only: the ledger never stores customer names

@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 
 from arcollect.book import demo, template, write
-from arcollect.book.schema import Customers, Invoices, Payments, SettingsSheet
 from arcollect.cli import main
 from arcollect.errors import ConfigError
 from arcollect.run import collect
+from arcollect.schema import Customers, Invoices, Payments, SettingsSheet
 from tests.integration.workbooks import TUESDAY, customer, invoice, make_book, ready_to_escalate
 from tests.servers.graph import GraphServer
 from tests.servers.smtp import SmtpServer

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from arcollect.book.schema import TOTAL, Aging, Invoices
 from arcollect.engine import aging
 from arcollect.errors import InputError
+from arcollect.schema import TOTAL, Aging, Invoices
 
 AS_OF = "2026-11-24"
 

@@ -7,7 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from arcollect.book.schema import (
+from arcollect.engine import analytics, metrics
+from arcollect.schema import (
     Calibration,
     Customers,
     Debtors,
@@ -19,7 +20,6 @@ from arcollect.book.schema import (
     Payments,
     Risk,
 )
-from arcollect.engine import analytics, metrics
 
 # Base EUR; 1 USD = 0.5 EUR (undated). Three customers, six invoices, five payments, January–March 2026.
 #

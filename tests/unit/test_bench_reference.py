@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 from benchmarks import reference, synthetic
 
-from arcollect.book.schema import Aging
 from arcollect.engine import aging, pricing
+from arcollect.schema import Aging
 
 
 def test_per_row_reference_gives_the_same_buckets_and_summary_as_the_engine():

@@ -8,9 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import pytest
 
-from arcollect.book.schema import FX, Aging, Customers, Invoices, Payments
 from arcollect.engine import interest
 from arcollect.engine.law import claims
+from arcollect.schema import FX, Aging, Customers, Invoices, Payments
 
 
 def _customers(*rows: dict) -> pd.DataFrame:

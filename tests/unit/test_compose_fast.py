@@ -17,10 +17,10 @@ from jinja2 import Environment
 from jinja2.filters import do_wordwrap
 
 from arcollect.book import settings
-from arcollect.book.schema import Aging, Customers, Invoices, Log, Queue
 from arcollect.engine import aging, dunning, pricing
 from arcollect.mail import compose
 from arcollect.mail.render import Renderer, RenderError
+from arcollect.schema import Aging, Customers, Invoices, Log, Queue
 
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 

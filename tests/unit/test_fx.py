@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from arcollect.book.schema import FX
 from arcollect.engine import fx
 from arcollect.errors import InputError
+from arcollect.schema import FX
 
 
 def test_scalar_conversion_returns_a_decimal_rounded_to_the_base_minor_unit():

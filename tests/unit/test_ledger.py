@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from arcollect.book.reminder_log import reminder_log
-from arcollect.book.schema import Log
 from arcollect.errors import ArcollectError, InputError, TransportError
 from arcollect.mail.ledger import Entry, Ledger, LedgerError, reconcile
 from arcollect.mail.message import Reminder
 from arcollect.mail.transports import SendResult, Transport
+from arcollect.schema import Log
 from tests import factories
 
 T0 = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)

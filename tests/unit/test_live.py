@@ -16,8 +16,8 @@ import pytest
 import python_calamine
 
 from arcollect.book import demo, live, read, template, write
-from arcollect.book.schema import TABLES, Customers, Invoices
 from arcollect.errors import ArcollectError, InputError
+from arcollect.schema import TABLES, Customers, Invoices
 from tests.excel_standin import COM_ERROR_CODES
 from tests.integration.workbooks import customer, invoice, make_book, sheet_rows
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from arcollect.book.schema import Invoices, PaymentBehaviour, Payments
 from arcollect.engine import metrics
 from arcollect.errors import InputError
+from arcollect.schema import Invoices, PaymentBehaviour, Payments
 
 # ---- DSO, simple ----------------------------------------------------------------------------------------------
 

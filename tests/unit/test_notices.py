@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 
 from arcollect.book import template
-from arcollect.book.schema import Customers, Invoices, Payments, Queue, SettingsSheet
 from arcollect.book.settings import Settings, default_policy_rows, default_settings_rows, parse_policy
 from arcollect.book.write import write_tables
 from arcollect.engine import dunning
 from arcollect.mail import compose
 from arcollect.mail.render import Renderer
 from arcollect.run import collect
+from arcollect.schema import Customers, Invoices, Payments, Queue, SettingsSheet
 from tests.unit.test_dunning import NOW, customers, paid_invoice, payment
 from tests.unit.test_render import LANGUAGES, _eur, _plain, make_context
 

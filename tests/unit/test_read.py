@@ -11,10 +11,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from arcollect.book import schema
+from arcollect import schema
 from arcollect.book.read import MAX_TEXT, convert, read, read_rows
-from arcollect.book.schema import FX, Customers, Invoices, Kind, Payments
 from arcollect.errors import InputError
+from arcollect.schema import FX, Customers, Invoices, Kind, Payments
 
 INVOICE_HEADERS = ["Invoice", "Customer ID", "Invoice date", "Due date", "Currency", "Amount", "Open amount", "Status"]
 

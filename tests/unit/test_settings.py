@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from arcollect.book import settings as settings_module
-from arcollect.book.schema import DUNNING_LEVELS, SETTINGS, DunningLevels, SettingsSheet
 from arcollect.book.settings import (
     KEYS,
     DunningLevel,
@@ -27,6 +26,7 @@ from arcollect.book.settings import (
     settings_rows,
 )
 from arcollect.errors import ConfigError
+from arcollect.schema import DUNNING_LEVELS, SETTINGS, DunningLevels, SettingsSheet
 
 
 def _sheet(*rows: tuple[object, object], start: int = 2) -> pd.DataFrame:

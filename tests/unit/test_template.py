@@ -7,8 +7,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from arcollect.book import schema, template
-from arcollect.book.schema import TABLES, Customers, DunningLevels, Invoices, Kind
+from arcollect import schema
+from arcollect.book import template
+from arcollect.schema import TABLES, Customers, DunningLevels, Invoices, Kind
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "workbook" / "arcollect.xlsx"

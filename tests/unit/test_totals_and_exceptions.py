@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from arcollect.book import exceptions
-from arcollect.book.schema import TOTAL, Aging, Customers, ExceptionsSheet, Invoices
 from arcollect.engine import totals
 from arcollect.problems import Problem
+from arcollect.schema import TOTAL, Aging, Customers, ExceptionsSheet, Invoices
 
 
 def _aged() -> pd.DataFrame:

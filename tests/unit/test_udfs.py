@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import xlwings as xw
 
-from arcollect.book.schema import FX, SettingsSheet
 from arcollect.engine import interest, terms
 from arcollect.excel import udfs
+from arcollect.schema import FX, SettingsSheet
 
 AS_OF = dt.datetime(2026, 11, 24)
 DUE = dt.datetime(2026, 10, 1)

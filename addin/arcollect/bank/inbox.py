@@ -35,9 +35,9 @@ import pandas as pd
 from arcollect.bank import matching, statements
 from arcollect.bank.store import Store, path_for
 from arcollect.book import live, read, settings, write
-from arcollect.book.schema import PAYMENTS, UNMATCHED, Invoices, Payments, Unmatched
 from arcollect.errors import InputError
 from arcollect.problems import Problem
+from arcollect.schema import PAYMENTS, UNMATCHED, Invoices, Payments, Unmatched
 
 logger = logging.getLogger(__name__)
 METHOD = "Bank transfer"
@@ -236,8 +236,9 @@ def csv_mappings(book: Any) -> list[statements.CsvMapping]:
     on the Currency row, and the values that mean a credit on the Credit/debit row (``H`` or ``CR; Credit``).
     Unknown targets are logged and left out.
     """
-    from arcollect.book import importer, schema
-    from arcollect.book.schema import Mappings
+    from arcollect import schema
+    from arcollect.book import importer
+    from arcollect.schema import Mappings
 
     if isinstance(book, str | Path):
         rows = importer.sheet_rows(Path(book), schema.MAPPINGS.sheet)
@@ -537,8 +538,8 @@ def before_run(
 def hold_paid(queue: pd.DataFrame, paid: Mapping[str, tuple[str, bool]]) -> int:
     """Hold every due reminder that chases an invoice paid since it was planned: "paid on … (bank)"; one whose
     invoices are only partly paid is held too ("part paid on …"): the next run asks for what is left."""
-    from arcollect.book.schema import Queue
     from arcollect.engine import dunning
+    from arcollect.schema import Queue
 
     if queue.empty or not paid:
         return 0

@@ -39,8 +39,8 @@ import pandas as pd
 
 from arcollect.bank import references as rf
 from arcollect.bank.statements import Credit
-from arcollect.book.schema import Customers, Invoices
 from arcollect.engine import money
+from arcollect.schema import Customers, Invoices
 
 RF_REFERENCE = "RF reference"
 INVOICE_NUMBER = "invoice number"

@@ -113,8 +113,8 @@ def demo_day(workbook: Path, queue: pd.DataFrame, invoices: pd.DataFrame, custom
     their reminder, 2 pay part, 2 pay one invoice's exact amount without any reference — and 2 unknown payers."""
     from arcollect.bank import references
     from arcollect.bank.store import Store, path_for
-    from arcollect.book.schema import Customers, Invoices, Queue
     from arcollect.engine import dunning
+    from arcollect.schema import Customers, Invoices, Queue
 
     going = queue[queue[Queue.STATE].isin([dunning.DUE, dunning.SCHEDULED])]
     # customers with one reminder planned, and due now: the payment stops (or shrinks) exactly that one

@@ -33,9 +33,10 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from arcollect.book import schema, template
-from arcollect.book.schema import Aging, Customers, Invoices, Kind, Log, Table
+from arcollect import schema
+from arcollect.book import template
 from arcollect.book.write import owner_file, save_atomic, set_cell, write_table
+from arcollect.schema import Aging, Customers, Invoices, Kind, Log, Table
 
 logger = logging.getLogger(__name__)
 

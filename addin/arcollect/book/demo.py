@@ -41,7 +41,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from arcollect.book.schema import (
+from arcollect.book.settings import default_policy_rows, default_settings_rows
+from arcollect.engine import money, terms
+from arcollect.schema import (
     CUSTOMERS,
     FX_TABLE,
     INVOICES,
@@ -50,12 +52,10 @@ from arcollect.book.schema import (
     DunningLevels,
     SettingsSheet,
 )
-from arcollect.book.schema import FX as FXColumns
-from arcollect.book.schema import Customers as C
-from arcollect.book.schema import Invoices as I
-from arcollect.book.schema import Payments as P
-from arcollect.book.settings import default_policy_rows, default_settings_rows
-from arcollect.engine import money, terms
+from arcollect.schema import FX as FXColumns
+from arcollect.schema import Customers as C
+from arcollect.schema import Invoices as I
+from arcollect.schema import Payments as P
 
 COMPANY = "Northwind Components GmbH"
 BAD_CUSTOMER = "C10007"

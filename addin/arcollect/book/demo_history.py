@@ -26,11 +26,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from arcollect.book.schema import Customers, Invoices, Log, Payments, Queue
 from arcollect.book.settings import parse_policy
 from arcollect.engine import metrics
 from arcollect.mail.ledger import Ledger
 from arcollect.mail.message import Reminder, idempotency_key
+from arcollect.schema import Customers, Invoices, Log, Payments, Queue
 
 CYCLE_DAYS = 35  # the demo ledger shows five weekly dunning runs over the open invoices before today's
 RUN_EVERY_DAYS = 7

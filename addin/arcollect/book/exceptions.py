@@ -33,9 +33,9 @@ from typing import Any
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from arcollect.book import schema
-from arcollect.book.schema import FX, Customers, ExceptionsSheet, Invoices, Table
+from arcollect import schema
 from arcollect.problems import Problem
+from arcollect.schema import FX, Customers, ExceptionsSheet, Invoices, Table
 
 NO_RATE = "no FX rate for "
 UNKNOWN_CUSTOMER = "customer ID not found in Customers"

@@ -62,14 +62,15 @@ from typing import Any
 import pandas as pd
 import python_calamine
 
-from arcollect.book import dates, guard, live, schema
+from arcollect import schema
+from arcollect.book import dates, guard, live
 from arcollect.book import settings as book_settings
 from arcollect.book.exceptions import sheet as exceptions_sheet
 from arcollect.book.read import convert, read, read_rows
-from arcollect.book.schema import Customers, Invoices, Kind, Mappings, Table
 from arcollect.book.write import WriteResult, write_tables
 from arcollect.errors import InputError
 from arcollect.problems import Problem
+from arcollect.schema import Customers, Invoices, Kind, Mappings, Table
 
 logger = logging.getLogger(__name__)
 

@@ -52,12 +52,13 @@ import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import column_index_from_string
 
-from arcollect.book import dashboard, schema, template
+from arcollect import schema
+from arcollect.book import dashboard, template
 from arcollect.book import read as file_read
 from arcollect.book import write as file_write
-from arcollect.book.schema import Kind, Table
 from arcollect.errors import ArcollectError, InputError
 from arcollect.problems import Problem
+from arcollect.schema import Kind, Table
 
 logger = logging.getLogger(__name__)
 

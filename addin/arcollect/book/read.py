@@ -76,11 +76,12 @@ import pandas as pd
 import python_calamine
 from openpyxl.utils import get_column_letter
 
+from arcollect import schema
 from arcollect.book import cells as sheet_cells
-from arcollect.book import dates, guard, parts, schema, validate
-from arcollect.book.schema import MAX_TEXT, Customers, Invoices, Kind, SettingsSheet, Table
+from arcollect.book import dates, guard, parts, validate
 from arcollect.errors import InputError
 from arcollect.problems import Problem
+from arcollect.schema import MAX_TEXT, Customers, Invoices, Kind, SettingsSheet, Table
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from arcollect.book.schema import Log
+from arcollect.schema import Log
 
 SEPARATOR = "; "
 

@@ -1,7 +1,7 @@
 """The Settings and DunningLevels sheets as typed, validated Python values.
 
     >>> import pandas as pd
-    >>> from arcollect.book.schema import SettingsSheet
+    >>> from arcollect.schema import SettingsSheet
     >>> from arcollect.book.settings import parse_settings, set_value
     >>> rows = {SettingsSheet.KEY: ["basecurrency", "BucketEdges"], SettingsSheet.VALUE: ["chf", "0,30,60"]}
     >>> table = pd.DataFrame(rows)
@@ -50,7 +50,10 @@ from stdnum.exceptions import ValidationError
 
 from arcollect.book.dates import DATE_ORDERS
 from arcollect.book.files import real_path
-from arcollect.book.schema import (
+from arcollect.book.validate import address_problem
+from arcollect.errors import ConfigError, InputError
+from arcollect.problems import Problem
+from arcollect.schema import (
     AGING_BASES,
     DUNNING_LEVELS,
     SETTINGS,
@@ -59,9 +62,6 @@ from arcollect.book.schema import (
     DunningLevels,
     SettingsSheet,
 )
-from arcollect.book.validate import address_problem
-from arcollect.errors import ConfigError, InputError
-from arcollect.problems import Problem
 
 logger = logging.getLogger(__name__)
 

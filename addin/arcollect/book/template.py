@@ -7,7 +7,7 @@
 
 or, from a shell, ``python -m arcollect.book.template workbook/arcollect.xlsx`` regenerates the committed template.
 
-Everything comes from `arcollect.book.schema`: sheet and table names, headers, number formats per `Kind`, drop-down
+Everything comes from `arcollect.schema`: sheet and table names, headers, number formats per `Kind`, drop-down
 lists for columns with allowed values, TRUE/FALSE for yes/no columns and ISO code lists (currencies from Babel's
 ISO 4217 list, countries from Babel's territory names) for currency and country columns. The code lists live on a
 hidden ``Lists`` sheet because Excel limits an inline list to 255 characters.
@@ -42,9 +42,10 @@ from openpyxl.worksheet.table import Table as ExcelTable
 from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from arcollect.book import schema, settings
-from arcollect.book.schema import TABLES, TOTAL, Aging, Customers, Debtors, Kind, Table
+from arcollect import schema
+from arcollect.book import settings
 from arcollect.engine import aging
+from arcollect.schema import TABLES, TOTAL, Aging, Customers, Debtors, Kind, Table
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,10 @@ from typing import Any
 import email_validator
 import pandas as pd
 
-from arcollect.book.schema import (
+from arcollect.engine import calendar
+from arcollect.errors import InputError
+from arcollect.problems import Problem
+from arcollect.schema import (
     CUSTOMERS,
     INVOICES,
     MAX_TEXT,
@@ -36,9 +39,6 @@ from arcollect.book.schema import (
     Payments,
     Table,
 )
-from arcollect.engine import calendar
-from arcollect.errors import InputError
-from arcollect.problems import Problem
 
 _SHOWN_TEXT = 200
 

@@ -65,10 +65,11 @@ from openpyxl.worksheet.table import Table as ExcelTable
 from openpyxl.worksheet.table import TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
 
-from arcollect.book import cells, guard, parts, schema, template
+from arcollect import schema
+from arcollect.book import cells, guard, parts, template
 from arcollect.book.files import atomic_file, owner_file
-from arcollect.book.schema import Kind, Table
 from arcollect.errors import InputError
+from arcollect.schema import Kind, Table
 
 logger = logging.getLogger(__name__)
 _LINK_FONT = Font(color="0563C1", underline="single")

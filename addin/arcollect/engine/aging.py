@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arcollect.book.schema import TOTAL, Aging, Invoices
 from arcollect.engine import columns, fx, money
 from arcollect.errors import InputError
 from arcollect.problems import Problem
+from arcollect.schema import TOTAL, Aging, Invoices
 
 DEFAULT_EDGES: tuple[int, ...] = (0, 30, 60, 90, 120)
 CURRENT = "Current"

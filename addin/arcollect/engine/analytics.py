@@ -15,7 +15,7 @@ invoice number, in the invoice's currency): the open amount of an invoice at a d
 payments dated on or before that date. Unapplied cash (a payment without an invoice number) is not counted, and
 an invoice marked Paid without recorded payments still counts as open in the reconstructed history.
 
-Output columns and keys are named in `book.schema` (`Kpi`, `Headline`, `Debtors`, `Risk`, `Calibration`,
+Output columns and keys are named in `arcollect.schema` (`Kpi`, `Headline`, `Debtors`, `Risk`, `Calibration`,
 `Effectiveness`).
 """
 
@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arcollect.book.schema import (
+from arcollect.engine import aging, columns, fx, metrics
+from arcollect.schema import (
     Calibration,
     Customers,
     Debtors,
@@ -42,7 +43,6 @@ from arcollect.book.schema import (
     Payments,
     Risk,
 )
-from arcollect.engine import aging, columns, fx, metrics
 
 logger = logging.getLogger(__name__)
 

@@ -62,12 +62,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from arcollect.book.schema import Aging, Customers, Invoices, Log, Queue
 from arcollect.book.settings import DunningLevel
 from arcollect.engine import calendar, metrics
 from arcollect.engine.columns import equals, factorize_sorted, per_distinct
 from arcollect.engine.money import minor_units_array, round_money
 from arcollect.errors import InputError
+from arcollect.schema import Aging, Customers, Invoices, Log, Queue
 
 DUE, SCHEDULED, HELD = "due", "scheduled", "held"
 # An escalating reminder that would go out, waiting for a finance user's approval (set by `arcollect.run`).

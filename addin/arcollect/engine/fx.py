@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arcollect.book.schema import FX, Invoices
 from arcollect.engine import columns, money
 from arcollect.errors import InputError
 from arcollect.problems import Problem
+from arcollect.schema import FX, Invoices
 
 Rates = Mapping[str, float] | pd.Series | pd.DataFrame
 

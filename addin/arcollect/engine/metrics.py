@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arcollect.book.schema import Invoices, PaymentBehaviour, Payments
 from arcollect.engine.columns import Shape, amounts, broadcast, dates
+from arcollect.schema import Invoices, PaymentBehaviour, Payments
 
 logger = logging.getLogger(__name__)
 

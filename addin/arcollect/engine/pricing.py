@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arcollect.book.schema import Aging, Customers, Invoices, Payments
 from arcollect.engine import columns, fx, money, phrases, terms
 from arcollect.engine.law import claims
 from arcollect.problems import Problem
+from arcollect.schema import Aging, Customers, Invoices, Payments
 
 JURISDICTION = claims.GOVERNING  # the customer's governing law, resolved ("" when none is known)
 PARSED_TERMS = "_parsed_terms"  # the invoice's payment terms, parsed (None when missing or not understood)

@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arcollect.book.schema import TOTAL, Aging, Invoices
 from arcollect.engine import fx, money
 from arcollect.errors import InputError
 from arcollect.problems import Problem
+from arcollect.schema import TOTAL, Aging, Invoices
 
 ROW = "row"
 WHY = "why"

@@ -155,8 +155,8 @@ def approve(
     files follow from the ledger. Approving single rows: type a name in ReminderQueue's Approve column instead.
     """
     from arcollect import escalation
-    from arcollect.book.schema import Queue
     from arcollect.run import open_ledger
+    from arcollect.schema import Queue
 
     def work(book: Any) -> Outcome:
         moment = _now(now)

@@ -61,12 +61,12 @@ import pandas as pd
 import xlwings as xw
 from babel import numbers as babel_numbers
 
-from arcollect.book.schema import FX
 from arcollect.engine import aging, fx, interest, metrics
 from arcollect.engine import terms as payment_terms
 from arcollect.errors import ArcollectError, ConfigError
 from arcollect.excel import cells
 from arcollect.excel.cells import ShapeError
+from arcollect.schema import FX
 
 logger = logging.getLogger(__name__)
 

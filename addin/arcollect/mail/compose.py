@@ -38,12 +38,12 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, get_decimal_symbol
 
-from arcollect.book.schema import Aging, Customers, Invoices, Log, Queue
 from arcollect.engine import dunning, law, pricing
 from arcollect.engine.law import claims
 from arcollect.engine.money import minor_units, to_decimal
 from arcollect.mail.message import Attachment, Reminder, idempotency_key
 from arcollect.mail.render import Renderer
+from arcollect.schema import Aging, Customers, Invoices, Log, Queue
 
 FALLBACK_SENDER = "reminders@arcollect.invalid"
 _NO_CHARGES = {"interest": Decimal(0), "compensation": Decimal(0), "paid_to_charges": Decimal(0)}

@@ -33,13 +33,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arcollect.book.schema import Aging, Customers, Invoices, Payments
 from arcollect.engine import calendar, columns, fx, interest, money
 from arcollect.engine import law as laws
 from arcollect.engine.law import account, contract
 from arcollect.engine.law.model import ON_MONTH_BEFORE_DUE, PRINCIPAL, Compensation, Law
 from arcollect.errors import ArcollectError
 from arcollect.problems import Problem
+from arcollect.schema import Aging, Customers, Invoices, Payments
 
 GOVERNING = "_jurisdiction"  # the law governing the customer's contracts: ISO code, "" when none is known
 CONSUMER = "_consumer"  # True when the customer is a consumer (Customers: Customer type Consumer)

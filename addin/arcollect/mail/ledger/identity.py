@@ -97,7 +97,7 @@ def write_live_stamp(book: Any, ledger_id: str, sequence: int) -> None:
 
 def sent_in_log(rows: list[list[Any]]) -> int:
     """How many reminders a ReminderLog sheet (rows from A1) lists as sent."""
-    from arcollect.book.schema import TABLES, Log
+    from arcollect.schema import TABLES, Log
 
     if not rows:
         return 0

@@ -32,13 +32,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from arcollect.book.schema import TABLES, Log
 from arcollect.errors import InputError, TransportError
 from arcollect.mail import transports
 from arcollect.mail.ledger import identity, locate
 from arcollect.mail.ledger.core import Ledger, utc_text
 from arcollect.mail.ledger.store import LedgerError
 from arcollect.mail.message import KEY_HEADER, message_id
+from arcollect.schema import TABLES, Log
 
 logger = logging.getLogger(__name__)
 

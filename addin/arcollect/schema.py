@@ -1,6 +1,6 @@
 """Every sheet, table and column of the workbook: the single place where they are named and typed.
 
-    >>> from arcollect.book.schema import Invoices, TABLES
+    >>> from arcollect.schema import Invoices, TABLES
     >>> TABLES["Invoices"].column(Invoices.DUE_DATE).header
     'Due date'
 
