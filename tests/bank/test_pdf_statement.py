@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from babel.numbers import format_currency
 
+from arcollect.book.schema import DunningLevels
 from arcollect.book.settings import default_policy_rows
 from arcollect.run import collect
 from tests.bank.decode import decode_qr
@@ -115,3 +116,37 @@ def test_japanese_and_chinese_statements_show_their_script(statements, customer_
     fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
     assert "CJK" in fonts and "yes" in fonts  # the CJK font is embedded, not left to the reader
     assert len(decode_qr(_page(pdf).read_bytes())) == 1
+
+
+def test_a_contractual_late_charge_shows_no_column_of_zero_compensation(tmp_path):
+    """A US buyer under a contractual late charge (1.5 % per month, no statutory €40) is charged interest only: its
+    statement has an interest column and total, and no compensation column or line of zeros — as its letter. A
+    German buyer in the same run is charged both, and its statement shows both."""
+    policy = default_policy_rows()
+    policy["attach_statement"] = True
+    policy[DunningLevels.ADD_INTEREST] = True  # whichever level goes out adds the late charges
+    due = "2026-10-16"  # 39 days before the run
+    path = make_book(
+        tmp_path,
+        customers=[
+            customer("US-K", country="US", currency="USD", jurisdiction="US", late_charge="1.5 % per month"),
+            customer("DE-B", country="DE"),
+        ],
+        invoices=[invoice("U-3", "US-K", due=due, currency="USD"), invoice("D-1", "DE-B", due=due)],
+        settings={"GoverningLaw": "DE", "IBAN": "DE89370400440532013000", "IBAN.USD": "DE89370400440532013000"},
+        policy=policy,
+    )
+    report = collect(path, now=TUESDAY, send=False)
+    texts = {}
+    for reminder in report.reminders.values():
+        (pdf,) = [a for a in reminder.attachments if a.mime_type == "application/pdf"]
+        target = tmp_path / pdf.filename
+        target.write_bytes(pdf.content)
+        texts[reminder.customer_id] = (reminder, _text(target))
+    letter, contract = texts["US-K"]
+    assert "Interest" in contract and "Late-payment interest" in contract
+    assert "Compensation" not in contract and "compensation" not in contract
+    assert "compensation" not in letter.text.lower()
+    _letter, statute = texts["DE-B"]
+    assert "Interest" in statute and "Compensation" in statute and "Fixed compensation for recovery costs" in statute
+    assert _spaces(format_currency(Decimal(40), "EUR", locale="en_DE")) in statute

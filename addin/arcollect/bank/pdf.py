@@ -78,6 +78,8 @@ _CJK = {
 # Face of each collection to use: in Noto Sans CJK Regular.ttc 0 = JP, 2 = SC; in the Windows files 0 is the one.
 _FACE = {("ja", "NotoSansCJK-Regular.ttc"): 0, ("zh", "NotoSansCJK-Regular.ttc"): 2}
 MM_QR = 40.0
+# Column widths (mm) of the invoice table: without charges, with one of interest and compensation, with both.
+_WIDTHS = {0: (34, 32, 32, 30, 52), 1: (30, 27, 27, 24, 36, 36), 2: (26, 25, 25, 22, 27, 27, 28)}
 QR_BILL_TOP = 192.0  # the payment part is the bottom 105 mm of an A4 page
 
 
@@ -195,14 +197,22 @@ def render(values: Mapping[str, Any], settings: Settings, renderer: Any, languag
         write.text(words["pay_reference_rf"].format(reference=pay["reference"]), size=9)
     pdf.ln(3)
     sections = values["sections"]
-    charges = any(s["interest_total"] or s["compensation_total"] for s in sections) or bool(values.get("interest_law"))
-    widths = (34, 32, 32, 30, 52) if not charges else (26, 25, 25, 22, 27, 27, 28)
+    # Only the charges that are charged, as the letter shows them (`_common.j2` show_interest / show_compensation):
+    # a contractual late charge has no fixed compensation, so no column of zeros names one.
+    shown = [
+        (column, total, label)
+        for column, total, label in (
+            ("interest", "interest_total", "col_interest"),
+            ("compensation", "compensation_total", "col_compensation"),
+        )
+        if any(section[total] for section in sections)
+    ]
+    widths = _WIDTHS[len(shown)]
     total_width = sum(widths)
     for index, section in enumerate(sections):
         currency = section["currency"]
         heads = [words["col_invoice"], words["col_invoice_date"], words["col_due_date"], words["col_days"]]
-        if charges:
-            heads += [words["col_interest"], words["col_compensation"]]
+        heads += [words[label] for _column, _total, label in shown]
         heads.append(words["col_amount"])
         write.row(heads, widths, bold=True, border="B")
         for invoice in section["invoices"]:
@@ -210,14 +220,12 @@ def render(values: Mapping[str, Any], settings: Settings, renderer: Any, languag
                 str(invoice["number"]), day(invoice["invoice_date"]), day(invoice["due_date"]),
                 str(max(int(invoice["days_past_due"]), 0)),
             ]  # fmt: skip
-            if charges:
-                cells += [money(invoice["interest"], currency), money(invoice["compensation"], currency)]
+            cells += [money(invoice[column], currency) for column, _total, _label in shown]
             cells.append(money(invoice["open_amount"], currency))
             write.row(cells, widths)
         write.line(words["subtotal"].format(currency=currency), money(section["subtotal"], currency), total_width)
-        if charges:
-            write.line(words["interest_total"], money(section["interest_total"], currency), total_width)
-            write.line(words["compensation_total"], money(section["compensation_total"], currency), total_width)
+        for _column, total, _label in shown:
+            write.line(words[total], money(section[total], currency), total_width)
         for item in (c for c in values["credits"] if c["currency"] == currency):
             amount = -abs(Decimal(item["open_amount"]))
             write.line(words["credit"].format(number=item["number"]), money(amount, currency), total_width)
