@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from babel.numbers import format_currency
 
-from arcollect.book.schema import DunningLevels
 from arcollect.book.settings import default_policy_rows
 from arcollect.run import collect
+from arcollect.schema import DunningLevels
 from tests.bank.decode import decode_qr
 from tests.integration.workbooks import TUESDAY, customer, invoice, make_book
 
