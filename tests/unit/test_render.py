@@ -379,6 +379,40 @@ def test_the_plain_text_wrap_never_breaks_inside_a_payment_reference_or_a_date(
             assert joiner.join(lines) == text
 
 
+@pytest.mark.parametrize(
+    ("language", "country", "text", "kept"),
+    [
+        ("de", "DE", "Dieser Betrag enthält gesetzliche Verzugszinsen von 12,34 € (Rechtsgrundlage: § 288 Abs. 2 BGB) "
+         "sowie die Pauschale nach §§ 286, 288 Abs. 5 BGB.", ["§ 288 Abs. 2", "§§ 286, 288 Abs. 5"]),
+        ("fr", "FR", "Ce montant comprend des pénalités de retard légales de 12,34 € (fondement juridique : "
+         "art. L441-10 du Code de commerce) et l’indemnité de l’art. D441-5.", ["art. L441-10", "art. D441-5"]),
+        ("fr", "CH", "Ce montant comprend des intérêts moratoires (fondement juridique : art. 104, al. 1, CO).",
+         ["art. 104, al. 1"]),
+        ("de", "CH", "Dieser Betrag enthält Verzugszinsen (Rechtsgrundlage: Art. 104 Abs. 1 OR).", ["Art. 104 Abs. 1"]),
+        ("nl", "NL", "Dit bedrag omvat de wettelijke handelsrente (rechtsgrond: artikel 6:119a BW) en de "
+         "incassokosten (artikel 6:96 lid 6 BW).", ["artikel 6:119a", "artikel 6:96 lid 6"]),
+        ("ja", "JP", "この金額には遅延損害金が含まれます（法的根拠：ドイツ法 § 288 Abs. 2 BGB）。", ["§ 288 Abs. 2"]),
+    ],
+)  # fmt: skip
+def test_the_plain_text_wrap_never_splits_a_section_sign_or_article_from_its_number(
+    renderer: Renderer, language: str, country: str, text: str, kept: list[str]
+) -> None:
+    """ "§" at a line's end and "288 Abs. 2 BGB" on the next is no citation; nor "art." apart from "L441-10". At
+    every width each citation stays on one line, "L441-10" is never split at its hyphen, and no word is lost."""
+    from arcollect.mail.render import letter_formats, wrap
+
+    with letter_formats(language, {"country": country}):
+        for width in range(20, 80):
+            lines = wrap(renderer.environment, text, width).splitlines()
+            for token in kept:
+                assert any(token in line for line in lines), (width, token, lines)
+            assert not any(line.rstrip().endswith(("§", "§§", "art.", "Art.", "artikel")) for line in lines)
+            if language == "ja":  # a line broken at a space between a Japanese word and "§" drops that space
+                assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+            else:
+                assert " ".join(lines) == text
+
+
 def test_a_colon_after_a_label_is_written_as_the_language_writes_it(renderer: Renderer) -> None:
     context = make_context(country="FR", language="fr")
     context["company"] = dict(context["company"], bank_details="IBAN FR76 3000 6000 0112 3456 7890 189")

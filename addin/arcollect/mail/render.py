@@ -381,7 +381,9 @@ def wrap(environment: Environment, value: Any, width: int = 76) -> str:
     break_on_hyphens=false)`` does (a word longer than the line, such as a URL, keeps its own line; "ci-dessus" and
     "INV-2026-0042" are not split at their hyphens). Text with them is also broken between two
     wide characters — Chinese and Japanese put no spaces between words — but never before closing punctuation or
-    small kana and never after opening punctuation. Existing line breaks are kept.
+    small kana and never after opening punctuation. Never broken inside: a statute's section sign or article and
+    its number ("§ 288 Abs. 2", "art. L441-10", "Art. 104"), a payment reference or IBAN, a date written with
+    spaces (`_together`). Existing line breaks are kept.
     """
     text = str(value)
     locale = _current_locale()
@@ -405,9 +407,20 @@ def wrap(environment: Environment, value: Any, width: int = 76) -> str:
 _KEEP = "\ue000"
 
 
+# A statute's section sign or article word and its number — "§ 288", "§§ 286, 288", "art. L441-10", "Art. 104",
+# "artikel 6:96", with a following "Abs. 2" / "al. 1" / "lid 6" — a no-break unit, as legal typography keeps it
+# (a "§" alone at a line's end cites nothing). The number may carry letters, colons and hyphens: L441-10, 6:96.
+_NUMBER = r"[A-Z]{0,2}[0-9][0-9A-Za-z:/-]*"
+_CITATION = (
+    rf"(?<![\w])(?:§§?|artt?\.|artikel|article|artículo|articolo|artigo|abs\.|al\.|lid)"
+    rf" {_NUMBER}(?:, {_NUMBER})*(?:,? (?:abs\.|al\.|lid|para\.) [0-9]+[a-z]?)?(?![\w])"
+)
+
+
 @functools.lru_cache(maxsize=64)
 def _together(locale: Locale) -> re.Pattern[str]:
-    """What a line must not be broken inside: a payment reference or IBAN written in groups of four ("RF18 5390
+    """What a line must not be broken inside: a statute's section and number ("§ 288 Abs. 2", "art. L441-10",
+    `_CITATION`), a payment reference or IBAN written in groups of four ("RF18 5390
     0754 7034", "DE89 3704 0044 0532 0130 00"), a Swiss QR reference ("21 00000 00003 13947 14300 09017") and a
     date the locale writes with spaces ("11. Dezember 2026", "1 de diciembre de 2026", "December 11, 2026",
     "2026年12月11日")."""
@@ -417,6 +430,7 @@ def _together(locale: Locale) -> re.Pattern[str]:
             names.update(str(name).rstrip(".") for name in locale.months.get(context, {}).get(width, {}).values())
     month = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True) if name)
     parts = [
+        _CITATION,
         r"(?-i:(?<![0-9A-Za-z])[A-Z]{2}[0-9]{2}(?: [0-9A-Z]{4})+(?: [0-9A-Z]{1,3})?(?![0-9A-Za-z]))",
         r"(?<![0-9])[0-9]{2}(?: [0-9]{5}){5}(?![0-9])",
         r"(?:[0-9]{4}年)?[0-9]{1,2}月(?:[0-9]{1,2}日)?",
