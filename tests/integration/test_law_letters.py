@@ -78,7 +78,8 @@ def test_each_letter_cites_the_law_that_governs_that_customer_in_its_own_languag
 
     # German letters cite the German statute as it is written; a French letter names it as German law.
     assert "(Rechtsgrundlage: § 288 Abs. 2 BGB)" in letters["AT-DE"]
-    assert "(fondement juridique : § 288 Abs. 2 BGB, droit allemand)" in letters["FR-DE"]
+    # French typography: a narrow no-break space before the colon, as the letters' own labels (string `colon`).
+    assert "(fondement juridique\u202f: § 288 Abs. 2 BGB, droit allemand)" in letters["FR-DE"]
 
     # A consumer: § 288 Abs. 1 BGB (+5 points) and no Pauschale.
     consumer = interest.late_interest(1000, due, AS_OF, "DE", consumer=True)

@@ -422,3 +422,30 @@ def test_a_colon_after_a_label_is_written_as_the_language_writes_it(renderer: Re
     assert "Bank details:" in english.text
     japanese = renderer.render("friendly", "ja", make_context(country="JP", language="ja"))
     assert "：\n" in japanese.text and ":\n" not in japanese.text  # a full-width colon after the label
+
+
+@pytest.mark.parametrize("template", ["firm", "final", "interest_statement", "collection_failed", "thanks"])
+def test_french_letters_put_a_narrow_no_break_space_before_every_colon_and_semicolon(
+    renderer: Renderer, template: str
+) -> None:
+    """ "(fondement juridique : art. L441-10 …)" with a plain space reads as two styles in one letter (the labels use
+    the `colon` string, U+202F) and lets the plain-text wrap start a line with ":"."""
+    import re
+
+    context = make_context(country="FR", language="fr")
+    context["law"] = {
+        "interest": "art. L441-10 du Code de commerce", "kind": "statute", "rule": None,
+        "compensation": "art. D441-5 du Code de commerce", "allocation": "art. 1343-1 du Code civil",
+        "notice": "artikel 6:96 lid 6 BW", "notice_costs": [{"currency": "EUR", "amount": Decimal("40")}],
+    }  # fmt: skip
+    context["interest_law"] = "art. L441-10 du Code de commerce"
+    for section in context["sections"]:
+        for item in section["invoices"]:
+            item["paid_date"] = date(2026, 11, 20)
+    context["sections"][0]["invoices"][0]["paid_to_charges"] = Decimal("5.00")
+    context["sections"][0]["paid_to_charges_total"] = Decimal("5.00")
+    rendered = renderer.render(template, "fr", context)
+    for body in (rendered.text, rendered.html):
+        assert not re.search(r"[ \xa0][:;?!]", body), re.findall(r".{30}[ \xa0][:;?!].{10}", body)
+    if template != "thanks":
+        assert "(fondement juridique\u202f: art. L441-10 du Code de commerce)" in rendered.text.replace("\n", " ")
