@@ -41,16 +41,39 @@ def test_the_collection_failed_notice_renders_in_every_language(renderer: Render
 
 def test_the_collection_failed_notice_asks_to_check_the_mandate_or_pay_by_transfer(renderer: Renderer) -> None:
     rendered = renderer.render("collection_failed", "en", make_context(language="en"))
-    assert rendered.subject == "Direct debit unsuccessful – account C-1001"
+    assert rendered.subject == "Direct debit payment not received – account C-1001"
     text = " ".join(rendered.text.split())
-    assert "unable to collect the invoices below by direct debit" in text
+    assert "not yet received payment of the invoices below, which were due to be collected by direct debit" in text
     assert "check your direct debit mandate and bank details, or pay" in text and "by bank transfer" in text
 
 
 def test_the_german_notice_speaks_of_the_lastschrift(renderer: Renderer) -> None:
     rendered = renderer.render("collection_failed", "de", make_context())
-    assert rendered.subject == "Lastschrift nicht eingelöst – Kundenkonto C-1001"
-    assert "Lastschriftmandat" in rendered.html
+    assert rendered.subject == "Zahlung per Lastschrift nicht eingegangen – Kundenkonto C-1001"
+    assert "keinen Zahlungseingang feststellen" in rendered.html and "Lastschriftmandat" in rendered.html
+
+
+# What a bank return, a refused or failed debit is called in each language: the notice may not say it, because all
+# arcollect knows is that the payment has not arrived N days after the due date (dunning rule 5), not why.
+_RETURNED = {
+    "de": ("eingelöst", "Rücklastschrift", "nicht einziehen", "nicht per Lastschrift einziehen"),
+    "en": ("unsuccessful", "unable to collect", "returned", "bounced", "failed"),
+    "fr": ("Échec", "pas pu encaisser", "rejet", "impayé"),
+    "es": ("no atendida", "no hemos podido cobrar", "devuelt"),
+    "it": ("non riuscito", "non è stato possibile incassare", "insolut"),
+    "nl": ("niet gelukt", "niet via automatische incasso kunnen innen", "gestorneerd", "storno"),
+    "pt": ("não cobrado", "não nos foi possível cobrar", "devolvid"),
+    "ja": ("振替不能", "お引き落としができませんでした"),
+    "zh": ("未成功", "未能通过自动扣款"),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_direct_debit_notice_says_only_that_the_payment_has_not_arrived(renderer: Renderer, language: str) -> None:
+    rendered = renderer.render("collection_failed", language, make_context(language=language))
+    for words in (rendered.subject, " ".join(rendered.text.split())):
+        for phrase in _RETURNED[language]:
+            assert phrase.lower() not in words.lower(), (language, phrase)
 
 
 def test_a_customer_name_with_markup_is_escaped_in_the_notice(renderer: Renderer) -> None:
