@@ -114,6 +114,12 @@ def test_a_country_whose_rule_could_not_be_confirmed_is_not_charged(code):
         ("BG", "2026-03-01", "10.15", "dnes.bg 23.12.2025: from 2026 the ECB MRO (2.15) + 8"),
         ("CH", "2026-03-01", "5", "Art. 104 Abs. 1 OR: fünf vom Hundert"),
         ("NL", "2025-03-01", "11.15", "vvoadvocatuur.nl: per 1 januari 2025 handelstransacties 11,15 %"),
+        # art. 6:119a lid 2 BW: the ECB rate of the half-year's first day + 8 (2.15 from 11 June 2025, 2.40 from
+        # 17 June 2026): 10,15 % per 1 juli 2025 and per 1 januari 2026, 10,40 % per 1 juli 2026 (NL incasso tools'
+        # rate tables, checked against rijksoverheid.nl).
+        ("NL", "2025-09-01", "10.15", "handelsrente 10,15 % per 1 juli 2025"),
+        ("NL", "2026-03-01", "10.15", "handelsrente 10,15 % per 1 januari 2026 (ongewijzigd)"),
+        ("NL", "2026-09-01", "10.40", "handelsrente 10,40 % per 1 juli 2026"),
         ("ES", "2025-03-01", "11.15", "orientelegal.es: 11,15 % primer semestre 2025"),
         ("ES", "2023-03-01", "10.5", "buadeslegal.com: 10,5 % primer semestre 2023"),
     ],
@@ -130,6 +136,9 @@ def test_statutory_rate_matches_the_published_figure(code, day, rate, source):
         ("FI", "2026-03-01", "9.5", "sttinfo.fi: viivästyskorko 9,5 % (korkolaki 4 §)"),
         ("NL", "2024-09-01", "7.00", "mijn.metaalunie.nl: niet-handelstransacties 7 % per 1 juli 2024"),
         ("NL", "2025-03-01", "6.00", "vvoadvocatuur.nl: per 1 januari 2025 consumententransacties 6,0 %"),
+        ("NL", "2025-09-01", "6.00", "Besluit vaststelling wettelijke rente: 6 % per 1.1.2025, unchanged on 1.7.2025"),
+        ("NL", "2026-03-01", "4.00", "Besluit vaststelling wettelijke rente, KB 10 december 2025: 4 % per 1.1.2026"),
+        ("NL", "2026-09-01", "4.00", "Besluit vaststelling wettelijke rente: no version after 1.1.2026 (Sep 2026)"),
         ("FR", "2021-09-01", "0.76", "dandrel-avocats.fr: 0,76 % pour tous les autres cas, 2nd semestre 2021"),
         ("IT", "2026-03-01", "1.60", "D.M. 10 dicembre 2025: saggio degli interessi legali 1,60 %"),
         ("BE", "2025-03-01", "4.50", "leuropeinfo.eu: taux d'intérêt légal 2025 4,5 %"),
@@ -211,6 +220,16 @@ def test_netherlands_collection_costs_follow_the_bik_scale_with_a_40_euro_minimu
     sums, currencies = interest.fixed_compensation([200, 2500, 5000, 10000, 300000, 2_000_000], "NL")
     assert sums.tolist() == [40.0, 375.0, 625.0, 875.0, 3275.0, 6775.0]
     assert set(currencies) == {"EUR"}
+
+
+def test_a_dutch_consumer_is_charged_the_wettelijke_rente_after_june_2025():
+    # Besluit vaststelling wettelijke rente (BWBR0047640): 6 % per 1 januari 2025, 4 % per 1 januari 2026. € 1,000
+    # due 30 Jun 2025 until 30 Jun 2026: 184 days (1 Jul - 31 Dec 2025) at 6 % + 181 days (1 Jan - 30 Jun 2026)
+    # at 4 % = 30.25 + 19.84 = € 50.08 — a year of delay only ends on 1 Jul 2026, so nothing is capitalised yet.
+    owed = interest.late_interest(1000, "2025-06-30", "2026-06-30", "NL", consumer=True)
+    assert owed == _exact("1000", ("6", 184), ("4", 181)) == Decimal("50.08")
+    # The same debt between businesses: 10.15 % (ECB 2.15 + 8) for both half-years = € 101.50.
+    assert interest.late_interest(1000, "2025-06-30", "2026-06-30", "NL") == _exact("1000", ("10.15", 365))
 
 
 def test_poland_states_its_sums_in_euro_over_zloty_bands():

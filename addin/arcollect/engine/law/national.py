@@ -249,7 +249,11 @@ _add(
                 "NL_WETTELIJKE_RENTE",
                 D(0),
                 compounds_yearly=True,
-                sources=("abenslag.nl; watsonlaw.nl; mijn.metaalunie.nl; nl.wikipedia.org/wiki/Wettelijke_rente",),
+                sources=(
+                    "abenslag.nl; watsonlaw.nl; mijn.metaalunie.nl; nl.wikipedia.org/wiki/Wettelijke_rente",
+                    "Besluit vaststelling wettelijke rente (BWBR0047640): 6 % per 1 januari 2025, 4 % per 1 januari "
+                    "2026 (KB 10 december 2025); no later version by September 2026",
+                ),
             ),
         ),
         consumer_compensation=_BIK,

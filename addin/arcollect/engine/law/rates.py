@@ -41,7 +41,7 @@ SERIES: dict[str, tuple[str, str]] = {
         "Minister's obwieszczenie in Monitor Polski, per half-year",
     ),
     "NO_FORSINKELSESRENTE": ("forsinkelsesrente", "Finansdepartementet, per half-year"),
-    "NL_WETTELIJKE_RENTE": ("wettelijke rente (art. 6:119 BW)", "Besluit wettelijke rente"),
+    "NL_WETTELIJKE_RENTE": ("wettelijke rente (art. 6:119 BW)", "Besluit vaststelling wettelijke rente"),
     "FR_TAUX_LEGAL": ("taux de l'intérêt légal, autres cas", "arrêté du ministre de l'économie, per half-year"),
     "IT_SAGGIO_LEGALE": (
         "saggio degli interessi legali (art. 1284 c.c.)",
