@@ -71,7 +71,7 @@ def test_every_eu_and_eea_state_gb_and_ch_has_a_record_and_the_directive_has_non
             assert regime.provision.text, code
 
 
-@pytest.mark.parametrize("code", ["LU", "HR", "HU", "RO", "IS", "LI"])
+@pytest.mark.parametrize("code", ["HR", "RO", "IS", "LI"])
 def test_a_country_whose_rule_could_not_be_confirmed_is_not_charged(code):
     assert not law.modelled(code)
     with pytest.raises(InputError, match=f"could not confirm {code} law"):
@@ -113,6 +113,10 @@ def test_a_country_whose_rule_could_not_be_confirmed_is_not_charged(code):
         ("BG", "2023-09-01", "13.12", "bta.bg: основен лихвен процент 3,12 от 1 юли 2023 + 10"),
         ("BG", "2026-03-01", "10.15", "dnes.bg 23.12.2025: from 2026 the ECB MRO (2.15) + 8"),
         ("CH", "2026-03-01", "5", "Art. 104 Abs. 1 OR: fünf vom Hundert"),
+        ("LU", "2024-09-01", "12.25", "mj.gouvernement.lu: pour le second semestre 2024 il est fixé à 12.25 %"),
+        ("HU", "2022-09-01", "15.75", "Ptk. 6:155: alapkamat 7,75 % on 1 July 2022 (napi.hu) + 8"),
+        ("HU", "2024-03-01", "18.75", "Ptk. 6:155: alapkamat 10,75 % from 20 Dec 2023 (penzcentrum.hu) + 8"),
+        ("HU", "2025-09-01", "14.50", "Ptk. 6:155: alapkamat 6,50 % all of 2025 (bank360.hu) + 8"),
         ("NL", "2025-03-01", "11.15", "vvoadvocatuur.nl: per 1 januari 2025 handelstransacties 11,15 %"),
         # art. 6:119a lid 2 BW: the ECB rate of the half-year's first day + 8 (2.15 from 11 June 2025, 2.40 from
         # 17 June 2026): 10,15 % per 1 juli 2025 and per 1 januari 2026, 10,40 % per 1 juli 2026 (NL incasso tools'
@@ -144,6 +148,7 @@ def test_statutory_rate_matches_the_published_figure(code, day, rate, source):
         ("BE", "2025-03-01", "4.50", "leuropeinfo.eu: taux d'intérêt légal 2025 4,5 %"),
         ("LV", "2026-03-01", "6", "Civillikuma 1765. pants: patērētājs – seši procenti"),
         ("CH", "2026-03-01", "5", "Art. 104 Abs. 1 OR applies to every debtor"),
+        ("HU", "2024-09-01", "7.00", "Ptk. 6:48: alapkamat 7,00 % from 19 June 2024 (iriszoffice.hu)"),
     ],
 )
 def test_consumer_rate_matches_the_published_figure(code, day, rate, source):
@@ -230,6 +235,31 @@ def test_a_dutch_consumer_is_charged_the_wettelijke_rente_after_june_2025():
     assert owed == _exact("1000", ("6", 184), ("4", 181)) == Decimal("50.08")
     # The same debt between businesses: 10.15 % (ECB 2.15 + 8) for both half-years = € 101.50.
     assert interest.late_interest(1000, "2025-06-30", "2026-06-30", "NL") == _exact("1000", ("10.15", 365))
+
+
+def test_luxembourg_charges_the_ministrys_semester_rate_by_the_chambre_des_metiers_formula():
+    # mj.gouvernement.lu: second semestre 2024, 12,25 % (ECB 4.25 + 8). cdm.lu: "multiplier la somme qui est due par
+    # le nombre de jours de retard et par le taux annuel, et diviser le résultat par 36.500". € 1,000 late 1 - 30
+    # July 2024: 1000 × 30 × 12.25 / 36500 = 10.068… = € 10.07.
+    assert interest.late_interest(1000, "2024-06-30", "2024-07-30", "LU") == Decimal("10.07")
+    assert names.cite(national.LAWS["LU"].business[0].provision, "LU", "de") == (
+        "loi modifiée du 18 avril 2004 relative aux délais de paiement et aux intérêts de retard, luxemburgisches Recht"
+    )
+    assert not national.LAWS["LU"].consumer  # the consumer rule needs a delivery date we do not have
+
+
+def test_hungary_takes_the_base_rate_of_each_half_years_first_day():
+    # Ptk. 6:155 (1): the MNB base rate valid on the first day of the calendar half-year affected, + 8 between
+    # businesses; Ptk. 6:48 (1): the base rate alone otherwise. HUF 1,000,000 due 31 May 2024 to 31 Aug 2024: 30 days
+    # at 18.75 % (10.75 on 1 Jan 2024) + 62 days at 15.00 % (7.00 on 1 Jul 2024, although the MNB cut it to 6.50 on
+    # 25 Sep 2024 — that only counts from 2025).
+    owed = interest.late_interest(1_000_000, "2024-05-31", "2024-08-31", "HU", currency="HUF")
+    assert owed == _exact("1000000", ("18.75", 30), ("15", 62))
+    consumer = interest.late_interest(1_000_000, "2024-05-31", "2024-08-31", "HU", consumer=True, currency="HUF")
+    assert consumer == _exact("1000000", ("10.75", 30), ("7", 62))
+    assert names.cite(national.LAWS["HU"].business[0].provision, "HU", "en") == (
+        "a Polgári Törvénykönyvről szóló 2013. évi V. törvény 6:155. § (1) bekezdése, Hungarian law"
+    )
 
 
 def test_poland_states_its_sums_in_euro_over_zloty_bands():

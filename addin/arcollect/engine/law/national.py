@@ -769,15 +769,32 @@ _add(
         not_modelled=("The €40 compensation (no source confirmed it); consumers.",),
     )
 )
+_LU = {"fr": "loi modifiée du 18 avril 2004 relative aux délais de paiement et aux intérêts de retard"}
 _add(
     Law(
         "LU",
         ("fr", "de"),
         "EUR",
-        business=(),
+        business=(
+            _ecb(
+                _LU,
+                8,
+                "mj.gouvernement.lu/fr/service-citoyens/taux-interet-legal.html (Ministère de la Justice): taux "
+                "marginal de référence publié au Mémorial B au début de chaque semestre, majoré de 8 points de "
+                "pourcentage; second semestre 2024: 12,25 %",
+                "loi du 29 mars 2013 (Mémorial A n° 67 du 11 avril 2013) raised the margin of the law of 18 April "
+                "2004 from 7 to 8 points (blog.thewes-reuter.lu; agenceobjectifpaiement.com)",
+                "cdm.lu (Chambre des Métiers): somme due × jours de retard × taux annuel / 36 500",
+            ),
+        ),
         not_modelled=(
-            "The margin over the ECB rate under the law of 18 April 2004 could not be confirmed (sources give 7 "
-            "and 8 points): no statutory interest is charged under Luxembourg law.",
+            "Consumers: the taux d'intérêt légal (règlement grand-ducal per year; 4.50 % for 2024, "
+            "mj.gouvernement.lu) runs only from the end of the third month after delivery and only if the invoice, "
+            "sent within a month, announced it (cdm.lu; guichet.public.lu); arcollect has no delivery date and the "
+            "other years' rates were not found, so a consumer is charged nothing statutory.",
+            "The €40 compensation of the law of 29 March 2013 (no Luxembourg source in reach confirmed the sum).",
+            "Whether the rate of the half-year in which the delay began applies for the whole delay: the "
+            "Ministry publishes one rate per semester and arcollect applies each half-year's rate to its days.",
         ),
         sources=(_E_JUSTICE.format("Luxembourg"),),
     )
@@ -818,12 +835,24 @@ _add(
         ),
     )
 )
+_HU = Provision({"hu": "a Polgári Törvénykönyvről szóló 2013. évi V. törvény 6:155. § (1) bekezdése"})
+_HU_CONSUMER = Provision({"hu": "a Polgári Törvénykönyvről szóló 2013. évi V. törvény 6:48. § (1) bekezdése"})
 _add(
     Law(
         "HU",
         ("hu",),
         "HUF",
-        business=(),
+        business=(
+            Regime(
+                _HU,
+                "HU_BASE",
+                D(8),
+                sources=(
+                    "Ptk. 6:155. § (1): vállalkozások közötti szerződésnél a késedelemmel érintett naptári félév első "
+                    "napján érvényes jegybanki alapkamat + nyolc százalékpont (kesedelmi-kamat.hu; kamatkalkulator.hu)",
+                ),
+            ),
+        ),
         compensation=Compensation(
             Provision({"hu": "a behajtási költségátalányról szóló 2016. évi IX. törvény 3. § (1) bekezdése"}),
             "EUR",
@@ -833,9 +862,23 @@ _add(
                 "érvényes árfolyamán",
             ),
         ),
+        consumer=(
+            Regime(
+                _HU_CONSUMER,
+                "HU_BASE",
+                D(0),
+                sources=(
+                    "Ptk. 6:48. § (1): a késedelemmel érintett naptári félév első napján érvényes jegybanki alapkamat "
+                    "(napi.hu 2022-11, quoting the Ptk.)",
+                ),
+            ),
+        ),
         not_modelled=(
-            "Ptk. 6:155 (jegybanki alapkamat + 8 points, first day of the half-year): the MNB base rates on those days "
-            "were not found except 1 July 2022 (7.75 %); no statutory interest is charged under Hungarian law.",
+            "MNB base rates before 1 July 2022 and from 1 July 2026 were not found: those days raise an error "
+            "naming the missing rate.",
+            "The emergency cap of 25 % a year on default interest (Government decree of November 2022): the "
+            "statutory rates shipped stay below it.",
+            "arcollect converts the €40 at your FX sheet's rate of the first day of interest, not the MNB rate.",
         ),
     )
 )
