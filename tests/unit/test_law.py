@@ -13,7 +13,7 @@ import pytest
 
 from arcollect.engine import interest, law
 from arcollect.engine.law import contract, names, national
-from arcollect.errors import InputError
+from arcollect.errors import ConfigError, InputError
 
 
 def _exact(amount: str, *rate_days: tuple[str, int]) -> Decimal:
@@ -71,7 +71,7 @@ def test_every_eu_and_eea_state_gb_and_ch_has_a_record_and_the_directive_has_non
             assert regime.provision.text, code
 
 
-@pytest.mark.parametrize("code", ["HR", "RO", "IS", "LI"])
+@pytest.mark.parametrize("code", ["RO", "IS", "LI"])
 def test_a_country_whose_rule_could_not_be_confirmed_is_not_charged(code):
     assert not law.modelled(code)
     with pytest.raises(InputError, match=f"could not confirm {code} law"):
@@ -114,6 +114,8 @@ def test_a_country_whose_rule_could_not_be_confirmed_is_not_charged(code):
         ("BG", "2026-03-01", "10.15", "dnes.bg 23.12.2025: from 2026 the ECB MRO (2.15) + 8"),
         ("CH", "2026-03-01", "5", "Art. 104 Abs. 1 OR: fünf vom Hundert"),
         ("LU", "2024-09-01", "12.25", "mj.gouvernement.lu: pour le second semestre 2024 il est fixé à 12.25 %"),
+        ("HR", "2020-09-01", "7.89", "ZOO čl. 29 (to 2022): HNB average 2,89 % (NN 75/2020) + 5"),
+        ("HR", "2023-03-01", "10.50", "confida.hr: od 1. siječnja 2023. između trgovaca 10,50 % (2,50 + 8)"),
         ("HU", "2022-09-01", "15.75", "Ptk. 6:155: alapkamat 7,75 % on 1 July 2022 (napi.hu) + 8"),
         ("HU", "2024-03-01", "18.75", "Ptk. 6:155: alapkamat 10,75 % from 20 Dec 2023 (penzcentrum.hu) + 8"),
         ("HU", "2025-09-01", "14.50", "Ptk. 6:155: alapkamat 6,50 % all of 2025 (bank360.hu) + 8"),
@@ -149,6 +151,7 @@ def test_statutory_rate_matches_the_published_figure(code, day, rate, source):
         ("LV", "2026-03-01", "6", "Civillikuma 1765. pants: patērētājs – seši procenti"),
         ("CH", "2026-03-01", "5", "Art. 104 Abs. 1 OR applies to every debtor"),
         ("HU", "2024-09-01", "7.00", "Ptk. 6:48: alapkamat 7,00 % from 19 June 2024 (iriszoffice.hu)"),
+        ("HR", "2023-03-01", "5.50", "confida.hr: od 1. siječnja 2023. u ostalim odnosima 5,50 % (2,50 + 3)"),
     ],
 )
 def test_consumer_rate_matches_the_published_figure(code, day, rate, source):
@@ -260,6 +263,18 @@ def test_hungary_takes_the_base_rate_of_each_half_years_first_day():
     assert names.cite(national.LAWS["HU"].business[0].provision, "HU", "en") == (
         "a Polgári Törvénykönyvről szóló 2013. évi V. törvény 6:155. § (1) bekezdése, Hungarian law"
     )
+
+
+def test_croatia_changed_its_rule_with_the_euro_and_says_which_rates_are_missing():
+    # ZOO čl. 29 (e-justice.europa.eu, Croatia): from 1 January 2023 the ECB rate before the half-year + 8 between
+    # traders (+ 3 otherwise): € 1,000 late 1 January - 31 March 2023 at 10.50 % = € 25.89, a consumer 5.50 %.
+    assert interest.late_interest(1000, "2022-12-31", "2023-03-31", "HR") == _exact("1000", ("10.5", 90))
+    assert interest.late_interest(1000, "2022-12-31", "2023-03-31", "HR", consumer=True) == _exact("1000", ("5.5", 90))
+    # Until 2022 the HNB average loan rate + 5: 2.89 % in H2 2020 (NN 75/2020). The HNB rates from 2021 were not
+    # found, so a delay reaching 2021 names the rate to add instead of charging a guess.
+    assert interest.late_interest(1000, "2020-06-30", "2020-12-31", "HR") == _exact("1000", ("7.89", 184))
+    with pytest.raises(ConfigError, match=r"no HR prosječna kamatna stopa .* for 2021-01-01 onward"):
+        interest.late_interest(1000, "2020-12-31", "2021-03-31", "HR")
 
 
 def test_poland_states_its_sums_in_euro_over_zloty_bands():

@@ -799,15 +799,36 @@ _add(
         sources=(_E_JUSTICE.format("Luxembourg"),),
     )
 )
+_HR = Provision({"hr": "članak 29. stavak 2. Zakona o obveznim odnosima"})
+_HR_RULE = (
+    _E_JUSTICE.format("Croatia") + ": ZOO arts 29-31 (NN 35/05 … 114/22, 156/22); from 1 January 2023 the rate "
+    "for commercial contracts is the ECB rate on its most recent main refinancing operation before the first day "
+    "of the current half-year + 8 points, + 3 points in other relations; until 2022 the HNB average rate on "
+    "loans over one year to non-financial companies + 5 (other relations + 3), per half-year"
+)
+_HR_2023 = "confida.hr: od 1. siječnja 2023. 10,50 % (2,50 + 8) između trgovaca, 5,50 % (2,50 + 3) u ostalim odnosima"
+_HR_2021 = "confida.hr: od 1. srpnja 2021. 7,61 % (2,61 + 5) između trgovaca, 5,61 % (2,61 + 3) u ostalim odnosima"
 _add(
     Law(
         "HR",
         ("hr",),
         "EUR",
-        business=(),
+        business=(
+            Regime(_HR, "HR_HNB_AVERAGE", D(5), sources=(_HR_RULE, _HR_2021)),
+            Regime(_HR, "ECB_MRO", D(8), valid_from="2023-01-01", sources=(_HR_RULE, _HR_2023)),
+        ),
+        consumer=(
+            Regime(_HR, "HR_HNB_AVERAGE", D(3), sources=(_HR_RULE, _HR_2021)),
+            Regime(_HR, "ECB_MRO", D(3), valid_from="2023-01-01", sources=(_HR_RULE, _HR_2023)),
+        ),
         not_modelled=(
-            "The rate between merchants (ZOO čl. 29 st. 2) could not be confirmed; the 'other relations' rate "
-            "(ECB + 3 from 2023) was found (teb.hr) but is not the B2B rule: nothing statutory is charged.",
+            "The HNB average rates of 1 January 2021 and 1 January / 1 July 2022 were not found (1 July 2021: "
+            "2.61 %, confida.hr, but the series cannot skip a half-year): days from 1 January 2021 to 31 December "
+            "2022 raise an error naming the missing rate.",
+            "The €40 compensation of the Zakon o financijskom poslovanju i predstečajnoj nagodbi (no source confirmed "
+            "the amount or its article).",
+            "Whether a debt that fell due before 2023 keeps the pre-2023 rule after 1 January 2023: arcollect applies "
+            "each half-year's rule to its own days.",
         ),
     )
 )

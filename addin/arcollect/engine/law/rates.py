@@ -35,6 +35,10 @@ SERIES: dict[str, tuple[str, str]] = {
     "DK_LENDING": ("Nationalbankens udlånsrente", "Danmarks Nationalbank, rate on 1 January / 1 July"),
     "CZ_REPO": ("repo sazba ČNB", "Česká národní banka, 2T repo rate on 1 January / 1 July"),
     "HU_BASE": ("jegybanki alapkamat", "Magyar Nemzeti Bank, base rate on 1 January / 1 July"),
+    "HR_HNB_AVERAGE": (
+        "prosječna kamatna stopa na kredite nefinancijskim društvima (HNB)",
+        "Hrvatska narodna banka in Narodne novine on 1 January / 1 July (the rule until 31 December 2022)",
+    ),
     "BG_BASE": ("основен лихвен процент на БНБ", "Българска народна банка, base rate on 1 January / 1 July"),
     "PL_COMMERCIAL": (
         "odsetki ustawowe za opóźnienie w transakcjach handlowych",
