@@ -183,8 +183,8 @@ def test_the_directive_is_not_a_law_and_says_what_to_do_instead():
 
 
 def test_a_country_whose_rule_could_not_be_confirmed_charges_nothing_rather_than_a_guess():
-    with pytest.raises(InputError, match=r"could not confirm RO law"):
-        interest.late_interest(100, "2024-01-31", "2024-03-16", "RO")
+    with pytest.raises(InputError, match=r"could not confirm IS law"):
+        interest.late_interest(100, "2024-01-31", "2024-03-16", "IS")
 
 
 def test_consumer_rate_under_a_law_for_businesses_only_is_an_input_error():

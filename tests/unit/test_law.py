@@ -71,7 +71,7 @@ def test_every_eu_and_eea_state_gb_and_ch_has_a_record_and_the_directive_has_non
             assert regime.provision.text, code
 
 
-@pytest.mark.parametrize("code", ["RO", "IS", "LI"])
+@pytest.mark.parametrize("code", ["IS", "LI"])
 def test_a_country_whose_rule_could_not_be_confirmed_is_not_charged(code):
     assert not law.modelled(code)
     with pytest.raises(InputError, match=f"could not confirm {code} law"):
@@ -116,6 +116,8 @@ def test_a_country_whose_rule_could_not_be_confirmed_is_not_charged(code):
         ("LU", "2024-09-01", "12.25", "mj.gouvernement.lu: pour le second semestre 2024 il est fixé à 12.25 %"),
         ("HR", "2020-09-01", "7.89", "ZOO čl. 29 (to 2022): HNB average 2,89 % (NN 75/2020) + 5"),
         ("HR", "2023-03-01", "10.50", "confida.hr: od 1. siječnja 2023. između trgovaca 10,50 % (2,50 + 8)"),
+        ("RO", "2024-03-01", "15.00", "OG 13/2011 art. 3 (2^1): BNR 7 % (unchanged Jan 2023 - Jul 2024) + 8"),
+        ("RO", "2025-09-01", "14.50", "OG 13/2011 art. 3 (2^1): BNR 6,50 % from 8 Aug 2024, held in 2025 + 8"),
         ("HU", "2022-09-01", "15.75", "Ptk. 6:155: alapkamat 7,75 % on 1 July 2022 (napi.hu) + 8"),
         ("HU", "2024-03-01", "18.75", "Ptk. 6:155: alapkamat 10,75 % from 20 Dec 2023 (penzcentrum.hu) + 8"),
         ("HU", "2025-09-01", "14.50", "Ptk. 6:155: alapkamat 6,50 % all of 2025 (bank360.hu) + 8"),
@@ -275,6 +277,19 @@ def test_croatia_changed_its_rule_with_the_euro_and_says_which_rates_are_missing
     assert interest.late_interest(1000, "2020-06-30", "2020-12-31", "HR") == _exact("1000", ("7.89", 184))
     with pytest.raises(ConfigError, match=r"no HR prosječna kamatna stopa .* for 2021-01-01 onward"):
         interest.late_interest(1000, "2020-12-31", "2021-03-31", "HR")
+
+
+def test_romania_takes_the_bnr_rate_of_each_semesters_first_day_plus_eight():
+    # OG 13/2011 art. 3 (2^1): BNR reference rate + 8 between professionals; the rate in force on the semester's
+    # first calendar day for the whole semester (totalaudit.ro). RON 10,000 due 31 May 2024 to 31 Aug 2024: 15 %
+    # throughout — the BNR cut to 6.75 on 8 July 2024 only counts from the next semester (14.50 % from 2025).
+    assert interest.late_interest(10000, "2024-05-31", "2024-08-31", "RO", currency="RON") == _exact(
+        "10000", ("15", 92)
+    )
+    with pytest.raises(ConfigError, match=r"no RO rata dobânzii de referință .* for 2026-01-01 onward"):
+        interest.late_interest(10000, "2025-11-30", "2026-01-31", "RO", currency="RON")
+    with pytest.raises(InputError, match="RO law has no statutory consumer"):
+        interest.late_interest(10000, "2024-05-31", "2024-08-31", "RO", consumer=True, currency="RON")
 
 
 def test_poland_states_its_sums_in_euro_over_zloty_bands():

@@ -908,13 +908,31 @@ _add(
         "RO",
         ("ro",),
         "RON",
-        business=(),
+        business=(
+            Regime(
+                Provision({"ro": "art. 3 alin. (2^1) din Ordonanța Guvernului nr. 13/2011"}),
+                "RO_REF",
+                D(8),
+                sources=(
+                    "OG 13/2011 art. 3: între profesioniști și între profesioniști și autorități contractante, rata "
+                    "dobânzii de referință a BNR plus 8 puncte procentuale (legal-easy.ro; totalaudit.ro; Legea "
+                    "72/2013)",
+                    "totalaudit.ro: rata de referință în vigoare în prima zi calendaristică a semestrului se aplică pe "
+                    "întregul semestru",
+                ),
+            ),
+        ),
         not_modelled=(
-            "OG 13/2011 (BNR reference rate + 8 points between professionals): how the reference rate is fixed over "
-            "a debt's life could not be confirmed; no statutory interest is charged under Romanian law.",
+            "Consumers: OG 13/2011 art. 3 alin. (2)-(3) give the reference rate + 4 points, reduced by 20 % in "
+            "relations that do not arise from operating an enterprise; which applies to a consumer's debt to a "
+            "business was not confirmed, so a consumer is charged nothing statutory.",
+            "BNR rates before 1 July 2022 and from 1 January 2026 were not confirmed: those days raise an error "
+            "naming the missing rate.",
+            "The €40 compensation of Legea nr. 72/2013 (no source confirmed the amount or its article).",
         ),
     )
 )
+
 
 # ---- EEA: Norway, Iceland, Liechtenstein -----------------------------------------------------------------------
 _NO = Provision({"no": "forsinkelsesrenteloven § 3"})

@@ -39,6 +39,10 @@ SERIES: dict[str, tuple[str, str]] = {
         "prosječna kamatna stopa na kredite nefinancijskim društvima (HNB)",
         "Hrvatska narodna banka in Narodne novine on 1 January / 1 July (the rule until 31 December 2022)",
     ),
+    "RO_REF": (
+        "rata dobânzii de referință a BNR (OG 13/2011)",
+        "Banca Națională a României, policy rate in force on 1 January / 1 July",
+    ),
     "BG_BASE": ("основен лихвен процент на БНБ", "Българска народна банка, base rate on 1 January / 1 July"),
     "PL_COMMERCIAL": (
         "odsetki ustawowe za opóźnienie w transakcjach handlowych",
