@@ -958,7 +958,11 @@ _add(
         ("is",),
         "ISK",
         business=(),
-        not_modelled=("Icelandic default interest (dráttarvextir, Act 38/2001) could not be confirmed from sources.",),
+        not_modelled=(
+            "Dráttarvextir (lög nr. 38/2001, 5.-6. gr.: the Central Bank's meginvextir + 7 points, from the due "
+            "date, capitalised yearly) are set month by month in the Seðlabanki's notices; the notices of most "
+            "months of 2020-2026 were not found, so nothing statutory is charged.",
+        ),
     )
 )
 _add(
@@ -968,7 +972,9 @@ _add(
         "CHF",
         business=(),
         not_modelled=(
-            "Liechtenstein's commercial default interest (LGBl. 2014 Nr. 105) could not be confirmed from sources.",
+            "Art. 336b HGB: 8 points over the SNB special rate of the liquidity-shortage financing facility "
+            "(GVZV Art. 1, published for each half-year by the Amt für Volkswirtschaft; gtai.de) — the half-year "
+            "rates of 2020-2026 were not found, so nothing statutory is charged.",
         ),
     )
 )
