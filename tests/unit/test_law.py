@@ -179,6 +179,9 @@ def test_ecb_plus_eight_countries_give_the_ecb_rate_of_the_half_year_plus_eight(
 
 
 def test_lithuania_keeps_the_rate_of_the_half_year_the_delay_began_in_and_greece_floats():
+    # triniti.eu publishes the Lithuanian rule with an example: EUR 1,000 due 31 August 2018 bears 8 % (the ECB rate
+    # of 1 July 2018, 0.00, + 8) — the rate of the half-year in which the duty to pay interest arose, for the whole
+    # delay. The table starts in 2020, so the same rule is pinned here on 2024 dates.
     # 1,000 late for all of 2024 (366 days). LT: 12.5 % (H1 2024) for the whole delay = 125.34; GR: 12.5 % for
     # 1 Jan - 30 Jun (182 days) = 62.33, then 12.25 % for 1 Jul - 31 Dec (184 days) = 61.75, 124.08 in all.
     assert interest.late_interest(1000, "2023-12-31", "2024-12-31", "LT") == _exact("1000", ("12.5", 366))
@@ -290,6 +293,16 @@ def test_romania_takes_the_bnr_rate_of_each_semesters_first_day_plus_eight():
         interest.late_interest(10000, "2025-11-30", "2026-01-31", "RO", currency="RON")
     with pytest.raises(InputError, match="RO law has no statutory consumer"):
         interest.late_interest(10000, "2024-05-31", "2024-08-31", "RO", consumer=True, currency="RON")
+
+
+def test_latvia_six_percent_matches_the_lvportals_worked_example_by_the_year():
+    # lvportals.lv (e-konsultācija 11795, Civillikuma 1765. pants): EUR 3,189.66 at the 6 % statutory rate is
+    # 191.38 a year; 2 years and 3 months = 191.38 × 2 + 15.95 × 3 = 430.65 (a month as a twelfth of a year).
+    # arcollect counts days (ACT/365): two full years give the same 382.76; with the 91 days of January - March 2024
+    # added it gives 430.47 — 0.18 less than the month method, which no Latvian statute prescribes.
+    two_years = interest.late_interest(3189.66, "2021-12-31", "2023-12-31", "LV", consumer=True)
+    assert two_years == Decimal("382.76") == 2 * Decimal("191.38")
+    assert interest.late_interest(3189.66, "2021-12-31", "2024-03-31", "LV", consumer=True) == Decimal("430.47")
 
 
 def test_poland_states_its_sums_in_euro_over_zloty_bands():
