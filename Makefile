@@ -38,7 +38,8 @@ $(FLOORS_STAMP): pyproject.toml requirements-floors.lock requirements.lock
 # are what the locked releases build (the add-in is refused under another xlwings, by design).
 floors: $(FLOORS_STAMP)
 	ARCOLLECT_FLOORS=1 $(FLOORS)/bin/python -m pytest -q -p no:cacheprovider $(XDIST) -m "not locked_build" \
-	  tests/unit tests/security addin/arcollect/engine addin/arcollect/schema.py addin/arcollect/mail/sandbox.py
+	  tests/unit tests/security addin/arcollect/engine addin/arcollect/schema.py addin/arcollect/cell_values.py \
+	  addin/arcollect/mail/sandbox.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check addin tests benchmarks scripts

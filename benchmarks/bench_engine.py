@@ -34,6 +34,7 @@ from benchmarks import reference, synthetic
 
 from arcollect.book import settings
 from arcollect.engine import aging, dunning, pricing
+from arcollect.engine.policy import parse_policy
 from arcollect.schema import Aging
 
 NOW = dt.datetime(2026, 11, 24, 10, tzinfo=dt.UTC)
@@ -42,7 +43,7 @@ NOW = dt.datetime(2026, 11, 24, 10, tzinfo=dt.UTC)
 def engine(tables: dict[str, pd.DataFrame], as_of: dt.date) -> dict[str, object]:
     """The engine steps of a refresh, timed one by one: returns the seconds of each and the results."""
     config, _ = settings.parse_settings(tables["Settings"])
-    policy, _ = settings.parse_policy(tables["DunningLevels"])
+    policy, _ = parse_policy(tables["DunningLevels"])
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     customers = pricing.resolve_jurisdictions(tables["Customers"], config.governing_law, config.late_charge)

@@ -28,6 +28,7 @@ from benchmarks import synthetic
 
 from arcollect.book import settings
 from arcollect.engine import aging, dunning, pricing
+from arcollect.engine.policy import parse_policy
 from arcollect.mail import compose
 from arcollect.mail.render import Renderer
 from arcollect.schema import Invoices, Queue
@@ -39,7 +40,7 @@ def reminders(count: int) -> tuple[list[tuple], pd.DataFrame, pd.DataFrame, pd.D
     customers; the Settings."""
     tables = synthetic.tables(100_000, customers=10_000)
     config, _ = settings.parse_settings(tables["Settings"])
-    policy, _ = settings.parse_policy(tables["DunningLevels"])
+    policy, _ = parse_policy(tables["DunningLevels"])
     customers = pricing.resolve_jurisdictions(tables["Customers"], config.governing_law, config.late_charge)
     invoices, _ = pricing.prepare(tables["Invoices"], customers)
     as_of = synthetic.AS_OF

@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 from arcollect.book import demo, template, write
-from arcollect.book.settings import default_policy_rows, default_settings_rows
+from arcollect.book.settings import default_settings_rows
 from arcollect.engine import money, terms
+from arcollect.engine.policy import default_policy_rows
 from arcollect.schema import CUSTOMERS, FX_TABLE, INVOICES, PAYMENTS, SETTINGS, SettingsSheet
 from arcollect.schema import FX as FXColumns
 from arcollect.schema import Customers as C

@@ -46,6 +46,7 @@ import pandas as pd
 
 from arcollect.book import read, settings
 from arcollect.engine import calendar, terms
+from arcollect.engine.policy import parse_policy
 from arcollect.mail.message import KEY_HEADER, idempotency_key
 from arcollect.mail.render import Renderer, date, date_list, format_list, letter_formats
 from arcollect.schema import Customers, Invoices, Queue
@@ -80,7 +81,7 @@ _COUNTS = ("negative", "short_escalation", "lower_level_after_escalation", "disc
 def check(workbook: Path, folders: list[Path]) -> dict[str, Any]:
     tables, _ = read.read(workbook)
     config, _ = settings.parse_settings(tables["Settings"])
-    policy, _ = settings.parse_policy(tables["DunningLevels"])
+    policy, _ = parse_policy(tables["DunningLevels"])
     escalating = {level.level for level in policy if level.escalate}
     pre_due = {level.level for level in policy if level.is_pre_due}
     thanks = {level.level for level in policy if level.is_thanks}

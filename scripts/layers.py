@@ -40,8 +40,9 @@ Layers = Mapping[str, Sequence[tuple[str, ...]]]
 # Bottom first. What each layer is and why it sits there: docs/ARCHITECTURE.md.
 LAYERS: dict[str, list[tuple[str, ...]]] = {
     "arcollect": [
-        # the vocabulary every layer speaks: errors, row problems, safe file writes, the sheets and their columns
-        ("errors", "problems", "files", "ledger_url", "schema"),
+        # the vocabulary every layer speaks: errors, row problems, safe file writes, the sheets and their columns,
+        # what a person's cell value means (read by the Settings sheet and the dunning policy alike)
+        ("errors", "problems", "files", "ledger_url", "schema", "cell_values"),
         # pure calculations over whole columns: no files, no clock, no Excel, no mail
         ("engine",),
         # the two outside worlds, independent of each other: the workbook (read, validate, write, settings) and
@@ -74,9 +75,6 @@ LAYERS: dict[str, list[tuple[str, ...]]] = {
 # on a violation not listed here and on a listed one that no longer happens. The goal is an empty list.
 _DEMO = "the demo is an application of the package, not part of the workbook layer: book/demo*.py move out of book/"
 KNOWN: dict[tuple[str, str], str] = {
-    ("arcollect.engine.dunning", "arcollect.book.settings"): (
-        "the dunning policy (DunningLevel, parse_policy) belongs to the engine, not to book.settings"
-    ),
     ("arcollect.book.demo_history", "arcollect.escalation"): _DEMO,
     ("arcollect.book.demo_history", "arcollect.mail.compose"): _DEMO,
     ("arcollect.book.demo_history", "arcollect.mail.ledger"): _DEMO,

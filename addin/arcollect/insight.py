@@ -28,8 +28,8 @@ import pandas as pd
 
 from arcollect import today
 from arcollect.book.dashboard import Tile
-from arcollect.book.settings import DunningLevel
 from arcollect.engine import analytics, fx, money
+from arcollect.engine.policy import DunningLevel
 from arcollect.engine.totals import Totals
 from arcollect.schema import (
     CUSTOMER_RISK,

@@ -33,6 +33,7 @@ from arcollect.book import dashboard, exceptions, files, live, read, settings, v
 from arcollect.book.reminder_log import reminder_log
 from arcollect.engine import aging, dunning, money, pricing, totals
 from arcollect.engine.law import claims as law_claims
+from arcollect.engine.policy import DunningLevel, parse_policy
 from arcollect.errors import ArcollectError, ConfigError
 from arcollect.mail import compose
 from arcollect.mail.dispatch import dispatch
@@ -231,7 +232,7 @@ def collect(
     step("Reading the workbook")
     tables, problems = source.read_tables()
     config, setting_problems = settings.parse_settings(tables["Settings"])
-    policy, policy_problems = settings.parse_policy(tables["DunningLevels"])
+    policy, policy_problems = parse_policy(tables["DunningLevels"])
     problems += setting_problems + policy_problems
     refusals = readiness.send_refusals(config) if send else []
     if refusals:
@@ -551,7 +552,7 @@ def _render(
     aged: pd.DataFrame,
     customers: pd.DataFrame,
     config: settings.Settings,
-    policy: tuple[settings.DunningLevel, ...],
+    policy: tuple[DunningLevel, ...],
     problems: list[Problem],
     paid: pd.DataFrame | None = None,
     payments: pd.DataFrame | None = None,

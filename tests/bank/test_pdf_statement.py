@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from babel.numbers import format_currency
 
-from arcollect.book.settings import default_policy_rows
+from arcollect.engine.policy import default_policy_rows
 from arcollect.run import collect
 from arcollect.schema import DunningLevels
 from tests.bank.decode import decode_qr

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from arcollect.book import settings
+from arcollect.engine.policy import DunningLevel, parse_policy
 from arcollect.errors import ConfigError
 from arcollect.schema import DUNNING_LEVELS, SETTINGS, SettingsSheet
 from tests.fuzz.conftest import FUZZ
@@ -59,7 +60,7 @@ def test_config_set_value_validates_or_raises_config_error(key: str, value) -> N
 def test_any_dunning_levels_rows_give_a_policy_and_problems_on_their_row(rows: list) -> None:
     table = pd.DataFrame(rows, columns=DUNNING_LEVELS.keys, dtype=object)
     table.index = pd.RangeIndex(2, 2 + len(table))
-    levels, problems = settings.parse_policy(table)
-    assert all(isinstance(level, settings.DunningLevel) for level in levels)
+    levels, problems = parse_policy(table)
+    assert all(isinstance(level, DunningLevel) for level in levels)
     for problem in problems:
         assert problem.sheet == DUNNING_LEVELS.sheet and problem.row in table.index and problem.column

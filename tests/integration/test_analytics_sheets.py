@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from arcollect.book import settings
+from arcollect.engine.policy import default_policy_rows
 from arcollect.mail.ledger import Ledger
 from arcollect.mail.message import Reminder, idempotency_key
 from arcollect.run import collect
@@ -51,7 +52,7 @@ def book(tmp_path_factory: pytest.TempPathFactory):
     # OK paid H3 due 08-01 on 07-30 (2 days early). Open: O1 LATE 5000 due 11-20 (4 days overdue), O2 OK 8000
     # due 12-10, O3 NEW 100 due 12-20 (no history).
     folder = tmp_path_factory.mktemp("analytics")
-    policy = settings.default_policy_rows()
+    policy = default_policy_rows()
     policy.loc[policy[DunningLevels.TONE] == "friendly", DunningLevels.TEMPLATE] = "friendly|friendly_b"
     path = make_book(
         folder,

@@ -18,8 +18,8 @@ import pytest
 from babel.dates import format_date
 from babel.numbers import format_currency
 
-from arcollect.book.settings import default_policy_rows
 from arcollect.engine import interest
+from arcollect.engine.policy import default_policy_rows
 from arcollect.run import collect
 from arcollect.schema import Aging, Customers, DunningLevels, ExceptionsSheet, Invoices, Queue, Queued
 

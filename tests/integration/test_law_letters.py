@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from babel.numbers import format_currency
 
-from arcollect.book.settings import default_policy_rows
 from arcollect.engine import interest, law
+from arcollect.engine.policy import default_policy_rows
 from arcollect.run import collect
 from arcollect.schema import Aging, DunningLevels, Invoices
 

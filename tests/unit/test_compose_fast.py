@@ -18,6 +18,7 @@ from jinja2.filters import do_wordwrap
 
 from arcollect.book import settings
 from arcollect.engine import aging, dunning, pricing
+from arcollect.engine.policy import parse_policy
 from arcollect.mail import compose
 from arcollect.mail.render import Renderer, RenderError
 from arcollect.schema import Aging, Customers, Invoices, Log, Queue
@@ -29,7 +30,7 @@ NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 def plan() -> dict:
     tables = synthetic.tables(3_000, customers=60)
     config, _ = settings.parse_settings(tables["Settings"])
-    policy, _ = settings.parse_policy(tables["DunningLevels"])
+    policy, _ = parse_policy(tables["DunningLevels"])
     customers = pricing.resolve_jurisdictions(tables["Customers"], config.governing_law, config.late_charge)
     invoices, _ = pricing.prepare(tables["Invoices"], customers)
     aged, _ = aging.age(

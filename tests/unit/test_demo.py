@@ -10,8 +10,9 @@ import pytest
 
 from arcollect.bank import accounts
 from arcollect.book import demo
-from arcollect.book.settings import parse_policy, parse_settings
+from arcollect.book.settings import parse_settings
 from arcollect.engine import aging, calendar, terms
+from arcollect.engine.policy import parse_policy
 from arcollect.schema import FX, LANGUAGES, STATUSES, TABLES, Customers, Invoices, Payments, SettingsSheet
 
 AS_OF = dt.date(2026, 11, 24)

@@ -8,8 +8,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from arcollect.book.settings import default_policy_rows, parse_policy
 from arcollect.engine import dunning
+from arcollect.engine.policy import default_policy_rows, parse_policy
 from arcollect.schema import Aging, Customers, Invoices, Log, Payments, Queue
 
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)  # a Tuesday: 11:00 in Berlin, 19:00 in Tokyo

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from arcollect.book import template
-from arcollect.book.settings import Settings, default_policy_rows, default_settings_rows, parse_policy
+from arcollect.book.settings import Settings, default_settings_rows
 from arcollect.book.write import write_tables
 from arcollect.engine import dunning
+from arcollect.engine.policy import default_policy_rows, parse_policy
 from arcollect.mail import compose
 from arcollect.mail.render import Renderer
 from arcollect.run import collect

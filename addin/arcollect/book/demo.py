@@ -41,8 +41,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from arcollect.book.settings import default_policy_rows, default_settings_rows
+from arcollect.book.settings import default_settings_rows
 from arcollect.engine import money, terms
+from arcollect.engine.policy import default_policy_rows
 from arcollect.schema import (
     CUSTOMERS,
     FX_TABLE,

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from arcollect.book.settings import parse_policy
 from arcollect.engine import metrics
+from arcollect.engine.policy import parse_policy
 from arcollect.mail.ledger import Ledger
 from arcollect.mail.message import Reminder, idempotency_key
 from arcollect.schema import Customers, Invoices, Log, Payments, Queue
@@ -131,7 +131,7 @@ def simulate(ledger_path: Path, tables: dict[str, pd.DataFrame], *, now: dt.date
     Returns how many reminders were recorded, and how many of them were approved escalations.
     """
     from arcollect import escalation
-    from arcollect.book.settings import parse_policy, parse_settings
+    from arcollect.book.settings import parse_settings
     from arcollect.engine import aging, dunning, pricing
     from arcollect.mail import compose
 

@@ -1,4 +1,4 @@
-"""The Settings and DunningLevels sheets as typed, validated Python values.
+"""The Settings sheet as typed, validated Python values.
 
     >>> import pandas as pd
     >>> from arcollect.schema import SettingsSheet
@@ -19,9 +19,9 @@ Rules:
   An unknown key is reported with the nearest known key as a suggestion; a key given twice uses its first row.
 - Secrets are not settings. A key that looks like a password, secret or token is reported with the environment
   variable / OS keyring to use instead, and its value is never repeated: problems and logs show ``***``.
-- The policy (`parse_policy`) keeps the usable levels, ordered as they are used: by days after due, then level
-  number, the optional thank-you level last. A row that cannot be used is reported and left out, so that a typo
-  in one level cannot make a reminder go out with the wrong tone.
+
+The DunningLevels sheet (the dunning policy) is read by `arcollect.engine.policy`; both read cells the same way
+(`arcollect.cell_values`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ import logging
 import math
 import re
 import string
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -51,15 +50,13 @@ from stdnum.exceptions import ValidationError
 from arcollect.book.dates import DATE_ORDERS
 from arcollect.book.files import real_path
 from arcollect.book.validate import address_problem
+from arcollect.cell_values import BLANK, MISSING, canonical, text_of, whole_number, yes_no
 from arcollect.errors import ConfigError, InputError
 from arcollect.problems import Problem
 from arcollect.schema import (
     AGING_BASES,
-    DUNNING_LEVELS,
     SETTINGS,
-    TONES,
     TRANSPORTS,
-    DunningLevels,
     SettingsSheet,
 )
 
@@ -75,9 +72,6 @@ SECRET_ENVIRONMENT = {
 HIDDEN = "***"
 _SECRET_WORDS = re.compile(r"pass(word|wd|phrase)?|pwd|secret|token|credential|api.?key|private.?key", re.IGNORECASE)
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
-_TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-_MISSING = {"", "nan", "nat", "none", "null", "<na>"}
-_BLANK = {"", "nan", "nat", "<na>"}  # what a cell without a value reads as; "none" typed by a person is a value
 
 
 @dataclass(frozen=True)
@@ -190,17 +184,9 @@ def _beside(workbook: Path, path: Path | None) -> Path | None:
 # ---- value parsers: text or a cell value in, typed value out; ValueError(expected form) on a bad value ----------
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
 def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
-        text = _text(value).lower()
+        text = text_of(value).lower()
         if text not in options:
             near = difflib.get_close_matches(text, options, n=1)
             hint = f" (did you mean '{near[0]}'?)" if near else ""
@@ -210,43 +196,15 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     return parse
 
 
-def _integer(low: int, high: int | None = None, unit: str = "") -> Callable[[Any], int]:
-    expected = f"a whole number{' of ' + unit if unit else ''} ≥ {low}" + (f" and ≤ {high}" if high else "")
-
-    def parse(value: Any) -> int:
-        if isinstance(value, bool | dt.date):
-            raise ValueError(expected)
-        try:
-            number = float(_text(value).replace(" ", ""))
-        except ValueError:
-            raise ValueError(expected) from None
-        if not math.isfinite(number) or not number.is_integer() or number < low or (high and number > high):
-            raise ValueError(expected)
-        return int(number)
-
-    return parse
-
-
-def _boolean(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = _text(value).lower()
-    if text in {"true", "yes", "y", "1", "on", "wahr", "vrai", "ja"}:
-        return True
-    if text in {"false", "no", "n", "0", "off", "falsch", "faux", "nein"}:
-        return False
-    raise ValueError("true or false")
-
-
 def _currency(value: Any) -> str:
-    code = _text(value).upper()
+    code = text_of(value).upper()
     if code not in list_currencies():
         raise ValueError("an ISO 4217 currency code such as EUR, USD, GBP")
     return code
 
 
 def _governing_law(value: Any) -> str:
-    code = _text(value).upper()
+    code = text_of(value).upper()
     if code == "EU":
         raise ValueError(
             "the ISO code of a country whose law governs your contracts, e.g. DE — 'EU' is not a law: the Late "
@@ -261,7 +219,7 @@ def _governing_law(value: Any) -> str:
 def _late_charge(value: Any) -> str:
     from arcollect.engine.law import contract  # the engine's grammar; imported here, when the key is set
 
-    text = _text(value)
+    text = text_of(value)
     try:
         contract.parse(text)
     except InputError as error:
@@ -270,12 +228,12 @@ def _late_charge(value: Any) -> str:
 
 
 def _cutoff_day(value: Any) -> int:
-    return _integer(1, 28, unit="the month")(value)
+    return whole_number(1, 28, unit="the month")(value)
 
 
 def _period(value: Any) -> tuple[dt.date, dt.date]:
     expected = "two dates, e.g. 2026-07-01..2026-09-30"
-    parts = [part for part in re.split(r"\s*(?:\.\.|–|—|\bto\b|/)\s*", _text(value)) if part]
+    parts = [part for part in re.split(r"\s*(?:\.\.|–|—|\bto\b|/)\s*", text_of(value)) if part]
     if len(parts) != 2:
         raise ValueError(expected)
     try:
@@ -289,9 +247,9 @@ def _period(value: Any) -> tuple[dt.date, dt.date]:
 
 def _edges(value: Any) -> tuple[int, ...]:
     expected = "increasing whole numbers of days separated by commas, e.g. 0,30,60,90,120"
-    parts = [part for part in re.split(r"[,;\s]+", _text(value)) if part]
+    parts = [part for part in re.split(r"[,;\s]+", text_of(value)) if part]
     try:
-        edges = tuple(_integer(0)(part) for part in parts)
+        edges = tuple(whole_number(0)(part) for part in parts)
     except ValueError:
         raise ValueError(expected) from None
     if not edges or any(b <= a for a, b in itertools.pairwise(edges)):
@@ -301,7 +259,7 @@ def _edges(value: Any) -> tuple[int, ...]:
 
 def _window(value: Any) -> tuple[str, str]:
     expected = "a start and an end time of day, e.g. 09:00-17:00"
-    bounds = re.split(r"\s*[-–—]\s*", _text(value))
+    bounds = re.split(r"\s*[-–—]\s*", text_of(value))
     if len(bounds) != 2:
         raise ValueError(expected)
     minutes = []
@@ -317,7 +275,7 @@ def _window(value: Any) -> tuple[str, str]:
 
 
 def _email(value: Any) -> str:
-    text = _text(value)
+    text = text_of(value)
     why = address_problem(text)
     if why:
         raise ValueError(f"one email address, e.g. ar@yourcompany.example ({why})")
@@ -325,14 +283,14 @@ def _email(value: Any) -> str:
 
 
 def _display_name(value: Any) -> str:
-    text = _text(value)
+    text = text_of(value)
     if re.search(r"[\x00-\x1f\x7f\u2028\u2029<>@]", text) or len(text) > 100:
         raise ValueError("a name on one line without < > or @, at most 100 characters, e.g. Northwind Accounts")
     return text
 
 
 def _url(value: Any) -> str:
-    text = _text(value).rstrip("/")
+    text = text_of(value).rstrip("/")
     parts = urlsplit(text)
     if parts.scheme not in {"http", "https"} or not parts.netloc or " " in text:
         raise ValueError("a web address starting with https://")
@@ -340,14 +298,14 @@ def _url(value: Any) -> str:
 
 
 def _word(value: Any) -> str:
-    text = _text(value)
+    text = text_of(value)
     if re.search(r"[\s/\\]", text):
         raise ValueError("a name without spaces or slashes, e.g. smtp.yourcompany.example")
     return text
 
 
 def _language_tag(value: Any) -> str:
-    text = _text(value).replace("_", "-")
+    text = text_of(value).replace("_", "-")
     if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", text):
         raise ValueError("a language code such as en, de, fr or de-CH")
     primary, _, rest = text.partition("-")
@@ -355,7 +313,7 @@ def _language_tag(value: Any) -> str:
 
 
 def _path(value: Any) -> Path:
-    text = _text(value)
+    text = text_of(value)
     if "\x00" in text or len(text) > 1000:
         raise ValueError("a file or folder path")
     return Path(text)
@@ -364,11 +322,11 @@ def _path(value: Any) -> Path:
 def _ledger_url(value: Any) -> str:
     from arcollect.ledger_url import check_url
 
-    return check_url(_text(value))
+    return check_url(text_of(value))
 
 
 def _iban(value: Any) -> str:
-    text = _text(value)
+    text = text_of(value)
     try:
         return stdnum_iban.format(stdnum_iban.validate(text))
     except ValidationError as error:
@@ -377,7 +335,7 @@ def _iban(value: Any) -> str:
 
 def _bic(value: Any) -> str:
     try:
-        return stdnum_bic.validate(_text(value))
+        return stdnum_bic.validate(text_of(value))
     except ValidationError as error:
         raise ValueError(
             f"a BIC (SWIFT code) of 8 or 11 characters such as COBADEFFXXX ({error.message.lower().rstrip('.')})"
@@ -390,7 +348,7 @@ def _pattern(placeholders: tuple[str, ...], *, web: bool = False) -> Callable[[A
     expected = f"a pattern using {names}" + (", starting with https://" if web else "")
 
     def parse(value: Any) -> str:
-        text = _text(value)
+        text = text_of(value)
         try:
             fields = {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
         except ValueError:
@@ -406,7 +364,7 @@ def _pattern(placeholders: tuple[str, ...], *, web: bool = False) -> Callable[[A
 
 def _address(value: Any) -> str:
     """'Street and number, postcode town, country code' — the creditor address a Swiss QR-bill must carry."""
-    parts = [part.strip() for part in _text(value).replace("\n", ",").split(",")]
+    parts = [part.strip() for part in text_of(value).replace("\n", ",").split(",")]
     parts = [part for part in parts if part]
     expected = "street and number, postcode and town, country code — e.g. Bahnhofstrasse 1, 8001 Zürich, CH"
     if len(parts) != 3 or not re.fullmatch(r"[A-Za-z]{2}", parts[2]) or not re.match(r"\S+\s+\S", parts[1]):
@@ -418,7 +376,7 @@ def _money(value: Any) -> Decimal:
     expected = "an amount ≥ 0 in the base currency, e.g. 50 or 49.90"
     if isinstance(value, bool):
         raise ValueError(expected)
-    text = re.sub(r"[\s'_]", "", _text(value))
+    text = re.sub(r"[\s'_]", "", text_of(value))
     text = text.replace(",", "") if "." in text else text.replace(",", ".")
     try:
         amount = Decimal(text)
@@ -430,7 +388,7 @@ def _money(value: Any) -> Decimal:
 
 
 def _date_order(value: Any) -> str:
-    text = re.sub(r"[\s/.-]", "", _text(value)).upper()
+    text = re.sub(r"[\s/.-]", "", text_of(value)).upper()
     if text not in DATE_ORDERS:
         raise ValueError("DMY (day first, 31/12/2026) or MDY (month first, 12/31/2026)")
     return text
@@ -440,30 +398,16 @@ def _percent(value: Any) -> Decimal:
     expected = "a percentage from 0 to 100, e.g. 50 or 50%"
     if isinstance(value, bool):
         raise ValueError(expected)
-    text = _text(value).replace("%", "").replace(",", ".").strip()
+    text = text_of(value).replace("%", "").replace(",", ".").strip()
     try:
         share = Decimal(text)
     except InvalidOperation:
         raise ValueError(expected) from None
-    if isinstance(value, float) and 0 < value <= 1 and "%" not in _text(value):  # a cell formatted as percent
+    if isinstance(value, float) and 0 < value <= 1 and "%" not in text_of(value):  # a cell formatted as percent
         share = share * 100
     if not share.is_finite() or not 0 <= share <= 100:
         raise ValueError(expected)
     return share
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, tuple):
-        if all(isinstance(part, dt.date) for part in value):
-            return "..".join(part.isoformat() for part in value)
-        return "-".join(value) if all(isinstance(part, str) for part in value) else ",".join(map(str, value))
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
-    return str(value)
 
 
 # ---- the keys --------------------------------------------------------------------------------------------------
@@ -481,7 +425,7 @@ _KEYS: tuple[_Key, ...] = (
     _Key("BaseCurrency", "base_currency", _currency, "Currency of totals, the dashboard and MinimumAmount (e.g. EUR)"),
     _Key("AgingBasis", "aging_basis", _choice(AGING_BASES), "Age invoices by due date (due) or invoice date"),
     _Key("BucketEdges", "bucket_edges", _edges, "Aging bucket limits in days: 0,30,60,90,120 gives 1-30 … 120+"),
-    _Key("CompanyName", "company_name", _text, "Your company name as it appears in reminders"),
+    _Key("CompanyName", "company_name", text_of, "Your company name as it appears in reminders"),
     _Key("SenderName", "sender_name", _display_name, "The name shown as the sender (From); blank = the mailbox alone"),
     _Key("SenderMailbox", "sender_mailbox", _email, "The mailbox reminders are sent from"),
     _Key("ReplyTo", "reply_to", _email, "Where customers' replies go; blank = the sender mailbox"),
@@ -510,7 +454,7 @@ _KEYS: tuple[_Key, ...] = (
         "Invoices paid late in this period get an interest statement, e.g. 2026-07-01..2026-09-30; blank = none",
     ),
     _Key("SendWindow", "send_window", _window, "Hours in the customer's local time when reminders may go out"),
-    _Key("SendRatePerMinute", "send_rate_per_minute", _integer(1, 10_000), "Most emails sent per minute"),
+    _Key("SendRatePerMinute", "send_rate_per_minute", whole_number(1, 10_000), "Most emails sent per minute"),
     _Key("LedgerPath", "ledger_path", _path, "File that records every reminder; blank = beside the workbook"),
     _Key(
         "LedgerUrl",
@@ -527,30 +471,30 @@ _KEYS: tuple[_Key, ...] = (
     ),
     _Key("Transport", "transport", _choice(TRANSPORTS), "outbox (write files, send nothing), smtp, ews or graph"),
     _Key("SmtpHost", "smtp_host", _word, "Mail server name for Transport smtp"),
-    _Key("SmtpPort", "smtp_port", _integer(1, 65_535), "Mail server port: 587 (starttls), 465 (tls) or 25"),
+    _Key("SmtpPort", "smtp_port", whole_number(1, 65_535), "Mail server port: 587 (starttls), 465 (tls) or 25"),
     _Key("SmtpSecurity", "smtp_security", _choice(SMTP_SECURITIES), "Encryption: starttls, tls or none"),
-    _Key("SmtpUser", "smtp_user", _text, "Sign-in name for the mail server; password: ARCOLLECT_SMTP_PASSWORD"),
+    _Key("SmtpUser", "smtp_user", text_of, "Sign-in name for the mail server; password: ARCOLLECT_SMTP_PASSWORD"),
     _Key("EwsEndpoint", "ews_endpoint", _url, "Exchange Web Services address (https://…/EWS/Exchange.asmx)"),
     _Key("EwsAuth", "ews_auth", _choice(EWS_AUTHS), "Exchange sign-in method: ntlm, basic or oauth2"),
-    _Key("EwsUser", "ews_user", _text, "Exchange sign-in name; password: ARCOLLECT_EWS_PASSWORD"),
+    _Key("EwsUser", "ews_user", text_of, "Exchange sign-in name; password: ARCOLLECT_EWS_PASSWORD"),
     _Key("GraphTenantId", "graph_tenant_id", _word, "Microsoft 365 tenant (directory) ID for Transport graph"),
     _Key("GraphClientId", "graph_client_id", _word, "App (client) ID; secret: ARCOLLECT_GRAPH_CLIENT_SECRET"),
     _Key("GraphAuthority", "graph_authority", _url, "Microsoft sign-in address; change only when told to"),
     _Key("GraphEndpoint", "graph_endpoint", _url, "Microsoft Graph address; change only when told to"),
-    _Key("VerifyTls", "verify_tls", _boolean, "Check the mail server's certificate; keep true"),
-    _Key("ScheduleEvery", "schedule_every", _integer(1, 1440, "minutes"), "Minutes between unattended runs"),
-    _Key("GraceDays", "grace_days", _integer(0, 3650, "days"), "Extra days after a level's date before it is sent"),
+    _Key("VerifyTls", "verify_tls", yes_no, "Check the mail server's certificate; keep true"),
+    _Key("ScheduleEvery", "schedule_every", whole_number(1, 1440, "minutes"), "Minutes between unattended runs"),
+    _Key("GraceDays", "grace_days", whole_number(0, 3650, "days"), "Extra days after a level's date before it is sent"),
     _Key(
         "CatchUpDays",
         "catch_up_days",
-        _integer(0, 3650, "days"),
+        whole_number(0, 3650, "days"),
         "0 = off. An invoice never reminded and more than this many days overdue starts at the second level",
     ),
     _Key("MinimumAmount", "minimum_amount", _money, "Customers owing less than this (base currency) are not chased"),
     _Key(
         "BankDetails",
         "bank_details",
-        _text,
+        text_of,
         "Bank name and other details shown with the base-currency account; BankDetails.USD … per currency",
     ),
     _Key("FinanceContact", "finance_contact", _email, "Who receives the daily digest and failure alerts"),
@@ -563,14 +507,17 @@ _KEYS: tuple[_Key, ...] = (
     _Key(
         "DigestLeadMinutes",
         "digest_lead_minutes",
-        _integer(0, 1440, "minutes"),
+        whole_number(0, 1440, "minutes"),
         "Email FinanceContact a digest this many minutes before reminders go out; 0 = off",
     ),
     _Key(
-        "FailureAlertAfter", "failure_alert_after", _integer(0, 10_000), "Alert after this many failed sends; 0 = never"
+        "FailureAlertAfter",
+        "failure_alert_after",
+        whole_number(0, 10_000),
+        "Alert after this many failed sends; 0 = never",
     ),
-    _Key("StoreBodies", "store_bodies", _boolean, "Keep the full text of each email in the ledger (true/false)"),
-    _Key("ThankYou", "thank_you", _boolean, "Thank customers who paid in full on time (needs a 'thanks' level)"),
+    _Key("StoreBodies", "store_bodies", yes_no, "Keep the full text of each email in the ledger (true/false)"),
+    _Key("ThankYou", "thank_you", yes_no, "Thank customers who paid in full on time (needs a 'thanks' level)"),
     _Key(
         "IBAN",
         "iban",
@@ -578,7 +525,7 @@ _KEYS: tuple[_Key, ...] = (
         "Your account for payments in the base currency (QR codes, references); IBAN.CHF, IBAN.USD … for others",
     ),
     _Key("BIC", "bic", _bic, "The BIC (SWIFT code) of that account; BIC.CHF … per currency"),
-    _Key("AccountHolder", "account_holder", _text, "Name on the account; blank = CompanyName"),
+    _Key("AccountHolder", "account_holder", text_of, "Name on the account; blank = CompanyName"),
     _Key(
         "CompanyAddress",
         "company_address",
@@ -623,7 +570,7 @@ _DEFAULTS = Settings()
 
 
 def _normal(key: Any) -> str:
-    return re.sub(r"[\s_-]", "", _text(key)).lower()
+    return re.sub(r"[\s_-]", "", text_of(key)).lower()
 
 
 _PER_CURRENCY = re.compile(rf"^({'|'.join(key.lower() for key in PER_CURRENCY)})\.?([a-z]{{3}})$")
@@ -685,9 +632,9 @@ def _parse_one(spec: _Key, value: Any) -> Any:
     "none" or "null" typed into a cell is a value (SmtpSecurity none), not a blank: it is parsed like any other,
     and only where it cannot be a value of the key does it mean "the default", as it always did.
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or _text(value).lower() in _BLANK:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or text_of(value).lower() in BLANK:
         return getattr(_DEFAULTS, spec.field)
-    if _text(value).lower() in _MISSING:
+    if text_of(value).lower() in MISSING:
         try:
             return spec.parse(value)
         except ValueError:
@@ -703,8 +650,8 @@ def _shown(spec: _Key, value: Any) -> str:
     if spec.field == "ledger_url":
         from arcollect.ledger_url import safe_url
 
-        return safe_url(_text(value))
-    return _text(value)
+        return safe_url(text_of(value))
+    return text_of(value)
 
 
 def set_value(key: str, text: str) -> str:
@@ -715,13 +662,13 @@ def set_value(key: str, text: str) -> str:
     """
     name = canonical_key(key)
     spec = _BY_NAME.get(_normal(name)) or _suffixed(name)[0]  # type: ignore[index]
-    if _text(text).lower() in _BLANK:
+    if text_of(text).lower() in BLANK:
         return ""
     try:
         value = spec.parse(text)
     except ValueError as exc:
         raise ConfigError(f"{spec.name} '{_shown(spec, text)}' is not usable — expected {exc}") from None
-    return _show(value)
+    return canonical(value)
 
 
 def parse_settings(table: pd.DataFrame) -> tuple[Settings, list[Problem]]:
@@ -742,8 +689,8 @@ def parse_settings(table: pd.DataFrame) -> tuple[Settings, list[Problem]]:
     seen: dict[Any, Any] = {}
     renamed_rows: set[Any] = set()  # slots set by a row under an old key name
     for row, key, value in zip(table.index, table[SettingsSheet.KEY], cells, strict=True):
-        name = "" if key is None or (isinstance(key, float) and math.isnan(key)) else _text(key)
-        if name.lower() in _MISSING:
+        name = "" if key is None or (isinstance(key, float) and math.isnan(key)) else text_of(key)
+        if name.lower() in MISSING:
             continue
         if _is_secret(name):
             problems.append(Problem(SETTINGS.sheet, row, value_header, HIDDEN, _secret_reason(name)))
@@ -761,11 +708,11 @@ def parse_settings(table: pd.DataFrame) -> tuple[Settings, list[Problem]]:
         renamed = RENAMED.get(_normal(name))
         if renamed is not None:
             old, new = renamed
-            if _text(value).upper() == "EU" or slot in seen:
+            if text_of(value).upper() == "EU" or slot in seen:
                 why = (
                     f"'EU' is not a law (the Late Payment Directive binds member states, not customers), so it is "
                     f"not used: set {new} to your company's country, e.g. DE"
-                    if _text(value).upper() == "EU"
+                    if text_of(value).upper() == "EU"
                     else f"{new} is also set, and it wins"
                 )
                 problems.append(Problem(SETTINGS.sheet, row, key_header, name, f"{old} is now called {new}; {why}"))
@@ -773,7 +720,7 @@ def parse_settings(table: pd.DataFrame) -> tuple[Settings, list[Problem]]:
             problems.append(
                 Problem(
                     SETTINGS.sheet, row, key_header, name,
-                    f"{old} is now called {new}: its value {_text(value)!r} is used as {new} — rename the row",
+                    f"{old} is now called {new}: its value {text_of(value)!r} is used as {new} — rename the row",
                 )
             )  # fmt: skip
         if slot in seen:
@@ -790,7 +737,7 @@ def parse_settings(table: pd.DataFrame) -> tuple[Settings, list[Problem]]:
         try:
             parsed = _parse_one(spec, value)
         except ValueError as exc:
-            default = _show(getattr(_DEFAULTS, spec.field)) or "blank"
+            default = canonical(getattr(_DEFAULTS, spec.field)) or "blank"
             reason = str(exc).replace(f"{spec.name} '", f"{shown} '", 1)
             cell = _shown(spec, value) if spec.field == "ledger_url" else value
             problems.append(Problem(SETTINGS.sheet, row, value_header, cell, f"{reason}; using {default!r}"))
@@ -811,8 +758,8 @@ def settings_rows(settings: Settings) -> pd.DataFrame:
         {
             SettingsSheet.KEY: [*KEYS, *(key for key, _value in extra)],
             SettingsSheet.VALUE: [
-                *(_show(getattr(settings, spec.field)) for spec in _KEYS),
-                *(_show(value) for _key, value in extra),
+                *(canonical(getattr(settings, spec.field)) for spec in _KEYS),
+                *(canonical(value) for _key, value in extra),
             ],
             SettingsSheet.DESCRIPTION: [*(spec.doc for spec in _KEYS), *(describe(key) for key, _value in extra)],
         }
@@ -822,191 +769,3 @@ def settings_rows(settings: Settings) -> pd.DataFrame:
 def default_settings_rows() -> pd.DataFrame:
     """The Settings rows of a new workbook: every key with its default; company and sender are left to the user."""
     return settings_rows(Settings())
-
-
-# ---- the dunning policy ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DunningLevel:
-    """One row of the DunningLevels sheet.
-
-    `days_offset` counts from the due date; a negative offset is the pre-due nudge (tone ``incentive``), which
-    reminds of the early-payment discount still available. The level with tone ``thanks`` is not a reminder: it
-    is a thank-you sent when an invoice is paid in full on or before its due date (only when the ThankYou
-    setting is true), `days_offset` days after that payment. `templates` holds one name, or two or more for an
-    A/B test: `template_for` picks one per customer, always the same for that customer.
-    """
-
-    level: int
-    name: str
-    days_offset: int
-    templates: tuple[str, ...]
-    tone: str
-    min_days_since_previous: int = 7
-    cc_account_manager: bool = False
-    attach_statement: bool = False
-    add_interest: bool = False
-    escalate: bool = False
-    repeat_every_days: int | None = None
-
-    @property
-    def is_pre_due(self) -> bool:
-        return self.tone == "incentive"
-
-    @property
-    def is_thanks(self) -> bool:
-        return self.tone == "thanks"
-
-    @property
-    def is_statement(self) -> bool:
-        """The interest statement: late charges on invoices paid late in Settings InterestStatementPeriod."""
-        return self.tone == "statement"
-
-    def template_for(self, customer_id: str) -> str:
-        """The A/B template of this customer: a stable hash of the id, so every run picks the same one."""
-        return self.templates[zlib.crc32(str(customer_id).encode("utf-8")) % len(self.templates)]
-
-
-_POLICY_DEFAULTS = (
-    # level, name, offset, template, tone, min days, cc AM, statement, interest, escalate, repeat
-    (0, "Pre-due reminder", -5, "incentive", "incentive", 7, False, False, False, False, None),
-    (1, "Friendly reminder", 3, "friendly", "friendly", 7, False, False, False, False, None),
-    (2, "Second reminder", 14, "firm", "firm", 7, True, False, False, False, None),
-    (3, "Final notice", 30, "final", "final", 10, False, True, True, False, 14),
-    (4, "Escalation", 60, "escalation", "escalation", 7, False, False, True, True, None),
-    (5, "Thank you", 0, "thanks", "thanks", 0, False, False, False, False, None),
-    (6, "Interest statement", 0, "interest_statement", "statement", 0, False, True, True, False, None),
-)
-_BOOL_COLUMNS = (
-    DunningLevels.CC_ACCOUNT_MANAGER,
-    DunningLevels.ATTACH_STATEMENT,
-    DunningLevels.ADD_INTEREST,
-    DunningLevels.ESCALATE,
-)
-_INT_COLUMNS = (
-    DunningLevels.LEVEL,
-    DunningLevels.DAYS_OFFSET,
-    DunningLevels.MIN_DAYS_SINCE_PREVIOUS,
-    DunningLevels.REPEAT_EVERY_DAYS,
-)
-
-
-def default_policy_rows() -> pd.DataFrame:
-    """The DunningLevels rows of a new workbook: a B2B policy from a pre-due nudge to escalation, plus thank-you.
-
-    The thank-you level (tone ``thanks``) is only used when the ThankYou setting is true; the interest statement
-    (tone ``statement``) only when Settings InterestStatementPeriod is set.
-    """
-    table = pd.DataFrame(list(_POLICY_DEFAULTS), columns=DUNNING_LEVELS.keys)
-    for column in _INT_COLUMNS:
-        table[column] = table[column].astype("Int64")
-    for column in _BOOL_COLUMNS:
-        table[column] = table[column].astype(bool)
-    return table
-
-
-def parse_policy(table: pd.DataFrame) -> tuple[tuple[DunningLevel, ...], list[Problem]]:
-    """The usable dunning levels, ordered by days after due then level (thank-you last), and the problems.
-
-    A row is left out, with a problem, when its level or days are not whole numbers, its level number repeats an
-    earlier row's, its template is missing or not a plain name, its tone is unknown, or it is a second pre-due
-    (negative days) level; tone ``incentive`` and negative days go together. A bad optional cell (min days, the
-    yes/no columns, repeat) is reported and its default used. Level numbers that do not rise with the days are
-    reported: the levels are used in the order of their days after due.
-    """
-    levels: list[DunningLevel] = []
-    problems: list[Problem] = []
-    rows = table.reset_index(names="_row").to_dict("records") if len(table.columns) else []
-    seen_levels: dict[int, Any] = {}
-    for record in rows:
-        level, row_problems = _level(record)
-        if level is not None and level.level in seen_levels:
-            header = DUNNING_LEVELS.column(DunningLevels.LEVEL).header
-            reason = f"level {level.level} appears twice — give each level its own number; this row is not used"
-            row_problems.append(_policy_problem(record, DunningLevels.LEVEL, reason, header))
-            level = None
-        elif level is not None and level.is_pre_due and any(other.is_pre_due for other in levels):
-            reason = "only one pre-due level (negative days) is used; this second one is not"
-            row_problems.append(_policy_problem(record, DunningLevels.DAYS_OFFSET, reason))
-            level = None
-        problems += row_problems
-        if level is not None:
-            seen_levels[level.level] = record["_row"]
-            levels.append(level)
-    levels.sort(key=lambda item: (item.is_thanks or item.is_statement, item.days_offset, item.level))
-    reminders = [level for level in levels if not (level.is_thanks or level.is_statement)]
-    for earlier, later in itertools.pairwise(reminders):
-        if later.level < earlier.level:
-            reason = (
-                f"level {later.level} ({later.days_offset} days) comes after level {earlier.level} "
-                f"({earlier.days_offset} days): levels are used in the order of their days after due"
-            )
-            header = DUNNING_LEVELS.column(DunningLevels.LEVEL).header
-            problems.append(Problem(DUNNING_LEVELS.sheet, seen_levels[later.level], header, later.level, reason))
-    return tuple(levels), problems
-
-
-def _policy_problem(record: dict[str, Any], column: str, reason: str, header: str | None = None) -> Problem:
-    header = header or DUNNING_LEVELS.column(column).header
-    return Problem(DUNNING_LEVELS.sheet, record["_row"], header, record.get(column), reason)
-
-
-def _cell(record: dict[str, Any], column: str) -> Any:
-    value = record.get(column)
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return None if _text(value).lower() in _MISSING else value
-
-
-def _level(record: dict[str, Any]) -> tuple[DunningLevel | None, list[Problem]]:
-    problems: list[Problem] = []
-    required: dict[str, int] = {}
-    for column, expected in ((DunningLevels.LEVEL, "a whole number"), (DunningLevels.DAYS_OFFSET, "whole days")):
-        try:
-            required[column] = _integer(-100_000)(_cell(record, column))
-        except (ValueError, TypeError):
-            problems.append(_policy_problem(record, column, f"needs {expected}; this row is not used"))
-    if problems:
-        return None, problems
-    number, offset = required[DunningLevels.LEVEL], required[DunningLevels.DAYS_OFFSET]
-
-    template_text = _text(_cell(record, DunningLevels.TEMPLATE) or "")
-    templates = tuple(part.strip() for part in template_text.split("|") if part.strip())
-    if not templates or not all(_TEMPLATE_NAME.match(name) for name in templates):
-        reason = "needs a template name (letters, digits, - or _), or two separated by | for an A/B test"
-        return None, [_policy_problem(record, DunningLevels.TEMPLATE, f"{reason}; this row is not used")]
-
-    tone_cell = _cell(record, DunningLevels.TONE)
-    tone = _text(tone_cell).lower() if tone_cell is not None else ("incentive" if offset < 0 else "friendly")
-    if tone not in TONES:
-        near = difflib.get_close_matches(tone, TONES, n=1)
-        hint = f" — did you mean '{near[0]}'?" if near else f" — use one of {', '.join(TONES)}"
-        return None, [_policy_problem(record, DunningLevels.TONE, f"unknown tone '{tone}'{hint}; row not used")]
-    if (tone == "incentive") != (offset < 0):
-        reason = "the pre-due level has negative days and tone 'incentive', and only it; this row is not used"
-        return None, [_policy_problem(record, DunningLevels.TONE, reason)]
-
-    name = _text(_cell(record, DunningLevels.NAME) or "") or f"Level {number}"
-    options: dict[str, Any] = {}
-    for column, parse, default in (
-        (DunningLevels.MIN_DAYS_SINCE_PREVIOUS, _integer(0, unit="days"), 7),
-        (DunningLevels.REPEAT_EVERY_DAYS, _integer(1, unit="days"), None),
-        *((column, _boolean, False) for column in _BOOL_COLUMNS),
-    ):
-        value = _cell(record, column)
-        try:
-            options[column] = default if value is None else parse(value)
-        except ValueError as exc:
-            reason = f"expected {exc}; using {_show(default) or 'blank'}"
-            problems.append(_policy_problem(record, column, reason))
-            options[column] = default
-    level = DunningLevel(
-        level=number,
-        name=name,
-        days_offset=offset,
-        templates=templates,
-        tone=tone,
-        **{str(column): value for column, value in options.items()},
-    )
-    return level, problems

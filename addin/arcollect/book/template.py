@@ -45,6 +45,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from arcollect import schema
 from arcollect.book import settings
 from arcollect.engine import aging
+from arcollect.engine.policy import default_policy_rows
 from arcollect.schema import TABLES, TOTAL, Aging, Customers, Debtors, Kind, Table
 
 logger = logging.getLogger(__name__)
@@ -241,7 +242,7 @@ def _default_rows(table: Table) -> pd.DataFrame | None:
     if table is schema.SETTINGS:
         return settings.default_settings_rows()
     if table is schema.DUNNING_LEVELS:
-        return settings.default_policy_rows()
+        return default_policy_rows()
     return None
 
 

@@ -62,10 +62,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from arcollect.book.settings import DunningLevel
 from arcollect.engine import calendar, metrics
 from arcollect.engine.columns import equals, factorize_sorted, per_distinct
 from arcollect.engine.money import minor_units_array, round_money
+from arcollect.engine.policy import DunningLevel
 from arcollect.errors import InputError
 from arcollect.schema import Aging, Customers, Invoices, Log, Queue
 
@@ -102,7 +102,7 @@ THANKS_WINDOW_DAYS = 7
 
 
 class Level(Protocol):
-    """What the planner needs of a dunning level (`arcollect.book.settings.DunningLevel` has it)."""
+    """What the planner needs of a dunning level (`arcollect.engine.policy.DunningLevel` has it)."""
 
     level: int
     name: str
