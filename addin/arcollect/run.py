@@ -295,7 +295,8 @@ def collect(
             report.notes.append(f"Recorded {len(approved_here)} escalation approval(s) from the Approve column.")
         history = _history(ledger)  # approvals, and reconciling, may have changed it
         on_hold = escalation.on_hold(ledger, policy, reminder_log(ledger.history()), customers, now=now)
-        unapplied = pricing.unapplied_cash(tables["Payments"], config.base_currency, tables["FX"])
+        unapplied, cash_problems = pricing.unapplied_cash(tables["Payments"], config.base_currency, tables["FX"])
+        problems += cash_problems
         credits = _credits(aged, tables["Payments"])
         queue = dunning.plan(
             aged,

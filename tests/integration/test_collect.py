@@ -476,6 +476,23 @@ def test_credit_notes_and_unapplied_payments_are_shown_net_in_the_statement(tmp_
     assert (row[Queued.AMOUNT_DUE], row[Queued.CURRENCY]) == (650.0, "EUR"), "the sheet says what the letter asks"
 
 
+def test_an_unapplied_payment_without_an_fx_rate_is_reported_not_counted_as_zero_silently(tmp_path):
+    """#19: pricing.unapplied_cash summed a payment whose currency has no rate as 0 and said nothing."""
+    book = make_book(
+        tmp_path,
+        customers=[customer("NET", language="en", country="GB")],
+        invoices=[invoice("N-1", "NET", due="2026-11-10", amount=1000.0)],
+        payments=[payment("2026-11-15", "NET", 200.0, invoice_number=None, currency="CHF")],
+    )
+    report = collect(book, now=TUESDAY, send=False)
+
+    [problem] = [p for p in report.problems if p.sheet == "Payments"]
+    assert (problem.row, problem.value) == (2, "CHF")
+    assert problem.reason.startswith("unapplied payment not counted against the customer's balance: no FX rate for CHF")
+    exceptions = sheet_rows(book, "Exceptions")
+    assert [row[ExceptionsSheet.VALUE] for row in exceptions if row[ExceptionsSheet.SHEET] == "Payments"] == ["CHF"]
+
+
 def test_an_escalation_waits_for_approval_then_puts_the_customer_on_credit_hold_and_writes_an_agency_case_file(
     tmp_path,
 ):

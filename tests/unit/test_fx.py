@@ -78,3 +78,21 @@ def test_rate_table_accepts_a_mapping_a_series_or_a_frame():
     for rates in ({"USD": 0.9}, pd.Series({"USD": 0.9}), pd.DataFrame({FX.CURRENCY: ["USD"], FX.RATE: [0.9]})):
         table = fx.rate_table(rates)
         assert table[FX.CURRENCY].tolist() == ["USD"] and table[FX.RATE].tolist() == [0.9]
+
+
+def test_convert_reaches_another_currency_through_the_base_and_reports_a_missing_target_rate():
+    rates = {"USD": 0.92, "GBP": 1.17}
+    values, problems = fx.convert([100, 100, 100], ["USD", "EUR", "GBP"], "GBP", "EUR", rates)
+    assert values.tolist() == [78.63, 85.47, 100.0] and problems == []
+    values, problems = fx.convert(pd.Series([100.0, 3.0], index=[7, 8]), ["USD", "SEK"], "SEK", "EUR", rates)
+    assert np.isnan(values[7]) and values[8] == 3.0  # an amount already in the target needs no rate
+    assert [(p.row, p.value) for p in problems] == [(7, "SEK")] and "no FX rate for SEK" in problems[0].reason
+    assert fx.convert(100, "USD", "JPY", "EUR", rates)[0] is None  # never 0
+
+
+def test_to_base_is_convert_into_the_base():
+    rates = {"USD": 0.92}
+    assert (
+        fx.to_base([1.25, 3.0], ["USD", "EUR"], "EUR", rates)[0].tolist()
+        == fx.convert([1.25, 3.0], ["USD", "EUR"], "EUR", "EUR", rates)[0].tolist()
+    )

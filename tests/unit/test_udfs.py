@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import xlwings as xw
 
-from arcollect.engine import interest, terms
+from arcollect.engine import fx, interest, terms
 from arcollect.excel import udfs
 from arcollect.schema import FX, SettingsSheet
 
@@ -215,6 +215,30 @@ def test_fx_to_another_base_uses_the_cross_rate() -> None:
     assert udfs.convert(100.0, "GBP", "USD", rates={"USD": 0.8, "GBP": 1.2}) == 150.0
     assert udfs.convert(100.0, "EUR", "JPY", rates=RATES) == udfs.NA
     assert udfs.convert(100.0, "EUR", "nonsense", rates=RATES) == udfs.VALUE
+
+
+def test_a_missing_rate_is_na_with_the_engines_reason_never_zero_or_blank(caplog) -> None:
+    """#19: one conversion (engine.fx.convert); a currency or a target without a rate is #N/A, its reason logged."""
+    with caplog.at_level("INFO", logger="arcollect.excel.udfs"):
+        assert udfs.convert([[100.0], [100.0]], [["CHF"], ["USD"]], rates=RATES) == [[udfs.NA], [92.0]]
+        assert udfs.convert([[100.0], [5.0]], [["USD"], ["JPY"]], "SEK", rates=RATES) == [[udfs.NA], [udfs.NA]]
+        assert udfs.convert(7.0, "SEK", "SEK", rates=RATES) == 7.0  # already in the target: no rate needed
+    reasons = [record.getMessage() for record in caplog.records]
+    assert "AR_FX: no FX rate for CHF — add 1 CHF = ? EUR to the FX sheet" in reasons
+    assert "AR_FX: no FX rate for SEK — add 1 SEK = ? EUR to the FX sheet" in reasons
+    assert not any("USD" in reason for reason in reasons)
+
+
+def test_a_cross_rate_is_the_engines_cross_rate() -> None:
+    """USD → GBP through a EUR table: the cell function, engine.fx.convert and the factor the law code uses agree."""
+    rates = {"USD": 0.92, "GBP": 1.17}
+    cell = udfs.convert(100.0, "USD", "GBP", rates=rates, rates_base="EUR")
+    engine, problems = fx.convert(100.0, "USD", "GBP", "EUR", rates)
+    factor = fx.cross_rates("USD", "GBP", "EUR", rates)[0]
+    assert problems == [] and cell == float(engine) == round(100.0 * factor, 2) == 78.63
+    column = udfs.convert([[10.0], [10.0], [10.0]], [["USD"], ["EUR"], ["GBP"]], "GBP", rates=rates)
+    engine_column, _ = fx.convert([10.0, 10.0, 10.0], ["USD", "EUR", "GBP"], "GBP", "EUR", rates)
+    assert [row[0] for row in column] == list(engine_column) == [7.86, 8.55, 10.0]
 
 
 def test_ar_fx_reads_rates_and_base_currency_of_the_calling_workbook(monkeypatch, tmp_path) -> None:

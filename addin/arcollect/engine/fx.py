@@ -71,8 +71,33 @@ def to_base(
     apply to every date, and ``as_of=None`` takes the newest rate of each currency. Converted amounts are
     rounded half up to the base currency's minor unit; rows without a usable rate are NaN and reported.
     """
+    return convert(amounts, currencies, base_currency, base_currency, rates, as_of=as_of, sheet=sheet, column=column)
+
+
+def convert(
+    amounts: Any,
+    currencies: Any,
+    target: str,
+    base_currency: str,
+    rates: Rates | None,
+    *,
+    as_of: Any = None,
+    sheet: str = "Invoices",
+    column: str = Invoices.CURRENCY,
+) -> tuple[Any, list[Problem]]:
+    """Convert `amounts` in `currencies` to `target` through `base_currency`, in which `rates` are quoted.
+
+        >>> convert(100, "USD", "GBP", "EUR", {"USD": 0.92, "GBP": 1.17})   # 100 × 0.92 / 1.17
+        (Decimal('78.63'), [])
+
+    The one conversion of arcollect: `to_base` is this with `target` = `base_currency`, `cross_rates` gives the
+    same factor unrounded. Rates are chosen as in `to_base`; the result is rounded half up to `target`'s minor
+    unit. A row whose currency or `target` has no rate is NaN (``None`` for a scalar) and reported — never 0.
+    """
     base = str(base_currency).strip().upper()
-    digits = money.minor_units(base)
+    goal = str(target).strip().upper()
+    digits = money.minor_units(goal)
+    money.minor_units(base)  # an unknown base currency is an InputError, as it always was
     shape = columns.Shape.of(amounts, currencies, as_of)
     amount_array, currency_array = columns.broadcast(
         columns.amounts(amounts, "amount"), columns.texts(currencies, "currency")
@@ -83,17 +108,18 @@ def to_base(
     distinct_codes = pd.Series(distinct, dtype=object).astype(str).str.strip().str.upper()
     codes = distinct_codes.to_numpy()[positions]
     table = rate_table(rates)
-
-    if as_of is None or table[FX.DATE].isna().all():
-        latest = table.drop_duplicates(FX.CURRENCY, keep="last").set_index(FX.CURRENCY)[FX.RATE]
-        rate = distinct_codes.map(latest).to_numpy(dtype="float64")[positions]
-    else:
-        dates = np.broadcast_to(columns.dates(as_of, "as-of date"), codes.shape)
-        rate = _dated_rates(pd.Series(codes, dtype=object), dates, table)
-    rate = np.where(codes == base, 1.0, rate)
+    rate = _per_unit(distinct_codes, positions, codes, base, table, as_of)
+    missing = np.isnan(rate) & (codes != goal)  # an amount already in `target` needs no rate
+    problems = _missing_rate_problems(missing, codes, shape.index, base, as_of, sheet, column)
+    if goal != base:
+        goal_codes = np.full(codes.shape, goal, dtype=object)
+        goal_rate = _per_unit(pd.Series([goal], dtype=object), np.zeros(codes.size, dtype=int), goal_codes, base,
+                              table, as_of)  # fmt: skip
+        missing_goal = np.isnan(goal_rate) & (codes != goal)
+        problems += _missing_rate_problems(missing_goal, goal_codes, shape.index, base, as_of, sheet, column)
+        rate = np.where(codes == goal, 1.0, rate / goal_rate)
 
     converted = money.round_money(amount_flat * rate, digits)
-    problems = _missing_rate_problems(np.isnan(rate), codes, shape.index, base, as_of, sheet, column)
     result = converted.reshape(amount_array.shape)
     if shape.scalar:
         value = result.reshape(-1)[0]
@@ -101,11 +127,25 @@ def to_base(
     return shape.wrap(result, kind="float"), problems
 
 
+def _per_unit(
+    distinct_codes: pd.Series, positions: np.ndarray, codes: np.ndarray, base: str, table: pd.DataFrame, as_of: Any
+) -> np.ndarray:
+    """Units of `base` per unit of each row's currency (`codes`, = `distinct_codes[positions]`); NaN if none."""
+    if as_of is None or table[FX.DATE].isna().all():
+        latest = table.drop_duplicates(FX.CURRENCY, keep="last").set_index(FX.CURRENCY)[FX.RATE]
+        rate = distinct_codes.map(latest).to_numpy(dtype="float64")[positions]
+    else:
+        dates = np.broadcast_to(columns.dates(as_of, "as-of date"), codes.shape)
+        rate = _dated_rates(pd.Series(codes, dtype=object), dates, table)
+    return np.where(codes == base, 1.0, rate)
+
+
 def cross_rates(source: Any, target: Any, base_currency: str, rates: Rates | None, *, as_of: Any = None) -> np.ndarray:
     """Units of `target` per unit of `source`, through the base currency, at each row's `as_of` date (unrounded).
 
-    Same rate choice as `to_base` (the latest dated rate on or before `as_of`, undated rates for any date, the
-    newest when `as_of` is None); 1 where the currencies are equal; NaN where a rate is missing.
+    The factor `convert` applies: the same rate choice as `to_base` (the latest dated rate on or before `as_of`,
+    undated rates for any date, the newest when `as_of` is None); 1 where the currencies are equal; NaN where a
+    rate is missing (never 0: the caller reports it and keeps the amount out).
     """
     base = str(base_currency).strip().upper()
     source_codes, target_codes = (
@@ -116,13 +156,8 @@ def cross_rates(source: Any, target: Any, base_currency: str, rates: Rates | Non
     table = rate_table(rates)
 
     def per_unit(codes: np.ndarray) -> np.ndarray:
-        if as_of is None or table[FX.DATE].isna().all():
-            latest = table.drop_duplicates(FX.CURRENCY, keep="last").set_index(FX.CURRENCY)[FX.RATE]
-            found = pd.Series(codes).map(latest).to_numpy(dtype="float64")
-        else:
-            days = np.broadcast_to(columns.dates(as_of, "as-of date"), codes.shape)
-            found = _dated_rates(pd.Series(codes, dtype=object), days, table)
-        return np.where(codes == base, 1.0, found)
+        positions, distinct = pd.factorize(pd.Series(codes, dtype=object), use_na_sentinel=False)
+        return _per_unit(pd.Series(distinct, dtype=object), positions, codes, base, table, as_of)
 
     factor = per_unit(source_codes) / per_unit(target_codes)
     return np.where(source_codes == target_codes, 1.0, factor)

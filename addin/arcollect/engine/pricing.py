@@ -161,10 +161,21 @@ def with_base_amount(invoices: pd.DataFrame, base_currency: str, rates: Any) -> 
     return invoices.assign(**{Aging.BASE_OPEN_AMOUNT: np.asarray(base, dtype="float64")})
 
 
-def unapplied_cash(payments: pd.DataFrame, base_currency: str, rates: Any) -> pd.Series:
-    """Payments not applied to any invoice, per customer, in the base currency (they reduce what is owed)."""
+def unapplied_cash(payments: pd.DataFrame, base_currency: str, rates: Any) -> tuple[pd.Series, list[Problem]]:
+    """Payments not applied to any invoice, per customer, in the base currency (they reduce what is owed).
+
+    A payment whose currency has no rate cannot be counted, and is not counted as 0 silently either: it is left
+    out of its customer's sum and reported on its Payments row (the customer's balance is then too high by it).
+    """
     loose = payments[payments[Payments.INVOICE_NUMBER].isna()]
     if loose.empty:
-        return pd.Series(dtype="float64")
-    base, _problems = fx.to_base(loose[Payments.AMOUNT], loose[Payments.CURRENCY], base_currency, rates)
-    return base.groupby(loose[Payments.CUSTOMER_ID]).sum()
+        return pd.Series(dtype="float64"), []
+    base, missing = fx.to_base(
+        loose[Payments.AMOUNT], loose[Payments.CURRENCY], base_currency, rates, sheet="Payments",
+        column=Payments.CURRENCY,
+    )  # fmt: skip
+    problems = [
+        problem._replace(reason=f"unapplied payment not counted against the customer's balance: {problem.reason}")
+        for problem in missing
+    ]
+    return base.groupby(loose[Payments.CUSTOMER_ID]).sum(), problems

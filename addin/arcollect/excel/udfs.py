@@ -66,7 +66,6 @@ from arcollect.engine import terms as payment_terms
 from arcollect.errors import ArcollectError, ConfigError
 from arcollect.excel import cells
 from arcollect.excel.cells import ShapeError
-from arcollect.schema import FX
 
 logger = logging.getLogger(__name__)
 
@@ -387,31 +386,22 @@ def convert(
 ) -> Any:
     """`AR_FX` with the rates given: `rates` (any form `fx.rate_table` takes) are quoted in `rates_base`.
 
-    Not an ISO code → ``#VALUE!``; an ISO code without a rate → ``#N/A``. Another `base` than `rates_base`
-    converts through the cross rate of the newest rates; a `base` without a rate makes every row ``#N/A``.
+    The engine's one conversion, `fx.convert`: another `base` than `rates_base` goes through the cross rate of
+    the newest rates. Not an ISO code → ``#VALUE!``; a currency (or `base`) without a rate → ``#N/A`` in its
+    cell, never 0 or a blank; the engine's reason ("no FX rate for CHF — add 1 CHF = ? EUR to the FX sheet") is
+    logged once per call.
     """
     target = rates_base if base is None else base
     if cells.error_of(target):
         return target
     if not isinstance(target, str) or target.strip().upper() not in _currency_codes():
         return VALUE
-    target, rates_base = target.strip().upper(), rates_base.strip().upper()
     layout, (money, codes, state) = cells.prepare((amount, cells.numbers), (currency_code, _currencies))
-    quoted = _quoted_in(fx.rate_table(rates), rates_base, target)
-    converted, _problems = fx.to_base(money, codes, target, quoted)
-    return cells.emit(layout, converted, state, undefined=NA)
-
-
-def _quoted_in(table: pd.DataFrame, quote: str, target: str) -> pd.DataFrame:
-    """The rate table re-quoted in `target`: each rate divided by target's newest rate, `quote` itself added."""
-    if target == quote:
-        return table
-    newest = table.drop_duplicates(FX.CURRENCY, keep="last").set_index(FX.CURRENCY)[FX.RATE]
-    if target not in newest.index:
-        return table.iloc[0:0]
-    requoted = table.assign(**{FX.RATE: table[FX.RATE] / newest[target]})
-    home = pd.DataFrame({FX.CURRENCY: [quote], FX.RATE: [1.0 / newest[target]], FX.DATE: [pd.NaT]})
-    return pd.concat([home, requoted], ignore_index=True)
+    usable = state.reshape(-1) == cells.OK
+    converted, problems = fx.convert(money.reshape(-1), codes.reshape(-1), target, rates_base, rates)
+    for reason in dict.fromkeys(problem.reason for problem in problems if usable[problem.row]):
+        logger.info("AR_FX: %s", reason)
+    return cells.emit(layout, np.asarray(converted, dtype="float64").reshape(money.shape), state, undefined=NA)
 
 
 # ---- metrics ----------------------------------------------------------------------------------------------------
