@@ -671,11 +671,10 @@ def _show_mapping(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from arcollect.book import importer
+    from arcollect.book.read import sheet_rows
     from arcollect.schema import MAPPINGS
 
-    view = importer.describe(
-        args.export, mapping=args.mapping, user_rows=importer.sheet_rows(args.path, MAPPINGS.sheet)
-    )
+    view = importer.describe(args.export, mapping=args.mapping, user_rows=sheet_rows(args.path, MAPPINGS.sheet))
     verdict = "fits" if view.fits else "does not fit yet (required columns without a source)"
     table = Table(
         "arcollect column", f"{args.export.name} column", "first value",

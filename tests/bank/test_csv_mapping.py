@@ -18,7 +18,8 @@ import pytest
 
 from arcollect import schema
 from arcollect.bank import inbox, statements
-from arcollect.book import importer
+from arcollect.book import read
+from arcollect.book.importer.mapping import user_mappings
 from arcollect.cli import main
 from arcollect.run import collect
 from arcollect.schema import Invoices, Payments, Unmatched
@@ -133,8 +134,8 @@ def test_arcollect_bank_mapping_names_the_mapping_for_a_credit_debit_export(tmp_
 def test_a_bank_mapping_is_not_an_open_items_import_mapping(tmp_path):
     path = _book(tmp_path)
     add_mappings(path, [*GERMAN_BANK, ("datev", "Invoice", "Rechnung", None), ("datev", "Amount", "Betrag", None)])
-    rows = importer.sheet_rows(path, schema.MAPPINGS.sheet)
-    assert "Hausbank" not in importer.user_mappings(rows) and "datev" in importer.user_mappings(rows)
+    rows = read.sheet_rows(path, schema.MAPPINGS.sheet)
+    assert "Hausbank" not in user_mappings(rows) and "datev" in user_mappings(rows)
     assert [mapping.name for mapping in inbox.csv_mappings(path)] == ["Hausbank"]
 
 

@@ -237,11 +237,10 @@ def csv_mappings(book: Any) -> list[statements.CsvMapping]:
     Unknown targets are logged and left out.
     """
     from arcollect import schema
-    from arcollect.book import importer
     from arcollect.schema import Mappings
 
     if isinstance(book, str | Path):
-        rows = importer.sheet_rows(Path(book), schema.MAPPINGS.sheet)
+        rows = read.sheet_rows(Path(book), schema.MAPPINGS.sheet)
     else:
         rows = live.sheet_rows(book, schema.MAPPINGS.sheet)
     if not rows:

@@ -108,7 +108,7 @@ def read_table(book: Any, name: str) -> pd.DataFrame:
 
 
 def sheet_rows(book: Any, name: str) -> list[list[Any]]:
-    """A sheet's cells as rows from A1, as the file's importer reads them (python-calamine); [] without the sheet.
+    """A sheet's cells as rows from A1, as `book.read.sheet_rows` reads the file (python-calamine); [] without it.
 
     Error cells read as their text (``#N/A``), as for `read`; cells are as Excel holds them, bad values included.
     """

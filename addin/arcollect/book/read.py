@@ -210,6 +210,23 @@ def read_output(path: str | Path, name: str) -> pd.DataFrame:
     return frame
 
 
+def sheet_rows(workbook: Path, sheet: str) -> list[list[Any]]:
+    """A sheet's cells as rows from A1, bad values included (empty list when the workbook has no such sheet).
+
+    The file twin of `book.live.sheet_rows`: what the import (`book.importer`) and the bank statement mappings
+    (`bank.inbox`) read of the Invoices, Customers and Mappings sheets.
+    """
+    guard.check(workbook)
+    try:
+        with python_calamine.CalamineWorkbook.from_path(str(workbook)) as book:
+            names = {name.casefold(): name for name in book.sheet_names}
+            if sheet.casefold() not in names:
+                return []
+            return book.get_sheet_by_name(names[sheet.casefold()]).to_python(skip_empty_area=False)
+    except (python_calamine.CalamineError, OSError, ValueError) as exc:
+        raise InputError(f"{workbook.name} is not an Excel workbook or cannot be opened: {exc}") from exc
+
+
 def empty_table(table: Table) -> pd.DataFrame:
     """A table with no rows and every schema column, typed as `read` types them."""
     columns = {column.key: _typed(pd.Series([], dtype=object), column.kind) for column in table.columns}
