@@ -871,6 +871,8 @@ _add(
                 sources=(
                     "Ptk. 6:155. § (1): vállalkozások közötti szerződésnél a késedelemmel érintett naptári félév első "
                     "napján érvényes jegybanki alapkamat + nyolc százalékpont (kesedelmi-kamat.hu; kamatkalkulator.hu)",
+                    "uzletresz.hu 2018-12: vállalkozások közötti szerződéseknél a jegybanki alapkamat 8 százalékkal "
+                    "növelt értéke; több félév esetén mindig az adott félév első napján érvényes kamattal",
                 ),
             ),
         ),
@@ -890,7 +892,7 @@ _add(
                 D(0),
                 sources=(
                     "Ptk. 6:48. § (1): a késedelemmel érintett naptári félév első napján érvényes jegybanki alapkamat "
-                    "(napi.hu 2022-11, quoting the Ptk.)",
+                    "(napi.hu 2022-11, quoting the Ptk.; ado.hu quoting 6:48. §)",
                 ),
             ),
         ),
