@@ -481,7 +481,7 @@ SETTINGS = Table(
     (
         C(SettingsSheet.KEY, "Key", Kind.TEXT, True, width=22),
         C(SettingsSheet.VALUE, "Value", Kind.TEXT, width=34),
-        C(SettingsSheet.DESCRIPTION, "Description", Kind.TEXT, width=70),
+        C(SettingsSheet.DESCRIPTION, "Description", Kind.TEXT, width=110),  # the longest on one line, printed too
     ),
     "Key/value settings: base currency, aging, sender, transport, send window. No passwords here.",
     unique=(SettingsSheet.KEY,),

@@ -130,7 +130,7 @@ def test_four_native_charts_of_the_right_types_over_the_file_dashboards_data_ran
         "Paid within 14 days of the reminder, by level",
     ]
     assert all(chart.source.sheet.name == "Dashboard" for chart in charts)
-    assert all(round(chart.width) == 439 and round(chart.height) == 213 for chart in charts)  # 15.5 cm × 7.5 cm
+    assert all(round(chart.width) == 425 and round(chart.height) == 213 for chart in charts)  # 15.0 cm × 7.5 cm
 
 
 def test_each_charts_source_range_holds_its_categories_and_series(demo_books):

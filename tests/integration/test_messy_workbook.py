@@ -15,9 +15,10 @@ import openpyxl
 import pytest
 
 from arcollect import cli
+from arcollect.book import template
 from arcollect.schema import Aging, Debtors, ExceptionsSheet, Invoices, NextAction, Queue, Risk
 from tests.integration import messy
-from tests.integration.workbooks import clipped_values, sheet_rows
+from tests.integration.workbooks import OUTPUT_SHEETS, clipped_values, sheet_rows
 
 CENT = Decimal("0.01")
 NOW = messy.NOW.isoformat()
@@ -299,3 +300,117 @@ def test_a_missing_rate_a_law_needs_too_is_still_one_exceptions_row(tmp_path) ->
     (fx,) = [problem for problem in report.problems if problem.sheet == "FX"]
     assert fx.value == "PLN" and fx.row == 2 + len(messy.FX)
     assert "not in totals" in fx.reason and "under DE law 2 invoice(s) are charged no compensation" in fx.reason
+
+
+# ---- what a user sees on screen and on paper -------------------------------------------------------------------
+
+
+def _defined_names(path: Path) -> list[tuple[str, str]]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as package:
+        workbook = package.read("xl/workbook.xml").decode()
+    return re.findall(r'<definedName name="(_xlnm\.[A-Za-z_]+)" localSheetId="(\d+)"', workbook)
+
+
+def test_every_output_sheet_prints_landscape_fitted_to_its_width_with_its_header_on_each_page(refreshed):
+    """Printed portrait at 100 %, Exceptions' Reason column ran off an A4 page and Aging spread over five pages
+    with no header after the first."""
+    path, _printed = refreshed
+    book = openpyxl.load_workbook(path)
+    try:
+        for title in OUTPUT_SHEETS:
+            sheet = book[title]
+            setup = sheet.page_setup
+            assert setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage, title
+            assert setup.fitToHeight == 0 and sheet.print_title_rows == "$1:$1", title
+            width = sum(sheet.column_dimensions[cell.column_letter].width or 8.43 for cell in sheet[1] if cell.value)
+            assert setup.fitToWidth == max(1, -(-width // template.PRINT_PAGE_WIDTH)) <= 2, (title, width)
+        assert book["Exceptions"].page_setup.fitToWidth == 1, "the whole reason on the page"
+        dashboard = book["Dashboard"]
+        assert dashboard.page_setup.orientation == "landscape" and dashboard.page_setup.scale == 85
+        assert not dashboard.sheet_properties.pageSetUpPr.fitToPage, "not shrunk to a quarter page with its data"
+        assert [brk.id for brk in dashboard.col_breaks.brk] == [12], "the chart data prints on pages of its own"
+        assert len(dashboard.row_breaks.brk) == 1, "the second row of charts starts a page"
+    finally:
+        book.close()
+    names = _defined_names(path)
+    assert len(names) == len(set(names)), "one print title per sheet, not one more per refresh"
+
+
+def test_print_titles_survive_a_second_refresh_once(tmp_path):
+    path = messy.build(tmp_path)
+    for _ in range(2):
+        assert cli.main(["refresh", str(path), "--now", NOW]) == 0
+    names = _defined_names(path)
+    assert len(names) == len(set(names))
+    book = openpyxl.load_workbook(path)
+    try:
+        assert all(book[title].print_title_rows == "$1:$1" for title in OUTPUT_SHEETS)
+    finally:
+        book.close()
+
+
+def _fits(header: str, width: float, lines: int) -> bool:
+    """`header` fits `lines` lines of `width - 1` characters, breaking only at spaces (words are never split)."""
+    words, count, used = header.split(), 1, 0
+    for word in words:
+        if len(word) > width - 1:
+            return False
+        if used and used + 1 + len(word) > width - 1:
+            count, used = count + 1, len(word)
+        else:
+            used += (1 if used else 0) + len(word)
+    return count <= lines
+
+
+def test_no_header_is_cut_off_by_its_column_or_its_row(refreshed):
+    """ "Open amount (invoice currency)" wrapped onto three lines of a two-line header row; "Customer ID" onto two
+    lines of a one-line row."""
+    path, _printed = refreshed
+    book = openpyxl.load_workbook(path)
+    try:
+        for title in OUTPUT_SHEETS:
+            sheet = book[title]
+            lines = round((sheet.row_dimensions[1].height or 15) / 15)
+            for cell in sheet[1]:
+                if cell.value:
+                    width = sheet.column_dimensions[cell.column_letter].width or 8.43
+                    assert _fits(str(cell.value), width, lines), (title, cell.value, width, lines)
+                    assert cell.font.name == "Calibri", "LibreOffice draws a nameless font in a wider serif"
+        for row in book["Dashboard"].iter_rows(max_row=30, max_col=12):
+            for cell in row:
+                if cell.value is not None:
+                    assert cell.font.name == "Calibri", cell.coordinate
+    finally:
+        book.close()
+
+
+def test_a_reason_that_fits_its_column_keeps_its_row_one_line_high(refreshed):
+    path, _printed = refreshed
+    book = openpyxl.load_workbook(path)
+    try:
+        sheet = book["Aging"]
+        headers = [cell.value for cell in sheet[1]]
+        basis = headers.index("Basis of charges") + 1
+        width = sheet.column_dimensions[sheet.cell(row=1, column=basis).column_letter].width
+        short = [
+            row[0].row
+            for row in sheet.iter_rows(min_row=2)
+            if all(not isinstance(cell.value, str) or len(cell.value) <= width for cell in row)
+        ]
+        assert short and all(sheet.row_dimensions[row].height is None for row in short)
+    finally:
+        book.close()
+
+
+def test_true_and_false_read_as_words_in_libreoffice_too(refreshed):
+    path, _printed = refreshed
+    book = openpyxl.load_workbook(path)
+    try:
+        sheet = book["CustomerRisk"]
+        column = [cell.value for cell in sheet[1]].index("Credit hold")
+        cells = [row[column] for row in sheet.iter_rows(min_row=2) if isinstance(row[column].value, bool)]
+        assert cells and all(cell.number_format == '"TRUE";"TRUE";"FALSE"' for cell in cells)
+    finally:
+        book.close()

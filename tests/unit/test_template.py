@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import openpyxl
@@ -158,8 +159,70 @@ def test_committed_workbook_matches_what_build_produces(tmp_path):
 
 
 def test_money_and_date_kinds_have_formats():
-    assert set(template.NUMBER_FORMATS) == {Kind.DATE, Kind.DATETIME, Kind.MONEY, Kind.INTEGER, Kind.PERCENT}
+    assert set(template.NUMBER_FORMATS) == {Kind.DATE, Kind.DATETIME, Kind.MONEY, Kind.INTEGER, Kind.PERCENT, Kind.BOOL}
     assert template.NUMBER_FORMATS[Kind.PERCENT] == "0%"
+    # LibreOffice prints an unformatted FALSE as 0: the policy's flags read TRUE/FALSE there as in Excel
+    assert template.NUMBER_FORMATS[Kind.BOOL] == '"TRUE";"TRUE";"FALSE"'
+
+
+@pytest.mark.parametrize(
+    ("header", "width", "lines"),
+    [
+        ("Customer ID", 14, 1),
+        ("Open amount (invoice currency)", 14, 3),  # "Open amount" / "(invoice" / "currency)": cut off in 2 lines
+        ("Open amount (invoice currency)", 19, 2),  # "Open amount" / "(invoice currency)"
+        ("Days late (recent-weighted)", 12, 3),
+        ("Currency", 9, 1),
+        ("Amount (EUR)", 12, 2),
+        ("Reminder", 4, 3),  # a word longer than the column is broken
+    ],
+)
+def test_header_lines_counts_the_lines_a_spreadsheet_wraps_a_header_onto(header, width, lines):
+    assert template.header_lines(header, width) == lines
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Open amount (invoice currency)", "Days late (recent-weighted)", "Discount if paid today (invoice currency)",
+     "Fixed compensation (invoice currency)", "Oldest (days past due)", "Currency", "Level"],
+)  # fmt: skip
+def test_a_header_column_is_wide_enough_for_two_lines_at_most(header):
+    width = template.header_width(header, 8)
+    words = header.split()
+    # the header in two lines of at most width - 1 characters, split at a space
+    assert any(
+        len(" ".join(words[:cut])) <= width - 1 and len(" ".join(words[cut:])) <= width - 1
+        for cut in range(len(words) + 1)
+    )
+    assert max(map(len, words)) + 2 <= width
+
+
+def test_every_font_the_template_writes_names_its_typeface(book):
+    """A font without a name is drawn in a serif by LibreOffice: wider than the widths allow ("Currenc/y")."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(max_row=3):
+            for cell in row:
+                if cell.has_style and cell.value is not None:
+                    assert cell.font.name == "Calibri", (sheet.title, cell.coordinate)
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header_on_each_page(book):
+    for sheet in book.worksheets:
+        if sheet.sheet_state == "hidden":
+            continue
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert sheet.page_setup.fitToHeight == 0, sheet.title  # as many pages down as the rows need
+        assert "&P" in sheet.oddFooter.center.text, sheet.title
+        if sheet.title == "README":
+            assert sheet.page_setup.orientation == "portrait" and sheet.page_setup.fitToWidth == 1
+            continue
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert sheet.print_title_rows == "$1:$1", sheet.title
+        width = sum(sheet.column_dimensions[cell.column_letter].width or 8.43 for cell in sheet[1] if cell.value)
+        assert sheet.page_setup.fitToWidth == math.ceil(width / template.PRINT_PAGE_WIDTH), sheet.title
+        assert sheet.page_setup.fitToWidth <= 2, sheet.title
+    for title in ("Exceptions", "Settings", "AgingSummary", "Effectiveness", "FX"):
+        assert book[title].page_setup.fitToWidth == 1, title  # the Reason / Description column on the page
 
 
 def content(path: Path) -> dict:

@@ -49,9 +49,10 @@ import pandas as pd
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.axis import ChartLines
 from openpyxl.chart.data_source import AxDataSource, StrRef
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from arcollect.book import template
@@ -65,7 +66,7 @@ DATA_TITLE = "Chart data"
 
 _TILE_COLUMNS = 2  # each tile spans two columns
 _COLUMN_WIDTH = 13
-_CHART_WIDTH_CM = 15.5
+_CHART_WIDTH_CM = 15.0  # six columns of 13 characters: a chart never covers the next one's first column
 _CHART_HEIGHT_CM = 7.5
 _CHART_ROWS = 17  # rows a chart of that height covers at the default row height, plus a gap
 _TILE_ROWS = (4, 5, 6)  # label with its unit, the value, the change since last month (or why it is n/a)
@@ -74,6 +75,8 @@ _CHART_COLUMNS = ("A", "G")
 _SHEET_COLUMNS = 12
 _DATA_ROW = 3
 _DATA_COLUMN = _SHEET_COLUMNS + 2
+_PRINT_COLUMNS = _SHEET_COLUMNS  # tiles, action panel, charts and top debtors
+_PRINT_SCALE = 85  # 12 columns of 13 characters on a landscape A4 or Letter page
 _TILE_FILL = PatternFill("solid", fgColor="DDEBF7")
 _PANEL_FILL = PatternFill("solid", fgColor="FFF2CC")
 _PANEL_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -231,22 +234,19 @@ def _build(
     sheet.sheet_view.showGridLines = False
     for column in range(1, _DATA_COLUMN + 16):
         sheet.column_dimensions[get_column_letter(column)].width = _COLUMN_WIDTH
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 1
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    _set_print_layout(sheet)
     sheet["A1"] = "Collections dashboard"
-    sheet["A1"].font = Font(bold=True, size=16, color="1F4E78")
+    sheet["A1"].font = template.font(bold=True, size=16, color="1F4E78")
     when = f" as of {pd.Timestamp(as_of):%Y-%m-%d}" if as_of is not None else ""
     closing = f"; DSO, ADD and CEI at the month end {pd.Timestamp(month_end):%Y-%m-%d}" if _present(month_end) else ""
     set_cell(
         sheet["A2"],
         f"Amounts in {base_currency}{when}{closing}. Rebuilt by every refresh; edits on this sheet are not kept.",
     )
-    sheet["A2"].font = Font(italic=True, color="595959")
+    sheet["A2"].font = template.font(italic=True, color="595959")
     if not_in_totals:  # what the totals below leave out, where nobody can miss it
         set_cell(sheet["A3"], not_in_totals[0].upper() + not_in_totals[1:])
-        sheet["A3"].font = Font(bold=True, color="C00000")
+        sheet["A3"].font = template.font(bold=True, color="C00000")
     _write_tiles(sheet, _as_tiles(tiles))
     first_chart_row = _write_actions(sheet, _PANEL_ROW, actions, base_currency) + 2
 
@@ -257,7 +257,8 @@ def _build(
         ("Paid within 14 days of the reminder, by level", effectiveness, "Share paid", "0%", _bar),
     ]
     charts: list[Chart] = []
-    sheet.cell(row=_DATA_ROW, column=_DATA_COLUMN, value=DATA_TITLE).font = Font(bold=True, size=12, color="1F4E78")
+    data_title = sheet.cell(row=_DATA_ROW, column=_DATA_COLUMN, value=DATA_TITLE)
+    data_title.font = template.font(bold=True, size=12, color="1F4E78")
     data_column = _DATA_COLUMN
     for index, (title, frame, axis_title, number_format, make) in enumerate(specs):
         anchor = f"{_CHART_COLUMNS[index % 2]}{first_chart_row + (index // 2) * _CHART_ROWS}"
@@ -267,7 +268,7 @@ def _build(
         if block is None:
             note = sheet[anchor]
             note.value = f"{title}: no data yet"
-            note.font = Font(italic=True, color="808080")
+            note.font = template.font(italic=True, color="808080")
             continue
         chart = make(sheet, block, title, axis_title, number_format)
         chart.width, chart.height = _CHART_WIDTH_CM, _CHART_HEIGHT_CM
@@ -276,10 +277,22 @@ def _build(
         source += f"{get_column_letter(block.column + block.series)}{block.last_row}"
         kind = "line" if make is _line else "bar"
         charts.append(Chart(title, kind, anchor, source, _CHART_WIDTH_CM, _CHART_HEIGHT_CM))
+    sheet.row_breaks.append(Break(id=first_chart_row + _CHART_ROWS - 1))  # a chart is never cut by a page end
     row = first_chart_row + 2 * _CHART_ROWS
     row = _write_debtors(sheet, row, top_debtors if top_debtors is not None else pd.DataFrame())
     _write_lines(sheet, row + 1, "A/B tests", verdicts or ["No dunning level names two templates yet."])
     return sheet, charts
+
+
+def _set_print_layout(sheet: Worksheet) -> None:
+    """Print the dashboard readable: landscape at a fixed scale that fits its columns (tiles, panel, both charts)
+    on the page, a page break before the chart data block, which prints on pages of its own. Fitting the whole
+    sheet on one page, as before, shrank it with the data block to a quarter of the page's width."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.scale = _PRINT_SCALE
+    sheet.sheet_properties.pageSetUpPr.fitToPage = False
+    sheet.col_breaks.append(Break(id=_PRINT_COLUMNS))  # left of the column after them
+    template.set_print_margins(sheet)
 
 
 def _present(value: Any) -> bool:
@@ -297,7 +310,7 @@ def _write_actions(sheet: Worksheet, row: int, actions: Sequence[Any], base_curr
     """
     heading = sheet.cell(row=row, column=1)
     set_cell(heading, "Needs a person today")
-    heading.font = Font(bold=True, size=13, color="1F4E78")
+    heading.font = template.font(bold=True, size=13, color="1F4E78")
     if not actions:
         set_cell(sheet.cell(row=row + 1, column=1), "Nothing to look at.")
         return row + 1
@@ -307,7 +320,7 @@ def _write_actions(sheet: Worksheet, row: int, actions: Sequence[Any], base_curr
     set_cell(sheet.cell(row=header, column=_WHERE_COLUMN), "Where to look")
     for column in range(1, _SHEET_COLUMNS + 1):
         cell = sheet.cell(row=header, column=column)
-        cell.font = Font(bold=True, color="FFFFFF")
+        cell.font = template.font(bold=True, color="FFFFFF")
         cell.fill = _PANEL_HEADER_FILL
     for offset, item in enumerate(actions, start=1):
         line = header + offset
@@ -315,19 +328,19 @@ def _write_actions(sheet: Worksheet, row: int, actions: Sequence[Any], base_curr
         colour = "A6A6A6" if quiet else "000000"
         label = sheet.cell(row=line, column=1)
         set_cell(label, str(item.label))
-        label.font = Font(color=colour, bold=not quiet)
+        label.font = template.font(color=colour, bold=not quiet)
         count = sheet.cell(row=line, column=_COUNT_COLUMN)
         count.value = int(item.count)
         count.number_format = "#,##0"
-        count.font = Font(color=colour, bold=not quiet, size=12)
+        count.font = template.font(color=colour, bold=not quiet, size=12)
         count.alignment = Alignment(horizontal="center")
         amount = sheet.cell(row=line, column=_AMOUNT_COLUMN)
         amount.value = None if item.amount is None or quiet else float(item.amount)
         amount.number_format = _MONEY
-        amount.font = Font(color=colour)
+        amount.font = template.font(color=colour)
         where = sheet.cell(row=line, column=_WHERE_COLUMN)
         set_cell(where, str(item.where))
-        where.font = Font(color="808080" if quiet else "1F4E78", italic=True)
+        where.font = template.font(color="808080" if quiet else "1F4E78", italic=True)
         if not quiet:
             for column in range(1, _SHEET_COLUMNS + 1):
                 sheet.cell(row=line, column=column).fill = _PANEL_FILL
@@ -345,7 +358,7 @@ def _write_debtors(sheet: Worksheet, row: int, debtors: pd.DataFrame) -> int:
     """
     title = sheet.cell(row=row, column=1)
     set_cell(title, f"Top {len(debtors)} debtors" if len(debtors) else "Top debtors")
-    title.font = Font(bold=True, size=12, color="1F4E78")
+    title.font = template.font(bold=True, size=12, color="1F4E78")
     if debtors.empty:
         set_cell(sheet.cell(row=row + 1, column=1), "No open balances.")
         return row + 2
@@ -389,7 +402,7 @@ def _spans(columns: int) -> list[tuple[int, int]]:
 def _write_lines(sheet: Worksheet, row: int, title: str, lines: Sequence[str]) -> None:
     heading = sheet.cell(row=row, column=1)
     set_cell(heading, title)
-    heading.font = Font(bold=True, size=12, color="1F4E78")
+    heading.font = template.font(bold=True, size=12, color="1F4E78")
     for offset, line in enumerate(lines, start=1):
         set_cell(sheet.cell(row=row + offset, column=1), line)
 
@@ -424,19 +437,19 @@ def _write_tiles(sheet: Worksheet, tiles: Sequence[Tile]) -> None:
                 )
         label_cell = sheet.cell(row=label_row, column=first)
         set_cell(label_cell, f"{tile.label} ({tile.unit})" if tile.unit else tile.label)
-        label_cell.font = Font(size=10, bold=True, color="1F4E78")
+        label_cell.font = template.font(size=10, bold=True, color="1F4E78")
         label_cell.alignment = Alignment(horizontal="center")
         value_cell = sheet.cell(row=value_row, column=first)
         value = _tile_value(tile.value)
         set_cell(value_cell, "n/a" if value == "–" else value)
         missing = value == "–"
-        value_cell.font = Font(size=20, bold=True, color="A6A6A6" if missing else "1F4E78")
+        value_cell.font = template.font(size=20, bold=True, color="A6A6A6" if missing else "1F4E78")
         value_cell.alignment = Alignment(horizontal="center", vertical="center")
         if isinstance(value_cell.value, float):
             value_cell.number_format = tile.number_format or "#,##0.0"
         note_cell = sheet.cell(row=note_row, column=first)
         set_cell(note_cell, tile.note)
-        note_cell.font = Font(size=8, italic=True, color="595959")
+        note_cell.font = template.font(size=8, italic=True, color="595959")
         note_cell.alignment = Alignment(horizontal="center", vertical="top", wrap_text=True)
     sheet.row_dimensions[value_row].height = 34
     sheet.row_dimensions[note_row].height = 24
@@ -485,7 +498,7 @@ def _write_block(
     """Write one chart's numbers under the "Chart data" title: a caption, a header row, one row per category."""
     caption = sheet.cell(row=_DATA_ROW + 1, column=column)
     set_cell(caption, title)
-    caption.font = Font(italic=True, color="595959")
+    caption.font = template.font(italic=True, color="595959")
     header_row = _DATA_ROW + 2
     for offset, name in enumerate(values.columns, start=1):
         set_cell(sheet.cell(row=header_row, column=column + offset), name)

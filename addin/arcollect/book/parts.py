@@ -145,6 +145,7 @@ class _Assembly:
         self._shared_strings()
         self._workbook()
         self._names()
+        self._print_names()
         self._drop_calc_chain()
         self._collect_garbage()
         self._write(out)
@@ -368,17 +369,38 @@ class _Assembly:
             b'<definedName name="%s" hidden="1">%s</definedName>' % (escape(name).encode(), escape(value).encode())
             for name, value in self.plan.names.items()
         )
-        if b"</definedNames>" in data:
-            data = data.replace(b"</definedNames>", added + b"</definedNames>", 1)
-        elif b"<definedNames/>" in data:
-            data = data.replace(b"<definedNames/>", b"<definedNames>" + added + b"</definedNames>", 1)
-        else:  # CT_Workbook order: sheets, functionGroups, externalReferences, definedNames
-            anchor = max(data.rfind(tag) + len(tag) if data.rfind(tag) >= 0 else -1
-                         for tag in (b"</sheets>", b"</functionGroups>", b"</externalReferences>"))  # fmt: skip
-            if anchor < 0:
-                raise Unsupported("workbook.xml without a plain <sheets> element")
-            data = data[:anchor] + b"<definedNames>" + added + b"</definedNames>" + data[anchor:]
-        self.parts[self.original.workbook] = data
+        self.parts[self.original.workbook] = _with_names(data, added)
+
+    def _print_names(self) -> None:
+        """An owned sheet's print titles and print area (sheet-local defined names) are openpyxl's, as the rest of
+        the sheet: the header row repeats on every printed page of an output sheet. Other sheets keep theirs."""
+        staged = self.staged.read(self.staged.workbook)
+        staged_titles = list(self.staged.sheets)
+        titles = staged_titles if self.new_sheets else list(self.original.sheets)
+        owned = {titles.index(title) for title in self.plan.owned}
+        if not owned:
+            return
+        before = self._current(self.original.workbook)
+
+        def local(element: bytes) -> int | None:
+            """The sheet index of a print title or print area; None for any other defined name."""
+            name = re.search(rb'\bname="([^"]*)"', element)
+            sheet = re.search(rb'\blocalSheetId="(\d+)"', element)
+            if name is None or sheet is None or name.group(1) not in _PRINT_NAMES:
+                return None
+            return int(sheet.group(1))
+
+        data = _DEFINED_NAME.sub(lambda match: b"" if local(match.group(0)) in owned else match.group(0), before)
+        added = []
+        for element in _DEFINED_NAME.findall(staged):
+            index = local(element)
+            if index is None or staged_titles[index] not in self.plan.owned:
+                continue
+            final = titles.index(staged_titles[index])
+            added.append(re.sub(rb'\blocalSheetId="\d+"', b'localSheetId="%d"' % final, element))
+        data = _with_names(data, b"".join(added))
+        if data != before:
+            self.parts[self.original.workbook] = data.replace(b"<definedNames></definedNames>", b"")
 
     def _drop_calc_chain(self) -> None:
         for rel in self.original.rels(self.original.workbook):
@@ -435,6 +457,26 @@ class _Assembly:
 
 
 # ---- helpers -------------------------------------------------------------------------------------------------
+
+
+_PRINT_NAMES = (b"_xlnm.Print_Titles", b"_xlnm.Print_Area")
+_DEFINED_NAME = re.compile(rb"<definedName\b[^>]*>[^<]*</definedName>")
+
+
+def _with_names(data: bytes, added: bytes) -> bytes:
+    """workbook.xml with `added` (``<definedName>`` elements) at the end of its defined names."""
+    if not added:
+        return data
+    if b"</definedNames>" in data:
+        return data.replace(b"</definedNames>", added + b"</definedNames>", 1)
+    if b"<definedNames/>" in data:
+        return data.replace(b"<definedNames/>", b"<definedNames>" + added + b"</definedNames>", 1)
+    # CT_Workbook order: sheets, functionGroups, externalReferences, definedNames
+    anchor = max(data.rfind(tag) + len(tag) if data.rfind(tag) >= 0 else -1
+                 for tag in (b"</sheets>", b"</functionGroups>", b"</externalReferences>"))  # fmt: skip
+    if anchor < 0:
+        raise Unsupported("workbook.xml without a plain <sheets> element")
+    return data[:anchor] + b"<definedNames>" + added + b"</definedNames>" + data[anchor:]
 
 
 def _kept_rows(part: bytes, areas: list[Area]) -> list[Row]:

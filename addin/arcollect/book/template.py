@@ -38,6 +38,7 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.table import Table as ExcelTable
 from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -61,9 +62,21 @@ NUMBER_FORMATS: dict[Kind, str] = {
     Kind.MONEY: "#,##0.00",
     Kind.INTEGER: "0",
     Kind.PERCENT: "0%",
+    # Excel shows a TRUE/FALSE cell as TRUE or FALSE whatever its format; LibreOffice prints FALSE as 0 unless
+    # the cell says how: DunningLevels and Credit hold read TRUE/FALSE in both
+    Kind.BOOL: '"TRUE";"TRUE";"FALSE"',
 }
 TABLE_STYLE = "TableStyleMedium2"
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+BODY_FONT = "Calibri"  # the workbook's default font (styles.xml font 0)
+
+
+def font(**style: object) -> Font:
+    """A cell font in the workbook's typeface: a font without a name is drawn in a serif by LibreOffice (wider than
+    the column widths assume: "Currenc/y", clipped headers), so every font arcollect writes names it."""
+    return Font(name=BODY_FONT, **{"size": 11, **style})
+
+
+HEADER_FONT = font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
 HEADER_TWO_LINES = 30.0  # points: two lines of the default 11-point font
@@ -143,12 +156,64 @@ def style_header(sheet: Worksheet, width: int, row: int = 1, first_column: int =
         cell.alignment = HEADER_ALIGNMENT
 
 
+def header_lines(header: str, width: float) -> int:
+    """How many lines `header` wraps onto in a column `width` characters wide: words fill a line as a spreadsheet
+    fills it (a word that does not fit starts the next line; one longer than a line is broken), one character of
+    the width left for the cell's padding and the bold face."""
+    room = max(int(width) - 1, 1)
+    lines, used = 0, room
+    for word in str(header).split():
+        if used + 1 + len(word) <= room:
+            used += 1 + len(word)
+        else:
+            lines += math.ceil(len(word) / room)
+            used = len(word) - (math.ceil(len(word) / room) - 1) * room
+    return max(lines, 1)
+
+
 def header_width(header: str, width: float) -> float:
     """The column width a header needs: its schema width, at least its longest word, and wide enough that the
-    header wraps onto no more than two lines."""
+    header wraps onto no more than two lines (`header_lines`)."""
     words = str(header).split()
     longest = max((len(word) for word in words), default=0)
-    return float(max(width, longest + 2, math.ceil(len(str(header)) / 2) + 3))
+    needed = max(math.ceil(width), longest + 2)
+    while header_lines(header, needed) > 2:
+        needed += 1
+    return float(max(width, needed))
+
+
+PRINT_PAGE_WIDTH = 200  # column-width characters a landscape A4 or Letter page holds at about 70 % scale
+
+
+def set_print_layout(sheet: Worksheet, width: float, *, landscape: bool = True, title_row: int | None = 1) -> None:
+    """Page setup for printing `sheet` as a controller prints a report: landscape, fitted to as many pages across
+    as its columns (`width`, in characters) need at a scale that still reads — one for most sheets, never a column
+    cut off at the page edge at 100 % — and as many pages down as its rows need; narrow margins; the sheet's name
+    and "page n of m" in the footer; the header row (`title_row`) repeated on every page. Without it a sheet
+    printed portrait at 100 %: its columns spread over up to eight pages, a long reason cut at the page edge."""
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.fitToWidth = max(1, math.ceil(width / PRINT_PAGE_WIDTH))
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    set_print_margins(sheet)
+    if title_row:
+        sheet.print_title_rows = f"{title_row}:{title_row}"  # the header on every printed page
+
+
+def set_print_margins(sheet: Worksheet) -> None:
+    """Narrow margins (Excel's "Narrow"), and the sheet's name with "page n of m" in the footer."""
+    sheet.page_margins = PageMargins(left=0.25, right=0.25, top=0.75, bottom=0.75, header=0.3, footer=0.3)
+    sheet.oddFooter.center.text = "&A — page &P of &N"
+
+
+def table_width(sheet: Worksheet, columns: int, first_column: int = 1) -> float:
+    """The printed width of a table's `columns` (in characters), as `apply_column_formats` set them."""
+    return float(
+        sum(
+            sheet.column_dimensions[get_column_letter(column)].width or 8.43
+            for column in range(first_column, first_column + columns)
+        )
+    )
 
 
 def add_table(sheet: Worksheet, name: str, ref: str) -> ExcelTable:
@@ -180,7 +245,7 @@ def apply_column_formats(
     known = set(table.keys)
     if headers is None:
         headers = [table.column(key).header if key in known else str(key) for key in keys]
-    wraps = False
+    lines = 1
     for offset, (key, kind, header) in enumerate(zip(keys, column_kinds(table, keys), headers, strict=True)):
         letter = get_column_letter(first_column + offset)
         dimension = sheet.column_dimensions[letter]
@@ -189,10 +254,10 @@ def apply_column_formats(
         if content and content.get(key) and (key not in known or table.column(key).fit):
             width = max(width, float(min(content[key] + 2, max(schema_width, MAX_CONTENT_WIDTH))))
         dimension.width = width
-        wraps = wraps or len(str(header)) + 2 > width
+        lines = max(lines, header_lines(header, width))
         if kind in NUMBER_FORMATS:
             dimension.number_format = NUMBER_FORMATS[kind]
-    if wraps:
+    if lines > 1:
         sheet.row_dimensions[1].height = HEADER_TWO_LINES
 
 
@@ -262,6 +327,7 @@ def _fill_sheet(sheet: Worksheet, table: Table, headers: list[str], rows: pd.Dat
     add_table(sheet, table.name, f"A1:{get_column_letter(len(headers))}{last_row}")
     apply_column_formats(sheet, table, keys, headers=headers)
     apply_conditional_formats(sheet, table, headers)
+    set_print_layout(sheet, table_width(sheet, len(headers)))
     sheet.freeze_panes = "A2"
 
 
@@ -401,10 +467,11 @@ def _write_readme(sheet: Worksheet) -> None:
         cell = sheet.cell(row=row, column=1, value=line)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if row == 1:
-            cell.font = Font(bold=True, size=14)
+            cell.font = font(bold=True, size=14)
         elif line and not line.startswith(" ") and (" — " in line or line in ("How to run",)):
-            cell.font = Font(bold=True)
-    sheet.column_dimensions["A"].width = 120
+            cell.font = font(bold=True)
+    sheet.column_dimensions["A"].width = 100  # a portrait page at 100 %: wrapped lines are not cut at its edge
+    set_print_layout(sheet, PRINT_PAGE_WIDTH, landscape=False, title_row=None)  # one page wide: no line cut off
 
 
 def main(argv: Sequence[str] | None = None) -> int:

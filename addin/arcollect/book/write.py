@@ -56,7 +56,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.workbook import Workbook
@@ -72,7 +72,7 @@ from arcollect.errors import InputError
 from arcollect.schema import Kind, Table
 
 logger = logging.getLogger(__name__)
-_LINK_FONT = Font(color="0563C1", underline="single")
+_LINK_FONT = template.font(color="0563C1", underline="single")
 _WRAP = Alignment(wrap_text=True)  # bottom-aligned like the cells beside it: their text lines up with its last line
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -395,6 +395,7 @@ def write_table(book: Workbook, table: Table, frame: pd.DataFrame, *, as_xml: bo
             if key in frame.columns
         }
         template.apply_column_formats(sheet, table, keys, first_column, headers=headers, content=content)
+        template.set_print_layout(sheet, template.table_width(sheet, len(headers), first_column), title_row=first_row)
 
     kinds = template.column_kinds(table, keys)
     known = set(table.keys)
@@ -449,7 +450,10 @@ def write_table(book: Workbook, table: Table, frame: pd.DataFrame, *, as_xml: bo
 
 
 _LINE_POINTS = 15  # the height of one line of the default 11-point font
-_WORD_WRAP_SLACK = 1.15  # words do not fill a line to its last character
+# Words do not fill a line to its last character, but letters are narrower than the digit a column's width is
+# counted in: together about one character of text per character of width. A text no longer than its column's
+# width stays on one line (rows twice as tall as their text made every sheet look double-spaced).
+_WORD_WRAP_SLACK = 1.0
 
 
 def _wrapped_heights(
@@ -468,7 +472,8 @@ def _wrapped_heights(
             continue
         width = sheet.column_dimensions[get_column_letter(first_column + offset)].width or 14
         length = frame[key].astype("string").str.len().fillna(0).to_numpy(dtype="float64")
-        lines = np.maximum(lines, np.ceil(length * _WORD_WRAP_SLACK / max(width - 1, 1)).astype("int64"))
+        wrapped = np.ceil(length * _WORD_WRAP_SLACK / max(width - 1, 1)).astype("int64")
+        lines = np.maximum(lines, np.where(length <= width, 1, wrapped))
     return np.where(lines > 1, lines * _LINE_POINTS, 0)
 
 
