@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from arcollect.engine import dunning
+from arcollect.engine import dunning, totals
 from arcollect.schema import Aging, Customers, Debtors, Invoices, NextAction, Queue
 
 PROMISE_WINDOW_DAYS = 7
@@ -65,13 +65,17 @@ def next_actions(
     columns = [str(key) for key in NextAction]
     if aged.empty:
         return pd.DataFrame(columns=columns)
-    base = aged[Aging.BASE_OPEN_AMOUNT].astype("float64")
+    # the amounts the totals count, as on Aging and CustomerRisk: an invoice without a rate or a due date is blank
+    base = aged[Aging.BASE_OPEN_AMOUNT].astype("float64").where(totals.counted(aged))
     days = aged[Aging.DAYS_PAST_DUE].astype("float64")
     customer = aged[Invoices.CUSTOMER_ID]
     per_customer = pd.DataFrame(
         {
             NextAction.OPEN_BASE: base.groupby(customer).sum(min_count=1),
-            NextAction.OVERDUE_BASE: base.where(days > 0, 0.0).groupby(customer).sum(),
+            NextAction.OVERDUE_BASE: base.where(days > 0)
+            .groupby(customer)
+            .sum(min_count=1)
+            .where((days > 0).groupby(customer).any(), 0.0),  # blank: overdue, but in no amount the totals count
             NextAction.INVOICES: customer.groupby(customer).size(),
             NextAction.OLDEST: days.groupby(customer).max(),
             "_next_due": pd.to_datetime(aged[Invoices.DUE_DATE]).where(days <= 0).groupby(customer).min(),

@@ -404,6 +404,15 @@ def test_a_reason_that_fits_its_column_keeps_its_row_one_line_high(refreshed):
         book.close()
 
 
+def test_next_actions_add_up_to_the_same_total_and_leave_what_it_leaves_out_blank(refreshed):
+    path, _printed = refreshed
+    rows = {row[NextAction.CUSTOMER_ID]: row for row in sheet_rows(path, "NextActions")}
+    assert sum(_money(row[NextAction.OPEN_BASE] or 0) for row in rows.values()) == _money(messy.TOTAL)
+    assert _money(rows["K1006"][NextAction.OPEN_BASE]) == _money(1100), "its 3 undated invoices are not in totals"
+    # K1004 bills only in PLN, which has no rate: no amount in EUR — not "0.00 overdue" for 17,500 PLN 54 days late
+    assert rows["K1004"][NextAction.OPEN_BASE] is None and rows["K1004"][NextAction.OVERDUE_BASE] is None
+
+
 def test_true_and_false_read_as_words_in_libreoffice_too(refreshed):
     path, _printed = refreshed
     book = openpyxl.load_workbook(path)

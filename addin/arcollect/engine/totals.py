@@ -82,6 +82,11 @@ class Totals:
         return f"not in totals: {count} invoice{'s' if count != 1 else ''}{amounts} — see Exceptions"
 
 
+def counted(aged: pd.DataFrame) -> pd.Series:
+    """Which aged items the totals count: those with an amount in the base currency and an aging bucket."""
+    return aged[Aging.BASE_OPEN_AMOUNT].notna() & aged[Aging.BUCKET].notna()
+
+
 def reconcile(
     aged: pd.DataFrame,
     summary: pd.DataFrame,
@@ -96,7 +101,7 @@ def reconcile(
     `aged` are the aged open items (`aging.age` then `pricing.price`), `summary` their `aging.summary`, `problems`
     the run's problems so far (the reader's left-out Invoices rows carry what they held, `Problem.left_out`).
     """
-    in_totals = aged[Aging.BASE_OPEN_AMOUNT].notna() & aged[Aging.BUCKET].notna()
+    in_totals = counted(aged)
     outside = aged[~in_totals]
     why = np.where(
         outside[Aging.BASE_OPEN_AMOUNT].isna().to_numpy(),
