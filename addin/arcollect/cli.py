@@ -462,7 +462,7 @@ def _config(args: argparse.Namespace, now: dt.datetime) -> int:
     import pandas as pd
     from rich.table import Table
 
-    from arcollect.book import read, settings, write
+    from arcollect.book import read, settings, settings_keys, write
 
     tables, _problems = read.read(args.path)
     rows = tables["Settings"].reset_index(drop=True)
@@ -476,7 +476,7 @@ def _config(args: argparse.Namespace, now: dt.datetime) -> int:
         for problem in problems:
             console.print(f"[yellow]{problem}[/yellow]")
         return 0
-    canonical_key = settings.canonical_key(args.key)
+    canonical_key = settings_keys.canonical_key(args.key)
     if args.value is None:
         match = shown[shown[SettingsSheet.KEY] == canonical_key]
         console.print(f"{canonical_key} = {match[SettingsSheet.VALUE].iloc[0]}")
@@ -484,7 +484,7 @@ def _config(args: argparse.Namespace, now: dt.datetime) -> int:
     value = settings.set_value(canonical_key, args.value)
     keys = rows[SettingsSheet.KEY].astype(str).str.lower()
     spelled_keys = rows.loc[keys == canonical_key.lower(), SettingsSheet.KEY]
-    for old, (_spelled, new_name) in settings.RENAMED.items():  # a row under an old name becomes the new key's
+    for old, (_spelled, new_name) in settings_keys.RENAMED.items():  # a row under an old name becomes the new key's
         if new_name == canonical_key and spelled_keys.empty:
             spelled_keys = rows.loc[keys.str.replace(r"[\s_-]", "", regex=True) == old, SettingsSheet.KEY]
     if not spelled_keys.empty:  # one cell changes (and an old key's name); every other cell stays as it was
@@ -492,14 +492,14 @@ def _config(args: argparse.Namespace, now: dt.datetime) -> int:
         updates = [write.CellUpdate("Settings", SettingsSheet.KEY, SettingsSheet.VALUE, spelled)]
         renamed = {str(key): canonical_key for key in spelled_keys if str(key).lower() != canonical_key.lower()}
         if renamed:  # the value first: the key cell it is found by changes last
-            described = {key: settings.describe(canonical_key) for key in renamed}
+            described = {key: settings_keys.describe(canonical_key) for key in renamed}
             updates += [
                 write.CellUpdate("Settings", SettingsSheet.KEY, SettingsSheet.DESCRIPTION, described),
                 write.CellUpdate("Settings", SettingsSheet.KEY, SettingsSheet.KEY, renamed),
             ]
         result = write.write_tables(args.path, {}, updates=updates)
     else:
-        description = settings.describe(canonical_key)
+        description = settings_keys.describe(canonical_key)
         new_row = {SettingsSheet.KEY: canonical_key, SettingsSheet.VALUE: value, SettingsSheet.DESCRIPTION: description}
         rows = pd.concat([rows, pd.DataFrame([new_row])], ignore_index=True)
         result = write.write_tables(args.path, {"Settings": rows})

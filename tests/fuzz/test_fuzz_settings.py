@@ -6,7 +6,8 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arcollect.book import settings
+from arcollect.book import settings, settings_keys
+from arcollect.book.validate import address_problem
 from arcollect.engine.policy import DunningLevel, parse_policy
 from arcollect.errors import ConfigError
 from arcollect.schema import DUNNING_LEVELS, SETTINGS, SettingsSheet
@@ -14,8 +15,8 @@ from tests.fuzz.conftest import FUZZ
 from tests.fuzz.test_fuzz_values import CELLS
 
 KEYS = st.one_of(
-    st.sampled_from(settings.KEYS),
-    st.sampled_from([key.lower().replace("e", "E ") for key in settings.KEYS]),
+    st.sampled_from(settings_keys.KEYS),
+    st.sampled_from([key.lower().replace("e", "E ") for key in settings_keys.KEYS]),
     st.sampled_from(["SmtpPassword", "api key", "GraphClientSecret", "token", "Nonsense", "", None]),
     CELLS,
 )
@@ -41,11 +42,11 @@ def test_any_settings_rows_give_settings_and_problems_on_their_row(rows: list) -
         assert problem.sheet == SETTINGS.sheet and problem.row in table.index and problem.column in headers
         assert problem.reason
     for address in (config.sender_mailbox, config.reply_to, config.finance_contact):
-        assert address == "" or settings.address_problem(address) is None
+        assert address == "" or address_problem(address) is None
 
 
 @FUZZ
-@given(st.sampled_from(settings.KEYS), VALUES)
+@given(st.sampled_from(settings_keys.KEYS), VALUES)
 def test_config_set_value_validates_or_raises_config_error(key: str, value) -> None:
     try:
         text = settings.set_value(key, value if isinstance(value, str) else str(value))

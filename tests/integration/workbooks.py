@@ -24,7 +24,7 @@ import pandas as pd
 
 from arcollect import schema
 from arcollect.book import settings as book_settings
-from arcollect.book import template
+from arcollect.book import settings_keys, template
 from arcollect.book.write import write_tables
 from arcollect.schema import FX, TABLES, Customers, Invoices, Payments, SettingsSheet
 
@@ -101,7 +101,7 @@ def make_book(
     for key, value in {**defaults, **(settings or {})}.items():
         matches = setting_rows[SettingsSheet.KEY] == key
         if not matches.any():  # a per-currency key such as IBAN.CHF is a row of its own
-            extra = {SettingsSheet.KEY: book_settings.canonical_key(key), SettingsSheet.VALUE: value}
+            extra = {SettingsSheet.KEY: settings_keys.canonical_key(key), SettingsSheet.VALUE: value}
             setting_rows = pd.concat([setting_rows, pd.DataFrame([extra])], ignore_index=True)
             continue
         setting_rows.loc[matches, SettingsSheet.VALUE] = value

@@ -196,7 +196,7 @@ def test_a_password_typed_into_the_settings_sheet_is_refused_and_never_used_or_r
 
 
 def test_no_secret_keys_exist_among_the_settings():
-    from arcollect.book.settings import KEYS
+    from arcollect.book.settings_keys import KEYS
 
     assert not [key for key in KEYS if any(word in key.lower() for word in ("password", "secret", "token"))]
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from arcollect.book.settings import _language_tag
+from arcollect.book.settings_values import language_tag
 from arcollect.mail.render import Renderer
 from arcollect.scheduler import ALERT_TEMPLATE, DIGEST_TEMPLATE
 
@@ -78,7 +78,7 @@ def test_a_language_without_these_templates_gets_english_in_its_own_formats(rend
 
 
 def test_finance_language_accepts_a_language_tag_only():
-    assert [_language_tag(value) for value in ("de", " FR ", "de_ch", "zh-Hant")] == ["de", "fr", "de-CH", "zh-Hant"]
+    assert [language_tag(value) for value in ("de", " FR ", "de_ch", "zh-Hant")] == ["de", "fr", "de-CH", "zh-Hant"]
     for bad in ("", "german language", "d", "de/../x"):
         with pytest.raises(ValueError, match="language code"):
-            _language_tag(bad)
+            language_tag(bad)

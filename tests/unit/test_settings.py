@@ -14,14 +14,13 @@ import pytest
 
 from arcollect.book import settings as settings_module
 from arcollect.book.settings import (
-    KEYS,
     Settings,
-    canonical_key,
     default_settings_rows,
     parse_settings,
     set_value,
     settings_rows,
 )
+from arcollect.book.settings_keys import KEYS, canonical_key
 from arcollect.engine.policy import DunningLevel, default_policy_rows, parse_policy
 from arcollect.errors import ConfigError
 from arcollect.schema import DUNNING_LEVELS, SETTINGS, DunningLevels, SettingsSheet
@@ -238,6 +237,7 @@ def test_policy_splits_ab_templates_and_picks_one_per_customer_stably():
 
 
 _AB_PICKS = """
+from arcollect.book.settings_keys import KEYS, canonical_key
 from arcollect.engine.policy import DunningLevel
 level = DunningLevel(level=1, name="Friendly", days_offset=3, templates=("friendly", "friendly_b"), tone="friendly")
 print(",".join(level.template_for(f"C{n}") for n in range(1, 41)))
