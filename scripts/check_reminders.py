@@ -246,14 +246,21 @@ def _page_text(message: Any) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _pattern(template: str, anchored: bool, stops: tuple[str, ...] = ()) -> re.Pattern[str]:
+def _pattern(
+    template: str, anchored: bool, stops: tuple[str, ...] = (), dates: tuple[str, ...] = ()
+) -> re.Pattern[str]:
     """A regex for a sentence of `template` with its history placeholders as groups, others as any text. A group
-    never runs into a paragraph's next line, a 。 or the start of one of the `stops` (the other history sentences)."""
+    never runs into a paragraph's next line, a 。 or the start of one of the `stops` (the other history sentences).
+    `dates`: the language's dates_one/_other ("le {dates}", "les {dates}"): {previous} starts with one of their
+    articles, which separates it from an {invoices} list just before it."""
     stop = "|".join(_literal(text) for text in stops)
     free = f"(?:(?!{stop})[^\n。])+?" if stop else "[^\n。]+?"
+    articles = sorted({_spaces(text).split("{dates}")[0] for text in dates} - {""}, key=len, reverse=True)
     parts = []
     for piece in re.split(r"(\{\w+\})", _spaces(template)):
-        if piece in ("{previous}", "{last_reminder}", "{invoices}"):
+        if piece == "{previous}" and articles:
+            parts.append(f"(?P<previous>(?:{'|'.join(_literal(article) for article in articles)}){free})")
+        elif piece in ("{previous}", "{last_reminder}", "{invoices}"):
             parts.append(f"(?P<{piece[1:-1]}>{free})")
         elif re.fullmatch(r"\{\w+\}", piece):
             parts.append("[^\n]+?")
@@ -282,7 +289,7 @@ def _history_truth(
     """(sentences about earlier reminders found, the untrue ones) in a letter's text (see the module docstring)."""
     found, untrue, spans = 0, [], []
     for intro in words["intros"]:  # "… about the invoices below on {previous}": about every invoice of the letter
-        for match in _pattern(intro, anchored=True).finditer(page):
+        for match in _pattern(intro, anchored=True, dates=words["dates"]).finditer(page):
             found += 1
             spans.append(match.span())
             days = {tuple(reminded.get(number, ())) for number in numbers}
@@ -290,13 +297,13 @@ def _history_truth(
             said = " ".join(match.group(0).split())
             if not common:
                 untrue.append(f"{said!r} about all of {list(numbers)}, reminded on {reminded}")
-            elif "previous" in match.groupdict() and match.group("previous") != date_list(common, "long"):
+            elif "previous" in match.groupdict() and match.group("previous") != _dates(words, common):
                 untrue.append(f"{said!r}: the ledger has {[str(day) for day in common]}")
             elif "last_reminder" in match.groupdict() and match.group("last_reminder") != date(common[-1], "long"):
                 untrue.append(f"{said!r}: the last reminder was on {common[-1]}")
     stops = tuple(sorted({_spaces(template).split("{")[0].strip() for template, _ in words["groups"]} - {""}))
     for template, reminded_before in words["groups"]:
-        for match in _pattern(template, anchored=False, stops=stops).finditer(page):
+        for match in _pattern(template, anchored=False, stops=stops, dates=words["dates"]).finditer(page):
             if any(start <= match.start() < end for start, end in spans):
                 continue  # the words of the intro above ("the invoices below" in the place of the numbers)
             found += 1
@@ -309,9 +316,20 @@ def _history_truth(
             if not reminded_before:
                 if days != {()}:
                     untrue.append(f"{said!r}, but the ledger has reminders about {named}: {reminded}")
-            elif len(days) != 1 or not next(iter(days)) or match.group("previous") != date_list(next(iter(days))):
+            elif len(days) != 1 or not next(iter(days)) or match.group("previous") != _dates(words, next(iter(days))):
                 untrue.append(f"{said!r}, but the ledger has {[(n, [str(d) for d in reminded[n]]) for n in named]}")
     return found, untrue
+
+
+def _dates(words: dict[str, Any], days: Any) -> str:
+    """The days as a letter writes {previous}: the date list, after the language's article where it has one
+    (`dates_one` / `dates_other`: "le 3 mars 2026", "les 3, 5 et 9 mars 2026")."""
+    wrapper = words["dates"][0 if len({day.isoformat()[:10] for day in map(_day, days)}) == 1 else 1]
+    return wrapper.format(dates=date_list(days, "long"))
+
+
+def _day(value: Any) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def _cycle_date(key: str, customer_id: str, level: int, numbers: tuple[str, ...], near: dt.date) -> dt.date:
@@ -405,8 +423,9 @@ def _words(renderer: Renderer, language: str) -> dict[str, Any]:
         groups = sorted({(str(getattr(module, name)), name.startswith("history"))
                          for name in ("history_one", "history_other", "also_overdue_one", "also_overdue_other")
                          if hasattr(module, name)})  # fmt: skip
+        dates = (str(getattr(module, "dates_one", "{dates}")), str(getattr(module, "dates_other", "{dates}")))
         _WORDS[language] = {"credit": str(module.credit), "incentive": dict(module.incentive),
-                            "intros": sorted(intros), "groups": groups}  # fmt: skip
+                            "intros": sorted(intros), "groups": groups, "dates": dates}  # fmt: skip
     return _WORDS[language]
 
 

@@ -265,15 +265,15 @@ def test_only_http_payment_links_become_links(renderer: Renderer) -> None:
 
 
 LISTS = {  # language, country → dates of one year, dates across a new year, three invoice numbers
-    ("de", "DE"): ("27. Oktober, 3. November und 17. November 2026", "30. Dezember 2025 und 5. Januar 2026",
+    ("de", "DE"): ("27. Oktober, 3. und 17. November 2026", "30. Dezember 2025 und 5. Januar 2026",
                    "A1, B2 und C3"),
-    ("en", "GB"): ("27 October, 3 November and 17 November 2026", "30 December 2025 and 5 January 2026",
+    ("en", "GB"): ("27 October, 3 and 17 November 2026", "30 December 2025 and 5 January 2026",
                    "A1, B2 and C3"),
     ("en", "US"): ("October 27, November 3, and November 17, 2026", "December 30, 2025 and January 5, 2026",
                    "A1, B2, and C3"),
-    ("fr", "FR"): ("27 octobre, 3 novembre et 17 novembre 2026", "30 décembre 2025 et 5 janvier 2026", "A1, B2 et C3"),
-    ("ja", "JP"): ("2026年10月27日、11月3日、11月17日", "2025年12月30日、2026年1月5日", "A1、B2、C3"),
-    ("zh", "CN"): ("2026年10月27日、11月3日和11月17日", "2025年12月30日和2026年1月5日", "A1、B2和C3"),
+    ("fr", "FR"): ("27 octobre, 3 et 17 novembre 2026", "30 décembre 2025 et 5 janvier 2026", "A1, B2 et C3"),
+    ("ja", "JP"): ("2026年10月27日、11月3日、17日", "2025年12月30日、2026年1月5日", "A1、B2、C3"),
+    ("zh", "CN"): ("2026年10月27日、11月3日和17日", "2025年12月30日和2026年1月5日", "A1、B2和C3"),
 }  # fmt: skip
 
 
@@ -303,9 +303,16 @@ def test_lists_of_dates_and_items_read_as_the_language_writes_them(tmp_path: Pat
 @pytest.mark.parametrize(
     ("language", "country", "cited"),
     [
-        ("de", "DE", "wir haben Sie am 27. Oktober, 3. November und 17. November 2026 an die folgenden Rechnungen"),
-        ("ja", "JP", "下記のご請求につきましては、2026年10月27日、11月3日、11月17日にご案内申し上げましたが"),
-        ("en", "GB", "We wrote to you about the invoices below on 27 October, 3 November and 17 November 2026."),
+        ("de", "DE", "wir haben Sie am 27. Oktober, 3. und 17. November 2026 an die folgenden Rechnungen"),
+        ("ja", "JP", "下記のご請求につきましては、2026年10月27日、11月3日、17日にご案内申し上げましたが"),
+        ("en", "GB", "We wrote to you about the invoices below on 27 October, 3 and 17 November 2026."),
+        ("en", "US", "We wrote to you about the invoices below on October 27, November 3, and November 17, 2026."),
+        ("fr", "FR", "Nous vous avons écrit au sujet des factures ci-dessous les 27 octobre, 3 et 17 novembre 2026."),
+        ("es", "ES", "Le escribimos en relación con las facturas siguientes los días 27 de octubre, 3 y 17 de "
+                     "noviembre de 2026."),
+        ("it", "IT", "Le abbiamo scritto in merito alle fatture sotto elencate nei giorni 27 ottobre, 3 e 17 novembre "
+                     "2026."),
+        ("pt", "PT", "Contactámos V. Sas. a respeito das faturas abaixo em 27 de outubro, 3 e 17 de novembro de 2026."),
     ],
 )  # fmt: skip
 def test_a_final_notice_lists_the_earlier_reminders_dates_as_prose(
@@ -322,6 +329,26 @@ def test_a_final_notice_lists_the_earlier_reminders_dates_as_prose(
     assert cited in _plain(rendered.html)
     joiner = "" if language == "ja" else " "  # the plain text is wrapped: CJK between characters, else between words
     assert cited in joiner.join(line.strip() for line in _plain(rendered.text).splitlines())
+
+
+@pytest.mark.parametrize(
+    ("language", "country", "cited"),
+    [
+        ("fr", "FR", "Nous vous avons écrit au sujet des factures ci-dessous le 3 novembre 2026."),
+        ("es", "ES", "Le escribimos en relación con las facturas siguientes el 3 de noviembre de 2026."),
+        ("it", "IT", "Le abbiamo scritto in merito alle fatture sotto elencate il 3 novembre 2026."),
+        ("de", "DE", "wir haben Sie am 3. November 2026 an die folgenden Rechnungen erinnert."),
+    ],
+)  # fmt: skip
+def test_one_earlier_reminder_is_cited_with_the_singular_article(
+    renderer: Renderer, language: str, country: str, cited: str
+) -> None:
+    """ "le 3 novembre" for one day, "les 3 et 17 novembre" for several: the article follows the number of days."""
+    context = make_context(country=country, language=language)
+    context["level"] = {"number": 3, "name": "Final notice", "tone": "final"}
+    context["history"] = [{"date": date(2026, 11, 3), "level": 1, "name": "Friendly reminder"}]
+    rendered = renderer.render("final", language, context)
+    assert cited in _plain(rendered.html)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -290,8 +290,10 @@ def format_list(values: Any, style: str = "standard") -> str:
 def date_list(values: Any, format: str = "long") -> str:
     """Dates as the locale writes a list of them, each day once, in the given order: for the dates of earlier
     reminders ("am {previous}"). In the `long` format, days of one year carry the year once, where the language puts
-    it: "27. Oktober, 3. November und 17. November 2026", "October 27, November 3, and November 17, 2026",
-    "2026年10月27日、11月3日、11月17日"; days of different years are written in full."""
+    it, and days of one month its name once: "27. Oktober, 3. und 17. November 2026", "27 octobre, 3 et 17 novembre
+    2026", "27 de octubre, 3 y 17 de noviembre de 2026", "2026年10月27日、11月3日、17日"; English written month first
+    keeps the month on each day ("October 27, November 3, and November 17, 2026": "3, and 17, 2026" would end on a
+    bare day); days of different years are written in full."""
     days: list[dt.date] = []
     for value in [] if values is None else values:
         if value is None:
@@ -305,10 +307,30 @@ def date_list(values: Any, format: str = "long") -> str:
         return format_list([date(day, format) for day in days])
     locale = _current_locale()
     pattern = re.sub(r"'[^']*'", "", locale.date_formats["long"].pattern)  # quoted literals are not fields
-    full = 0 if pattern.find("y") < pattern.find("d") else len(days) - 1  # year first (ja, zh) or last
-    return format_list(
-        [date(day, "long") if i == full else format_skeleton("MMMMd", day, locale=locale) for i, day in enumerate(days)]
-    )
+    year_first, month_first = pattern.find("y") < pattern.find("d"), pattern.find("M") < pattern.find("d")
+    full = 0 if year_first else len(days) - 1  # the year is written once: first (ja, zh) or last
+    grouped = not month_first or year_first  # "March 3, 5, and 9, 2026" would end on a bare day: en-US is not
+    items = []
+    for i, day in enumerate(days):
+        # Days of one month share its name, written once where the language puts it: beside the last of them
+        # ("3, 5 et 9 mars 2026", "3., 5. und 9. März") or the first ("2026年3月3日、5日、9日").
+        beside = days[i - 1 : i] if month_first else days[i + 1 : i + 2]
+        if grouped and i != full and beside and _same_month(day, beside[0]):
+            items.append(_day_only(day, locale, month_first))
+        else:
+            items.append(date(day, "long") if i == full else format_skeleton("MMMMd", day, locale=locale))
+    return format_list(items)
+
+
+def _same_month(one: dt.date, other: dt.date) -> bool:
+    return (one.year, one.month) == (other.year, other.month)
+
+
+def _day_only(day: dt.date, locale: Locale, month_first: bool) -> str:
+    """The day of `day` as the locale writes it before or after its month: "5." (de), "5" (fr, es), "5日" (ja)."""
+    if month_first:
+        return format_skeleton("d", day, locale=locale)
+    return format_skeleton("MMMMd", day, locale=locale).split(" ")[0]
 
 
 def percent(value: Any) -> str:
