@@ -418,6 +418,7 @@ def _words(renderer: Renderer, language: str) -> dict[str, Any]:
     if language not in _WORDS:
         module = renderer.environment.get_template(f"{language}/_strings.j2").module
         tones = [value for value in vars(module).values() if isinstance(value, dict) and value.get("intro")]
+        tones += [tone["one"] for tone in tones if isinstance(tone.get("one"), dict) and tone["one"].get("intro")]
         intros = {str(line) for tone in tones for line in tone["intro"][:1]
                   if "{previous}" in str(line) or "{last_reminder}" in str(line)}  # fmt: skip
         groups = sorted({(str(getattr(module, name)), name.startswith("history"))
@@ -432,9 +433,11 @@ def _words(renderer: Renderer, language: str) -> dict[str, Any]:
 def _claims_discount(message: Any, text: str, words: dict[str, Any], customer_id: str) -> bool:
     incentive = words["incentive"]
     subject = " ".join(str(message["Subject"] or "").split())
-    offered = " ".join(str(incentive["subject"]).format(customer_id=customer_id).split())
-    sentence = str(incentive.get("discount", "")).split("{")[0].strip()
-    return subject == offered or bool(sentence and sentence in " ".join(text.split()))
+    forms = [incentive, *([incentive["one"]] if isinstance(incentive.get("one"), dict) else [])]  # plural, singular
+    offered = {" ".join(str(form.get("subject", incentive["subject"])).format(customer_id=customer_id).split())
+               for form in forms}  # fmt: skip
+    sentences = {str(form.get("discount", "")).split("{")[0].strip() for form in forms} - {""}
+    return subject in offered or any(sentence in " ".join(text.split()) for sentence in sentences)
 
 
 if __name__ == "__main__":

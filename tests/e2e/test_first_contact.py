@@ -109,11 +109,11 @@ def test_the_first_send_on_a_98_days_overdue_backlog_is_the_friendly_reminder_wi
 
 def test_each_send_climbs_one_level_and_cites_the_earlier_reminders(climb):
     second = climb["second"]["messages"][-1]
-    assert second["Subject"] == "Mahnung – offene Rechnungen, Kundenkonto 10023"
-    assert "am 24. November 2026 haben wir Sie an die folgenden Rechnungen erinnert" in text(second)
+    assert second["Subject"] == "Mahnung – offene Rechnung, Kundenkonto 10023"  # one invoice: singular
+    assert "am 24. November 2026 haben wir Sie an die folgende Rechnung erinnert" in text(second)
     final = climb["final"]["messages"][-1]
     assert final["Subject"] == "Letzte Mahnung – Kundenkonto 10023"
-    assert "am 24. November und 2. Dezember 2026 an die folgenden Rechnungen erinnert" in text(final)
+    assert "am 24. November und 2. Dezember 2026 an die folgende Rechnung erinnert" in text(final)
     assert "gesetzliche Verzugszinsen" in text(final) and "(Rechtsgrundlage: § 288 Abs. 2 BGB)" in text(final)
     assert list(final.iter_attachments())
 

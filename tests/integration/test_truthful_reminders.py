@@ -172,7 +172,7 @@ def test_a_pre_due_note_offers_a_discount_only_where_one_is_left(sent):
     assert format_date(dt.date(2026, 11, 26), "medium", locale="en_DE") in text
 
     coming = sent["P2"]  # the German customer whose discount ran out: a courteous note, no discount anywhere
-    assert coming["Subject"] == "Bald fällige Rechnungen (Kundenkonto P2)"
+    assert coming["Subject"] == "Bald fällige Rechnung (Kundenkonto P2)"  # one invoice: singular
     text = text_of(coming) + coming.get_body(preferencelist=("html",)).get_content()
     assert "Skonto" not in text and "40,00" not in text
 
@@ -184,26 +184,26 @@ def test_a_second_reminder_cites_the_first_from_the_ledger_and_a_catch_up_start_
 
     first = sent["K1"]  # 98 days late, nothing in the ledger, CatchUpDays 60: the second level, told as a first
     text = " ".join(text_of(first).split())
-    assert first["Subject"] == "Mahnung – offene Rechnungen, Kundenkonto K1"
+    assert first["Subject"] == "Mahnung – offene Rechnung, Kundenkonto K1"  # one invoice: singular
     assert "erinnert" not in text and "Fälligkeit verstrichen" in text
 
 
 MIXED = {  # an escalation listing invoices reminded on different days and one never reminded: what it says of each
     # (every customer in Berlin time, so that all three go out on this Tuesday morning)
     "E1": ("en", "GB", [
-        "We wrote to you about invoice E1-A on 5 October, 15 October and 30 October 2026.",
+        "We wrote to you about invoice E1-A on 5, 15 and 30 October 2026.",
         "We wrote to you about invoice E1-B on 30 October 2026.",
         "Invoice E1-C is also overdue; this is our first reminder about it.",
         "As the invoices we reminded you about remain unpaid, we regret to inform you",
     ]),
     "E2": ("de", "DE", [
-        "wir haben Sie am 5. Oktober, 15. Oktober und 30. Oktober 2026 an die Rechnung E2-A erinnert.",
+        "wir haben Sie am 5., 15. und 30. Oktober 2026 an die Rechnung E2-A erinnert.",
         "Wir haben Sie am 30. Oktober 2026 an die Rechnung E2-B erinnert.",
         "Auch die Rechnung E2-C ist überfällig; an sie erinnern wir Sie hiermit zum ersten Mal.",
         "Da die Rechnungen, an die wir Sie erinnert haben, weiterhin nicht beglichen sind,",
     ]),
     "E3": ("ja", "JP", [
-        "請求書E3-Aにつきましては、2026年10月5日、10月15日、10月30日にご案内申し上げました。",
+        "請求書E3-Aにつきましては、2026年10月5日、15日、30日にご案内申し上げました。",
         "請求書E3-Bにつきましては、2026年10月30日にご案内申し上げました。",
         "請求書E3-Cもお支払期日を過ぎております。こちらにつきましては、今回が初めてのご案内となります。",
     ]),

@@ -476,3 +476,62 @@ def test_french_letters_put_a_narrow_no_break_space_before_every_colon_and_semic
         assert not re.search(r"[ \xa0][:;?!]", body), re.findall(r".{30}[ \xa0][:;?!].{10}", body)
     if template != "thanks":
         assert "(fondement juridique\u202f: art. L441-10 du Code de commerce)" in rendered.text.replace("\n", " ")
+
+
+def _one_invoice(language: str, country: str) -> dict[str, Any]:
+    """make_context with a single invoice: one EUR section, one line, no credit."""
+    context = make_context(country=country, language=language)
+    section = dict(context["sections"][0], invoices=[dict(context["sections"][0]["invoices"][0], paid_date=None)])
+    section.update(subtotal=Decimal("1234.56"), discount_total=Decimal("0"), credit_total=Decimal("0"),
+                   credit_applied=Decimal("0"), amount_due=Decimal("1290.58"))  # fmt: skip
+    context.update(sections=[section], credits=[], total_base=Decimal("1290.58"), other_items=[])
+    return context
+
+
+# (template, history) → per language what a letter about one invoice says, and the plural it must not say.
+SINGULAR = {
+    "en": {"incentive": ("the invoice below falls due soon", "the invoices below"),
+           "coming_due": ("the invoice below falls due soon", "the invoices below"),
+           "friendly": ("the following invoice is now past its due date", "the following invoices"),
+           "firm": ("The invoice below is past its due date and remains unpaid", "invoices"),
+           "final": ("about the invoice below on", "invoices below"),
+           "thanks": ("your payment for the invoice below", "invoices below"),
+           "collection_failed": ("payment of the invoice below, which was due", "invoices below")},
+    "de": {"incentive": ("dass die folgende Rechnung in Kürze fällig wird", "Rechnungen"),
+           "coming_due": ("dass die folgende Rechnung in Kürze fällig wird", "Rechnungen"),
+           "friendly": ("dass die folgende Rechnung noch offen ist", "Rechnungen"),
+           "firm": ("zu der folgenden Rechnung, deren Fälligkeit verstrichen ist", "Rechnungen"),
+           "final": ("an die folgende Rechnung erinnert. Sie ist weiterhin unbezahlt", "Rechnungen"),
+           "thanks": ("Ihre Zahlung für die folgende Rechnung", "Rechnungen"),
+           "collection_failed": ("für die folgende Rechnung, die zum Fälligkeitstermin", "Rechnungen")},
+    "fr": {"incentive": ("la facture ci-dessous arrivera prochainement à échéance", "les factures"),
+           "coming_due": ("la facture ci-dessous arrivera prochainement à échéance", "les factures"),
+           "friendly": ("la facture ci-dessous n’a pas encore été réglée à son échéance", "factures"),
+           "firm": ("La facture ci-dessous a dépassé son échéance", "factures"),
+           "final": ("au sujet de la facture ci-dessous le 10 novembre 2026. Elle demeure impayée", "factures"),
+           "thanks": ("votre règlement de la facture ci-dessous", "des factures"),
+           "collection_failed": ("le paiement de la facture ci-dessous, qui devait être réglée", "des factures")},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("language", "template"), [(lang, tone) for lang in SINGULAR for tone in SINGULAR[lang]])
+def test_a_letter_about_one_invoice_speaks_of_it_in_the_singular(
+    renderer: Renderer, language: str, template: str
+) -> None:
+    """ "the following invoices are now past their due date" over a table of one invoice is untrue to the eye; the
+    tone's "one" words say it in the singular — and a letter about two invoices keeps the plural."""
+    country = {"en": "GB", "de": "DE", "fr": "FR"}[language]
+    context = _one_invoice(language, country)
+    if template in ("firm", "friendly", "incentive", "coming_due", "thanks", "collection_failed"):
+        context["history"] = []
+    said, plural = SINGULAR[language][template]
+    if template == "coming_due":  # the incentive template without a discount left
+        template, context["discount_available"] = "incentive", False
+    one = renderer.render(template, language, context)
+    for body in (_plain(one.html), " ".join(_plain(one.text).split())):
+        assert said in body, (said, body[:600])
+        sentence = body[max(body.rfind(".", 0, body.index(said)), 0) : body.index(".", body.index(said) + len(said))]
+        assert plural not in sentence, sentence
+    assert "invoices" not in one.subject and "Rechnungen" not in one.subject and "factures" not in one.subject
+    two = renderer.render(template, language, make_context(country=country, language=language))
+    assert said not in " ".join(_plain(two.text).split())
