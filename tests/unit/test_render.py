@@ -553,3 +553,27 @@ def test_a_letter_about_one_invoice_speaks_of_it_in_the_singular(
     assert not any(word in one.subject for word in plurals), one.subject
     two = renderer.render(template, language, make_context(country=country, language=language))
     assert said not in " ".join(_plain(two.text).split())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_interest_statement_table_has_two_columns_like_every_letter(renderer: Renderer, language: str) -> None:
+    """A six-column table (invoice, due, paid, days, interest, compensation) does not fit a 390 px phone; the
+    reminders' two columns (what | amount) do. Every row of the interest statement has at most two cells, the
+    invoice's dates and days and its interest/compensation are below its number, and its claim is on the right.
+    (Checked in a browser at 390 px by hand: headless Chromium, scrollWidth = 390 in all 9 languages — see the
+    commit.)"""
+    import re
+
+    context = make_context(country="DE", language=language)
+    for section in context["sections"]:
+        for item in section["invoices"]:
+            item["paid_date"] = date(2026, 11, 20)
+    html = renderer.render("interest_statement", language, context).html
+    rows = re.findall(r"<tr\b.*?</tr>", html, flags=re.DOTALL)
+    assert rows
+    for row in rows:
+        inner = re.sub(r"<table\b.*?</table>", "", row, flags=re.DOTALL)  # a nested table is its own rows
+        assert len(re.findall(r"<t[dh]\b", inner)) <= 2, row
+    first = context["sections"][0]["invoices"][0]  # INV-1001: 16.02 interest + 40.00 compensation
+    claimed = _plain(_money(str(first["interest"] + first["compensation"]), "EUR", language, "DE"))
+    assert re.search(rf"INV-1001.*?{re.escape(claimed)}", _plain(html), flags=re.DOTALL)
