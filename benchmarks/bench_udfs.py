@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from arcollect.excel import udfs
+from arcollect.excel import formulas, udfs
 
 TERMS = ["net 30", "2/10 net 30", "net 30 EOM", "1/10 EOM", "2/10 prox net 30", "due on receipt", "3/10 2/20 net 45"]
 CURRENCIES = ["EUR", "USD", "GBP", "CHF", "JPY", "SEK"]
@@ -64,7 +64,7 @@ def calls(data: dict[str, list[list[object]]]) -> dict[str, Callable[[], object]
         "AR_DISCOUNT_APR": lambda: udfs.AR_DISCOUNT_APR(terms),
         "AR_LATE_INTEREST": lambda: udfs.AR_LATE_INTEREST(amounts, dates, AS_OF, data["jurisdictions"]),
         "AR_FIXED_COMP": lambda: udfs.AR_FIXED_COMP(amounts, data["jurisdictions"]),
-        "AR_FX (convert)": lambda: udfs.convert(amounts, data["currencies"], rates=RATES),
+        "AR_FX (convert)": lambda: formulas.convert(amounts, data["currencies"], rates=RATES),
         "AR_DSO": lambda: udfs.AR_DSO(amounts, data["sales"], 365),
         "AR_CEI": lambda: udfs.AR_CEI(amounts, data["sales"], amounts, amounts),
     }

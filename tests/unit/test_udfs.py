@@ -13,7 +13,7 @@ import pytest
 import xlwings as xw
 
 from arcollect.engine import fx, interest, terms
-from arcollect.excel import udfs
+from arcollect.excel import formulas, udfs
 from arcollect.schema import FX, SettingsSheet
 
 AS_OF = dt.datetime(2026, 11, 24)
@@ -32,7 +32,7 @@ CALLS: dict[str, tuple[typing.Callable, tuple]] = {
     "AR_DISCOUNT_APR": (udfs.AR_DISCOUNT_APR, ("2/10 net 30",)),
     "AR_LATE_INTEREST": (udfs.AR_LATE_INTEREST, (2000.0, dt.datetime(2024, 1, 31), dt.datetime(2024, 3, 16), "GB")),
     "AR_FIXED_COMP": (udfs.AR_FIXED_COMP, (5000.0, "GB")),
-    "AR_FX": (lambda *args: udfs.convert(*args, rates=RATES), (100.0, "USD")),
+    "AR_FX": (lambda *args: formulas.convert(*args, rates=RATES), (100.0, "USD")),
     "AR_DSO": (udfs.AR_DSO, (150_000.0, 1_800_000.0, 365)),
     "AR_CEI": (udfs.AR_CEI, (6_200.0, 10_890.0, 6_340.0, 3_590.0, 3)),
 }
@@ -206,23 +206,23 @@ def test_bucket_edges_from_text_or_a_range() -> None:
 
 
 def test_unknown_currency_is_value_error_and_missing_rate_is_na() -> None:
-    result = udfs.convert([[100.0]] * 4, [["USD"], ["eur"], ["CHF"], ["XYZ"]], rates=RATES)
+    result = formulas.convert([[100.0]] * 4, [["USD"], ["eur"], ["CHF"], ["XYZ"]], rates=RATES)
     assert result == [[92.0], [100.0], [udfs.NA], [udfs.VALUE]]
 
 
 def test_fx_to_another_base_uses_the_cross_rate() -> None:
-    assert udfs.convert(100.0, "EUR", "USD", rates={"USD": 0.8}) == 125.0
-    assert udfs.convert(100.0, "GBP", "USD", rates={"USD": 0.8, "GBP": 1.2}) == 150.0
-    assert udfs.convert(100.0, "EUR", "JPY", rates=RATES) == udfs.NA
-    assert udfs.convert(100.0, "EUR", "nonsense", rates=RATES) == udfs.VALUE
+    assert formulas.convert(100.0, "EUR", "USD", rates={"USD": 0.8}) == 125.0
+    assert formulas.convert(100.0, "GBP", "USD", rates={"USD": 0.8, "GBP": 1.2}) == 150.0
+    assert formulas.convert(100.0, "EUR", "JPY", rates=RATES) == udfs.NA
+    assert formulas.convert(100.0, "EUR", "nonsense", rates=RATES) == udfs.VALUE
 
 
 def test_a_missing_rate_is_na_with_the_engines_reason_never_zero_or_blank(caplog) -> None:
     """#19: one conversion (engine.fx.convert); a currency or a target without a rate is #N/A, its reason logged."""
-    with caplog.at_level("INFO", logger="arcollect.excel.udfs"):
-        assert udfs.convert([[100.0], [100.0]], [["CHF"], ["USD"]], rates=RATES) == [[udfs.NA], [92.0]]
-        assert udfs.convert([[100.0], [5.0]], [["USD"], ["JPY"]], "SEK", rates=RATES) == [[udfs.NA], [udfs.NA]]
-        assert udfs.convert(7.0, "SEK", "SEK", rates=RATES) == 7.0  # already in the target: no rate needed
+    with caplog.at_level("INFO", logger="arcollect.excel.formulas"):
+        assert formulas.convert([[100.0], [100.0]], [["CHF"], ["USD"]], rates=RATES) == [[udfs.NA], [92.0]]
+        assert formulas.convert([[100.0], [5.0]], [["USD"], ["JPY"]], "SEK", rates=RATES) == [[udfs.NA], [udfs.NA]]
+        assert formulas.convert(7.0, "SEK", "SEK", rates=RATES) == 7.0  # already in the target: no rate needed
     reasons = [record.getMessage() for record in caplog.records]
     assert "AR_FX: no FX rate for CHF — add 1 CHF = ? EUR to the FX sheet" in reasons
     assert "AR_FX: no FX rate for SEK — add 1 SEK = ? EUR to the FX sheet" in reasons
@@ -232,11 +232,11 @@ def test_a_missing_rate_is_na_with_the_engines_reason_never_zero_or_blank(caplog
 def test_a_cross_rate_is_the_engines_cross_rate() -> None:
     """USD → GBP through a EUR table: the cell function, engine.fx.convert and the factor the law code uses agree."""
     rates = {"USD": 0.92, "GBP": 1.17}
-    cell = udfs.convert(100.0, "USD", "GBP", rates=rates, rates_base="EUR")
+    cell = formulas.convert(100.0, "USD", "GBP", rates=rates, rates_base="EUR")
     engine, problems = fx.convert(100.0, "USD", "GBP", "EUR", rates)
     factor = fx.cross_rates("USD", "GBP", "EUR", rates)[0]
     assert problems == [] and cell == float(engine) == round(100.0 * factor, 2) == 78.63
-    column = udfs.convert([[10.0], [10.0], [10.0]], [["USD"], ["EUR"], ["GBP"]], "GBP", rates=rates)
+    column = formulas.convert([[10.0], [10.0], [10.0]], [["USD"], ["EUR"], ["GBP"]], "GBP", rates=rates)
     engine_column, _ = fx.convert([10.0, 10.0, 10.0], ["USD", "EUR", "GBP"], "GBP", "EUR", rates)
     assert [row[0] for row in column] == list(engine_column) == [7.86, 8.55, 10.0]
 
@@ -379,7 +379,7 @@ def test_100k_late_interest_past_the_rate_table_is_na_not_an_exception() -> None
 
 def test_100k_fx_and_metrics() -> None:
     currencies = _column(["USD", "GBP", "EUR", "CHF"] * (ROWS // 4))
-    converted = udfs.convert([[10.0]] * ROWS, currencies, rates=RATES)
+    converted = formulas.convert([[10.0]] * ROWS, currencies, rates=RATES)
     assert [converted[row][0] for row in BAD_ROWS] == [udfs.VALUE] * len(BAD_ROWS)
     assert converted[EMPTY_ROW][0] is None
     assert (converted[1][0], converted[2][0], converted[3][0]) == (11.5, 10.0, udfs.NA)
@@ -431,7 +431,7 @@ def test_an_error_in_an_option_makes_the_whole_result_that_error() -> None:
     assert udfs.AR_BUCKET([[DUE], [DUE]], AS_OF, "#REF!") == "#REF!"
     assert udfs.AR_BUCKET([[DUE]], AS_OF, [[0], ["#N/A"], [30]]) == "#N/A"
     assert udfs.AR_DSO(1.0, 1.0, 365, "#N/A") == "#N/A"
-    assert udfs.convert(100.0, "USD", "#VALUE!", rates=RATES) == "#VALUE!"
+    assert formulas.convert(100.0, "USD", "#VALUE!", rates=RATES) == "#VALUE!"
 
 
 def test_a_number_equal_to_a_com_error_code_is_a_number() -> None:

@@ -41,6 +41,8 @@ import pandas as pd
 from arcollect.engine import terms as payment_terms
 
 VALUE = "#VALUE!"
+NA = "#N/A"  # no such value: terms without a discount, no FX rate, no reference rate
+DIV0 = "#DIV/0!"  # DSO and CEI without credit sales
 
 #: Excel's error values with their `CVErr` numbers (the XlCVError enumeration): the texts xlwings hands over with
 #: ``err_to_str=True`` and the values the add-in's wrappers turn such texts back into.
