@@ -4,7 +4,7 @@
     >>> tables = synthetic.tables(10_000)                      # the six input tables, schema keys as columns
     >>> path = synthetic.workbook(100_000)                      # a real .xlsx, cached between runs
 
-Built from the demo workbook's vocabulary (`arcollect.book.demo`: countries with their subdivisions, time zones,
+Built from the demo workbook's vocabulary (`arcollect.demo.data`: countries with their subdivisions, time zones,
 languages and legal forms, company names, mailboxes, account managers, payment-terms mix, dispute reasons, aging
 bands) and widened to 20 currencies. Customers scale with invoices (`customers_for`): 100 for 10k invoices, 1,000
 for 100k, 100,000 for 1M. Everything is whole-column numpy except the customer rows; the same size and seed always give
@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from arcollect.book import demo, template, write
+from arcollect.book import template, write
 from arcollect.book.settings import default_settings_rows
+from arcollect.demo import data as demo
 from arcollect.engine import money, terms
 from arcollect.engine.policy import default_policy_rows
 from arcollect.schema import CUSTOMERS, FX_TABLE, INVOICES, PAYMENTS, SETTINGS, SettingsSheet

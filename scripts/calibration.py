@@ -14,7 +14,8 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from arcollect.book import demo, read, template, write
+from arcollect.book import read, template, write
+from arcollect.demo import data as demo
 from arcollect.engine import analytics
 from arcollect.schema import Calibration
 

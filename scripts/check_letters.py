@@ -199,7 +199,8 @@ def _around(text: str, hit: re.Match[str]) -> str:
 
 def run_demo(folder: Path, now: dt.datetime = DEMO_NOW) -> list[Path]:
     """The demo as a user runs it, plus the letters that wait (preview) and the next day's; every `.eml` written."""
-    from arcollect.cli import DEMO_FILE, main
+    from arcollect.cli import main
+    from arcollect.demo.job import DEMO_FILE
 
     workbook = folder / DEMO_FILE
     later = now + dt.timedelta(days=1)
@@ -233,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--dir", type=Path, help="a demo folder already written: check it only")
     where.add_argument("--out", type=Path, help="run the demo into this folder and keep it")
     args = parser.parse_args(argv)
-    from arcollect.cli import DEMO_FILE
+    from arcollect.demo.job import DEMO_FILE
 
     with tempfile.TemporaryDirectory(prefix="arcollect-letters-") as scratch:
         if args.dir is not None:

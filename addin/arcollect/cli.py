@@ -58,7 +58,6 @@ if TYPE_CHECKING:
 # and a mistyped command answer at once, and `refresh` does not load what only `demo`, `new` or `config` need.
 logger = logging.getLogger(__name__)
 console = Console(highlight=False)
-DEMO_FILE = "arcollect-demo.xlsx"
 _COLLECT_EVERY = 100_000  # allocations between young-generation collections in the `arcollect` program
 
 
@@ -281,53 +280,24 @@ def _new(args: argparse.Namespace, now: dt.datetime) -> int:
     return 0
 
 
-DEMO_ZONE, DEMO_COUNTRY, DEMO_WINDOW = "Europe/Berlin", "DE", ("10:00", "17:00")
-
-
-def demo_moment(now: dt.datetime) -> dt.datetime:
-    """The sample customers' next business moment at or after `now`: a German business day, 10:00–17:00 in
-    Berlin (09:00–16:00 in London), when most of the demo's European customers can be written to."""
-    from arcollect.engine import calendar
-
-    moment = calendar.next_send_time(now, DEMO_COUNTRY, DEMO_ZONE, DEMO_WINDOW)
-    return moment.astimezone(dt.UTC)
-
-
 def _demo(args: argparse.Namespace, now: dt.datetime) -> int:
     from zoneinfo import ZoneInfo
 
-    from arcollect.book import demo, demo_history, read, settings, template, write
-    from arcollect.mail.preview import write_preview
-    from arcollect.mail.transports.outbox import INDEX, OutboxTransport
+    from arcollect.demo import history, job
+    from arcollect.mail.transports.outbox import INDEX
 
-    folder: Path = args.dir
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / DEMO_FILE
-    defaults = settings.Settings()  # the demo workbook keeps the default ledger and outbox places
-    ledger_path, outbox = defaults.ledger_file(path), defaults.outbox_folder(path)
-    preview = folder / "preview"
-    for stale in (path, ledger_path):
-        stale.unlink(missing_ok=True)
-    for old in [*outbox.glob("*.eml"), *preview.glob("*.eml")]:
-        old.unlink()
-    for case in (folder / "cases").glob("*.xlsx"):
-        case.unlink()
-    moment = now if args.now else demo_moment(now)
-    with console.status("Writing the sample workbook"):
-        template.build(path)
-        write.write_tables(path, demo.tables(moment.date()))
-        tables = read.read(path)[0]  # typed, bad rows left out
-        history = demo_history.seed(ledger_path, tables, now=moment)
-    with console.status("Replaying the last weeks of the reminder schedule"):
-        recent, approved = demo_history.simulate(ledger_path, tables, now=moment)
+    args.dir.mkdir(parents=True, exist_ok=True)
+    sample = job.clear(job.places(args.dir))
+    moment = now if args.now else job.next_moment(now)
+    sample = job.write(sample, moment, status=console.status)
     console.print(
-        f"Sample workbook: {path} — its ledger holds {history} reminders about invoices paid since, and "
-        f"{recent} from the weekly dunning runs of the last {demo_history.CYCLE_DAYS} days "
-        f"({approved} escalation{'s' if approved != 1 else ''} approved by {demo_history.APPROVER})",
+        f"Sample workbook: {sample.path} — its ledger holds {sample.history} reminders about invoices paid since, "
+        f"and {sample.recent} from the weekly dunning runs of the last {history.CYCLE_DAYS} days "
+        f"({sample.approved} escalation{'s' if sample.approved != 1 else ''} approved by {history.APPROVER})",
         soft_wrap=True,
     )
-    local = moment.astimezone(ZoneInfo(DEMO_ZONE))
-    when = f"{local:%a %Y-%m-%d %H:%M} {DEMO_ZONE}"
+    local = moment.astimezone(ZoneInfo(job.DEMO_ZONE))
+    when = f"{local:%a %Y-%m-%d %H:%M} {job.DEMO_ZONE}"
     if args.now:
         console.print(f"Running as of {when} (--now).", soft_wrap=True)
     elif moment != now:
@@ -338,16 +308,14 @@ def _demo(args: argparse.Namespace, now: dt.datetime) -> int:
         )
     else:
         console.print(f"Running now, {when}: business hours for the sample customers.", soft_wrap=True)
-    _demo_bank(path, moment)
-    report = _run(path, moment, send=True, preview_all=True)
+    _demo_bank(sample.path, moment)
+    report = _run(sample.path, moment, send=True, preview_all=True)
     _print_report(report, title=f"arcollect demo — {when}")
-    OutboxTransport(outbox, clock=lambda: moment).write_index()
-    waiting = [reminder for key, reminder in report.reminders.items() if key not in set(report.sent)]
-    write_preview(waiting, preview, now=moment)
-    console.print(f"Outbox: {outbox / INDEX} ({len(report.sent)} sent now)", soft_wrap=True)
+    waiting = job.publish(report, sample, moment)
+    console.print(f"Outbox: {sample.outbox / INDEX} ({len(report.sent)} sent now)", soft_wrap=True)
     console.print(
-        f"Preview: {preview / INDEX} ({len(waiting)} more: later in their customers' business hours, or awaiting "
-        "approval)",
+        f"Preview: {sample.preview / INDEX} ({len(waiting)} more: later in their customers' business hours, or "
+        "awaiting approval)",
         soft_wrap=True,
     )
     return 0
@@ -355,31 +323,14 @@ def _demo(args: argparse.Namespace, now: dt.datetime) -> int:
 
 def _demo_bank(path: Path, now: dt.datetime) -> None:
     """The demo's morning bank statement: written, imported, and the reminders it stopped counted (#20)."""
-    import json
-
-    from arcollect.bank import sample
-    from arcollect.book import read
+    from arcollect.demo import job
     from arcollect.run import collect
 
-    tables, _problems = read.read(path)
     with console.status("Planning before the bank statement"):
         queue = collect(path, now=now, send=False, write_back=False).queue
-    day = sample.demo_day(
-        path, queue, tables["Invoices"], tables["Customers"], now=now, account="DE89370400440532013000"
-    )
+    day = job.bank_statement(path, now, queue)
     console.print(f"Bank statement of the morning: {day.path} ({len(day.credits)} credits)", soft_wrap=True)
-    report = bank_import(path, [day.path], now, before_queue=queue)
-    summary = {
-        "statement": day.path.name,
-        "credits": report.credits,
-        "applied": dict(report.applied),
-        "unmatched": report.unmatched,
-        "stopped": sorted(customer for customer, _level in report.stopped),
-        "smaller": sorted(customer for customer, _level in report.smaller),
-        "meant_to_stop": sorted(day.stops),
-        "meant_to_reduce": sorted(day.smaller),
-    }
-    (day.path.parent / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    job.bank_summary(day, bank_import(path, [day.path], now, before_queue=queue))
 
 
 def _refresh(args: argparse.Namespace, now: dt.datetime) -> int:

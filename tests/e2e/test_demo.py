@@ -11,7 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from arcollect.cli import DEMO_FILE, main
+from arcollect.cli import main
+from arcollect.demo.job import DEMO_FILE
 from arcollect.schema import TABLES
 
 NOW = "2026-11-24T10:00:00+00:00"  # a Tuesday: business hours in Europe, evening in Asia, night in the Americas

@@ -19,7 +19,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from arcollect.book import dashboard, demo, demo_history, live, read, settings, template, write
+from arcollect.book import dashboard, live, read, settings, template, write
+from arcollect.demo import data as demo
+from arcollect.demo import history as demo_history
 from arcollect.excel import ribbon
 from arcollect.run import collect
 from arcollect.schema import Risk

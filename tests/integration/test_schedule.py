@@ -20,10 +20,11 @@ import pytest
 import time_machine
 
 from arcollect import run, scheduler
-from arcollect.book import demo, template, write
+from arcollect.book import template, write
 from arcollect.book.reminder_log import reminder_log
 from arcollect.book.settings import Settings
 from arcollect.cli import main
+from arcollect.demo import data as demo
 from arcollect.engine import calendar
 from arcollect.mail.ledger import Ledger
 from arcollect.mail.ledger.lease import host_name

@@ -19,8 +19,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from arcollect.book import demo, template, write
+from arcollect.book import template, write
 from arcollect.cli import main
+from arcollect.demo import data as demo
 from arcollect.errors import ConfigError
 from arcollect.run import collect
 from arcollect.schema import Customers, Invoices, Payments, SettingsSheet

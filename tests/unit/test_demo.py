@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from arcollect.bank import accounts
-from arcollect.book import demo
 from arcollect.book.settings import parse_settings
+from arcollect.demo import data as demo
 from arcollect.engine import aging, calendar, terms
 from arcollect.engine.policy import parse_policy
 from arcollect.schema import FX, LANGUAGES, STATUSES, TABLES, Customers, Invoices, Payments, SettingsSheet

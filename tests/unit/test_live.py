@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 import python_calamine
 
-from arcollect.book import demo, live, read, template, write
+from arcollect.book import live, read, template, write
+from arcollect.demo import data as demo
 from arcollect.errors import ArcollectError, InputError
 from arcollect.schema import TABLES, Customers, Invoices
 from tests.excel_standin import COM_ERROR_CODES

@@ -1,8 +1,8 @@
 """Realistic sample input tables for the demo workbook: many countries, currencies and languages.
 
     >>> import datetime as dt
-    >>> from arcollect.book import demo
-    >>> tables = demo.tables(dt.date(2026, 11, 24))
+    >>> from arcollect.demo import data
+    >>> tables = data.tables(dt.date(2026, 11, 24))
     >>> sorted(tables)
     ['Customers', 'DunningLevels', 'FX', 'Invoices', 'Payments', 'Settings']
     >>> len(tables["Customers"]) >= 300 and len(tables["Invoices"]) >= 5000

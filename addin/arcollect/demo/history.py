@@ -1,10 +1,10 @@
 """The demo ledger's past: a year of reminders about paid invoices, and five weeks of the schedule on open ones.
 
-    >>> from arcollect.book import demo, demo_history
-    >>> tables = demo.tables(as_of)
-    >>> demo_history.seed(ledger_path, tables, now=now)  # doctest: +SKIP
+    >>> from arcollect.demo import data, history
+    >>> tables = data.tables(as_of)
+    >>> history.seed(ledger_path, tables, now=now)  # doctest: +SKIP
     1634
-    >>> demo_history.simulate(ledger_path, tables, now=now)  # doctest: +SKIP
+    >>> history.simulate(ledger_path, tables, now=now)  # doctest: +SKIP
     (412, 1)
 
 A live ledger fills up as reminders go out; the demo starts with an empty one. `past_reminders` reconstructs
