@@ -64,9 +64,10 @@ LAYERS: dict[str, list[tuple[str, ...]]] = {
         ("__main__",),  # python -m arcollect
     ],
     "arcollect.mail": [
-        ("message", "sandbox", "credentials", "ratelimit"),  # a reminder as data, the template sandbox, secrets
+        # a reminder as data, the template sandbox, secrets, a send rate; a run's invoices as the letters' records
+        ("message", "sandbox", "credentials", "ratelimit", "records"),
         ("render", "transports"),  # templates -> subject/HTML/text; handing messages to a mail system
-        ("ledger",),  # the exactly-once record of what each transport did
+        ("ledger", "statement"),  # the exactly-once record of what each transport did; the CSV statement
         ("compose", "dispatch", "preview"),  # a reminder from a plan row; sending through ledger + transport; preview
     ],
 }

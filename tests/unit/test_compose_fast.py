@@ -1,11 +1,12 @@
-"""The run's fast path to a reminder gives what the one-reminder path gives, the renderer's shortcuts (remembered
-formats, wrapped text) give what Babel and Jinja give, and Jinja's stock sandbox reads data and refuses the rest."""
+"""A reminder's context and letter say what the run's tables say, the renderer's shortcuts (remembered formats,
+wrapped text) give what Babel and Jinja give, and Jinja's stock sandbox reads data and refuses the rest."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -17,10 +18,11 @@ from jinja2 import Environment
 from jinja2.filters import do_wordwrap
 
 from arcollect.book import settings
-from arcollect.engine import aging, dunning, pricing
+from arcollect.engine import aging, dunning, money, pricing
 from arcollect.engine.policy import parse_policy
 from arcollect.mail import compose
-from arcollect.mail.render import Renderer, RenderError
+from arcollect.mail.message import idempotency_key
+from arcollect.mail.render import Renderer, RenderError, letter_locale
 from arcollect.schema import Aging, Customers, Invoices, Log, Queue
 
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
@@ -46,59 +48,106 @@ def plan() -> dict:
     return {"aged": aged, "customers": customers, "config": config, "going": going, "levels": levels}
 
 
-def test_run_records_give_each_reminder_the_same_context_as_its_own_invoice_frames(plan):
+def _money(value: float, currency: str) -> Decimal:
+    """An amount as the letter states it: half up to the currency's minor unit (engine.money's rule)."""
+    step = Decimal(1).scaleb(-money.minor_units(currency))
+    return Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
+
+
+def _value(record: dict, column: str) -> float:
+    value = record.get(column)
+    return 0.0 if value is None or pd.isna(value) else float(value)
+
+
+def test_each_reminders_context_states_its_invoices_credits_other_items_and_history_from_the_tables(plan):
     aged, customers, going = plan["aged"].copy(), plan["customers"], plan["going"]
     longer = [numbers for numbers in going[dunning.INVOICE_LIST] if len(numbers) > 2]
     switched = [numbers[0] for numbers in longer[:5]]  # these reminders list two currencies
     aged.loc[aged[Invoices.NUMBER].isin(switched), Invoices.CURRENCY] = "USD"
     credits = aged.loc[aged[Invoices.OPEN_AMOUNT] < 0]
+    sent_at = pd.Timestamp("2026-11-02T23:30:00Z")  # 3 November in Tokyo, 2 November in Berlin
     history = pd.DataFrame(
         {
             Log.CUSTOMER_ID: aged[Invoices.CUSTOMER_ID],
             Log.LEVEL: 1,
             Invoices.NUMBER: aged[Invoices.NUMBER],
-            Log.SENT_AT: pd.Timestamp("2026-11-02T23:30:00Z"),  # 3 November in Tokyo, 2 November in Berlin
+            Log.SENT_AT: sent_at,
         }
     ).iloc[::3]
+    reminded = set(history[Invoices.NUMBER])
     names = {level.level: level.name for level in plan["levels"].values()}
-    options = {"history": history, "level_names": names}
-    records = compose.Records(aged, credits, customers, reminders=going, accounts=aged, **options)
+    records = compose.Records(
+        aged, credits, customers, reminders=going, accounts=aged, history=history, level_names=names
+    )
     by_number = aged.set_index(Invoices.NUMBER, drop=False)
-    by_customer = customers.set_index(Customers.ID, drop=False)
-    several_currencies = with_credits = with_others = with_history = 0
+    shapes = {"several currencies": 0, "credits": 0, "credit applied": 0, "other items": 0, "history": 0}
+    shapes["not reminded"] = 0
     assert len(going) > 20
     for row in going.to_dict("records"):
         level = plan["levels"][int(row[Queue.LEVEL])]
-        items = by_number.loc[list(row[dunning.INVOICE_LIST])]
+        numbers = list(row[dunning.INVOICE_LIST])
+        items = by_number.loc[numbers]
         own_credits = credits[credits[Invoices.CUSTOMER_ID] == row[Queue.CUSTOMER_ID]]
-        customer = by_customer.loc[row[Queue.CUSTOMER_ID]]
         account = aged[aged[Invoices.CUSTOMER_ID] == row[Queue.CUSTOMER_ID]]
-        one = compose.context(row, items, own_credits, customer, plan["config"], level, accounts=account, **options)
-        fast = compose.context_from(row, records, plan["config"], level)
-        assert fast == one
-        others = {item["number"] for item in fast["other_items"]}
-        assert not others & set(row[dunning.INVOICE_LIST])
-        assert others | set(row[dunning.INVOICE_LIST]) >= set(
-            account.loc[account[Invoices.OPEN_AMOUNT] > 0, Invoices.NUMBER]
-        )
-        with_others += bool(others)
-        with_history += bool(fast["history"])
-        assert [section["currency"] for section in fast["sections"]] == sorted(set(items[Invoices.CURRENCY]))
-        listed = [invoice["number"] for section in fast["sections"] for invoice in section["invoices"]]
-        assert sorted(listed) == sorted(row[dunning.INVOICE_LIST])
+        values = compose.context_from(row, records, plan["config"], level)
+        assert values["customer"]["id"] == str(row[Queue.CUSTOMER_ID])
+        assert values["level"]["number"] == level.level and values["as_of"] == row[dunning.LOCAL_DATE].date()
+        # one section per currency, each invoice with its open amount (and, where the level charges, its charges)
+        assert [section["currency"] for section in values["sections"]] == sorted(set(items[Invoices.CURRENCY]))
+        listed = [invoice["number"] for section in values["sections"] for invoice in section["invoices"]]
+        assert sorted(listed) == sorted(numbers)
+        for section in values["sections"]:
+            currency = section["currency"]
+            mine = items[items[Invoices.CURRENCY] == currency]
+            shown = {invoice["number"]: invoice for invoice in section["invoices"]}
+            for item in mine.to_dict("records"):
+                invoice = shown[item[Invoices.NUMBER]]
+                to_charges = _money(_value(item, Aging.PAID_TO_CHARGES), currency) if level.add_interest else 0
+                assert invoice["open_amount"] == _money(item[Invoices.OPEN_AMOUNT], currency) + to_charges
+                interest = _money(_value(item, Aging.LATE_INTEREST), currency) if level.add_interest else Decimal(0)
+                assert invoice["interest"] == interest
+                assert invoice["days_past_due"] == item[Aging.DAYS_PAST_DUE]
+            subtotal = sum((invoice["open_amount"] for invoice in section["invoices"]), Decimal(0))
+            assert section["subtotal"] == subtotal
+            # the customer's credits in this currency are applied up to the principal, the rest carried forward
+            credit = sum(
+                (abs(_money(v, currency)) for v in own_credits.loc[own_credits[Invoices.CURRENCY] == currency,
+                                                                   Invoices.OPEN_AMOUNT]),
+                Decimal(0),
+            )  # fmt: skip
+            applied = min(credit, max(subtotal, Decimal(0)))
+            assert (section["credit_total"], section["credit_applied"]) == (credit, applied)
+            assert section["credit_carried"] == credit - applied
+            charges = section["interest_total"] + section["compensation_total"]
+            assert section["amount_due"] == max(subtotal + charges - applied, Decimal(0))
+            shapes["credit applied"] += bool(applied)
         expected = 0.0  # each currency's amount due at the rate its invoices were converted with
-        for section in fast["sections"]:
+        for section in values["sections"]:
             mine = items[items[Invoices.CURRENCY] == section["currency"]]
             rate = mine[Aging.BASE_OPEN_AMOUNT].sum() / mine[Invoices.OPEN_AMOUNT].sum()
             expected += float(section["amount_due"]) * rate
-        assert abs(float(fast["total_base"]) - expected) <= 0.011
+        assert abs(float(values["total_base"]) - expected) <= 0.011
         if not len(own_credits) and not level.add_interest:  # nothing added or taken off: the base amounts as read
             total = Decimal(repr(float(items[Aging.BASE_OPEN_AMOUNT].sum())))
-            assert fast["total_base"] == total.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
-        assert len(fast["credits"]) == len(own_credits)
-        several_currencies += len(fast["sections"]) > 1
-        with_credits += bool(fast["credits"])
-    assert several_currencies and with_credits and with_others and with_history  # the comparison met every shape
+            assert values["total_base"] == total.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+        assert sorted(credit["number"] for credit in values["credits"]) == sorted(own_credits[Invoices.NUMBER])
+        # the statement section: the customer's other open items, oldest due date first
+        others = account[(account[Invoices.OPEN_AMOUNT] > 0) & ~account[Invoices.NUMBER].isin(numbers)]
+        others = others.drop_duplicates(Invoices.NUMBER).sort_values([Invoices.DUE_DATE, Invoices.NUMBER])
+        assert [item["number"] for item in values["other_items"]] == list(others[Invoices.NUMBER].astype(str))
+        # the earlier reminder about these invoices, on the customer's local day; the invoices it was about
+        told = [number for number in numbers if number in reminded]
+        zone = ZoneInfo(row[dunning.TIME_ZONE]) if row.get(dunning.TIME_ZONE) else dt.UTC
+        day = sent_at.tz_convert(zone).date()
+        assert values["history"] == ([{"date": day, "level": 1, "name": names[1]}] if told else [])
+        assert values["history_groups"] == ([{"dates": [day], "numbers": told}] if told else [])
+        assert values["not_reminded"] == ([number for number in numbers if number not in reminded] if told else [])
+        shapes["several currencies"] += len(values["sections"]) > 1
+        shapes["credits"] += bool(values["credits"])
+        shapes["other items"] += bool(values["other_items"])
+        shapes["history"] += bool(told)
+        shapes["not reminded"] += bool(told) and len(told) < len(numbers)
+    assert all(shapes.values()), shapes  # the table met every shape
 
 
 def test_reminder_invoices_of_a_level_without_interest_show_none_even_after_a_level_with_interest(plan):
@@ -213,17 +262,33 @@ def test_the_sandbox_reads_keys_names_and_bare_format_fields(tmp_path):
     assert rendered.html == "probeA &amp; B|False|en|9|A &amp; B a    7!r|Customer account &lt;b&gt; (1)"
 
 
-def test_compose_from_gives_the_same_reminder_as_compose(plan):
+def test_a_composed_reminder_is_keyed_and_addressed_as_its_row_and_its_letter_states_every_invoice_and_amount(plan):
     aged, customers = plan["aged"], plan["customers"]
     credits = aged.loc[aged[Invoices.OPEN_AMOUNT] < 0]
     records = compose.Records(aged, credits, customers, reminders=plan["going"])
     renderer = Renderer()
-    by_number = aged.set_index(Invoices.NUMBER, drop=False)
+    people = customers.drop_duplicates(Customers.ID).set_index(Customers.ID)
     for row in plan["going"].head(40).to_dict("records"):
         level = plan["levels"][int(row[Queue.LEVEL])]
-        items = by_number.loc[list(row[dunning.INVOICE_LIST])]
-        own = credits[credits[Invoices.CUSTOMER_ID] == row[Queue.CUSTOMER_ID]]
-        customer = customers.set_index(Customers.ID, drop=False).loc[row[Queue.CUSTOMER_ID]]
-        one = compose.compose(row, items, own, customer, plan["config"], level, renderer)
-        assert compose.compose_from(row, records, plan["config"], level, renderer) == one
-        assert pd.notna(one.subject) and one.html and one.text
+        numbers = tuple(row[dunning.INVOICE_LIST])
+        reminder = compose.compose_from(row, records, plan["config"], level, renderer)
+        day = pd.Timestamp(row[dunning.LOCAL_DATE])
+        assert reminder.key == idempotency_key(row[Queue.CUSTOMER_ID], level.level, list(numbers), day)
+        assert (reminder.customer_id, reminder.level) == (row[Queue.CUSTOMER_ID], level.level)
+        assert reminder.invoices == numbers
+        assert reminder.template == row[Queue.TEMPLATE] and reminder.language == row[Queue.LANGUAGE]
+        addresses = str(row[Queue.TO]).replace(",", ";").split(";")
+        assert reminder.to == tuple(part.strip() for part in addresses if part.strip())
+        assert reminder.subject and "\n" not in reminder.subject
+        assert reminder.send_at == pd.Timestamp(row[Queue.SEND_AT_UTC]).to_pydatetime()
+        for number in numbers:
+            assert number in reminder.text and number in reminder.html
+        # the amount due of each currency, written as the letter's locale writes money
+        values = compose.context_from(row, records, plan["config"], level)
+        customer = {"language": people.at[row[Queue.CUSTOMER_ID], Customers.LANGUAGE], "country": values[
+            "customer"]["country"]}  # fmt: skip
+        locale = letter_locale(reminder.language, customer)
+        html = reminder.html.replace("\u00a0", " ").replace("\u202f", " ")
+        for section in values["sections"]:
+            due = format_currency(section["amount_due"], section["currency"], locale=locale)
+            assert due.replace("\u00a0", " ").replace("\u202f", " ") in html, (row[Queue.CUSTOMER_ID], due)

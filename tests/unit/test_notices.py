@@ -92,17 +92,16 @@ def test_a_planned_thank_you_composes_with_the_paid_invoices_and_amounts(rendere
     queue = dunning.thanks(invoices, payments, people, level, now=NOW)
     row = queue.iloc[0].to_dict()
     row[Queue.KEY] = compose.key_for(row)
-    items = dunning.paid_on_time(invoices, payments).set_index(Invoices.NUMBER, drop=False)
-    items = items.loc[list(row[dunning.INVOICE_LIST])]
-    customer = people.set_index(Customers.ID, drop=False).loc["C1"]
+    items = dunning.paid_on_time(invoices, payments)
+    records = compose.Records(items, items.iloc[0:0], people, reminders=queue)
     settings = Settings(company_name="Acme Supplies GmbH", base_currency="EUR")
-    values = compose.context(row, items, items.iloc[0:0], customer, settings, level)
+    values = compose.context_from(row, records, settings, level)
     assert [invoice["open_amount"] for invoice in values["sections"][0]["invoices"]] == [
         Decimal("1234.56"),
         Decimal("65.44"),
     ]
     assert [invoice["days_past_due"] for invoice in values["sections"][0]["invoices"]] == [-5, -7]
-    reminder = compose.compose(row, items, items.iloc[0:0], customer, settings, level, renderer)
+    reminder = compose.compose_from(row, records, settings, level, renderer)
     assert reminder.template == "thanks" and reminder.invoices == ("A", "B")
     assert "A" in reminder.text and "B" in reminder.text
     assert _eur("1300.00", language, "DE") in _plain(reminder.text)  # the paid subtotal
