@@ -53,7 +53,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import column_index_from_string
 
 from arcollect import schema
-from arcollect.book import dashboard, template
+from arcollect.book import cell_updates, dashboard, template
 from arcollect.book import read as file_read
 from arcollect.book import write as file_write
 from arcollect.errors import ArcollectError, InputError
@@ -142,8 +142,10 @@ def write_tables(
 
 
 def _sheet(book: Any, name: str) -> Any | None:
-    """The sheet called `name`, compared as Excel compares sheet names (case-insensitively)."""
-    return next((sheet for sheet in book.sheets if sheet.name.casefold() == name.casefold()), None)
+    """The sheet called `name`, compared as Excel compares sheet names (case-insensitively), as the file path does."""
+    sheets = {sheet.name: sheet for sheet in book.sheets}
+    found = cell_updates.sheet_named(sheets, name)
+    return sheets[found] if found is not None else None
 
 
 def _excel_table(sheet: Any, name: str) -> Any | None:
@@ -242,30 +244,16 @@ def update_cells(book: Any, update: file_write.CellUpdate) -> int:
     if sheet is None:
         return 0
     rows, first_row, first_column = _table_rows(sheet, table)
-    names = rows[0] if rows else []
-    header = {str(value).strip().casefold(): index for index, value in enumerate(names) if value is not None}
-    key_index = header.get(table.column(update.key).header.casefold())
-    value_index = header.get(table.column(update.column).header.casefold())
-    if key_index is None or value_index is None:
+    target = cell_updates.locate(update, rows[0]) if rows else None  # the file path's rule (book.write)
+    if target is None:
         return 0
-    wanted = {str(key): value for key, value in update.values.items()}
     changed = 0
     for offset, row in enumerate(rows[1:], start=1):
-        key = _key_text(row[key_index] if key_index < len(row) else None)
-        if key in wanted:
-            cell = sheet.range((first_row + offset, first_column + value_index))
-            cell.value = _excel_value(wanted[key])
+        found, value = target.value_for(row[target.key] if target.key < len(row) else None)
+        if found:
+            sheet.range((first_row + offset, first_column + target.column)).value = _excel_value(value)
             changed += 1
     return changed
-
-
-def _key_text(value: Any) -> str | None:
-    """A key cell as text: Excel hands whole numbers over as floats (``1001.0`` is customer ``1001``)."""
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _new_sheet(book: Any, table: Table) -> Any:

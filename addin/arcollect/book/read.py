@@ -79,6 +79,7 @@ from openpyxl.utils import get_column_letter
 from arcollect import schema
 from arcollect.book import cells as sheet_cells
 from arcollect.book import dates, guard, parts, validate
+from arcollect.book.cell_updates import header_key
 from arcollect.errors import InputError
 from arcollect.problems import Problem
 from arcollect.schema import MAX_TEXT, Customers, Invoices, Kind, SettingsSheet, Table
@@ -396,20 +397,16 @@ def _missing(value: Any) -> bool:
 # ---- header ------------------------------------------------------------------------------------------------
 
 
-def _normal(text: Any) -> str:
-    return re.sub(r"[\W_]+", "", str(text)).casefold() if text is not None else ""
-
-
 def _match_header(table: Table, header: list[Any]) -> tuple[dict[str, int], list[Problem]]:
     """Map each schema key to its position in the header row; problems when required columns are absent."""
     found = {}
     for position, cell in enumerate(header):
-        found.setdefault(_normal(cell), position)
+        found.setdefault(header_key(cell), position)
     positions = {}
     for column in table.columns:
         for name in (column.header, column.key):
-            if _normal(name) in found:
-                positions[column.key] = found[_normal(name)]
+            if header_key(name) in found:
+                positions[column.key] = found[header_key(name)]
                 break
     missing = [column.header for column in table.columns if column.required and column.key not in positions]
     if not missing:

@@ -67,6 +67,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from arcollect import schema
 from arcollect.book import cells, guard, parts, template
+from arcollect.book.cell_updates import CellUpdate, key_text, locate, sheet_named
 from arcollect.book.files import atomic_file, owner_file
 from arcollect.errors import InputError
 from arcollect.schema import Kind, Table
@@ -112,20 +113,6 @@ class WriteResult:
     path_written: Path
     side_file: bool
     message: str
-
-
-@dataclass(frozen=True)
-class CellUpdate:
-    """Set `column` of the rows of `table` whose `key` column holds one of `values`' keys — nothing else changes.
-
-    For an input table the user owns (Customers' "Credit hold" after an escalation): rewriting the whole table
-    would drop the user's own columns and formatting, so only those cells are written.
-    """
-
-    table: str
-    key: str
-    column: str
-    values: Mapping[Any, Any]
 
 
 def write_tables(
@@ -187,22 +174,20 @@ def write_tables(
 
 
 def update_cells(book: Workbook, update: CellUpdate) -> int:
-    """Apply one `CellUpdate` in place; returns how many cells changed. Headers are matched as the reader does."""
-    table = schema.TABLES[update.table]
-    if table.sheet not in book.sheetnames:
+    """Apply one `CellUpdate` in place; returns how many cells changed. The sheet, columns and rows are found by
+    `cell_updates.locate`, as `book.live` finds them in Excel and the reader reads the headers."""
+    title = sheet_named(book.sheetnames, schema.TABLES[update.table].sheet)
+    if title is None:
         return 0
-    sheet = book[table.sheet]
-    header = {str(cell.value).strip().casefold(): cell.column for cell in sheet[1] if cell.value is not None}
-    key_column = header.get(table.column(update.key).header.casefold())
-    value_column = header.get(table.column(update.column).header.casefold())
-    if key_column is None or value_column is None:
+    sheet = book[title]
+    target = locate(update, [cell.value for cell in sheet[1]])
+    if target is None:
         return 0
-    wanted = {str(key): value for key, value in update.values.items()}
     changed = 0
     for row in range(2, sheet.max_row + 1):
-        key = sheet.cell(row=row, column=key_column).value
-        if key is not None and str(key).strip() in wanted:
-            set_cell(sheet.cell(row=row, column=value_column), wanted[str(key).strip()])
+        found, value = target.value_for(sheet.cell(row=row, column=target.key + 1).value)
+        if found:
+            set_cell(sheet.cell(row=row, column=target.column + 1), value)
             changed += 1
     return changed
 
@@ -255,8 +240,8 @@ def _write_by_parts(
             else:
                 plan.owned[table.sheet] = parts.Owned([area] if existed else None, written.rows, written.dimension)
         for update in updates:
-            sheet = schema.TABLES[update.table].sheet
-            if sheet in package.sheets:
+            sheet = sheet_named(package.sheets, schema.TABLES[update.table].sheet)
+            if sheet is not None:
                 plan.updates.setdefault(sheet, {}).update(_update_positions(path, update))
         if also is not None:
             also(book)
@@ -294,8 +279,8 @@ def _with_updates(tables: Mapping[str, pd.DataFrame], updates: Sequence[CellUpda
         frame = with_index_column(schema.TABLES[update.table], tables[update.table]).copy()
         if update.key not in frame.columns:
             continue
-        keys = frame[update.key].map(lambda value: "" if value is None else str(value).strip())
-        wanted = {str(key): value for key, value in update.values.items()}
+        keys = frame[update.key].map(key_text)
+        wanted = {key_text(key): value for key, value in update.values.items() if key_text(key)}
         hits = keys.isin(list(wanted))
         if hits.any():
             if update.column not in frame.columns:
@@ -315,36 +300,20 @@ def _update_positions(path: Path, update: CellUpdate) -> dict[tuple[int, int], A
     """The (row, column) of each cell `update` sets in the file at `path`, found as `update_cells` finds them."""
     import python_calamine
 
-    table = schema.TABLES[update.table]
     with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
-        names = {name.strip().casefold(): name for name in book.sheet_names}
-        if table.sheet.casefold() not in names:
+        title = sheet_named(book.sheet_names, schema.TABLES[update.table].sheet)
+        if title is None:
             return {}
-        rows = book.get_sheet_by_name(names[table.sheet.casefold()]).to_python(skip_empty_area=False)
-    if not rows:
+        rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+    target = locate(update, rows[0]) if rows else None
+    if target is None:
         return {}
-    header = {}
-    for position, cell in enumerate(rows[0]):
-        if cell not in (None, ""):
-            header.setdefault(str(cell).strip().casefold(), position)
-    key_column = header.get(table.column(update.key).header.casefold())
-    value_column = header.get(table.column(update.column).header.casefold())
-    if key_column is None or value_column is None:
-        return {}
-    wanted = {str(key): value for key, value in update.values.items()}
     found = {}
     for number, row in enumerate(rows[1:], start=2):
-        key = _key_text(row[key_column]) if key_column < len(row) else ""
-        if key in wanted:
-            found[(number, value_column + 1)] = _python_value(wanted[key], Kind.TEXT)
+        hit, value = target.value_for(row[target.key] if target.key < len(row) else None)
+        if hit:
+            found[(number, target.column + 1)] = _python_value(value, Kind.TEXT)
     return found
-
-
-def _key_text(value: Any) -> str:
-    """A key cell as `update_cells` compares it: whole numbers without a decimal part (calamine reads 1001.0)."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip() if value is not None else ""
 
 
 def _load(stream: Any, path: Path) -> Workbook:
