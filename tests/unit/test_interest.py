@@ -1,6 +1,6 @@
 """Statutory late interest, reference rates and fixed compensation (arcollect.engine.interest).
 
-Worked examples cite their source; sources are listed in /work/shared/notes/domain-rules.md section 1.
+Worked examples cite their source; sources are listed in docs/DOMAIN-RULES.md section 1 and, per country, docs/LAW.md.
 """
 
 from __future__ import annotations

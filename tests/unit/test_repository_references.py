@@ -13,12 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 OUTSIDE = re.compile(r"/work/|\.\./shared|DESIGN\.md|CONVENTIONS\.md|shared folder|shared/notes")
 # Still pointing outside -> what the pointer becomes (docs/ARCHITECTURE.md, docs/DOMAIN-RULES.md or docs/LAW.md).
-PENDING = {
-    "README.md": "Layout: docs/ARCHITECTURE.md",
-    "tests/unit/test_interest.py": "its sources: docs/LAW.md / docs/DOMAIN-RULES.md §1",
-    "tests/unit/test_terms.py": "its sources: docs/DOMAIN-RULES.md §2",
-    "docs/INTERFACES.md": "module names: docs/ARCHITECTURE.md",
-}
+PENDING: dict[str, str] = {}
 
 
 def _checked() -> list[Path]:

@@ -1,6 +1,6 @@
 """Payment terms: parsing, due dates, discount deadlines and amounts, the cost of a discount.
 
-Worked examples cite their source; "domain-rules" is /work/shared/notes/domain-rules.md, section 2.
+Worked examples cite their source; "domain-rules" is docs/DOMAIN-RULES.md, section 2.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def test_parse_passes_terms_through() -> None:
 
 
 def test_misspelt_terms_are_not_understood_and_the_nearest_valid_form_is_suggested() -> None:
-    # The message is DESIGN.md's own example.
+    # The message is the founding design's own example of a suggestion.
     with pytest.raises(InputError, match=r"Payment terms '2/10 nett 30' not understood — try '2/10 net 30'"):
         terms.parse("2/10 nett 30")
 
