@@ -66,7 +66,7 @@ def run(count: int) -> dict[str, object]:
     for row, level in jobs[:50]:  # warm-up: template compilation, Babel locale data
         compose.compose_from(row, warm, config, level, renderer)
     started, cpu = time.perf_counter(), time.process_time()
-    records = compose.Records(aged, credits, customers, reminders=rows)  # once per run, as run._render does
+    records = compose.Records(aged, credits, customers, reminders=rows)  # once per run, as the run renders
     contexts = [
         (str(row[Queue.TEMPLATE]), str(row[Queue.LANGUAGE]), compose.context_from(row, records, config, level))
         for row, level in jobs
@@ -100,7 +100,7 @@ def main() -> None:
     for label, key in (
         ("templates (html + text, Babel)", "render"),
         ("contexts (Records + context_from)", "context"),
-        ("both (what run._render does)", "compose"),
+        ("both (what run.reminders.render_reminders does)", "compose"),
     ):
         print(f"{label:<40}{result[f'{key}_seconds']:>8.2f}  {result[f'{key}_cpu_seconds']:>8.2f} s")
     if args.json:

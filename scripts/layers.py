@@ -70,6 +70,11 @@ LAYERS: dict[str, list[tuple[str, ...]]] = {
         ("ledger", "statement"),  # the exactly-once record of what each transport did; the CSV statement
         ("compose", "dispatch", "preview"),  # a reminder from a plan row; sending through ledger + transport; preview
     ],
+    "arcollect.run": [
+        ("report", "source"),  # what a run did (RunReport); where its tables come from and go back to, its ledger
+        ("charges", "reminders", "sending", "outputs"),  # the steps that are their own topic
+        ("flow",),  # collect: the one flow, putting the steps together
+    ],
 }
 
 # Violations still to be removed: (importer, imported) -> why, and what removes it. Shrinking only: the check fails
