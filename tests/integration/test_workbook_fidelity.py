@@ -43,9 +43,11 @@ def _cells(part: bytes) -> list[bytes]:
 
 
 def test_the_libreoffice_book_holds_what_the_issue_describes(book: Path) -> None:
-    """The starting point: LibreOffice wrote formulas with cached values and Booleans as =TRUE()."""
+    """The starting point: LibreOffice wrote formulas with cached values and Booleans as =TRUE(). Under the yes/no
+    columns' "TRUE";"TRUE";"FALSE" number format (#18: without one LibreOffice prints FALSE as 0) it saves such a
+    cell as the number 1 or 0 (t="n"); without it, as a Boolean (t="b"). The reader takes both."""
     sheets = sheet_xml(book)
-    assert re.search(rb'<c r="M3"[^>]*t="b"[^>]*><f[^>]*>TRUE\(\)</f><v>1</v></c>', sheets["Customers"])
+    assert re.search(rb'<c r="M3"[^>]*t="[bn]"[^>]*><f[^>]*>TRUE\(\)</f><v>1</v></c>', sheets["Customers"])
     assert re.search(rb'<c r="D2"[^>]*><f[^>]*>C2\+30</f><v>46267</v></c>', sheets["Invoices"])
     assert len(re.findall(rb"<f[ >]", sheets["DunningLevels"])) >= 24  # the policy's yes/no cells
 
@@ -172,7 +174,7 @@ def test_an_unreadable_auto_pay_is_a_problem_and_holds_the_customer_without_a_di
 
 def test_a_policy_flag_without_a_saved_value_is_reported_not_silently_off(book: Path) -> None:
     sheet = sheet_xml(book)["DunningLevels"]
-    escalate = re.search(rb'<c r="(J\d)"[^>]*t="b"[^>]*><f[^>]*>TRUE\(\)</f><v>1</v></c>', sheet)
+    escalate = re.search(rb'<c r="(J\d)"[^>]*t="[bn]"[^>]*><f[^>]*>TRUE\(\)</f><v>1</v></c>', sheet)
     assert escalate is not None
     reference = escalate.group(1)
     _set_cell(book, "DunningLevels", rb'<c r="%s"[^>]*>.*?</c>' % reference,
