@@ -28,7 +28,7 @@ import pandas as pd
 
 from arcollect import today
 from arcollect.book.dashboard import Tile
-from arcollect.engine import analytics, fx, money
+from arcollect.engine import analytics, dunning, fx, money
 from arcollect.engine.policy import DunningLevel
 from arcollect.engine.totals import Totals
 from arcollect.schema import (
@@ -264,7 +264,8 @@ def _dashboard(
     pooled = effect.groupby(Effectiveness.LEVEL)[[Effectiveness.PAID_14_COUNT, Effectiveness.PAID_14_BASE]].sum()
     by_level = pooled[Effectiveness.PAID_14_COUNT] / pooled[Effectiveness.PAID_14_BASE]
     by_level = by_level[pooled[Effectiveness.PAID_14_BASE] > 0].astype("float64")
-    by_level.index = [f"Level {int(level)}" for level in by_level.index]
+    failed = dunning.COLLECTION_FAILED  # not a level of the policy: named, not "Level 99"
+    by_level.index = [failed.name if level == failed.level else f"Level {int(level)}" for level in by_level.index]
     trend = monthly.set_index(Kpi.MONTH_END)[[Kpi.DSO, Kpi.DSO_COUNTBACK, Kpi.BEST_POSSIBLE_DSO]]
     trend.index = pd.to_datetime(trend.index).strftime("%Y-%m")
     trend.columns = ["DSO", "DSO count-back", "Best possible DSO"]

@@ -102,6 +102,8 @@ def test_the_refresh_draws_the_dashboard_with_tiles_and_four_native_charts(demo)
     values = [cell for row in book["Dashboard"].iter_rows(values_only=True) for cell in row if cell is not None]
     assert "DSO (days)" in values and "Overdue (% of open)" in values and "Total open (EUR)" in values
     assert "Needs a person today" in values
+    # the direct-debit notice is no level of the policy: named on the effectiveness chart, not "Level 99"
+    assert "Direct debit failed" in values and "Level 99" not in values and "Level 1" in values
     with zipfile.ZipFile(demo / DEMO_FILE) as package:
         charts = [name for name in package.namelist() if name.startswith("xl/charts/chart")]
     assert len(charts) == 4
