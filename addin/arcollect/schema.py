@@ -434,7 +434,7 @@ CUSTOMERS = Table(
 INVOICES = Table(
     "Invoices",
     (
-        C(Invoices.NUMBER, "Invoice", Kind.TEXT, True, doc="Invoice or credit note number"),
+        C(Invoices.NUMBER, "Invoice", Kind.TEXT, True, doc="Invoice or credit note number", width=17),
         C(Invoices.CUSTOMER_ID, "Customer ID", Kind.TEXT, True),
         C(Invoices.INVOICE_DATE, "Invoice date", Kind.DATE, True, width=12),
         C(Invoices.DUE_DATE, "Due date", Kind.DATE, doc="Blank = from the payment terms", width=12),
@@ -457,7 +457,7 @@ PAYMENTS = Table(
     (
         C(Payments.DATE, "Date", Kind.DATE, True, width=12),
         C(Payments.CUSTOMER_ID, "Customer ID", Kind.TEXT, True),
-        C(Payments.INVOICE_NUMBER, "Invoice", Kind.TEXT, doc="Blank = unapplied cash"),
+        C(Payments.INVOICE_NUMBER, "Invoice", Kind.TEXT, doc="Blank = unapplied cash", width=17),
         C(Payments.AMOUNT, "Amount", Kind.MONEY, True),
         C(Payments.CURRENCY, "Currency", Kind.CODE, True, width=9),
         C(Payments.METHOD, "Method", Kind.TEXT),
@@ -709,13 +709,13 @@ INTEREST_STATEMENT = Table(
         C(Queue.CUSTOMER_NAME, "Customer", width=28),
         C(Invoices.NUMBER, "Invoice"),
         C(Invoices.CURRENCY, "Currency", Kind.CODE, width=9),
-        C(Invoices.AMOUNT, "Amount", Kind.MONEY),
+        C(Invoices.AMOUNT, "Amount (invoice currency)", Kind.MONEY),
         C(Invoices.DUE_DATE, "Due date", Kind.DATE, width=12),
         C(Aging.INTEREST_FROM, "Interest from", Kind.DATE, width=12),
         C(Invoices.PAID_DATE, "Paid in full", Kind.DATE, width=12),
         C(Invoices.DAYS_LATE, "Days of interest", Kind.INTEGER, width=9),
-        C(Aging.LATE_INTEREST, "Interest", Kind.MONEY),
-        C(Aging.FIXED_COMPENSATION, "Fixed compensation", Kind.MONEY),
+        C(Aging.LATE_INTEREST, "Interest (invoice currency)", Kind.MONEY),
+        C(Aging.FIXED_COMPENSATION, "Fixed compensation (invoice currency)", Kind.MONEY),
         C(Aging.CHARGE_BASIS, "Basis of charges", width=40, wrap=True),
     ),
     "Invoices paid in full but late in Settings InterestStatementPeriod: the interest and compensation still "

@@ -326,6 +326,8 @@ def test_every_output_sheet_prints_landscape_fitted_to_its_width_with_its_header
             assert setup.fitToHeight == 0 and sheet.print_title_rows == "$1:$1", title
             width = sum(sheet.column_dimensions[cell.column_letter].width or 8.43 for cell in sheet[1] if cell.value)
             assert setup.fitToWidth == max(1, -(-width // template.PRINT_PAGE_WIDTH)) <= 2, (title, width)
+            # a sheet two pages wide repeats its key column (Invoice, Customer ID) on the right-hand page
+            assert sheet.print_title_cols == ("$A:$A" if setup.fitToWidth > 1 else None), title
         assert book["Exceptions"].page_setup.fitToWidth == 1, "the whole reason on the page"
         dashboard = book["Dashboard"]
         assert dashboard.page_setup.orientation == "landscape" and dashboard.page_setup.scale == 85

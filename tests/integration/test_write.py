@@ -229,3 +229,27 @@ def test_unknown_table_names_are_refused_before_anything_is_written(book_path):
     with pytest.raises(InputError, match="no table named Agin"):
         write_tables(book_path, {"Agin": aging_rows(1)})
     assert book_path.read_bytes() == original
+
+
+def test_a_rewritten_input_table_keeps_a_header_row_tall_enough_for_its_wrapped_headers(book_path: Path) -> None:
+    """`arcollect demo` and `import` rewrite Invoices: its header row fell back to one line and "Plan next
+    instalment" was cut off; an invoice number like INV-2025-004711 was cut off by the Customer ID beside it."""
+    invoices = pd.DataFrame(
+        {
+            Invoices.NUMBER: ["INV-2025-004711"],
+            Invoices.CUSTOMER_ID: ["C10008"],
+            Invoices.INVOICE_DATE: [dt.date(2026, 9, 3)],
+            Invoices.DUE_DATE: [dt.date(2026, 11, 2)],
+            Invoices.CURRENCY: ["EUR"],
+            Invoices.AMOUNT: [264.56],
+        }
+    )
+    write_tables(book_path, {"Invoices": invoices})
+    book = openpyxl.load_workbook(book_path)
+    try:
+        sheet = book["Invoices"]
+        headers = {cell.value: cell.column_letter for cell in sheet[1]}
+        assert (sheet.row_dimensions[1].height or 15) >= 30, "two lines: 'Plan next / instalment'"
+        assert sheet.column_dimensions[headers["Invoice"]].width >= len("INV-2025-004711") + 2
+    finally:
+        book.close()

@@ -221,6 +221,7 @@ def test_every_sheet_prints_landscape_one_page_wide_with_its_header_on_each_page
         width = sum(sheet.column_dimensions[cell.column_letter].width or 8.43 for cell in sheet[1] if cell.value)
         assert sheet.page_setup.fitToWidth == math.ceil(width / template.PRINT_PAGE_WIDTH), sheet.title
         assert sheet.page_setup.fitToWidth <= 2, sheet.title
+        assert sheet.print_title_cols == ("$A:$A" if sheet.page_setup.fitToWidth > 1 else None), sheet.title
     for title in ("Exceptions", "Settings", "AgingSummary", "Effectiveness", "FX"):
         assert book[title].page_setup.fitToWidth == 1, title  # the Reason / Description column on the page
 
@@ -246,3 +247,16 @@ def content(path: Path) -> dict:
             "freeze": sheet.freeze_panes,
         }
     return result
+
+
+def test_every_money_column_of_an_output_sheet_says_its_currency():
+    """Interest in the invoice's currency beside amounts in the base currency, unlabelled, is misread."""
+    for table in schema.OUTPUT_TABLES:
+        headers = [column.header for column in table.columns]
+        for column in table.columns:
+            if column.kind is Kind.MONEY:
+                labelled = "(base)" in column.header or "(invoice currency)" in column.header
+                beside = (
+                    "Currency" in headers[max(0, headers.index(column.header) - 1) : headers.index(column.header) + 2]
+                )
+                assert labelled or beside, (table.name, column.header)

@@ -39,6 +39,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.print_settings import ColRange
 from openpyxl.worksheet.table import Table as ExcelTable
 from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -189,7 +190,8 @@ def set_print_layout(sheet: Worksheet, width: float, *, landscape: bool = True, 
     """Page setup for printing `sheet` as a controller prints a report: landscape, fitted to as many pages across
     as its columns (`width`, in characters) need at a scale that still reads — one for most sheets, never a column
     cut off at the page edge at 100 % — and as many pages down as its rows need; narrow margins; the sheet's name
-    and "page n of m" in the footer; the header row (`title_row`) repeated on every page. Without it a sheet
+    and "page n of m" in the footer; the header row (`title_row`) repeated on every page, and the first column
+    on every page of a sheet more than a page wide. Without it a sheet
     printed portrait at 100 %: its columns spread over up to eight pages, a long reason cut at the page edge."""
     sheet.page_setup.orientation = "landscape" if landscape else "portrait"
     sheet.page_setup.fitToWidth = max(1, math.ceil(width / PRINT_PAGE_WIDTH))
@@ -198,6 +200,8 @@ def set_print_layout(sheet: Worksheet, width: float, *, landscape: bool = True, 
     set_print_margins(sheet)
     if title_row:
         sheet.print_title_rows = f"{title_row}:{title_row}"  # the header on every printed page
+        # and the key column on every strip of a sheet wider than a page (openpyxl's setter cannot unset it)
+        sheet._print_cols = ColRange("A:A") if sheet.page_setup.fitToWidth > 1 else None
 
 
 def set_print_margins(sheet: Worksheet) -> None:

@@ -357,6 +357,11 @@ def write_table(book: Workbook, table: Table, frame: pd.DataFrame, *, as_xml: bo
     for offset, header in enumerate(headers):
         set_cell(sheet.cell(row=first_row, column=first_column + offset), header)
     template.style_header(sheet, len(headers), first_row, first_column)
+    if not table.output:  # an input table keeps its widths; its header row keeps room for its wrapped headers
+        widths = [sheet.column_dimensions[get_column_letter(first_column + offset)].width or 8.43 for offset in
+                  range(len(headers))]  # fmt: skip
+        lines = max(template.header_lines(header, width) for header, width in zip(headers, widths, strict=True))
+        sheet.row_dimensions[first_row].height = template.HEADER_TWO_LINES * lines / 2 if lines > 1 else None
     if table.output:  # sized to headers and values on every write, so older workbooks read as well as new ones
         content = {
             key: _content_width(frame[key], kind)
