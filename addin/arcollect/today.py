@@ -198,15 +198,20 @@ def panel(
             "NextActions; ReminderQueue: State due / scheduled",
         ),
         Item(
-            f"Promises to pay falling due in the next {PROMISE_WINDOW_DAYS} days",
+            f"Invoices promised to be paid in the next {PROMISE_WINDOW_DAYS} days",
             int(falling_due.sum()),
             _sum(base[falling_due]),
             "Aging: Status Promised, Promise date — check the bank",
         ),
         Item(
-            "Broken promises (date passed, still open)", int(broken.sum()), _sum(base[broken]), "Aging: Status Promised"
+            "Invoices with a broken promise (date passed, still open)",
+            int(broken.sum()),
+            _sum(base[broken]),
+            "Aging: Status Promised",
         ),
-        Item("Open disputes", int(disputed.sum()), _sum(base[disputed]), "Aging: Status Disputed, Dispute reason"),
+        Item(
+            "Invoices in dispute", int(disputed.sum()), _sum(base[disputed]), "Aging: Status Disputed, Dispute reason"
+        ),
     ]
     awaiting = awaiting_approval_state()
     if awaiting is not None:

@@ -229,9 +229,13 @@ def test_the_action_panel_counts_what_needs_a_person_today(refreshed):
     cells = _dashboard_cells(path)
     start = next(index for index, row in enumerate(cells) if row[0] == "Needs a person today")
     panel = {row[0]: (row[5], row[8]) for row in cells[start + 2 :] if row[0] and row[5] is not None}
-    assert panel["Promises to pay falling due in the next 7 days"][0] == 1  # R-1016, promised for 27.11.
-    assert panel["Broken promises (date passed, still open)"][0] == 1  # R-1017
-    assert panel["Open disputes"][0] == 1  # R-1007
+    # each line says what it counts: customers, or invoices (a customer can have several promises or disputes)
+    assert all(
+        label.startswith(("Customers ", "Invoices ", "Escalations ", "New credit ", "Problems ")) for label in panel
+    )
+    assert panel["Invoices promised to be paid in the next 7 days"][0] == 1  # R-1016, promised for 27.11.
+    assert panel["Invoices with a broken promise (date passed, still open)"][0] == 1  # R-1017
+    assert panel["Invoices in dispute"][0] == 1  # R-1007
     assert panel["Customers with open items and no valid email"][0] == 1  # K1005
     assert panel["Customers over their credit limit (amount: by how much)"][0] == 1  # K1002: 7,500 of 5,000
     exceptions = len(sheet_rows(path, "Exceptions"))
