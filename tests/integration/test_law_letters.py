@@ -108,6 +108,41 @@ def test_a_dutch_consumer_gets_the_14_day_letter_before_any_collection_costs(tmp
     ) in letters["NL-P"]
 
 
+def test_dutch_collection_costs_are_the_scale_of_what_the_letter_claims_not_of_each_invoice(tmp_path):
+    """Besluit BIK (Stb. 2012, 141) art. 2: the scale of "de hoofdsom van de vordering" — a letter claiming several
+    invoices claims one debt (das.nl; ruebincasso.nl). A consumer's 14-day letter about 2,000 + 2,000 + 1,000 announces
+    € 625 (15 % of 2,500 + 10 % of 2,500), not € 300 + € 300 + € 150 = € 750; a business's letter about 3,000 + 2,000
+    charges € 625 too (not € 425 + € 300), shared out 375 / 250 over the invoices."""
+    path = make_book(
+        tmp_path,
+        customers=[
+            customer("NL-P", country="NL", language="nl", customer_type="Consumer"),
+            customer("NL-B", country="NL", language="nl"),
+        ],
+        invoices=[
+            invoice("P-1", "NL-P", due="2026-11-13", amount=2000.0),
+            invoice("P-2", "NL-P", due="2026-11-13", amount=2000.0),
+            invoice("P-3", "NL-P", due="2026-11-13", amount=1000.0),
+            invoice("B-1", "NL-B", due="2026-10-16", amount=3000.0),
+            invoice("B-2", "NL-B", due="2026-10-16", amount=2000.0),
+        ],
+        settings={"GoverningLaw": "NL"},
+        policy=_charging_from_the_first_reminder(),
+    )
+    report = collect(path, now=TUESDAY, send=False)
+    letters = _letters(report)
+
+    def eur(value: str) -> str:
+        return format_currency(Decimal(value), "EUR", locale="nl_NL")
+
+    assert f"brengen wij incassokosten van {eur('625.00')} in rekening" in letters["NL-P"]
+    assert eur("750.00") not in letters["NL-P"]
+    business = letters["NL-B"]
+    assert eur("625.00") in business and eur("725.00") not in business
+    (reminder,) = [r for r in report.reminders.values() if r.customer_id == "NL-B"]
+    assert eur("375.00") in reminder.html and eur("250.00") in reminder.html
+
+
 def test_invoices_paid_late_in_the_period_get_an_interest_statement_letter_and_sheet(tmp_path):
     path = make_book(
         tmp_path,

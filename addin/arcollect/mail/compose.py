@@ -31,7 +31,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from arcollect.engine import dunning, law
+from arcollect.engine import dunning, interest, law
 from arcollect.engine.law import claims
 from arcollect.engine.money import to_decimal
 from arcollect.mail.message import Attachment, Reminder, idempotency_key
@@ -170,6 +170,7 @@ def _context(
 ) -> dict[str, Any]:
     numbers, reminded = chased if chased is not None else ([], {})
     groups, never = _history_groups(numbers, reminded) if cited else ([], [])
+    items = _on_the_claim(items)
     by_currency: dict[Any, list[Item]] = {}
     for item in items:  # one section per currency, sorted by code, invoices in the reminder's order
         if item.currency is not None:
@@ -215,6 +216,72 @@ def _context(
         "not_reminded": never,
         "pay": None,  # the payment block (bank.letters) when the run adds it
     }
+
+
+def _on_the_claim(items: list[Item]) -> list[Item]:
+    """The letter's invoices with a scale of collection costs applied to what the letter claims, not to each invoice.
+
+    NL: the Besluit vergoeding voor buitengerechtelijke incassokosten (Stb. 2012, 141) sets the costs by "de
+    hoofdsom van de vordering"; a letter that claims several invoices claims one debt — the costs are the scale of
+    their summed principal (15 % of the first € 2,500 …, at least € 40, at most € 6,775 for the whole claim), as DAS
+    (das.nl, "Hoe gaat u om met meerdere vorderingen?") and collection practice (ruebincasso.nl, "Incassokosten bij
+    meerdere vorderingen") state: "de hoofdsommen bij elkaar opgeteld … de incassokosten over dit totaalbedrag".
+    So per law and debtor type, separately for the costs charged and the costs a 14-day letter announces, the
+    scale is applied to the sum of the invoices' debts (in the statute's currency, `claims.COST_DEBT`) and shared
+    out over the invoices in proportion to their debts, each share in its invoice's currency. An invoice whose
+    payments already went towards its costs keeps its own figure (those payments were set against it). Returns new
+    items where something changed: a run's `Records` share theirs between letters.
+    """
+    pools: dict[tuple[str, bool, str], list[int]] = {}
+    for index, item in enumerate(items):
+        debt, rate = item.cost
+        if np.isnan(debt) or np.isnan(rate) or debt <= 0 or item.currency is None:
+            continue
+        if item.notice_costs:
+            pools.setdefault((item.basis[1], item.basis[2], "notice"), []).append(index)
+        elif item.invoice.get("compensation") and not item.invoice.get("paid_to_charges"):
+            pools.setdefault((item.basis[1], item.basis[2], "charged"), []).append(index)
+    pools = {key: members for key, members in pools.items() if len(members) > 1}
+    if not pools:
+        return items
+    result = list(items)
+    for (code, consumer, kind), members in pools.items():
+        governing = law.LAWS.get(code)
+        rule = None if governing is None else governing.consumer_compensation if consumer else governing.compensation
+        if rule is None or not rule.scale:
+            continue
+        debts = np.array([items[i].cost[0] for i in members])
+        total = float(interest.compensation_sums(rule, np.array([round(float(debts.sum()), 2)]))[0])
+        for i, debt in zip(members, debts, strict=True):
+            item = items[i]
+            digits = minor_digits(str(item.currency))
+            share = to_decimal(total * debt / debts.sum() * item.cost[1], digits)
+            if kind == "notice":
+                result[i] = Item(item.invoice, item.currency, item.base_amount, item.link, item.open_amount,
+                                  item.basis, share, item.cost)  # fmt: skip
+            else:
+                invoice = {**item.invoice, "compensation": share}
+                result[i] = Item(invoice, item.currency, item.base_amount, item.link, item.open_amount, item.basis,
+                                  item.notice_costs, item.cost)  # fmt: skip
+        _settle_cents([result[i] for i in members], kind, to_decimal(total, 2), rule.sum_currency or rule.currency)
+    return result
+
+
+def _settle_cents(members: list[Item], kind: str, total: Decimal, currency: str) -> None:
+    """Shares in the statute's own currency add up to the scale's figure to the cent: the rounding difference goes
+    to the largest share (other currencies are converted, so their shares add up only within a cent each)."""
+    same = [item for item in members if str(item.currency) == currency]
+    if len(same) != len(members):
+        return
+    amount = (lambda item: item.notice_costs) if kind == "notice" else (lambda item: item.invoice["compensation"])
+    difference = total - sum((amount(item) for item in members), Decimal(0))
+    if not difference:
+        return
+    largest = max(members, key=amount)
+    if kind == "notice":
+        largest.notice_costs += difference
+    else:
+        largest.invoice["compensation"] += difference
 
 
 def _section(currency: str, items: list[Item], credit_rows: list[dict[str, Any]], with_interest: bool) -> dict:

@@ -30,6 +30,7 @@ _ITEM_COLUMNS = (
     Invoices.PAYMENT_LINK, Invoices.PO_NUMBER, Aging.DAYS_PAST_DUE, Aging.BASE_OPEN_AMOUNT, Aging.DISCOUNT_AVAILABLE,
     Aging.DISCOUNT_DEADLINE, Aging.LATE_INTEREST, Aging.FIXED_COMPENSATION, Aging.PAID_TO_CHARGES, claims.KIND,
     claims.GOVERNING, claims.CONSUMER, claims.LATE_CHARGE, claims.NOTICE_COSTS, Invoices.PAID_DATE,
+    claims.COST_DEBT, claims.COST_RATE,
 )  # fmt: skip
 # What the statement section shows of the account's other open items.
 _ACCOUNT_COLUMNS = (
@@ -180,9 +181,11 @@ class Item:
     """One invoice converted for the template context, with what sections and totals need beside it.
 
     `basis` is (kind, governing law, consumer, contractual rule text) of its late charges: what the letter cites.
+    `cost` is (debt, rate): the debt a scale of collection costs was applied to, in the statute's currency, and the
+    rate back into the invoice's currency (NaN, NaN without a scale) — `compose._on_the_claim`.
     """
 
-    __slots__ = ("base_amount", "basis", "currency", "invoice", "link", "notice_costs", "open_amount")
+    __slots__ = ("base_amount", "basis", "cost", "currency", "invoice", "link", "notice_costs", "open_amount")
 
     def __init__(
         self,
@@ -193,9 +196,10 @@ class Item:
         open_amount: Any,
         basis: tuple[str, str, bool, str] = ("", "", False, ""),
         notice_costs: Decimal = Decimal(0),
+        cost: tuple[float, float] = (float("nan"), float("nan")),
     ) -> None:
         self.invoice, self.currency, self.base_amount, self.link = invoice, currency, base_amount, link
-        self.open_amount, self.basis, self.notice_costs = open_amount, basis, notice_costs
+        self.open_amount, self.basis, self.notice_costs, self.cost = open_amount, basis, notice_costs, cost
 
     @classmethod
     def of(cls, record: Mapping[str, Any]) -> Item:
@@ -212,9 +216,11 @@ class Item:
         )
         notice = record.get(claims.NOTICE_COSTS)
         notice_costs = to_decimal(float(notice), digits) if grouped and not missing(notice) else Decimal(0)
+        cost = tuple(float("nan") if missing(record.get(key)) else float(record[key])
+                     for key in (claims.COST_DEBT, claims.COST_RATE))  # fmt: skip
         return cls(
             invoice, currency if grouped else None, record[Aging.BASE_OPEN_AMOUNT], link, open_amount, basis,
-            notice_costs,
+            notice_costs, cost,
         )  # fmt: skip
 
     def for_level(self, with_interest: bool) -> dict[str, Any]:

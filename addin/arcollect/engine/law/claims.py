@@ -47,6 +47,10 @@ LATE_CHARGE = "_late_charge"  # the contractual late-charge rule (`ContractRule`
 # Per invoice, beside the Aging columns:
 KIND = "_charge_kind"  # "statute", "contract" or "" (nothing charged)
 NOTICE_COSTS = "_notice_costs"  # NL consumer: collection costs the 14-day letter must announce (0 otherwise)
+# The debt a scale of collection costs (NL: Besluit BIK) was applied to, in the statute's currency, and the rate
+# back into the invoice's currency: a letter claiming several invoices applies the scale to their sum (NaN: none).
+COST_DEBT = "_cost_debt"
+COST_RATE = "_cost_rate"
 STATUTE, CONTRACT, NOTHING = "statute", "contract", ""
 CONSUMER_TYPE = "Consumer"
 
@@ -356,6 +360,8 @@ def _empty_result(frame: pd.DataFrame, first: np.ndarray) -> dict[str, np.ndarra
         KIND: np.full(count, NOTHING, dtype=object),
         LATE_CHARGE: frame["rule_key"].to_numpy(dtype=object),
         NOTICE_COSTS: np.zeros(count),
+        COST_DEBT: np.full(count, np.nan),
+        COST_RATE: np.full(count, np.nan),
     }
 
 
@@ -402,7 +408,9 @@ def _price_group(
 
     costs = np.zeros(count)
     if compensation is not None:
-        costs = _compensation(rows, compensation, first, rates, base_currency, problems, code)
+        costs, debt, back = _compensation(rows, compensation, first, rates, base_currency, problems, code)
+        if compensation.scale:
+            result[COST_DEBT], result[COST_RATE] = debt, back
         if consumer and found is not None and found.consumer_notice is not None:
             claimable = notice_day + found.notice_days + 1 <= until
             result[NOTICE_COSTS] = np.where(claimable, 0.0, costs)
@@ -465,8 +473,10 @@ def _compensation(
     base_currency: str,
     problems: list[Problem],
     code: str,
-) -> np.ndarray:
-    """The law's fixed sum per invoice, in the invoice's currency (0 where an FX rate is missing: reported)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The law's fixed sum per invoice, in the invoice's currency (0 where an FX rate is missing: reported); with
+    the debt it was set by, in the statute's currency, and the rate from the sums' currency back into the invoice's
+    (NaN where a rate is missing)."""
     currencies = rows["currency"].to_numpy(dtype=object)
     if rule.converted_on == ON_MONTH_BEFORE_DUE:
         due = rows["due"].to_numpy().astype("datetime64[D]")
@@ -490,7 +500,8 @@ def _compensation(
             )
         )  # fmt: skip
     digits = money.minor_units_array(currencies)
-    return np.where(missing, 0.0, money.round_money(values * np.nan_to_num(back), digits))
+    sums = np.where(missing, 0.0, money.round_money(values * np.nan_to_num(back), digits))
+    return sums, np.where(missing, np.nan, money.round_money(np.nan_to_num(debt), 2)), np.where(missing, np.nan, back)
 
 
 def basis_text(code: str, consumer: bool, rule: contract.ContractRule | None, compensation: Compensation | None) -> str:

@@ -265,9 +265,9 @@ _add(
             "The BIK increase by VAT for creditors who cannot deduct it (Besluit art. 2 lid 3).",
             "Interest runs from the day after the due date; a consumer is only in verzuim after a notice of "
             "default unless the due date is a fatal term (art. 6:82/6:83 BW) — arcollect assumes a fatal term.",
-            "The BIK scale is applied to each invoice on its own; where several invoices are claimed in one letter, "
-            "Dutch courts often apply it to their sum, which gives less — check a consumer's 14-day letter before "
-            "relying on the amount it announces.",
+            "The Aging sheet shows the BIK scale of each invoice on its own; a letter claiming several invoices "
+            "applies it to their summed principal (mail.compose._on_the_claim; das.nl, ruebincasso.nl: 'de "
+            "hoofdsommen bij elkaar opgeteld'), shared out over its invoices.",
         ),
         sources=(
             "art. 6:44 lid 1 BW: eerst de kosten, vervolgens de verschenen rente, ten slotte de hoofdsom "
