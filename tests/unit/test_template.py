@@ -260,3 +260,12 @@ def test_every_money_column_of_an_output_sheet_says_its_currency():
                     "Currency" in headers[max(0, headers.index(column.header) - 1) : headers.index(column.header) + 2]
                 )
                 assert labelled or beside, (table.name, column.header)
+
+
+def test_every_readme_paragraph_has_rows_for_all_its_lines(book):
+    """LibreOffice sized README rows to its screen's wrap and printed two lines of a three-line paragraph."""
+    sheet = book["README"]
+    width = sheet.column_dimensions["A"].width
+    for (cell,) in sheet.iter_rows(max_col=1):
+        if isinstance(cell.value, str) and len(cell.value) > width:
+            assert (sheet.row_dimensions[cell.row].height or 15) >= 15 * math.ceil(len(cell.value) / width), cell.row

@@ -466,6 +466,9 @@ def _table_lines(table: Table) -> list[str]:
     return lines
 
 
+_README_WIDTH = 100  # a portrait page at 100 %: wrapped lines are not cut at its edge
+
+
 def _write_readme(sheet: Worksheet) -> None:
     for row, line in enumerate(readme_lines(), start=1):
         cell = sheet.cell(row=row, column=1, value=line)
@@ -474,7 +477,10 @@ def _write_readme(sheet: Worksheet) -> None:
             cell.font = font(bold=True, size=14)
         elif line and not line.startswith(" ") and (" — " in line or line in ("How to run",)):
             cell.font = font(bold=True)
-    sheet.column_dimensions["A"].width = 100  # a portrait page at 100 %: wrapped lines are not cut at its edge
+        lines = math.ceil(len(line) / _README_WIDTH)  # Calibri letters are narrower than the digit a width counts
+        if lines > 1:  # explicit: LibreOffice fits rows to the screen's wrap and printed the third line of none
+            sheet.row_dimensions[row].height = 15.0 * lines
+    sheet.column_dimensions["A"].width = _README_WIDTH
     set_print_layout(sheet, PRINT_PAGE_WIDTH, landscape=False, title_row=None)  # one page wide: no line cut off
 
 
