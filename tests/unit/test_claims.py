@@ -353,3 +353,44 @@ def test_the_interest_statement_claims_a_dutch_consumers_costs_only_where_the_14
     assert (rows[claims.NOTICE_COSTS] == 0).all()  # nothing is announced for an invoice already paid
     without, _ = claims.statement(invoices, governed, payments, FX_RATES, period, base_currency="EUR")
     assert without.empty or (without[Aging.FIXED_COMPENSATION] == 0).all()
+
+
+def test_a_payment_without_an_fx_rate_leaves_the_day_of_full_payment_unknown_and_the_invoice_unclaimed():
+    """#17: a CHF payment with no CHF rate was counted 1:1 (factor 1) towards a EUR invoice, so the invoice read
+    as paid in full late and was claimed. Now its completion day is unknown: not claimed, and the payment's row
+    says why; a payment that is not needed to complete an invoice (already paid in EUR) changes nothing."""
+    customers = _customers({Customers.ID: "C1"})
+    paid = {Invoices.OPEN_AMOUNT: 0.0, Invoices.STATUS: "Paid"}
+    invoices = _invoices(
+        _invoice("F-1", "C1", "2026-07-31", 2000.0, **paid),  # 1,000 EUR, then 1,000 CHF: day of payment unknown
+        _invoice("F-2", "C1", "2026-07-31", 8000.0, **paid),  # 8,000 CHF only
+        _invoice("F-3", "C1", "2026-07-31", 1000.0, **paid),  # paid in EUR on 31 Aug; a CHF overpayment later
+        _invoice("F-4", "C1", "2026-07-31", 500.0, **{Invoices.OPEN_AMOUNT: 400.0}),  # open: nothing to report
+    )
+    payments = _payments(
+        ("2026-08-31", "F-1", 1000.0, "EUR"),
+        ("2026-09-15", "F-1", 1000.0, "CHF"),
+        ("2026-09-10", "F-2", 8000.0, "CHF"),
+        ("2026-08-31", "F-3", 1000.0, "EUR"),
+        ("2026-09-20", "F-3", 50.0, "CHF"),
+        ("2026-09-20", "F-4", 100.0, "CHF"),  # a part payment
+    )
+    governed, _ = claims.govern(customers, "DE")
+    period = (dt.date(2026, 7, 1), dt.date(2026, 9, 30))
+    rows, problems = claims.statement(invoices, governed, payments, FX_RATES, period, base_currency="EUR")
+    assert rows[Invoices.NUMBER].tolist() == ["F-3"]  # F-1 and F-2: never as if 1 CHF were 1 EUR
+    assert rows[Invoices.PAID_DATE].iloc[0] == pd.Timestamp("2026-08-31")
+    assert [(p.sheet, p.row, p.column, p.value) for p in problems] == [
+        ("Payments", 1, Payments.CURRENCY, "CHF"),
+        ("Payments", 2, Payments.CURRENCY, "CHF"),
+    ]
+    assert problems[0].reason == (
+        "invoice F-1 is not claimed in the interest statement, the day it was paid in full being unknown: no FX rate "
+        "for CHF on 2026-09-15 to convert this payment of CHF into EUR — add it to the FX sheet"
+    )
+    assert problems[1].reason.startswith("invoice F-2 is not claimed in the interest statement")
+    # With the rate, both are claimed again (paid in full on the CHF payment's day).
+    rates = pd.concat([FX_RATES, pd.DataFrame({FX.CURRENCY: ["CHF"], FX.RATE: [1.07], FX.DATE: pd.NaT})])
+    rows, problems = claims.statement(invoices, governed, payments, rates, period, base_currency="EUR")
+    assert sorted(rows[Invoices.NUMBER]) == ["F-1", "F-2", "F-3"] and problems == []
+    assert dict(zip(rows[Invoices.NUMBER], rows[Invoices.PAID_DATE], strict=True))["F-2"] == pd.Timestamp("2026-09-10")

@@ -181,20 +181,20 @@ def statement(
         return pd.DataFrame(), []
     amount = pd.to_numeric(invoices[Invoices.AMOUNT], errors="coerce")
     candidates = invoices[amount > 0]
-    paid_on = _completion_dates(candidates, payments, rates, base_currency)
     start, end = (np.datetime64(pd.Timestamp(day).date(), "D").astype("int64") for day in period)
+    paid_on, unknown = _completion_dates(candidates, payments, rates, base_currency, end)
     paid_day = paid_on.reindex(candidates[Invoices.NUMBER]).to_numpy(dtype="float64")
     in_period = ~np.isnan(paid_day) & (paid_day >= start) & (paid_day <= end)
     chosen = candidates[in_period].copy()
     if chosen.empty:
-        return pd.DataFrame(), []
+        return pd.DataFrame(), unknown
     chosen[Invoices.OPEN_AMOUNT] = 0.0
     frame = _frame(chosen, customers)
     first = _first_interest_day(frame)
     paid_days = paid_day[in_period].astype("int64")
     late = first <= paid_days
     principal_due, paid = _payments_after_due(frame, payments, rates, base_currency, first, paid_days)
-    problems = paid.attrs.pop("problems", [])
+    problems = unknown + paid.attrs.pop("problems", [])
     notice = _notice_sent(frame, history, first)
     out = _empty_result(frame, first)
     for key, rows in frame[late].groupby(["law", "consumer", "rule_key"], sort=False).groups.items():
@@ -524,27 +524,69 @@ def basis_text(code: str, consumer: bool, rule: contract.ContractRule | None, co
     return "; ".join(parts)
 
 
-def _completion_dates(invoices: pd.DataFrame, payments: pd.DataFrame, rates: Any, base_currency: str) -> pd.Series:
-    """Day number on which each invoice's payments (converted into its currency) reach its amount."""
+def _completion_dates(
+    invoices: pd.DataFrame, payments: pd.DataFrame, rates: Any, base_currency: str, until: int
+) -> tuple[pd.Series, list[Problem]]:
+    """Day number on which each invoice's payments (converted into its currency) reach its amount, and a problem
+    per payment that cannot be converted (no FX rate on its date) where that leaves the day unknown.
+
+    A payment without a rate is never counted as 1:1 or as 0: from its day on, what has been paid is unknown, so
+    an invoice that its convertible payments had not paid in full before it has no completion date (it is not
+    claimed in the interest statement) until the rate is on the FX sheet. Reported only where it matters: a
+    payment received by `until` (the period's last day) on an invoice with nothing open on the Invoices sheet.
+    """
     numbers = invoices[Invoices.NUMBER]
     currency = invoices.set_index(Invoices.NUMBER)[Invoices.CURRENCY]
     applied = payments[payments[Payments.INVOICE_NUMBER].isin(numbers)]
     if applied.empty:
-        return pd.Series(dtype="float64")
+        return pd.Series(dtype="float64"), []
     day = columns.dates(applied[Payments.DATE], "payment date")
-    target = currency[~currency.index.duplicated()].reindex(applied[Payments.INVOICE_NUMBER]).to_numpy(dtype=object)
-    factor = fx.cross_rates(applied[Payments.CURRENCY].to_numpy(dtype=object), target, base_currency, rates, as_of=day)
+    source = applied[Payments.CURRENCY].astype("string").fillna("").str.strip().str.upper().to_numpy(dtype=object)
+    target = currency[~currency.index.duplicated()].reindex(applied[Payments.INVOICE_NUMBER])
+    target = target.astype("string").fillna("").str.strip().str.upper().to_numpy(dtype=object)
+    factor = fx.cross_rates(source, target, base_currency, rates, as_of=day)
     table = pd.DataFrame(
         {
+            "label": applied.index,
             "number": applied[Payments.INVOICE_NUMBER].to_numpy(dtype=object),
             "day": day.astype("int64"),
-            "amount": applied[Payments.AMOUNT].to_numpy(dtype="float64") * np.nan_to_num(factor, nan=1.0),
+            "amount": applied[Payments.AMOUNT].to_numpy(dtype="float64") * factor,  # NaN where no rate
+            "source": source,
+            "target": target,
+            "on": day,
         }
     ).sort_values(["number", "day"], kind="stable")
-    table["paid"] = table.groupby("number")["amount"].cumsum()
+    unknown = table["amount"].isna()
+    # Once a payment cannot be counted, every later total of the invoice is unknown (NaN), never a guess.
+    table["paid"] = table["amount"].fillna(0.0).groupby(table["number"]).cumsum()
+    table["paid"] = table["paid"].where(unknown.astype(int).groupby(table["number"]).cumsum() == 0)
     amounts = pd.to_numeric(
         invoices.drop_duplicates(Invoices.NUMBER).set_index(Invoices.NUMBER)[Invoices.AMOUNT], errors="coerce"
     )
     table["needed"] = table["number"].map(amounts).to_numpy(dtype="float64")
     done = table[table["paid"] >= table["needed"] - 0.005]
-    return done.groupby("number")["day"].min().astype("float64")
+    completed = done.groupby("number")["day"].min().astype("float64")
+    settled = invoices[Invoices.NUMBER]
+    if Invoices.OPEN_AMOUNT in invoices:
+        still_open = pd.to_numeric(invoices[Invoices.OPEN_AMOUNT], errors="coerce").fillna(0).abs() > 0.005
+        settled = settled[~still_open]
+    blocked = table[unknown & ~table["number"].isin(completed.index)]
+    blocked = blocked[blocked["number"].isin(settled) & (blocked["day"] <= until)]
+    problems = []
+    if len(blocked):
+        lacking = np.isnan(fx.cross_rates(blocked["source"].to_numpy(dtype=object), base_currency, base_currency,
+                                          rates, as_of=blocked["on"].to_numpy()))  # fmt: skip
+        code = np.where(lacking, blocked["source"].to_numpy(dtype=object), blocked["target"].to_numpy(dtype=object))
+        for label, number, missing, source_code, target_code, on in zip(
+            blocked["label"], blocked["number"], code, blocked["source"], blocked["target"], blocked["on"],
+            strict=True,
+        ):  # fmt: skip
+            problems.append(
+                Problem(
+                    "Payments", label, Payments.CURRENCY, missing,
+                    f"invoice {number} is not claimed in the interest statement, the day it was paid in full being "
+                    f"unknown: no FX rate for {missing} on {pd.Timestamp(on).date().isoformat()} to convert this "
+                    f"payment of {source_code} into {target_code} — add it to the FX sheet",
+                )
+            )  # fmt: skip
+    return completed, problems
