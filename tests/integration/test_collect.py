@@ -21,9 +21,10 @@ from babel.numbers import format_currency
 from arcollect.engine import interest
 from arcollect.engine.policy import default_policy_rows
 from arcollect.run import collect
-from arcollect.schema import Aging, Customers, DunningLevels, ExceptionsSheet, Invoices, Queue, Queued
+from arcollect.schema import FX, Aging, Customers, DunningLevels, ExceptionsSheet, Invoices, Queue, Queued
 
 from .workbooks import (
+    DEFAULT_FX,
     TUESDAY,
     by_customer,
     customer,
@@ -491,6 +492,39 @@ def test_an_unapplied_payment_without_an_fx_rate_is_reported_not_counted_as_zero
     assert problem.reason.startswith("unapplied payment not counted against the customer's balance: no FX rate for CHF")
     exceptions = sheet_rows(book, "Exceptions")
     assert [row[ExceptionsSheet.VALUE] for row in exceptions if row[ExceptionsSheet.SHEET] == "Payments"] == ["CHF"]
+
+
+def test_an_unapplied_payment_that_cannot_be_counted_holds_the_customers_reminders_with_the_true_reason(tmp_path):
+    """#17: NET paid 8,000 CHF on account, with no CHF rate on the FX sheet. Its reminder went out for the full
+    10,000 EUR; now what NET owes is unknown, so nothing goes out and the queue says why (not "credit notes …
+    cover"). ZERO, whose only payment is convertible and covers its invoice, is still held as covered; with the
+    CHF rate NET is reminded again for what is left."""
+    people = [customer("NET", language="en", country="GB"), customer("ZERO", language="en", country="GB")]
+    invoices = [invoice("N-1", "NET", due="2026-11-10", amount=10000.0), invoice("Z-1", "ZERO", due="2026-11-10")]
+    payments = [
+        payment("2026-11-15", "NET", 8000.0, invoice_number=None, currency="CHF"),
+        payment("2026-11-16", "ZERO", 2000.0, invoice_number=None, currency="USD"),
+    ]
+    book = make_book(tmp_path, customers=people, invoices=invoices, payments=payments)
+    collect(book, now=TUESDAY, send=True)
+
+    queue = {row[Queue.CUSTOMER_ID]: row for row in sheet_rows(book, "ReminderQueue")}
+    assert (queue["NET"][Queue.STATE], queue["NET"][Queue.REASON]) == (
+        "held",
+        "a payment of 8,000.00 CHF received on 2026-11-15 cannot be counted: no FX rate for CHF — add it to the FX "
+        "sheet",
+    )
+    assert queue["ZERO"][Queue.REASON] == "credit notes and unapplied payments cover the open amount"
+    assert outbox_messages(tmp_path) == []
+
+    other = tmp_path / "with-rate"
+    other.mkdir()
+    fx = [*DEFAULT_FX, {FX.CURRENCY: "CHF", FX.RATE: 1.05}]
+    book = make_book(other, customers=people, invoices=invoices, payments=payments, fx=fx)
+    collect(book, now=TUESDAY, send=True)
+    queue = {row[Queue.CUSTOMER_ID]: row for row in sheet_rows(book, "ReminderQueue")}
+    assert queue["NET"][Queue.STATE] == "sent" and queue["NET"][Queue.REASON] in (None, "")
+    assert [to_address(message) for message in outbox_messages(other)] == [queue["NET"][Queue.TO]]
 
 
 def test_an_escalation_waits_for_approval_then_puts_the_customer_on_credit_hold_and_writes_an_agency_case_file(

@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from arcollect.engine import dunning
+from arcollect.engine import dunning, pricing
 from arcollect.engine.policy import default_policy_rows, parse_policy
 from arcollect.schema import Aging, Customers, Invoices, Log, Payments, Queue
 
@@ -223,6 +223,37 @@ def test_credit_notes_covering_the_debt_hold_the_reminder_and_are_never_dunned()
 def test_unapplied_cash_counts_with_credit_notes():
     row = only(plan([invoice("A", "2026-11-10", 100.0)], unapplied_cash=pd.Series({"C1": 100.0})))
     assert row[Queue.STATE] == dunning.HELD
+
+
+def test_an_unapplied_payment_that_cannot_be_counted_holds_the_customer_with_its_own_reason():
+    """#17: a payment without an FX rate leaves the balance unknown — held with that reason, whether the cash
+    counted so far is NaN, 0 or nothing: never sent for the full balance, never read as 'credit notes … cover'."""
+    payments = pd.DataFrame(
+        {
+            Payments.DATE: pd.to_datetime(["2026-11-15", "2026-11-16", "2026-11-17"]),
+            Payments.CUSTOMER_ID: ["C1", "C1", "C2"],
+            Payments.INVOICE_NUMBER: [None, None, None],
+            Payments.AMOUNT: [8000.0, 1500.5, 70.0],
+            Payments.CURRENCY: ["CHF", "jpy", "USD"],
+        }
+    )
+    uncounted = pricing.uncounted_cash(payments, "EUR", {"USD": 0.9})
+    assert uncounted.to_dict() == {
+        "C1": "payments of 8,000.00 CHF received on 2026-11-15, 1,501 JPY received on 2026-11-16 cannot be counted: "
+        "no FX rate for CHF, JPY — add them to the FX sheet"
+    }
+    one = pricing.uncounted_cash(payments.iloc[:1], "EUR", {})
+    reason = (
+        "a payment of 8,000.00 CHF received on 2026-11-15 cannot be counted: no FX rate for CHF — add it to the FX "
+        "sheet"
+    )
+    assert one.to_dict() == {"C1": reason}
+    for cash in (None, pd.Series({"C1": float("nan")}), pd.Series({"C1": 0.0})):
+        row = only(plan([invoice("A", "2026-11-10", 100.0)], unapplied_cash=cash, uncounted_cash=one))
+        assert (row[Queue.STATE], row[Queue.REASON]) == (dunning.HELD, reason)
+    # A NaN cash amount alone (no reason given) is not a cover either: the reminder goes out.
+    row = only(plan([invoice("A", "2026-11-10", 100.0)], unapplied_cash=pd.Series({"C1": float("nan")})))
+    assert row[Queue.STATE] != dunning.HELD or not row[Queue.REASON].startswith("credit notes")
 
 
 def test_below_the_minimum_amount_nobody_is_chased():

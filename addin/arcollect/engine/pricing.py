@@ -179,3 +179,34 @@ def unapplied_cash(payments: pd.DataFrame, base_currency: str, rates: Any) -> tu
         for problem in missing
     ]
     return base.groupby(loose[Payments.CUSTOMER_ID]).sum(), problems
+
+
+def uncounted_cash(payments: pd.DataFrame, base_currency: str, rates: Any) -> pd.Series:
+    """Per customer with an unapplied payment that `unapplied_cash` could not count (no FX rate), why its balance
+    is unknown: "a payment of 8,000.00 CHF received on 2026-11-15 cannot be counted: no FX rate for CHF — add it to
+    the FX sheet". The planner holds that customer's reminders with this reason (`arcollect.engine.dunning`)."""
+    loose = payments[payments[Payments.INVOICE_NUMBER].isna()]
+    if loose.empty:
+        return pd.Series(dtype=object)
+    base, _problems = fx.to_base(loose[Payments.AMOUNT], loose[Payments.CURRENCY], base_currency, rates)
+    lost = loose[pd.isna(np.asarray(base, dtype="float64"))]
+    if lost.empty:
+        return pd.Series(dtype=object)
+    codes = lost[Payments.CURRENCY].astype("string").fillna("").str.strip().str.upper()
+    digits = money.minor_units_array(codes.to_numpy(dtype=object))
+    amounts = money.round_money(pd.to_numeric(lost[Payments.AMOUNT], errors="coerce").to_numpy(dtype="float64"), digits)
+    days = pd.to_datetime(lost[Payments.DATE], errors="coerce")
+    described = [
+        f"{amount:,.{int(digit)}f} {code}" + (f" received on {day.date().isoformat()}" if not pd.isna(day) else "")
+        for amount, digit, code, day in zip(amounts, digits, codes, days, strict=True)
+    ]
+    frame = pd.DataFrame({"customer": lost[Payments.CUSTOMER_ID].to_numpy(dtype=object), "text": described,
+                          "code": codes.to_numpy(dtype=object)})  # fmt: skip
+
+    def reason(group: pd.DataFrame) -> str:
+        texts, codes = group["text"].tolist(), sorted(set(group["code"]))
+        which = f"a payment of {texts[0]}" if len(texts) == 1 else "payments of " + ", ".join(texts)
+        it = "it" if len(codes) == 1 else "them"
+        return f"{which} cannot be counted: no FX rate for {', '.join(codes)} — add {it} to the FX sheet"
+
+    return pd.Series({customer: reason(group) for customer, group in frame.groupby("customer", sort=False)})

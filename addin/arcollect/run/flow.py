@@ -164,6 +164,7 @@ def collect(
             grace_days=config.grace_days,
             minimum_amount=float(config.minimum_amount),
             unapplied_cash=unapplied,
+            uncounted_cash=pricing.uncounted_cash(tables["Payments"], config.base_currency, tables["FX"]),
             window=config.send_window,
             credits=credits,
             catch_up_days=config.catch_up_days or None,

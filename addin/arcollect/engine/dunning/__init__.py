@@ -24,12 +24,13 @@ that stand at that level (statement style) — or a group of invoices held for o
 4. **Customer holds** (the first that applies is the reason): customer ID not in Customers, do-not-contact, credit
    hold (the Customers sheet's Credit hold, or an escalation the ledger shows sent: `escalated`) for every level
    below an escalating one, auto-pay (direct debit), no valid email address, an open item in a currency without an FX
-   rate (the balance is unknown), credit notes and unapplied cash cover the account's open amount, they cover the
-   amount this reminder chases (see *amounts*), the reminder's amount below the minimum amount, and the policy's
-   minimum days since the customer's previous reminder of any dunning level (a thank-you or a collection-failed
-   notice does not count: it must not delay a reminder). A customer gets at most one message per run: when invoices
-   stand at several levels, the highest level goes out and the lower ones wait (the minimum-days rule then spaces
-   them).
+   rate (the balance is unknown), an unapplied payment in a currency without an FX rate (it cannot be counted, so
+   the balance is unknown too: `uncounted_cash`), credit notes and unapplied cash cover the account's open amount,
+   they cover the amount this reminder chases (see *amounts*), the reminder's amount below the minimum amount, and the
+   policy's minimum days since the customer's previous reminder of any dunning level (a thank-you or a
+   collection-failed notice does not count: it must not delay a reminder). A customer gets at most one message per
+   run: when invoices stand at several levels, the highest level goes out and the lower ones wait (the minimum-days
+   rule then spaces them).
 5. **Direct debit.** Auto-pay customers are never dunned: we collect from them. An invoice of theirs still open
    more than the grace days + `DIRECT_DEBIT_SETTLE_DAYS` after its due date means the debit did not go through;
    those invoices get one `COLLECTION_FAILED` notice (template ``collection_failed``, friendly: check the

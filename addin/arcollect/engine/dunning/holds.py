@@ -40,10 +40,11 @@ def customer_holds(
     minimum_amount: float,
     unapplied_cash: pd.Series | None,
     escalated: Mapping[Any, Any] | None,
+    uncounted_cash: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Hold reasons that belong to the customer; `items` None (a thank-you) skips the balance, amount and credit
     hold rules. `escalated` maps a customer the ledger shows escalated to the day it was (`arcollect.engine.dunning`,
-    rule 4)."""
+    rule 4). `uncounted_cash`: customer → why an unapplied payment of theirs could not be counted (no FX rate)."""
     customer = rows[Queue.CUSTOMER_ID]
     # Customer fields are looked up once per row through one indexer (a `map` per field hashed every row again),
     # and text work on them (email check, cc lists) is done once per customer, not once per reminder row.
@@ -90,6 +91,15 @@ def customer_holds(
         codes = unconverted.reindex(where[held]).fillna("").to_numpy(dtype=object)
         return "no FX rate for " + codes + " — the balance cannot be worked out; add the rate on the FX sheet"
 
+    uncounted = pd.Series(dtype=object)
+    if owed and uncounted_cash is not None and len(uncounted_cash):
+        person = people.index.get_indexer(uncounted_cash.index)
+        uncounted = pd.Series(uncounted_cash.to_numpy(dtype=object)[person >= 0], index=person[person >= 0])
+        uncounted = uncounted[~uncounted.index.duplicated()]
+
+    def cash_unknown(held: np.ndarray) -> np.ndarray:
+        return uncounted.reindex(where[held]).fillna("").to_numpy(dtype=object)
+
     def no_email(held: np.ndarray) -> np.ndarray:
         address = email[held]
         return "no valid email address" + np.where(address != "", " ('" + address + "')", "")
@@ -124,6 +134,7 @@ def customer_holds(
             (flag(field(Customers.AUTO_PAY, False)) & ~notice, "pays by direct debit (auto-pay): no reminders"),
             (~valid_email[where], no_email),
             (owed & unconverted.reindex(where).notna().to_numpy(), no_rate),
+            (owed & uncounted.reindex(where).notna().to_numpy(), cash_unknown),
             (
                 owed & (balance.reindex(where).fillna(0).to_numpy() <= 0),
                 "credit notes and unapplied payments cover the open amount",

@@ -47,6 +47,7 @@ def plan(
     grace_days: int = 0,
     minimum_amount: float = 0.0,
     unapplied_cash: pd.Series | None = None,
+    uncounted_cash: pd.Series | None = None,
     window: tuple[str, str] | str = calendar.DEFAULT_WINDOW,
     credits: pd.DataFrame | None = None,
     catch_up_days: int | None = None,
@@ -54,13 +55,15 @@ def plan(
 ) -> pd.DataFrame:
     """The reminder queue: one row per (customer, level) reminder or held group, columns `Queue` + internals.
 
-    `invoices` are the aged invoices (with `Aging.BASE_OPEN_AMOUNT`, due dates filled in); `unapplied_cash` is
-    the customer's unapplied payments in the base currency (positive), used with credit notes to decide whether
-    anything is owed at all. `credits` are the customer's credit notes and unapplied payments by currency
-    (`Invoices.CUSTOMER_ID`, `Invoices.CURRENCY`, `Invoices.OPEN_AMOUNT` negative; default: the credit notes among
-    `invoices`), netted against each reminder's amount. `escalated` maps customers the ledger shows escalated to
-    the day (text) of that escalation: on credit hold, whatever the Customers sheet says yet. Amounts compared with
-    `minimum_amount` are in the base currency.
+    `invoices` are the aged invoices (with `Aging.BASE_OPEN_AMOUNT`, due dates filled in); `unapplied_cash` is the
+    customer's unapplied payments in the base currency (positive), used with credit notes to decide whether anything
+    is owed at all; `uncounted_cash` (customer → reason, `arcollect.engine.pricing.uncounted_cash`) names the
+    customers with an unapplied payment that could not be counted (no FX rate): what they owe is unknown, so their
+    reminders are held with that reason — never sent for the full balance, never read as covered. `credits` are the
+    customer's credit notes and unapplied payments by currency (`Invoices.CUSTOMER_ID`, `Invoices.CURRENCY`,
+    `Invoices.OPEN_AMOUNT` negative; default: the credit notes among `invoices`), netted against each reminder's
+    amount. `escalated` maps customers the ledger shows escalated to the day (text) of that escalation: on credit
+    hold, whatever the Customers sheet says yet. Amounts compared with `minimum_amount` are in the base currency.
     """
     if now.tzinfo is None:
         raise InputError("now must be a timezone-aware date-time (UTC)")
@@ -84,7 +87,9 @@ def plan(
     rows, grouping = group_rows(items, steps, credits)
     if rows.empty:
         return empty_queue()
-    rows = customer_holds(rows, items, people, steps, history, minimum_amount, unapplied_cash, escalated)
+    rows = customer_holds(
+        rows, items, people, steps, history, minimum_amount, unapplied_cash, escalated, uncounted_cash
+    )
     rows = credit_once(rows, grouping, credits)
     return send_times(rows, people, now, window)
 
