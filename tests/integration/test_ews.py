@@ -394,7 +394,7 @@ def test_oauth2_authority_defaults_to_microsoft_sign_in():
         "https://outlook.office365.com/EWS/Exchange.asmx", mailbox="ar@contoso.example", auth="oauth2",
         tenant_id="contoso-tenant", client_id="app", client_secret="s3cret",
     )  # fmt: skip
-    credentials = ews_transport._new_account(FailFast()).protocol.credentials
+    credentials = ews_transport.new_account(FailFast()).protocol.credentials
 
     assert credentials.token_url == "https://login.microsoftonline.com/contoso-tenant/oauth2/v2.0/token"
     assert credentials.scope == [OUTLOOK_SCOPE]
