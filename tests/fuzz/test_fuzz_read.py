@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from arcollect import schema
 from arcollect.book import read, template
+from arcollect.book.cell_updates import header_key
 from arcollect.schema import Kind, Table
 from tests.fuzz import rawbook
 from tests.fuzz.conftest import scaled
@@ -62,11 +63,11 @@ def check_read_rows(table: Table, rows: list[list[Any]]) -> None:
         return
     reported = {(problem.row, problem.column) for problem in problems}
     reported_rows = {problem.row for problem in problems}
-    header = [read._normal(cell) for cell in rows[0]]
+    header = [header_key(cell) for cell in rows[0]]
     for number, cells in enumerate(rows[1:], start=2):
         present = {}
         for column in table.columns:
-            names = (read._normal(column.header), read._normal(column.key))
+            names = (header_key(column.header), header_key(column.key))
             position = next((header.index(name) for name in names if name in header), None)
             if position is not None and position < len(cells) and _present(cells[position]):
                 present[column.key] = cells[position]

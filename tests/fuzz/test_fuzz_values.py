@@ -15,7 +15,8 @@ import pandas as pd
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from arcollect.book import read, validate
+from arcollect.book import validate
+from arcollect.book.values import MAX_AMOUNT, convert
 from arcollect.engine import columns
 from arcollect.errors import InputError
 from arcollect.schema import Kind
@@ -82,14 +83,14 @@ def test_engine_columns_are_numbers_or_dates_or_an_input_error(values: list) -> 
 @example(Kind.DATE, ["2026-03-31T10:00+02:00", "2026-03-31"])  # once "Mixed timezones"
 def test_reader_types_every_cell_or_flags_it_and_never_raises(kind: Kind, values: list) -> None:
     cells = pd.Series(values, index=range(2, 2 + len(values)), dtype=object)
-    result, bad = read.convert(cells.where(cells.notna(), None), kind)
+    result, bad = convert(cells.where(cells.notna(), None), kind)
     assert len(result) == len(cells) and bad.dtype == bool
     assert not (bad & cells.isna()).any(), "an empty cell is not a bad one"
     good = result[~bad].dropna() if kind is not Kind.EMAILS else result[~bad]
     if kind in (Kind.MONEY, Kind.NUMBER):
         assert np.isfinite(good.astype(float)).all()
     if kind is Kind.MONEY:
-        assert (good.abs() < read.MAX_AMOUNT).all()
+        assert (good.abs() < MAX_AMOUNT).all()
     if kind is Kind.INTEGER:
         assert all(abs(int(number)) <= 2**53 for number in good)
     if kind in (Kind.DATE, Kind.DATETIME):
@@ -104,7 +105,7 @@ def test_reader_types_every_cell_or_flags_it_and_never_raises(kind: Kind, values
 @given(st.lists(st.one_of(st.floats(allow_nan=False), st.integers(-(10**18), 10**18)), min_size=1, max_size=5))
 def test_reader_reads_amount_text_as_the_number_it_shows(numbers: list) -> None:
     shown = pd.Series([repr(float(number)) for number in numbers], dtype=object)
-    result, bad = read.convert(shown, Kind.NUMBER)
+    result, bad = convert(shown, Kind.NUMBER)
     expected = pd.Series([float(number) for number in numbers])
     finite = np.isfinite(expected)
     assert not bad[finite].any()
@@ -113,5 +114,5 @@ def test_reader_reads_amount_text_as_the_number_it_shows(numbers: list) -> None:
 
 
 def test_reader_date_range_ends_where_a_datetime64_column_does() -> None:
-    _result, bad = read.convert(pd.Series(["2262-04-11", "2262-04-12", dt.date(1, 1, 1)], dtype=object), Kind.DATE)
+    _result, bad = convert(pd.Series(["2262-04-11", "2262-04-12", dt.date(1, 1, 1)], dtype=object), Kind.DATE)
     assert list(bad) == [False, True, True]

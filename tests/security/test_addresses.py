@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from arcollect.book import read, settings, validate
+from arcollect.book.values import convert
 from arcollect.run import collect
 from arcollect.schema import CUSTOMERS, Customers, Kind, Queue, SettingsSheet
 from tests.integration.workbooks import TUESDAY, customer, invoice, make_book
@@ -55,7 +56,7 @@ def test_one_invalid_cc_address_is_reported_and_the_cc_list_dropped() -> None:
 def test_addresses_are_validated_once_per_distinct_value() -> None:
     column = pd.Series(["A@x.example", "a@x.example", "b@y.example", "bad@@z.example"] * 2_500, dtype=object)
     validate.address_problem.cache_clear()
-    values, bad = read.convert(column, Kind.EMAIL)
+    values, bad = convert(column, Kind.EMAIL)
     assert validate.address_problem.cache_info().misses == 2  # lower-cased first; "@@" never reaches the validator
     assert int(bad.sum()) == 2_500 and values.iloc[0] == "a@x.example"
 

@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from arcollect import schema
-from arcollect.book.read import MAX_TEXT, convert, read, read_rows
+from arcollect.book.read import read, read_rows
+from arcollect.book.values import convert
 from arcollect.errors import InputError
-from arcollect.schema import FX, Customers, Invoices, Kind, Payments
+from arcollect.schema import FX, MAX_TEXT, Customers, Invoices, Kind, Payments
 
 INVOICE_HEADERS = ["Invoice", "Customer ID", "Invoice date", "Due date", "Currency", "Amount", "Open amount", "Status"]
 

@@ -27,7 +27,8 @@ from arcollect.book.importer.layouts import (
     is_required,
     normal,
 )
-from arcollect.book.read import convert, read_rows
+from arcollect.book.read import read_rows
+from arcollect.book.values import convert
 from arcollect.problems import Problem
 from arcollect.schema import Invoices, Kind
 

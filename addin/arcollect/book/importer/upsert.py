@@ -16,7 +16,7 @@ import pandas as pd
 
 from arcollect import schema
 from arcollect.book.importer.layouts import IMPORTED, normal
-from arcollect.book.read import convert
+from arcollect.book.values import convert
 from arcollect.schema import Invoices, Kind, Table
 
 
