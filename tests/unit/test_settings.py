@@ -84,6 +84,17 @@ def test_keys_match_case_insensitively_and_typed_cells_are_accepted():
     assert settings.ledger_file("/books/ar.xlsx") == Path("/books/ledger/ar.sqlite")
 
 
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [("1.234,50", "1234.50"), ("1,234.50", "1234.50"), ("49,90", "49.90"), ("1 234,50", "1234.50"), ("1'250", "1250")],
+)
+def test_an_amount_setting_reads_its_separators_as_the_invoices_amounts_are_read(typed, amount):
+    """MinimumAmount typed the German way was 1.2345 (every comma dropped when a dot appeared): Settings' amounts
+    follow the reader's one rule (book.values: the last of . and , is the decimal mark), exactly, as a Decimal."""
+    settings, problems = parse_settings(_sheet(("MinimumAmount", typed)))
+    assert problems == [] and settings.minimum_amount == Decimal(amount)
+
+
 def test_blank_paths_resolve_beside_the_workbook():
     settings = Settings()
     assert settings.ledger_file("/books/ar.xlsx") == Path("/books/ar.ledger.sqlite")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pandas as pd
 from babel import Locale
 from babel.numbers import list_currencies
 from stdnum import bic as stdnum_bic
@@ -32,6 +33,7 @@ from stdnum.exceptions import ValidationError
 
 from arcollect.book.dates import DATE_ORDERS
 from arcollect.book.validate import address_problem
+from arcollect.book.values import amount_texts
 from arcollect.cell_values import text_of, whole_number
 from arcollect.errors import InputError
 
@@ -230,8 +232,8 @@ def money(value: Any) -> Decimal:
     expected = "an amount ≥ 0 in the base currency, e.g. 50 or 49.90"
     if isinstance(value, bool):
         raise ValueError(expected)
-    text = re.sub(r"[\s'_]", "", text_of(value))
-    text = text.replace(",", "") if "." in text else text.replace(",", ".")
+    # the reader's rule for separators (book.values): "1.234,50" and "1,234.50" are both 1234.50
+    text = amount_texts(pd.Series([re.sub(r"[\s'_]", "", text_of(value))], dtype=object))[0]
     try:
         amount = Decimal(text)
     except InvalidOperation:

@@ -225,6 +225,16 @@ def _numbers(values: pd.Series, kinds: pd.Series | None = None) -> pd.Series:
 
 def _parse_amounts(strings: pd.Series) -> pd.Series:
     """Text amounts with thousands separators to float64 (NaN when not a number); rules in the module doc."""
+    return pd.to_numeric(amount_texts(strings), errors="coerce").astype("float64")
+
+
+def amount_texts(strings: pd.Series) -> pd.Series:
+    """Text amounts as plain decimal text ("1.234,56" → "1234.56", "(12.50)" → "-12.50"): the separators read by
+    the rules in the module doc, so that an amount can also become an exact `Decimal` (Settings' amounts).
+
+        >>> amount_texts(pd.Series(["1.234,50", "1,234.50", "12,5", "1 234"])).tolist()
+        ['1234.50', '1234.50', '12.5', '1234']
+    """
     text = strings.str.replace(r"[\s\u00a0\u202f']", "", regex=True)
     parenthesised = text.str.match(r"^\(.*\)$")
     text = text.where(~parenthesised, "-" + text.str.slice(1, -1))
@@ -240,8 +250,7 @@ def _parse_amounts(strings: pd.Series) -> pd.Series:
     english = text.str.replace(",", "", regex=False)
     european = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     no_dots = text.str.replace(".", "", regex=False)
-    chosen = english.where(~comma_decimal, european).where(~dot_thousands, no_dots)
-    return pd.to_numeric(chosen, errors="coerce").astype("float64")
+    return english.where(~comma_decimal, european).where(~dot_thousands, no_dots)
 
 
 def _bools(values: pd.Series) -> pd.Series:
