@@ -63,6 +63,12 @@ LAYERS: dict[str, list[tuple[str, ...]]] = {
         ("cli",),
         ("__main__",),  # python -m arcollect
     ],
+    "arcollect.cli": [
+        ("parser", "shell"),  # the grammar; the console, a run with a progress bar, the report
+        ("workbook", "bank", "ledger", "addin"),  # new/config/import; bank statements; the ledger; the add-in
+        ("runs",),  # refresh, preview, send, approve, schedule, demo (the demo's bank step is `bank`'s import)
+        ("__main__",),  # python -m arcollect.cli
+    ],
     "arcollect.mail": [
         # a reminder as data, the template sandbox, secrets, a send rate; a run's invoices as the letters' records
         ("message", "sandbox", "credentials", "ratelimit", "records"),

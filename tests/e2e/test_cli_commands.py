@@ -10,10 +10,9 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from arcollect import cli
 from arcollect.book import template, write
 from arcollect.book.settings import default_settings_rows
-from arcollect.cli import main
+from arcollect.cli import main, shell
 from arcollect.schema import FX, Customers, Invoices, SettingsSheet
 
 NOW = "2026-11-24T10:00:00+00:00"
@@ -22,7 +21,7 @@ NOW = "2026-11-24T10:00:00+00:00"
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch):
     """A wide terminal, so tables are not cut to the test runner's 80 columns."""
-    monkeypatch.setattr(cli, "console", Console(width=250, highlight=False))
+    monkeypatch.setattr(shell, "console", Console(width=250, highlight=False))
 
 
 @pytest.fixture

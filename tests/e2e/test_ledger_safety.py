@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from arcollect import cli
 from arcollect.book.reminder_log import reminder_log
-from arcollect.cli import main
+from arcollect.cli import main, shell
 from arcollect.mail.ledger import Ledger, identity
 from arcollect.schema import TABLES, Log
 
@@ -30,7 +29,7 @@ LATER = TUESDAY.replace(hour=11).isoformat()
 
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch):
-    monkeypatch.setattr(cli, "console", Console(width=400, highlight=False))
+    monkeypatch.setattr(shell, "console", Console(width=400, highlight=False))
 
 
 def first_send(tmp_path: Path, **settings: str) -> Path:

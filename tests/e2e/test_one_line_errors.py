@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from arcollect import cli
-from arcollect.cli import main
+from arcollect.cli import main, shell
 
 from ..integration.workbooks import TUESDAY, customer, invoice, make_book
 from ..servers.smtp import free_port
@@ -23,7 +22,7 @@ NOW = TUESDAY.isoformat()
 
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch):
-    monkeypatch.setattr(cli, "console", Console(width=400, highlight=False))
+    monkeypatch.setattr(shell, "console", Console(width=400, highlight=False))
 
 
 @pytest.fixture

@@ -22,8 +22,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from arcollect import cli
-from arcollect.cli import main
+from arcollect.cli import main, shell
 from arcollect.mail.message import KEY_HEADER
 
 from ..servers.ews import EwsServer
@@ -41,7 +40,7 @@ CUSTOMERS = 12
 def environment(monkeypatch):
     monkeypatch.setenv("ARCOLLECT_CA_BUNDLE", ca_bundle())
     monkeypatch.setenv("ARCOLLECT_SMTP_PASSWORD", PASSWORD)
-    monkeypatch.setattr(cli, "console", Console(width=400, highlight=False))
+    monkeypatch.setattr(shell, "console", Console(width=400, highlight=False))
 
 
 def book(folder: Path, settings: dict[str, str], **first: str) -> Path:

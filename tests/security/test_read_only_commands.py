@@ -11,6 +11,7 @@ import pytest
 from rich.console import Console
 
 from arcollect import cli
+from arcollect.cli import shell
 from arcollect.excel import ribbon
 from tests.integration.workbooks import TUESDAY, customer, invoice, make_book, sheet_rows
 
@@ -31,7 +32,7 @@ def no_secret_anywhere(monkeypatch):
     for name in SECRETS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")  # a keyring that holds nothing
-    monkeypatch.setattr(cli, "console", Console(width=250, highlight=False))
+    monkeypatch.setattr(shell, "console", Console(width=250, highlight=False))
 
 
 def book_for(folder, transport: str):
