@@ -487,11 +487,14 @@ def test_an_unapplied_payment_without_an_fx_rate_is_reported_not_counted_as_zero
     )
     report = collect(book, now=TUESDAY, send=False)
 
-    [problem] = [p for p in report.problems if p.sheet == "Payments"]
-    assert (problem.row, problem.value) == (2, "CHF")
-    assert problem.reason.startswith("unapplied payment not counted against the customer's balance: no FX rate for CHF")
+    # One row for the missing rate, at its source (the FX row to add), naming the payment it keeps from counting.
+    [problem] = [p for p in report.problems if "CHF" in str(p.value)]
+    assert (problem.sheet, problem.value, problem.affects) == ("FX", "CHF", 1)
+    assert problem.reason.startswith("no FX rate for CHF — add it on this row")
+    assert "Payments row 2 (200.00 CHF): unapplied payment not counted against the balance of NET" in problem.reason
     exceptions = sheet_rows(book, "Exceptions")
-    assert [row[ExceptionsSheet.VALUE] for row in exceptions if row[ExceptionsSheet.SHEET] == "Payments"] == ["CHF"]
+    assert [row[ExceptionsSheet.VALUE] for row in exceptions if "CHF" in str(row[ExceptionsSheet.REASON])] == ["CHF"]
+    assert not [row for row in exceptions if row[ExceptionsSheet.SHEET] == "Payments"]
 
 
 def test_an_unapplied_payment_that_cannot_be_counted_holds_the_customers_reminders_with_the_true_reason(tmp_path):

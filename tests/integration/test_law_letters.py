@@ -12,7 +12,7 @@ from babel.numbers import format_currency
 from arcollect.engine import interest, law
 from arcollect.engine.policy import default_policy_rows
 from arcollect.run import collect
-from arcollect.schema import Aging, DunningLevels, Invoices
+from arcollect.schema import Aging, DunningLevels, ExceptionsSheet, Invoices
 
 from .workbooks import TUESDAY, customer, invoice, make_book, payment, sheet_rows
 
@@ -183,3 +183,35 @@ def test_invoices_paid_late_in_the_period_get_an_interest_statement_letter_and_s
     # Sent once: the next run claims nothing new.
     again = collect(path, now=TUESDAY + dt.timedelta(days=1), send=True)
     assert not [r for r in again.reminders.values() if r.template == "interest_statement"]
+
+
+def test_an_invoice_paid_with_money_that_cannot_be_converted_is_not_claimed_and_the_fx_row_says_so(tmp_path):
+    """#17: Z-1 (2,000 EUR, due 31 Jul) was paid 1,000 EUR on 31 Aug and 1,000 CHF on 30 Sep, with no CHF rate.
+    The CHF was counted 1:1, so Z-1 read as paid in full on 30 Sep and was claimed. Its day of full payment is
+    unknown: no statement; the one FX row for CHF names the payment and, for DE1's unapplied CHF, that one too."""
+    path = make_book(
+        tmp_path,
+        customers=[customer("DE1", country="DE", language="de")],
+        invoices=[invoice("Z-1", "DE1", due="2026-07-31", amount=2000.0, open_amount=0.0, status="Paid")],
+        payments=[
+            payment("2026-08-31", "DE1", 1000.0, invoice_number="Z-1"),
+            payment("2026-09-30", "DE1", 1000.0, invoice_number="Z-1", currency="CHF"),
+            payment("2026-10-02", "DE1", 50.0, invoice_number=None, currency="CHF"),
+        ],
+        settings={"GoverningLaw": "DE", "InterestStatementPeriod": "2026-07-01..2026-09-30"},
+    )
+    report = collect(path, now=TUESDAY, send=True)
+
+    assert sheet_rows(path, "InterestStatement") == []
+    assert not [r for r in report.reminders.values() if r.template == "interest_statement"]
+    exceptions = sheet_rows(path, "Exceptions")
+    [row] = [row for row in exceptions if "CHF" in str(row[ExceptionsSheet.REASON])]
+    assert (row[ExceptionsSheet.SHEET], row[ExceptionsSheet.VALUE], row[ExceptionsSheet.AFFECTS]) == ("FX", "CHF", 2)
+    reason = row[ExceptionsSheet.REASON]
+    assert reason.startswith("no FX rate for CHF — add it on this row: Currency CHF")
+    assert (
+        "Payments row 3 (1,000.00 CHF): invoice Z-1 is not claimed in the interest statement, the day it was paid in "
+        "full being unknown" in reason
+    )
+    assert "Payments row 4 (50.00 CHF): unapplied payment not counted against the balance of DE1" in reason
+    assert not [row for row in exceptions if row[ExceptionsSheet.SHEET] == "Payments"]

@@ -7,7 +7,7 @@ import pandas as pd
 from arcollect.book import exceptions
 from arcollect.engine import totals
 from arcollect.problems import Problem
-from arcollect.schema import TOTAL, Aging, Customers, ExceptionsSheet, Invoices
+from arcollect.schema import TOTAL, Aging, Customers, ExceptionsSheet, Invoices, Payments
 
 
 def _aged() -> pd.DataFrame:
@@ -84,6 +84,45 @@ def test_per_invoice_consequences_fold_into_one_problem_at_their_source():
     assert fx.affects == 2 and "2 open invoices, 250.00 PLN (Invoices rows 2, 3)" in fx.reason
     customer_terms = places[("Customers", 3, "Payment terms")]
     assert customer_terms.affects == 1 and "1 of them has no due date: not aged, not in totals" in customer_terms.reason
+
+
+def test_payments_a_missing_rate_keeps_from_counting_fold_into_that_rates_one_fx_row():
+    """#17/#18: a payment that cannot be converted is one more consequence of the missing rate — named on the FX
+    row of that currency (with its Payments row and amount), not a row of its own; another currency's payment
+    makes that currency's row."""
+    tables = _tables()
+    tables["Payments"] = pd.DataFrame(
+        {Payments.AMOUNT: [8000.0, 70.0], Payments.CURRENCY: ["PLN", "chf"], Payments.CUSTOMER_ID: ["K1", "K2"]},
+        index=[2, 3],
+    )
+    rate = "no FX rate for PLN — add 1 PLN = ? EUR to the FX sheet"
+    problems = [
+        Problem("Invoices", 2, Invoices.CURRENCY, "PLN", rate),
+        Problem(
+            "Payments", 2, Payments.CURRENCY, "PLN",
+            f"unapplied payment not counted against the balance of K1, so any reminder to K1 is held: {rate}",
+        ),
+        Problem(
+            "Payments", 3, Payments.CURRENCY, "CHF",
+            "invoice D is not claimed in the interest statement, the day it was paid in full being unknown: no FX "
+            "rate for CHF on 2026-09-30 to convert this payment of CHF into EUR — add it to the FX sheet",
+        ),
+    ]  # fmt: skip
+    found = exceptions.at_source(problems, tables, base_currency="EUR")
+    assert [(p.sheet, p.value, p.affects) for p in found] == [("FX", "PLN", 2), ("FX", "CHF", 1)]
+    pln, chf = found
+    assert (
+        pln.reason.startswith("no FX rate for PLN — add it on this row") and "1 open invoice, 100.00 PLN" in pln.reason
+    )
+    assert pln.reason.endswith(
+        "; Payments row 2 (8,000.00 PLN): unapplied payment not counted against the balance of K1, so any reminder to "
+        "K1 is held"
+    )
+    assert chf.reason == (
+        "no FX rate for CHF — add it on this row: Currency CHF, Rate to base = the EUR value of 1 CHF. Until then "
+        "Payments row 3 (70.00 CHF): invoice D is not claimed in the interest statement, the day it was paid in full "
+        "being unknown"
+    )
 
 
 def test_the_sheet_is_sorted_by_sheet_and_row_and_links_each_cell():

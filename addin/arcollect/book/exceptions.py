@@ -11,7 +11,10 @@ found" for each invoice of a customer left out because of its Country). `at_sour
 at their source, saying how many rows they affect and what that costs:
 
 - **no FX rate for PLN** (one per invoice, from ageing) → one problem on the FX sheet, at the row to add: the number
-  of open invoices and their amount that stay out of totals, and that their customers get no reminders;
+  of open invoices and their amount that stay out of totals, and that their customers get no reminders; a payment
+  that cannot be converted for want of that rate (an unapplied payment not counted, so its customer is held; a
+  payment that leaves an invoice's late-interest account or its day of full payment unknown) is named there too,
+  with its Payments row and what it costs — one row per missing rate, not one more per payment;
 - **customer ID not found** (one per invoice) → folded into the reader's problem of the Customers row it was left
   out for, or, for an ID not in Customers at all, one problem at its first invoice: how many invoices are aged but
   get no reminders;
@@ -35,7 +38,7 @@ from openpyxl.utils import get_column_letter
 
 from arcollect import schema
 from arcollect.problems import Problem
-from arcollect.schema import FX, Customers, ExceptionsSheet, Invoices, Table
+from arcollect.schema import FX, Customers, ExceptionsSheet, Invoices, Payments, Table
 
 NO_RATE = "no FX rate for "
 UNKNOWN_CUSTOMER = "customer ID not found in Customers"
@@ -52,6 +55,7 @@ def at_source(problems: Iterable[Problem], tables: Mapping[str, pd.DataFrame], *
     customers = tables.get(schema.CUSTOMERS.name, pd.DataFrame())
     fx_rows = tables.get(schema.FX_TABLE.name, pd.DataFrame())
     rates, rest = _split(problems, lambda p: p.reason.startswith(NO_RATE))
+    paid, rest = _split(rest, lambda p: p.sheet == schema.PAYMENTS.name and f": {NO_RATE}" in p.reason)
     unknown, rest = _split(rest, lambda p: p.reason == UNKNOWN_CUSTOMER)
     terms, rest = _split(rest, lambda p: p.sheet == schema.INVOICES.name and p.reason.startswith(NOT_UNDERSTOOD))
     undated, rest = _split(rest, lambda p: p.sheet == schema.INVOICES.name and p.reason.startswith(NO_DUE_DATE))
@@ -60,7 +64,8 @@ def at_source(problems: Iterable[Problem], tables: Mapping[str, pd.DataFrame], *
 
     undated_rows = {problem.row for problem in undated}
     found = list(rest)
-    found += _fold_charges(_missing_rates(rates, invoices, fx_rows, base_currency), charges)
+    payments = tables.get(schema.PAYMENTS.name, pd.DataFrame())
+    found += _fold_charges(_missing_rates(rates, invoices, fx_rows, base_currency, paid, payments), charges)
     found, folded = _unknown_customers(unknown, found, undated_rows)
     folded_terms, found_terms = _terms(terms, invoices, customers, undated_rows - folded)
     found += found_terms
@@ -149,29 +154,65 @@ def _invoices_word(count: int) -> str:
 
 
 def _missing_rates(
-    problems: list[Problem], invoices: pd.DataFrame, fx_rows: pd.DataFrame, base_currency: str
+    problems: list[Problem],
+    invoices: pd.DataFrame,
+    fx_rows: pd.DataFrame,
+    base_currency: str,
+    paid: list[Problem] | None = None,
+    payments: pd.DataFrame | None = None,
 ) -> list[Problem]:
-    """One problem per currency without a rate, on the FX sheet at the first empty row."""
-    if not problems:
+    """One problem per currency without a rate, on the FX sheet at the first empty row: the open invoices it keeps
+    out of totals, and the payments (`paid`: "<consequence>: no FX rate for CHF …" on their Payments rows) it
+    keeps from being counted."""
+    paid = paid or []
+    if not problems and not paid:
         return []
     by_code: dict[str, list[Problem]] = {}
     for problem in problems:
         by_code.setdefault(str(problem.value).strip().upper(), []).append(problem)
+    by_payment: dict[str, list[Problem]] = {}
+    for problem in paid:
+        code = str(problem.value).strip().upper()
+        by_code.setdefault(code, [])
+        by_payment.setdefault(code, []).append(problem)
     next_row = int(max(fx_rows.index, default=1)) + 1 if len(fx_rows) else 2
     found = []
     for code, group in by_code.items():
-        rows = sorted({p.row for p in group if p.sheet == schema.INVOICES.name and isinstance(p.row, int)})
-        known = invoices.loc[invoices.index.intersection(rows)] if len(invoices) else pd.DataFrame()
-        amount = _open_amount(known)
-        customers = known[Invoices.CUSTOMER_ID].nunique() if len(known) else 0
-        amount_text = f", {amount:,.2f} {code}" if len(known) else ""
         reason = (
             f"no FX rate for {code} — add it on this row: Currency {code}, Rate to base = the {base_currency} value "
-            f"of 1 {code}. Until then {_invoices_word(len(rows))}{amount_text} (Invoices {_rows_text(rows)}) are not "
-            f"in totals, and {customers} customer{'s get' if customers != 1 else ' gets'} no reminders"
+            f"of 1 {code}."
         )
-        found.append(Problem(schema.FX_TABLE.name, next_row, _fx_header(), code, reason, affects=len(rows)))
+        affects = 0
+        if group:
+            rows = sorted({p.row for p in group if p.sheet == schema.INVOICES.name and isinstance(p.row, int)})
+            known = invoices.loc[invoices.index.intersection(rows)] if len(invoices) else pd.DataFrame()
+            amount = _open_amount(known)
+            customers = known[Invoices.CUSTOMER_ID].nunique() if len(known) else 0
+            amount_text = f", {amount:,.2f} {code}" if len(known) else ""
+            reason += (
+                f" Until then {_invoices_word(len(rows))}{amount_text} (Invoices {_rows_text(rows)}) are not in "
+                f"totals, and {customers} customer{'s get' if customers != 1 else ' gets'} no reminders"
+            )
+            affects += len(rows)
+        lost = by_payment.get(code, [])
+        if lost:
+            reason += "; " if group else " Until then "
+            reason += "; ".join(_payment_consequence(problem, payments) for problem in lost)
+            affects += len(lost)
+        found.append(Problem(schema.FX_TABLE.name, next_row, _fx_header(), code, reason, affects=affects))
     return found
+
+
+def _payment_consequence(problem: Problem, payments: pd.DataFrame | None) -> str:
+    """ "Payments row 7 (8,000.00 CHF): invoice F-1 is not claimed in the interest statement, …"."""
+    consequence = problem.reason.split(f": {NO_RATE}", 1)[0]
+    shown = ""
+    if payments is not None and problem.row in payments.index and Payments.AMOUNT in payments:
+        amount = pd.to_numeric(pd.Series([payments.at[problem.row, Payments.AMOUNT]]), errors="coerce").iloc[0]
+        currency = payments.at[problem.row, Payments.CURRENCY] if Payments.CURRENCY in payments else ""
+        if not pd.isna(amount):
+            shown = f" ({amount:,.2f} {str(currency or '').strip().upper()})".replace(" )", ")")
+    return f"Payments row {problem.row}{shown}: {consequence}"
 
 
 def _open_amount(invoices: pd.DataFrame) -> float:

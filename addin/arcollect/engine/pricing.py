@@ -174,8 +174,12 @@ def unapplied_cash(payments: pd.DataFrame, base_currency: str, rates: Any) -> tu
         loose[Payments.AMOUNT], loose[Payments.CURRENCY], base_currency, rates, sheet="Payments",
         column=Payments.CURRENCY,
     )  # fmt: skip
+    whose = loose[Payments.CUSTOMER_ID]
     problems = [
-        problem._replace(reason=f"unapplied payment not counted against the customer's balance: {problem.reason}")
+        problem._replace(
+            reason=f"unapplied payment not counted against the balance of {whose.get(problem.row)}, so any reminder "
+            f"to {whose.get(problem.row)} is held: {problem.reason}"
+        )
         for problem in missing
     ]
     return base.groupby(loose[Payments.CUSTOMER_ID]).sum(), problems

@@ -299,21 +299,14 @@ def _payments_after_due(
         rates,
         as_of=day.astype("datetime64[D]"),
     )
-    problems = []
     missing = np.isnan(factor)
-    for label, currency, number in zip(
-        applied.index[missing],
-        applied[Payments.CURRENCY][missing],
-        frame["number"].to_numpy()[row[missing]],
-        strict=True,
-    ):
-        problems.append(
-            Problem(
-                "Payments", label, Payments.CURRENCY, currency,
-                f"no FX rate to convert this payment into the currency of invoice {number} on its date — add it to "
-                "the FX sheet; the payment is left out of the late-interest account",
-            )
-        )  # fmt: skip
+    problems = _no_rate_problems(
+        applied.index[missing], frame["number"].to_numpy()[row[missing]],
+        applied[Payments.CURRENCY].to_numpy(dtype=object)[missing],
+        frame["currency"].to_numpy(dtype=object)[row[missing]],
+        day[missing].astype("datetime64[D]"), base_currency, rates,
+        lambda number: f"left out of invoice {number}'s late-interest account",
+    )  # fmt: skip
     digits = money.minor_units_array(frame["currency"].to_numpy(dtype=object)[row])
     converted = money.round_money(applied[Payments.AMOUNT].to_numpy(dtype="float64") * np.nan_to_num(factor), digits)
     converted = np.where(missing, 0.0, converted)
@@ -572,21 +565,37 @@ def _completion_dates(
         settled = settled[~still_open]
     blocked = table[unknown & ~table["number"].isin(completed.index)]
     blocked = blocked[blocked["number"].isin(settled) & (blocked["day"] <= until)]
-    problems = []
-    if len(blocked):
-        lacking = np.isnan(fx.cross_rates(blocked["source"].to_numpy(dtype=object), base_currency, base_currency,
-                                          rates, as_of=blocked["on"].to_numpy()))  # fmt: skip
-        code = np.where(lacking, blocked["source"].to_numpy(dtype=object), blocked["target"].to_numpy(dtype=object))
-        for label, number, missing, source_code, target_code, on in zip(
-            blocked["label"], blocked["number"], code, blocked["source"], blocked["target"], blocked["on"],
-            strict=True,
-        ):  # fmt: skip
-            problems.append(
-                Problem(
-                    "Payments", label, Payments.CURRENCY, missing,
-                    f"invoice {number} is not claimed in the interest statement, the day it was paid in full being "
-                    f"unknown: no FX rate for {missing} on {pd.Timestamp(on).date().isoformat()} to convert this "
-                    f"payment of {source_code} into {target_code} — add it to the FX sheet",
-                )
-            )  # fmt: skip
+    problems = _no_rate_problems(
+        blocked["label"], blocked["number"], blocked["source"], blocked["target"], blocked["on"], base_currency, rates,
+        lambda number: f"invoice {number} is not claimed in the interest statement, the day it was paid in full being "
+        "unknown",
+    )  # fmt: skip
     return completed, problems
+
+
+def _no_rate_problems(
+    labels: Any, numbers: Any, source: Any, target: Any, days: Any, base_currency: str, rates: Any, consequence: Any
+) -> list[Problem]:
+    """A Payments-row problem per payment that cannot be converted into its invoice's currency, naming the currency
+    without a rate: "<consequence>: no FX rate for CHF on 2026-09-15 to convert this payment of CHF into EUR — add it
+    to the FX sheet" (`arcollect.book.exceptions` folds them into that currency's FX row)."""
+    source = pd.Series(np.asarray(source, dtype=object)).astype("string").fillna("").str.strip().str.upper()
+    target = pd.Series(np.asarray(target, dtype=object)).astype("string").fillna("").str.strip().str.upper()
+    if source.empty:
+        return []
+    on = np.asarray(days, dtype="datetime64[D]")
+    lacking = np.isnan(fx.cross_rates(source.to_numpy(dtype=object), base_currency, base_currency, rates, as_of=on))
+    code = np.where(lacking, source.to_numpy(dtype=object), target.to_numpy(dtype=object))
+    return [
+        Problem(
+            "Payments",
+            label,
+            Payments.CURRENCY,
+            missing,
+            f"{consequence(number)}: no FX rate for {missing} on {day} to convert this payment of {paid} into "
+            f"{owed} — add it to the FX sheet",
+        )
+        for label, number, missing, paid, owed, day in zip(
+            labels, numbers, code, source, target, on.astype(str), strict=True
+        )
+    ]
