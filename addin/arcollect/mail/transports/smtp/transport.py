@@ -1,25 +1,4 @@
-"""The SMTP transport: reminders handed to a mail server with smtplib — STARTTLS or implicit TLS, AUTH or XOAUTH2.
-
-    >>> smtp = SmtpTransport("smtp.office365.com", 587, username="ar@acme.example",
-    ...                      token_provider=lambda: token_from_msal())            # doctest: +SKIP
-    >>> smtp.check()                                                              # doctest: +SKIP
-    'OK: signed in to smtp.office365.com:587 as ar@acme.example (STARTTLS, XOAUTH2).'
-    >>> [result.status for result in smtp.send(reminders)]                        # doctest: +SKIP
-    ['sent', 'sent', 'failed']
-    >>> smtp.find_sent(reminders[0].key) is None       # SMTP cannot look up what was sent  # doctest: +SKIP
-    True
-
-Each reminder goes out as `Reminder.to_email()` — the MIME message the outbox writes, with the Message-ID derived
-from its key and the ``X-Arcollect-Key`` header — to the envelope recipients To + Cc (+ Bcc, which is removed from
-the headers). One connection serves a whole `send()` batch and is closed (QUIT) at its end.
-
-Security: ``starttls`` (port 587) upgrades before AUTH and fails with a plain sentence if the server does not offer
-STARTTLS; ``tls`` (port 465) speaks TLS from the start; ``none`` is allowed only for a server on this machine,
-because the password and the reminders would otherwise cross the network in clear. Certificates are verified
-against the system CAs (``verify=True``) or a company CA bundle (``verify="path.pem"``); ``verify=False`` turns
-verification off and is logged as a warning every time a transport is built. AUTH: XOAUTH2 with the bearer token
-from `token_provider` when one is given (Exchange Online), else LOGIN/PLAIN with `username` and `password`. The
-password and the token are never logged and never appear in an error message.
+"""`SmtpTransport`: reminders handed to an SMTP server one MAIL/RCPT/DATA transaction at a time, exactly once.
 
 What the server says decides each reminder's `SendResult` — the exactly-once contract of
 `arcollect.mail.transports` rests on telling the phases of the SMTP dialogue apart, which is why the message is
@@ -49,35 +28,33 @@ sent with the low-level ``MAIL``/``RCPT``/``DATA`` calls rather than ``send_mess
 When the server becomes unusable mid-batch (unreachable, login refused, drops the line again right after a
 reconnect) `send` raises `SmtpBatchError`, a `TransportError` whose ``results`` hold the outcome of every reminder
 handled so far; the reminders after those were certainly not handed over.
+
+The connection (TLS, sign-in) is set up in `connection`; the envelope and the replies are read in `envelope`.
 """
 
 from __future__ import annotations
 
-import email.utils
-import ipaddress
 import logging
-import re
 import smtplib
-import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
-from email.message import EmailMessage
-from typing import Literal
 
 from arcollect.errors import TransportError
 from arcollect.mail.message import Reminder
 from arcollect.mail.transports import SendResult
+from arcollect.mail.transports.smtp.connection import SECURITIES, Connection, Security, Transient, is_loopback
+from arcollect.mail.transports.smtp.envelope import (
+    ACCEPTED,
+    SENDER_REFUSED,
+    addr_specs,
+    deferred,
+    dot_stuffed,
+    envelope_of,
+    listing,
+    reply_text,
+)
 
 logger = logging.getLogger(__name__)
-
-Security = Literal["starttls", "tls", "none"]
-SECURITIES: tuple[Security, ...] = ("starttls", "tls", "none")
-
-_ACCEPTED = (250, 251)
-_SENDER_REFUSED = re.compile(
-    r"5\.7\.(60|57|708|139)\b|send(ing)? as|not (allowed|authori[sz]ed|permitted) to send", re.IGNORECASE
-)
-_LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
 class SmtpBatchError(TransportError):
@@ -92,10 +69,6 @@ class SmtpBatchError(TransportError):
         self.results = list(results)
 
 
-class _Transient(Exception):
-    """A 4xx reply: nothing was taken, the same message may be offered again later."""
-
-
 class _SenderRefused(Exception):
     """The server refuses the sender itself: no reminder can go until the set-up is fixed."""
 
@@ -104,7 +77,7 @@ class _Dropped(Exception):
     """The connection was lost before the message body was transmitted: the server holds nothing."""
 
 
-class SmtpTransport:
+class SmtpTransport(Connection):
     """Sends reminders through one SMTP server; see the module docstring for security, retries and outcomes.
 
     `sleep` is called for every back-off (tests pass a recorder); `envelope_from` is the MAIL FROM address when it
@@ -132,7 +105,7 @@ class SmtpTransport:
     ) -> None:
         if security not in SECURITIES:
             raise TransportError(f"SmtpSecurity {security!r} is not one of starttls, tls, none — use starttls.")
-        if security == "none" and not _is_loopback(host):
+        if security == "none" and not is_loopback(host):
             raise TransportError(
                 f"SmtpSecurity 'none' is only allowed for a mail server on this machine, not {host}: the password "
                 "and the reminders would cross the network unencrypted — use starttls (port 587) or tls (port 465)."
@@ -157,10 +130,6 @@ class SmtpTransport:
 
     def __repr__(self) -> str:
         return f"SmtpTransport({self.host!r}, {self.port}, security={self.security!r}, username={self.username!r})"
-
-    @property
-    def _where(self) -> str:
-        return f"{self.host}:{self.port}"
 
     # -- sending -----------------------------------------------------------------------------------------------------
 
@@ -200,7 +169,7 @@ class SmtpTransport:
     def _send_one(self, reminder: Reminder) -> SendResult:
         """One reminder with its retries: 4xx → back-off and again; a drop before the body → reconnect once."""
         try:
-            sender, recipients, payload = _envelope(reminder.to_email(), self.envelope_from)
+            sender, recipients, payload = envelope_of(reminder.to_email(), self.envelope_from)
         except (ValueError, LookupError) as error:  # InputError (a bad address) is a ValueError
             logger.warning("Reminder %s not sent: %s", reminder.key[:12], error)
             return SendResult(reminder.key, "failed", None, str(error))
@@ -218,7 +187,7 @@ class SmtpTransport:
                     ) from None
                 reconnected = True
                 logger.info("Connection lost before reminder %s was sent (%s); reconnecting", reminder.key[:12], drop)
-            except _Transient as refusal:
+            except Transient as refusal:
                 if attempt >= self.retries:
                     logger.warning(
                         "Reminder %s temporarily refused %d times: %s", reminder.key[:12], attempt + 1, refusal
@@ -244,29 +213,29 @@ class SmtpTransport:
             if 500 <= code < 600:
                 self._reset(client)
                 raise _SenderRefused(
-                    f"The SMTP server {self._where} refused the sender {sender} ({code} {_text(reply)}) — check "
+                    f"The SMTP server {self._where} refused the sender {sender} ({code} {reply_text(reply)}) — check "
                     "SenderMailbox (and that SmtpUser may send as it); nothing more is sent until that is fixed"
                 )
-            if code not in _ACCEPTED:
+            if code not in ACCEPTED:
                 return self._refused(client, reminder, "MAIL FROM", code, reply)
-            primary = {address.lower() for address in _addresses(reminder.to)}
+            primary = {address.lower() for address in addr_specs(reminder.to)}
             for recipient in recipients:
                 code, reply = client.rcpt(recipient)
                 # A copy recipient (Cc) deferred with 4xx is asked again here; a deferred To retries the message.
-                again = 400 <= code < 500 and recipient.lower() not in primary and not _deferred(refused, primary)
+                again = 400 <= code < 500 and recipient.lower() not in primary and not deferred(refused, primary)
                 for attempt in range(self.retries if again else 0):
                     self._sleep(self.backoff * 2**attempt)
                     code, reply = client.rcpt(recipient)
-                    if code in _ACCEPTED:
+                    if code in ACCEPTED:
                         break
-                if code not in _ACCEPTED:
-                    refused[recipient] = f"{code} {_text(reply)}"
-            if len(refused) == len(recipients) or _deferred(refused, primary):
+                if code not in ACCEPTED:
+                    refused[recipient] = f"{code} {reply_text(reply)}"
+            if len(refused) == len(recipients) or deferred(refused, primary):
                 self._reset(client)
                 if any(text.startswith("4") for text in refused.values()):
-                    raise _Transient(_listing(refused))
+                    raise Transient(listing(refused))
                 return SendResult(
-                    reminder.key, "failed", None, f"The SMTP server refused every recipient: {_listing(refused)}"
+                    reminder.key, "failed", None, f"The SMTP server refused every recipient: {listing(refused)}"
                 )
             code, reply = client.docmd("DATA")
             if code != 354:
@@ -276,10 +245,10 @@ class SmtpTransport:
 
         # From here on the server may hold the whole message; only its final reply says whether it took it.
         try:
-            client.send(_dot_stuffed(payload))
+            client.send(dot_stuffed(payload))
             code, reply = client.getreply()
             if code < 0:  # smtplib's "no parsable reply": nothing we can trust either way
-                raise smtplib.SMTPServerDisconnected(f"unreadable reply {_text(reply)!r}")
+                raise smtplib.SMTPServerDisconnected(f"unreadable reply {reply_text(reply)!r}")
         except OSError as error:
             self._close()
             logger.warning("Reminder %s: connection lost before the server confirmed it (%s)", reminder.key[:12], error)
@@ -289,10 +258,10 @@ class SmtpTransport:
                 f"before the server confirmed it ({error}); it may have been delivered, so it is not sent again "
                 "automatically — settle it with `arcollect ledger resolve`.",
             )  # fmt: skip
-        if code in _ACCEPTED:
+        if code in ACCEPTED:
             if refused:
                 accepted = [recipient for recipient in recipients if recipient not in refused]
-                note = f"Delivered to {', '.join(accepted)} only; refused: {_listing(refused)}"
+                note = f"Delivered to {', '.join(accepted)} only; refused: {listing(refused)}"
                 logger.warning("Reminder %s: %s", reminder.key[:12], note)
                 return SendResult(reminder.key, "sent", reminder.message_id, note)
             logger.debug("Reminder %s accepted by %s", reminder.key[:12], self._where)
@@ -300,8 +269,8 @@ class SmtpTransport:
         return self._refused(client, reminder, "the end of DATA", code, reply)
 
     def _refused(self, client: smtplib.SMTP, reminder: Reminder, stage: str, code: int, reply: bytes) -> SendResult:
-        """A definite refusal: raise `_Transient` for 4xx, else the ``failed`` result; the transaction is reset."""
-        text = f"{code} {_text(reply)}"
+        """A definite refusal: raise `Transient` for 4xx, else the ``failed`` result; the transaction is reset."""
+        text = f"{code} {reply_text(reply)}"
         if code < 0:  # smtplib's "no parsable reply" before the body: treat as a lost connection
             self._close()
             raise _Dropped(text)
@@ -310,8 +279,8 @@ class SmtpTransport:
         else:
             self._reset(client)
         if 400 <= code < 500:
-            raise _Transient(text)
-        if stage != "RCPT" and _SENDER_REFUSED.search(text):
+            raise Transient(text)
+        if stage != "RCPT" and SENDER_REFUSED.search(text):
             raise _SenderRefused(
                 f"The SMTP server {self._where} refused to send as the sender ({text}) — check SenderMailbox and "
                 "that SmtpUser may send as it; nothing more is sent until that is fixed"
@@ -324,152 +293,6 @@ class SmtpTransport:
             client.rset()
         except OSError:
             self._close()
-
-    # -- the connection ----------------------------------------------------------------------------------------------
-
-    def _connection(self) -> smtplib.SMTP:
-        if self._client is None:
-            self._client = self._open()
-        return self._client
-
-    def _open(self) -> smtplib.SMTP:
-        """Connect, EHLO, STARTTLS + EHLO (starttls), AUTH. `TransportError` with a plain sentence, or `_Transient`."""
-        where = self._where
-        client: smtplib.SMTP | None = None
-        try:
-            if self.security == "tls":
-                client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._tls_context())
-            else:
-                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            _ehlo(client)
-            if self.security == "starttls":
-                if not client.has_extn("starttls"):
-                    raise TransportError(
-                        f"The SMTP server {where} does not offer STARTTLS — set SmtpSecurity to tls (usually port "
-                        "465) or ask the mail administrator to enable STARTTLS."
-                    )
-                client.starttls(context=self._tls_context())
-                _ehlo(client)
-            self._sign_in(client)
-        except Exception as error:
-            if client is not None:
-                client.close()
-            raise self._explain(error) from error
-        logger.debug("Connected to SMTP server %s (%s)", where, self.security)
-        return client
-
-    def _explain(self, error: Exception) -> Exception:
-        """The sentence for a failed connection set-up; 4xx replies become `_Transient`."""
-        where = self._where
-        if isinstance(error, TransportError | _Transient):
-            return error
-        if isinstance(error, ssl.SSLCertVerificationError):
-            return TransportError(
-                f"The TLS certificate of the SMTP server {where} is not trusted ({error.verify_message}) — if the "
-                "company uses its own certificate authority, set VerifyTls to the path of its CA bundle."
-            )
-        if isinstance(error, ssl.SSLError):
-            return TransportError(
-                f"The TLS handshake with the SMTP server {where} failed ({error.reason or error}) — check SmtpSecurity "
-                "and SmtpPort (starttls is usually port 587, tls port 465)."
-            )
-        if isinstance(error, smtplib.SMTPAuthenticationError):
-            reply = self._scrub(f"{error.smtp_code} {_text(error.smtp_error)}")
-            if self._token_provider is not None:
-                return TransportError(
-                    f"The SMTP server {where} refused the OAuth sign-in (XOAUTH2) for {self._user!r} ({reply}) — "
-                    "check that the app has the SMTP.SendAsApp permission and that SMTP AUTH is on for the mailbox."
-                )
-            hint = (
-                " The server no longer accepts passwords: use OAuth (XOAUTH2)."
-                if "5.7.30" in reply or "basic authentication" in reply.lower()
-                else ""
-            )
-            return TransportError(
-                f"The SMTP server {where} refused the login for {self.username!r} ({reply}) — check SmtpUser and the "
-                f"password in ARCOLLECT_SMTP_PASSWORD.{hint}"
-            )
-        if isinstance(error, smtplib.SMTPNotSupportedError):
-            return TransportError(
-                f"The SMTP server {where} does not offer sign-in (AUTH) on this connection — check SmtpSecurity, or "
-                "clear SmtpUser if the server accepts mail without a login."
-            )
-        if isinstance(error, smtplib.SMTPResponseException):
-            reply = self._scrub(f"{error.smtp_code} {_text(error.smtp_error)}")
-            if 400 <= error.smtp_code < 500:
-                return _Transient(reply)
-            return TransportError(f"The SMTP server {where} refused the connection ({reply}).")
-        if isinstance(error, smtplib.SMTPServerDisconnected):
-            return TransportError(
-                f"The SMTP server {where} closed the connection during set-up ({error}) — check SmtpSecurity and "
-                "SmtpPort (starttls is usually port 587, tls port 465)."
-            )
-        if isinstance(error, OSError):
-            reason = error.strerror or str(error) or type(error).__name__
-            return TransportError(
-                f"The SMTP server {where} is unreachable ({reason}) — check SmtpHost and SmtpPort and the network."
-            )
-        return error
-
-    def _tls_context(self) -> ssl.SSLContext:
-        """Verifying context: system CAs, or the bundle at `verify`; no verification only for ``verify=False``."""
-        if self.verify is False:
-            context = ssl.create_default_context()
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-            return context
-        if self.verify is True:
-            return ssl.create_default_context()
-        try:
-            return ssl.create_default_context(cafile=str(self.verify))
-        except (OSError, ssl.SSLError) as error:
-            raise TransportError(
-                f"The CA bundle {self.verify} in VerifyTls cannot be read ({error}) — give the path of a PEM file."
-            ) from error
-
-    @property
-    def _user(self) -> str:
-        return self.username or self.envelope_from or ""
-
-    def _sign_in(self, client: smtplib.SMTP) -> None:
-        """XOAUTH2 when a token provider is set, else LOGIN/PLAIN when a user is set, else no AUTH at all."""
-        if self._token_provider is not None:
-            if "XOAUTH2" not in client.esmtp_features.get("auth", "").upper().split():
-                raise TransportError(
-                    f"The SMTP server {self._where} does not offer OAuth sign-in (XOAUTH2) — use a password instead."
-                )
-            try:
-                self._token = self._token_provider()
-            except TransportError:
-                raise
-            except Exception as error:
-                raise TransportError(f"No OAuth token for the SMTP sign-in could be obtained: {error}") from error
-            response = f"user={self._user}\x01auth=Bearer {self._token}\x01\x01"
-            # An error challenge (334 + JSON) must be answered with an empty line; the server then replies 535.
-            client.auth("XOAUTH2", lambda challenge=None: response if challenge is None else "")
-        elif self.username:
-            client.login(self.username, self._password)
-
-    def _scrub(self, text: str) -> str:
-        """`text` with the password and the token blanked out, in case a server echoes them."""
-        for secret in (self._password, self._token):
-            if secret and len(secret) >= 4:
-                text = text.replace(secret, "***")
-        return text
-
-    def _quit(self) -> None:
-        client, self._client = self._client, None
-        if client is None:
-            return
-        try:
-            client.quit()
-        except OSError:
-            client.close()
-
-    def _close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            client.close()
 
     # -- the rest of the contract ------------------------------------------------------------------------------------
 
@@ -485,7 +308,7 @@ class SmtpTransport:
             client = self._open()
         except TransportError as error:
             return str(error)
-        except _Transient as refusal:
+        except Transient as refusal:
             return f"The SMTP server {self._where} is turning connections away for now ({refusal}) — try again later."
         sender = self.envelope_from or self.sender or (self.username if "@" in self.username else "")
         verdict = ""
@@ -494,11 +317,13 @@ class SmtpTransport:
                 code, reply = client.mail(sender)
                 if 500 <= code < 600:
                     verdict = (
-                        f"The SMTP server {self._where} refuses the sender {sender} ({code} {_text(reply)}) — check "
-                        "SenderMailbox and that SmtpUser may send as it."
+                        f"The SMTP server {self._where} refuses the sender {sender} ({code} {reply_text(reply)}) — "
+                        "check SenderMailbox and that SmtpUser may send as it."
                     )
-                elif code not in _ACCEPTED:
-                    verdict = f"The SMTP server {self._where} deferred the sender {sender} ({code} {_text(reply)})."
+                elif code not in ACCEPTED:
+                    verdict = (
+                        f"The SMTP server {self._where} deferred the sender {sender} ({code} {reply_text(reply)})."
+                    )
                 client.rset()
             client.quit()
         except OSError:
@@ -512,66 +337,3 @@ class SmtpTransport:
         if self.username:
             return f"OK: signed in to {self._where} as {self.username} ({channel}, password){accepted}."
         return f"OK: connected to {self._where} ({channel}, no sign-in){accepted}."
-
-
-def _is_loopback(host: str) -> bool:
-    """True for localhost and loopback addresses (no DNS lookup: a name that merely resolves there does not count)."""
-    name = host.strip().strip("[]").lower()
-    if name in _LOCAL_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
-def _ehlo(client: smtplib.SMTP) -> None:
-    code, reply = client.ehlo()
-    if code != 250:
-        raise smtplib.SMTPResponseException(code, reply)
-
-
-def _envelope(message: EmailMessage, envelope_from: str | None) -> tuple[str, list[str], bytes]:
-    """MAIL FROM, RCPT TO (To + Cc + Bcc, each address once) and the message bytes without any Bcc header."""
-    recipients: list[str] = []
-    for header in ("To", "Cc", "Bcc"):
-        for value in message.get_all(header, []):
-            for address in value.addresses:
-                if address.addr_spec.lower() not in {known.lower() for known in recipients}:
-                    recipients.append(address.addr_spec)
-    del message["Bcc"]
-    sender = envelope_from or message["From"].addresses[0].addr_spec
-    return sender, recipients, message.as_bytes()
-
-
-def _deferred(refused: dict[str, str], primary: set[str]) -> bool:
-    """True when a To recipient was refused with 4xx: the whole message is offered again later."""
-    return any(address.lower() in primary and reply.startswith("4") for address, reply in refused.items())
-
-
-def _addresses(texts: Sequence[str]) -> list[str]:
-    """The addr-specs of header texts ("Name <a@b>" or "a@b"); texts that do not parse are left out."""
-    found = []
-    for text in texts:
-        try:
-            found.append(email.utils.parseaddr(text)[1])
-        except (TypeError, ValueError):
-            continue
-    return found
-
-
-def _dot_stuffed(payload: bytes) -> bytes:
-    """The DATA body as smtplib's ``data()`` sends it: CRLF line ends, leading dots doubled, then ``.`` CRLF."""
-    lines = re.sub(rb"\r\n|\n|\r", b"\r\n", payload)
-    stuffed = re.sub(rb"(?m)^\.", b"..", lines)
-    if not stuffed.endswith(b"\r\n"):
-        stuffed += b"\r\n"
-    return stuffed + b".\r\n"
-
-
-def _text(reply: bytes | str) -> str:
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-
-
-def _listing(refused: dict[str, str]) -> str:
-    return "; ".join(f"{address}: {reply}" for address, reply in refused.items())
