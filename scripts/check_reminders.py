@@ -47,8 +47,9 @@ import pandas as pd
 from arcollect.book import read, settings
 from arcollect.engine import calendar, terms
 from arcollect.engine.policy import parse_policy
+from arcollect.mail.formats import date, date_list, format_list, letter_formats
 from arcollect.mail.message import KEY_HEADER, idempotency_key
-from arcollect.mail.render import Renderer, date, date_list, format_list, letter_formats
+from arcollect.mail.render import Renderer
 from arcollect.schema import Customers, Invoices, Queue
 
 _NEGATIVE = re.compile(r"(?:^|[\s(])[-−]\s?(?:[^\w\s]{1,3}\s?)?\d")

@@ -71,7 +71,9 @@ LAYERS: dict[str, list[tuple[str, ...]]] = {
     ],
     "arcollect.mail": [
         # a reminder as data, the template sandbox, secrets, a send rate; a run's invoices as the letters' records
-        ("message", "sandbox", "credentials", "ratelimit", "records"),
+        # and the locale's money, dates and lists (formats)
+        ("message", "sandbox", "credentials", "ratelimit", "records", "formats"),
+        ("wrap",),  # plain-text layout (display width, CJK-aware line wrapping) in the locale of `formats`
         ("render", "transports"),  # templates -> subject/HTML/text; handing messages to a mail system
         ("ledger", "statement"),  # the exactly-once record of what each transport did; the CSV statement
         ("compose", "dispatch", "preview"),  # a reminder from a plan row; sending through ledger + transport; preview

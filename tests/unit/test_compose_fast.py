@@ -21,8 +21,9 @@ from arcollect.book import settings
 from arcollect.engine import aging, dunning, money, pricing
 from arcollect.engine.policy import parse_policy
 from arcollect.mail import compose
+from arcollect.mail.formats import letter_locale
 from arcollect.mail.message import idempotency_key
-from arcollect.mail.render import Renderer, RenderError, letter_locale
+from arcollect.mail.render import Renderer, RenderError
 from arcollect.schema import Aging, Customers, Invoices, Log, Queue
 
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)

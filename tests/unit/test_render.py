@@ -395,7 +395,8 @@ def test_the_plain_text_wrap_never_breaks_inside_a_payment_reference_or_a_date(
 ) -> None:
     """A reference split over two lines is typed wrong; "11." at a line's end and "Dezember 2026" below is not a
     date. At every width the wrap may choose, each stays on one line — and the words are all still there."""
-    from arcollect.mail.render import letter_formats, wrap
+    from arcollect.mail.formats import letter_formats
+    from arcollect.mail.wrap import wrap
 
     with letter_formats(language, {"country": country}):
         for width in range(24, 80):
@@ -426,7 +427,8 @@ def test_the_plain_text_wrap_never_splits_a_section_sign_or_article_from_its_num
 ) -> None:
     """ "§" at a line's end and "288 Abs. 2 BGB" on the next is no citation; nor "art." apart from "L441-10". At
     every width each citation stays on one line, "L441-10" is never split at its hyphen, and no word is lost."""
-    from arcollect.mail.render import letter_formats, wrap
+    from arcollect.mail.formats import letter_formats
+    from arcollect.mail.wrap import wrap
 
     with letter_formats(language, {"country": country}):
         for width in range(20, 80):

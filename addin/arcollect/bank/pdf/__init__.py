@@ -9,7 +9,7 @@ to a CSV statement only for a context without a payment block). Its lines and am
 sections' ``amount_due`` as `mail.compose` computes it — so the balance, the QR code and the letter agree.
 fpdf2 writes it (pure Python, installs on Windows without system packages). Labels come from the template strings
 of the language the letter was rendered in (``templates/<lang>/_strings.j2``: a user's TemplateDir overrides them
-too); amounts and dates are formatted with Babel in the letter's locale (`render.letter_locale`).
+too); amounts and dates are formatted with Babel in the letter's locale (`mail.formats.letter_locale`).
 Fonts: a Unicode TrueType font found on the machine — Arial on Windows and macOS, DejaVu Sans on Linux — and, for
 Japanese and Chinese customers, a CJK font for the whole statement (Windows: Yu Gothic / MS Gothic, Microsoft YaHei
 / SimSun; macOS: Hiragino / PingFang; Linux: Noto Sans CJK), which carries Latin letters and digits too. (Not a

@@ -19,8 +19,8 @@ from arcollect.bank.pdf.fonts import CJK, FACE, fonts
 from arcollect.bank.pdf.page import Statement, Writer
 from arcollect.bank.pdf.payment import payment_part
 from arcollect.book.settings import Settings
+from arcollect.mail.formats import letter_locale
 from arcollect.mail.message import Attachment
-from arcollect.mail.render import letter_locale
 
 logger = logging.getLogger(__name__)
 
