@@ -173,8 +173,12 @@ def _risk_sheet(
     directory = customers.drop_duplicates(Customers.ID).set_index(Customers.ID)
     sheet = seen.risk.copy()
     sheet[Queue.CUSTOMER_NAME] = directory[Customers.NAME].reindex(sheet.index)
-    sheet[Debtors.OPEN_BASE] = open_base.reindex(sheet.index).fillna(0.0)
-    sheet[Debtors.OVERDUE_BASE] = overdue_base.reindex(sheet.index).fillna(0.0)
+    # a customer with open invoices none of which is in the totals (no FX rate, no due date …) has no open total
+    # here, not 0.00: Aging and Exceptions say why; a customer with nothing open has 0
+    uncounted = _open_outside_totals(invoices, aged)
+    nothing_counted = sheet.index.isin(uncounted) & ~sheet.index.isin(open_base.index)
+    sheet[Debtors.OPEN_BASE] = open_base.reindex(sheet.index).fillna(0.0).where(~nothing_counted)
+    sheet[Debtors.OVERDUE_BASE] = overdue_base.reindex(sheet.index).fillna(0.0).where(~nothing_counted)
     limit = _credit_limits(directory, base_currency, rates, as_of).reindex(sheet.index)
     sheet[Debtors.CREDIT_LIMIT_BASE] = limit
     sheet[Debtors.LIMIT_USED] = (sheet[Debtors.OPEN_BASE] / limit).where(limit > 0)
@@ -189,6 +193,16 @@ def _risk_sheet(
     sheet = sheet.sort_values([Risk.SCORE, Debtors.OPEN_BASE], ascending=False, kind="stable")
     sheet = sheet.rename_axis(Invoices.CUSTOMER_ID).reset_index()
     return sheet[CUSTOMER_RISK.keys]
+
+
+def _open_outside_totals(invoices: pd.DataFrame, aged: pd.DataFrame) -> pd.Index:
+    """The customers with an open invoice that is not among `aged` (the open items in the run's totals)."""
+    if invoices.empty:
+        return pd.Index([])
+    open_amount = invoices[Invoices.OPEN_AMOUNT].astype("float64").fillna(invoices[Invoices.AMOUNT].astype("float64"))
+    still_open = (open_amount > 0) & (invoices[Invoices.STATUS] != "Paid")
+    outside = still_open & ~invoices[Invoices.NUMBER].isin(aged[Invoices.NUMBER])
+    return pd.Index(invoices.loc[outside, Invoices.CUSTOMER_ID].unique())
 
 
 def _credit_limits(directory: pd.DataFrame, base_currency: str, rates: Any, as_of: dt.date) -> pd.Series:
