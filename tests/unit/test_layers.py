@@ -7,7 +7,6 @@ negative control: a check that could not see them would pass on anything.
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 import textwrap
@@ -15,20 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from tests import scripts
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def layers():
-    spec = importlib.util.spec_from_file_location("layers", ROOT / "scripts" / "layers.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["layers"] = module  # dataclasses look their module up
-    try:
-        spec.loader.exec_module(module)
+    with scripts.script("layers") as module:
         yield module
-    finally:
-        sys.modules.pop("layers", None)
 
 
 @pytest.fixture(scope="module")

@@ -6,26 +6,17 @@ that grew past its ceiling and a listed module that is now short (a stale entry)
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests import scripts
 
 
 @pytest.fixture(scope="module")
 def sizes():
-    spec = importlib.util.spec_from_file_location("sizes", ROOT / "scripts" / "sizes.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["sizes"] = module  # dataclasses look their module up
-    try:
-        spec.loader.exec_module(module)
+    with scripts.script("sizes") as module:
         yield module
-    finally:
-        sys.modules.pop("sizes", None)
 
 
 def test_no_module_of_arcollect_is_over_the_limit_unless_listed_with_its_reason(sizes):
