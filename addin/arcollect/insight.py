@@ -90,7 +90,8 @@ def build(
         invoices, payments, as_of, base_currency=base_currency, rates=rates, open_items=aged if len(aged) else None
     )
     holds = set(map(str, holds))
-    risk = _risk_sheet(seen, invoices, aged, customers, base_currency, rates, as_of, holds)
+    left_out = totals.left_out[Invoices.CUSTOMER_ID] if totals is not None else pd.Series(dtype=object)
+    risk = _risk_sheet(seen, invoices, aged, customers, base_currency, rates, as_of, holds, left_out)
     effect = _effectiveness(log, payments, invoices, customers, as_of, policy)
     queue = queue if queue is not None else pd.DataFrame()
     panel = today.panel(
@@ -144,13 +145,15 @@ def _risk_sheet(
     rates: Any,
     as_of: dt.date,
     holds: set[str],
+    left_out: pd.Series,
 ) -> pd.DataFrame:
     """One row per customer with invoices, highest risk score first, then largest open balance.
 
     Open and overdue amounts are sums of the Aging sheet's base amounts, rounded half up to the base currency's
     minor unit (a float sum of cents is not always a whole number of cents). The credit limit (in the customer's
     Currency, else the base currency) is converted at today's rate; Credit limit used = open / limit. Credit hold
-    shows the holds this run sets too.
+    shows the holds this run sets too. `left_out` holds the customers of the invoices the totals leave out
+    (`Totals.left_out`): one with nothing counted has no open total, not 0.00.
     """
     by_customer = aged[Invoices.CUSTOMER_ID]
     base = aged[Aging.BASE_OPEN_AMOUNT].astype("float64")
@@ -175,8 +178,7 @@ def _risk_sheet(
     sheet[Queue.CUSTOMER_NAME] = directory[Customers.NAME].reindex(sheet.index)
     # a customer with open invoices none of which is in the totals (no FX rate, no due date …) has no open total
     # here, not 0.00: Aging and Exceptions say why; a customer with nothing open has 0
-    uncounted = _open_outside_totals(invoices, aged)
-    nothing_counted = sheet.index.isin(uncounted) & ~sheet.index.isin(open_base.index)
+    nothing_counted = sheet.index.isin(left_out) & ~sheet.index.isin(open_base.index)
     sheet[Debtors.OPEN_BASE] = open_base.reindex(sheet.index).fillna(0.0).where(~nothing_counted)
     sheet[Debtors.OVERDUE_BASE] = overdue_base.reindex(sheet.index).fillna(0.0).where(~nothing_counted)
     limit = _credit_limits(directory, base_currency, rates, as_of).reindex(sheet.index)
@@ -193,16 +195,6 @@ def _risk_sheet(
     sheet = sheet.sort_values([Risk.SCORE, Debtors.OPEN_BASE], ascending=False, kind="stable")
     sheet = sheet.rename_axis(Invoices.CUSTOMER_ID).reset_index()
     return sheet[CUSTOMER_RISK.keys]
-
-
-def _open_outside_totals(invoices: pd.DataFrame, aged: pd.DataFrame) -> pd.Index:
-    """The customers with an open invoice that is not among `aged` (the open items in the run's totals)."""
-    if invoices.empty:
-        return pd.Index([])
-    open_amount = invoices[Invoices.OPEN_AMOUNT].astype("float64").fillna(invoices[Invoices.AMOUNT].astype("float64"))
-    still_open = (open_amount > 0) & (invoices[Invoices.STATUS] != "Paid")
-    outside = still_open & ~invoices[Invoices.NUMBER].isin(aged[Invoices.NUMBER])
-    return pd.Index(invoices.loc[outside, Invoices.CUSTOMER_ID].unique())
 
 
 def _credit_limits(directory: pd.DataFrame, base_currency: str, rates: Any, as_of: dt.date) -> pd.Series:
