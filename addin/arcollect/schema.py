@@ -550,7 +550,8 @@ AGING_SUMMARY = Table(
         C(Invoices.CUSTOMER_ID, "Customer ID"),
         C(Queue.CUSTOMER_NAME, "Customer", width=28),
     ),
-    "Open amounts in the base currency per customer and aging bucket (bucket columns follow BucketEdges).",
+    "Open amounts in the base currency per customer and aging bucket (bucket columns follow BucketEdges; each "
+    "header names the base currency, e.g. Current (EUR)).",
     output=True,
 )
 REMINDER_QUEUE = Table(
@@ -566,7 +567,12 @@ REMINDER_QUEUE = Table(
         C(Queue.CC, "Cc", width=24, wrap=True),
         C(Queue.INVOICES, "Invoices", width=30, wrap=True),
         C(Queued.CURRENCY, "Currency", width=9),
-        C(Queued.AMOUNT_DUE, "Amount due", Kind.MONEY, doc="In Currency; several currencies are listed as text"),
+        C(
+            Queued.AMOUNT_DUE,
+            "Amount due (invoice currency)",
+            Kind.MONEY,
+            doc="In the Currency beside it; several currencies are listed as text",
+        ),
         C(Queue.BASE_AMOUNT, "Amount (base)", Kind.MONEY),
         C(Queue.SEND_AT_LOCAL, "Send at (customer time)", width=22),
         C(Queue.SEND_AT_UTC, "Send at (UTC)", Kind.DATETIME, width=18),
@@ -671,7 +677,7 @@ UNMATCHED = Table(
     "Unmatched",
     (
         C(Unmatched.BOOKING_DATE, "Booking date", Kind.DATE, width=12),
-        C(Unmatched.AMOUNT, "Amount", Kind.MONEY),
+        C(Unmatched.AMOUNT, "Amount (statement currency)", Kind.MONEY, doc="In the Currency beside it"),
         C(Unmatched.CURRENCY, "Currency", Kind.CODE, width=9),
         C(Unmatched.PAYER, "Payer", width=28),
         C(Unmatched.PAYER_ACCOUNT, "Payer account", width=26),

@@ -162,11 +162,14 @@ def test_aging_summary_columns_follow_the_frame(book_path):
         {"Current": [10.0, 10.0], "1-45": [5.0, 5.0], "45+": [1.0, 1.0], "Total": [16.0, 16.0]},
         index=pd.Index(["C1", "Total"], name=Invoices.CUSTOMER_ID),
     )
+    summary.attrs["base_currency"] = "CHF"  # the amounts' currency, named in each bucket's header
     write_tables(book_path, {"AgingSummary": summary})
     sheet = openpyxl.load_workbook(book_path)["AgingSummary"]
-    assert [cell.value for cell in sheet[1]] == ["Customer ID", "Customer", "Current", "1-45", "45+", "Total"]
+    assert [cell.value for cell in sheet[1]] == [
+        "Customer ID", "Customer", "Current (CHF)", "1-45 (CHF)", "45+ (CHF)", "Total (CHF)"
+    ]  # fmt: skip
     assert sheet.tables["AgingSummary"].ref == "A1:F3"
-    assert [column.name for column in sheet.tables["AgingSummary"].tableColumns][-1] == "Total"
+    assert [column.name for column in sheet.tables["AgingSummary"].tableColumns][-1] == "Total (CHF)"
     assert sheet["A2"].value == "C1" and sheet["F3"].value == 16
     assert sorted(str(cf.sqref) for cf in sheet.conditional_formatting) == [
         f"{letter}2:{letter}{template.LAST_ROW}" for letter in "CDE"

@@ -189,10 +189,13 @@ def sheet_rows(path: Path, sheet: str) -> list[dict[str, Any]]:
         rows = list(book[sheet].iter_rows(values_only=True))
     finally:
         book.close()
-    # "Open (base)" is written with the base currency's code ("Open (EUR)")
+    # "Open (base)" is written with the base currency's code ("Open (EUR)"); AgingSummary's buckets too, keyed
+    # by their label ("Current (EUR)" → "Current")
     base_label = re.compile(r"\([A-Z]{3}\)$")
     headers = [
-        header_to_key.get(header, header_to_key.get(base_label.sub("(base)", str(header)), header))
+        header_to_key.get(
+            header, header_to_key.get(base_label.sub("(base)", str(header)), base_label.sub("", str(header)).strip())
+        )
         for header in rows[0]
     ]
     return [dict(zip(headers, row, strict=False)) for row in rows[1:] if any(value is not None for value in row)]

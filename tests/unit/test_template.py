@@ -77,7 +77,10 @@ def test_every_schema_table_is_an_excel_table_with_the_schema_headers(book):
 
 
 def test_aging_summary_has_a_column_per_default_bucket_and_a_total(book):
-    assert template.aging_summary_headers()[2:] == ["Current", "1-30", "31-60", "61-90", "91-120", "120+", "Total"]
+    assert template.aging_summary_headers()[2:] == [
+        "Current (EUR)", "1-30 (EUR)", "31-60 (EUR)", "61-90 (EUR)", "91-120 (EUR)", "120+ (EUR)", "Total (EUR)",
+    ]  # fmt: skip
+    assert [cell.value for cell in book["AgingSummary"][1]] == template.aging_summary_headers()
     assert book["AgingSummary"].tables["AgingSummary"].ref == "A1:I2"
 
 

@@ -108,9 +108,23 @@ def jurisdiction_codes() -> tuple[str, ...]:
     return country_codes()
 
 
-def aging_summary_headers(edges: Sequence[int] = aging.DEFAULT_EDGES) -> list[str]:
-    """AgingSummary's headers: the schema columns, one column per aging bucket, then Total."""
-    return [*schema.AGING_SUMMARY.headers, *aging.labels(edges), TOTAL]
+def aging_summary_headers(edges: Sequence[int] = aging.DEFAULT_EDGES, base_currency: str = "EUR") -> list[str]:
+    """AgingSummary's headers: the schema columns, one column per aging bucket, then Total — each amount column
+    naming the base currency it is in ("Current (EUR)")."""
+    return [
+        *schema.AGING_SUMMARY.headers,
+        *(in_currency(label, base_currency) for label in [*aging.labels(edges), TOTAL]),
+    ]
+
+
+def in_currency(label: str, currency: str | None) -> str:
+    """A money column's header naming its currency: "Current" in EUR is "Current (EUR)" (`label` without one)."""
+    return f"{label} ({currency})" if currency else label
+
+
+def _is_total(header: str) -> bool:
+    """AgingSummary's Total column, with or without its currency ("Total", "Total (EUR)")."""
+    return header == TOTAL or header.startswith(f"{TOTAL} (")
 
 
 def build(path: str | Path | None = None, *, settings_values: dict[str, str] | None = None) -> Workbook:
@@ -125,9 +139,10 @@ def build(path: str | Path | None = None, *, settings_values: dict[str, str] | N
     readme = book.active
     readme.title = README
     _write_readme(readme)
+    base_currency = (settings_values or {}).get("BaseCurrency") or settings.Settings().base_currency
     for table in TABLES.values():
         sheet = book.create_sheet(table.name)
-        headers = aging_summary_headers() if table is schema.AGING_SUMMARY else table.headers
+        headers = aging_summary_headers(base_currency=base_currency) if table is schema.AGING_SUMMARY else table.headers
         rows = _default_rows(table)
         if table is schema.SETTINGS and settings_values:
             keys = rows[schema.SettingsSheet.KEY]
@@ -280,7 +295,7 @@ def apply_conditional_formats(sheet: Worksheet, table: Table, headers: Sequence[
             rule = CellIsRule(operator="equal", formula=[f'"{label}"'], fill=PatternFill("solid", bgColor=colour))
             sheet.conditional_formatting.add(area, rule)
     elif table is schema.AGING_SUMMARY:
-        buckets = [h for h in headers[len(table.headers) :] if h != TOTAL]
+        buckets = [h for h in headers[len(table.headers) :] if not _is_total(h)]
         for offset, colour in enumerate(_bucket_colours(len(buckets))):
             letter = get_column_letter(first_column + len(table.headers) + offset)
             rule = CellIsRule(operator="notEqual", formula=["0"], fill=PatternFill("solid", bgColor=colour))
@@ -450,7 +465,10 @@ def readme_lines() -> list[str]:
 def _table_lines(table: Table) -> list[str]:
     lines = ["", f"{table.name} — {table.doc}"]
     if table is schema.AGING_SUMMARY:
-        lines.append(f"  Buckets: {', '.join(aging.labels())}, {TOTAL} (days past due; Settings BucketEdges).")
+        lines.append(
+            f"  Buckets: {', '.join(aging.labels())}, {TOTAL} (days past due; Settings BucketEdges), each in the base "
+            "currency its header names, e.g. Current (EUR)."
+        )
     for column in table.columns:
         notes = []
         if not table.output and column.required:

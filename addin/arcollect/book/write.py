@@ -14,7 +14,8 @@ charts or images of a workbook it rewrites).
 
 DataFrame columns are schema keys, in any order; schema columns the frame lacks are written empty and columns
 the schema does not know are ignored — except for AgingSummary, whose bucket columns follow the frame: its known
-keys get their headers, other column names are written as they are. A named index that is a schema key of the
+keys get their headers, other column names (the buckets and Total, amounts in the base currency) are written with
+that currency when the frame names it ("Current (EUR)"). A named index that is a schema key of the
 table (``aging.summary`` indexes by customer) becomes a column.
 
 Text is never evaluated by Excel: a value starting with ``= + - @``, a tab or a carriage return is stored as a
@@ -486,14 +487,14 @@ def with_index_column(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
 
 def layout(table: Table, frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     """Column keys and headers in sheet order; "(base)" in a header names the frame's base currency, if given."""
+    base = frame.attrs.get("base_currency")
     if table.name not in _OPEN_ENDED:
         keys, headers = table.keys, table.headers
-    else:
+    else:  # the bucket and Total columns are amounts in the base currency: their headers say which
         known = set(table.keys)
         extra = [column for column in frame.columns if column not in known]
         keys = [*table.keys, *extra]
-        headers = [*table.headers, *(str(column) for column in extra)]
-    base = frame.attrs.get("base_currency")
+        headers = [*table.headers, *(template.in_currency(str(column), base) for column in extra)]
     if base:
         headers = [header.replace(BASE_LABEL, f"({base})") for header in headers]
     return keys, headers
