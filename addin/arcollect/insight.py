@@ -192,9 +192,18 @@ def _risk_sheet(
         sheet[column] = sheet[column].round(_DAYS_DECIMALS)
     on_hold = directory[Customers.CREDIT_HOLD].reindex(sheet.index).fillna(False).astype(bool)
     sheet[Customers.CREDIT_HOLD] = on_hold | sheet.index.astype(str).isin(holds)
-    sheet = sheet.sort_values([Risk.SCORE, Debtors.OPEN_BASE], ascending=False, kind="stable")
+    sheet = sheet.sort_values([Risk.SCORE, Debtors.OPEN_BASE], ascending=False, kind="stable", na_position="last")
+    sheet[Risk.SCORE] = scores_in_words(sheet[Risk.SCORE])
     sheet = sheet.rename_axis(Invoices.CUSTOMER_ID).reset_index()
     return sheet[CUSTOMER_RISK.keys]
+
+
+def scores_in_words(scores: pd.Series) -> pd.Series:
+    """The Risk score column as a person reads it: the number, or "no payment history" where there is none (as the
+    predicted pay dates say it), never a 0 that reads "no risk"."""
+    if scores.notna().all():
+        return scores
+    return scores.astype(object).where(scores.notna(), analytics.NO_HISTORY)
 
 
 def _credit_limits(directory: pd.DataFrame, base_currency: str, rates: Any, as_of: dt.date) -> pd.Series:

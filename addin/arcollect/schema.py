@@ -631,7 +631,13 @@ CUSTOMER_RISK = Table(
     (
         C(Invoices.CUSTOMER_ID, "Customer ID"),
         C(Queue.CUSTOMER_NAME, "Customer", width=28),
-        C(Risk.SCORE, "Risk score", Kind.INTEGER, width=8, doc="0 = no warning signs, 100 = every sign at its worst"),
+        C(
+            Risk.SCORE,
+            "Risk score",
+            Kind.INTEGER,
+            width=8,
+            doc="0 = no warning signs, 100 = every sign at its worst; 'no payment history' when nothing was paid yet",
+        ),
         C(Risk.REASONS, "Why", width=60, doc="The features that add the most points, largest first", wrap=True),
         C(Debtors.OPEN_BASE, "Open (base)", Kind.MONEY),
         C(Debtors.OVERDUE_BASE, "Overdue (base)", Kind.MONEY),

@@ -84,7 +84,7 @@ def book(tmp_path_factory: pytest.TempPathFactory):
 
 def test_customer_risk_ranks_the_late_payer_first_and_says_why(book) -> None:
     rows = {row[I.CUSTOMER_ID]: row for row in sheet_rows(book, "CustomerRisk")}
-    assert list(rows) == ["LATE", "OK", "NEW"]  # riskiest first; OK and NEW score 0, larger balance first
+    assert list(rows) == ["LATE", "OK", "NEW"]  # riskiest first; NEW, who never paid, has no score: last
     late = rows["LATE"]
     # 30 days late saturates its 35 points; all paid late 10; all of the open balance overdue 15
     assert late[Risk.SCORE] >= 60
@@ -95,6 +95,9 @@ def test_customer_risk_ranks_the_late_payer_first_and_says_why(book) -> None:
     assert rows["OK"][Risk.REASONS] == "pays on time" and rows["OK"][Risk.SCORE] == 0
     assert (rows["OK"][Debtors.OPEN_BASE], rows["OK"][Debtors.OVERDUE_BASE]) == (8000.0, 0.0)
     assert rows["NEW"]["paid_count"] == 0 and rows["NEW"][Customers.CREDIT_HOLD] is False
+    # not 0 ("no risk") and not a silent blank: the words the predicted pay dates use
+    assert rows["NEW"][Risk.SCORE] == "no payment history" == rows["NEW"][Risk.NEXT_PAY_DATE]
+    assert rows["NEW"][Risk.REASONS] == "no payment history"
 
 
 def test_aging_shows_each_open_invoice_s_predicted_pay_date(book) -> None:
@@ -134,6 +137,9 @@ def test_the_dashboard_lists_the_top_debtors_and_the_a_b_verdict(book) -> None:
     names = [sheet.cell(row=title.row + offset, column=1).value for offset in (2, 3, 4)]
     assert names == ["Customer OK GmbH", "Customer LATE GmbH", "Customer NEW GmbH"]  # by open balance
     assert sheet.cell(row=title.row + 2, column=3).value == 8000.0
+    headers = [sheet.cell(row=title.row + 1, column=column).value for column in range(1, 6)]
+    scores = [sheet.cell(row=title.row + offset, column=headers.index("Risk score") + 1).value for offset in (2, 3, 4)]
+    assert scores[1] >= 60 and scores[2] == "no payment history"  # NEW never paid: no score, not a 0
     heading = cells["A/B tests"]
     assert sheet.cell(row=heading.row + 1, column=1).value.startswith("Level 1: friendly_b pays 25 days sooner")
 

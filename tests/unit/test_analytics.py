@@ -217,6 +217,14 @@ def test_risk_explains_a_late_worsening_payer_and_ranks_it_above_an_on_time_paye
     assert table.loc["LATE", Risk.SCORE] > table.loc["GOOD", Risk.SCORE]
 
 
+def test_a_customer_who_never_paid_has_no_risk_score_not_a_score_of_no_risk() -> None:
+    table = analytics.risk(RISK_INVOICES, RISK_PAYMENTS, "2026-06-30")
+    assert pd.isna(table.loc["NEW", Risk.SCORE])  # not 0: nothing is known about how NEW pays
+    assert table.loc["NEW", Risk.REASONS].endswith("no payment history")
+    assert table.index.tolist()[-1] == "NEW"  # after every customer with a score
+    assert table[Risk.SCORE].dropna().tolist() == sorted(table[Risk.SCORE].dropna().tolist(), reverse=True)
+
+
 def test_predicted_pay_date_is_due_date_plus_recency_weighted_lateness() -> None:
     predicted = analytics.predict(RISK_INVOICES, RISK_PAYMENTS, "2026-06-30")
     # GOOD: −2 days on average → G3 due 07-15 → 07-13.

@@ -42,9 +42,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.axis import ChartLines
@@ -379,9 +381,11 @@ def _write_debtors(sheet: Worksheet, row: int, debtors: pd.DataFrame) -> int:
                     start_row=header_row + offset, start_column=first, end_row=header_row + offset, end_column=last
                 )
             cell = sheet.cell(row=header_row + offset, column=first)
-            if pd.api.types.is_numeric_dtype(debtors[column].dtype) and not isinstance(value, bool):
+            # a number stays a number also in a column of numbers and words (a score, or "no payment history")
+            number = isinstance(value, Real) and not isinstance(value, bool | np.bool_)
+            if number or (pd.api.types.is_numeric_dtype(debtors[column].dtype) and not isinstance(value, bool | str)):
                 cell.value = None if pd.isna(value) else float(value)
-                whole = not pd.api.types.is_float_dtype(debtors[column].dtype)
+                whole = not pd.api.types.is_float_dtype(debtors[column].dtype) and not isinstance(value, float)
                 cell.number_format = "0" if whole else _MONEY
                 if whole:  # a score between money and words reads best centred
                     cell.alignment = Alignment(horizontal="center")

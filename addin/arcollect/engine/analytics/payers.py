@@ -37,7 +37,8 @@ EXPECTED_ALREADY = "expected by now — no prediction"
 def risk(invoices: pd.DataFrame, payments: pd.DataFrame, as_of: Any) -> pd.DataFrame:
     """An explainable risk score (0–100) per customer, with its top reasons in plain words.
 
-    Indexed by customer id, highest score first. The score is the sum of five named features' points; each
+    Indexed by customer id, highest score first; a customer none of whose invoices has been paid yet has no score
+    (<NA>, last): its reasons say "no payment history". The score is the sum of five named features' points; each
     feature scores linearly from 0 up to its maximum at a saturation value:
 
     ========================  ==========================================================  ======  ==========
@@ -115,13 +116,14 @@ def risk_of(
             Risk.OVERDUE_SHARE: _whole(filled[Risk.OVERDUE_SHARE] * 100) + "% of the open balance overdue",
         }
     )
-    table[Risk.SCORE] = points.sum(axis=1).round().astype("int64")
     no_history = behaviour[PaymentBehaviour.PAID_COUNT].fillna(0).to_numpy() == 0
+    # Nothing paid yet: four of the five features are unknown, so no score — a 0 would read "no risk" — and
+    # "pays on time" would claim a habit nobody has seen.
+    table[Risk.SCORE] = points.sum(axis=1).round().astype("Int64").mask(no_history)
     reasons = _top_reasons(points, words)
-    # Nothing paid yet: "pays on time" would claim a habit nobody has seen.
     reasons = reasons.where(~no_history, np.where(reasons == ON_TIME, NO_HISTORY, reasons + ", " + NO_HISTORY))
     table[Risk.REASONS] = reasons
-    table = table.sort_values(Risk.SCORE, ascending=False, kind="stable")
+    table = table.sort_values(Risk.SCORE, ascending=False, kind="stable", na_position="last")
     return table[[Risk.SCORE, Risk.REASONS, *[column for column in points.columns]]]
 
 
