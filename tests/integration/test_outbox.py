@@ -144,6 +144,30 @@ def test_index_lists_every_message_escaped(outbox):
     assert "default-src 'none'" in page
 
 
+def test_a_new_run_parses_only_messages_it_has_not_listed_and_drops_rows_of_removed_files(outbox):
+    """The schedule builds a transport per tick: re-parsing the whole outbox each time made a week of ticks
+    quadratic. A later transport takes a row from index.html while its file's name, time and size are unchanged."""
+    outbox.send([reminder("C-001"), reminder("C-002"), reminder("C-003")])
+    first, second, third = eml_files(outbox.folder)
+    kept = first.stat()
+    # Same length and time, other subject: only a row taken from the index still shows the old subject.
+    first.write_bytes(first.read_bytes().replace(b"?q?Rappel", b"?q?Xappel"))
+    os.utime(first, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    second.write_bytes(second.read_bytes().replace(b"?q?Rappel", b"?q?Longer_Rappel"))  # size changes
+    third.unlink()
+
+    later = OutboxTransport(outbox.folder, clock=lambda: NOW)
+    later.send([reminder("C-004")])
+    page = (outbox.folder / INDEX).read_text(encoding="utf-8")
+    rows = page.split("<tr><td>")[1:]
+    assert len(rows) == 3  # C-001, C-002 and the new C-004; the removed C-003 is gone
+    assert first.read_bytes() != second.read_bytes() and b"Xappel" in first.read_bytes()
+    assert ">Rappel : facture INV-1 échue<" in rows[0] and "Xappel" not in page
+    assert ">Longer Rappel : facture INV-1 échue<" in rows[1]
+    assert "C-003" not in page
+    assert page.count("<!--arcollect:") == 3
+
+
 def test_no_temporary_files_are_left_behind(outbox):
     outbox.send([reminder(f"C-{number:03d}") for number in range(5)])
     names = sorted(path.name for path in outbox.folder.iterdir())

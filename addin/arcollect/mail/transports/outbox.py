@@ -18,7 +18,8 @@ The file and the folder are fsynced before a reminder's result is reported, so a
 survives a power cut.
 
 After every batch `index.html` is rebuilt from the `.eml` files present: date, recipients, subject, level, a link
-to each file and the plain-text body in a collapsible block — every value HTML-escaped, no scripts, no iframes.
+to each file and the plain-text body in a collapsible block — every value HTML-escaped, no scripts, no iframes. A
+message is parsed for it once: the page keeps each row under its file's name, time and size (`write_index`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from arcollect.errors import TransportError
 from arcollect.files import atomic_write, remove_stale_temporaries_in
@@ -184,13 +185,20 @@ class OutboxTransport:
     # -- the preview -------------------------------------------------------------------------------------------------
 
     def write_index(self) -> Path:
-        """Rebuild ``index.html`` from the `.eml` files present, in file-name order (date first); returns its path."""
+        """Rebuild ``index.html`` from the `.eml` files present, in file-name order (date first); returns its path.
+
+        Each file is parsed once: a row is kept under the file's name, modification time and size, in memory and
+        in ``index.html`` itself (a comment before the row), so a new run — each tick of the schedule, each
+        `arcollect send` — parses only the messages written since, not the whole outbox again.
+        """
         with os.scandir(self.folder) as entries:
             files = sorted((entry.name, entry.stat()) for entry in entries if entry.name.endswith(".eml"))
         stamps = [(name, status.st_mtime_ns, status.st_size) for name, status in files]
-        rows = [self._row(stamp) for stamp in stamps]
-        self._rows = {stamp: self._rows[stamp] for stamp in stamps}
         target = self.folder / INDEX
+        if not self._rows:
+            self._rows = _rows_of(target)
+        rows = [_stamp_comment(stamp) + self._row(stamp) for stamp in stamps]
+        self._rows = {stamp: self._rows[stamp] for stamp in stamps}
         atomic_write(target, _render_index(rows, self.folder).encode("utf-8"), durable=False, mode=_PRIVATE)
         return target
 
@@ -226,6 +234,27 @@ th, td { text-align: left; vertical-align: top; padding: .35em .6em; border-bott
 th { background: #f3f3f3; }
 pre { white-space: pre-wrap; background: #fafafa; padding: .8em; border: 1px solid #eee; max-width: 60em; }
 """
+
+
+_STAMP = re.compile(r"<!--arcollect:([^:<>]+):(\d+):(\d+)-->(<tr>.*?</tr>)", re.DOTALL)
+
+
+def _stamp_comment(stamp: tuple[str, int, int]) -> str:
+    """The comment that keys the row after it in ``index.html``: the file's quoted name, mtime (ns) and size."""
+    name, mtime_ns, size = stamp
+    return f"<!--arcollect:{quote(name, safe='')}:{mtime_ns}:{size}-->"
+
+
+def _rows_of(index: Path) -> dict[tuple[str, int, int], str]:
+    """The rows an earlier `write_index` left in `index`, by file stamp; none when it is missing or unreadable.
+
+    Every value in a row is HTML-escaped, so neither a comment nor ``</tr>`` can occur inside one.
+    """
+    try:
+        page = index.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return {(unquote(name), int(mtime), int(size)): row for name, mtime, size, row in _STAMP.findall(page)}
 
 
 def _index_row(name: str, *, date: str, to: str, subject: str, level: str, text: str) -> str:
