@@ -96,3 +96,29 @@ def test_to_base_is_convert_into_the_base():
         fx.to_base([1.25, 3.0], ["USD", "EUR"], "EUR", rates)[0].tolist()
         == fx.convert([1.25, 3.0], ["USD", "EUR"], "EUR", "EUR", rates)[0].tolist()
     )
+
+
+def test_a_long_column_is_converted_as_each_of_its_rows_alone():
+    """The dated lookup runs once per distinct (currency, date) and is spread back: every row of a column with
+    repeats, blanks, undated-only and dated-only currencies, a date before the first rate and two rates on one day
+    gets what converting that row alone gives."""
+    rates = pd.DataFrame(
+        {
+            FX.CURRENCY: ["usd", "USD", "USD", "GBP", "CHF", "CHF", "JPY"],
+            FX.RATE: [0.90, 0.92, 0.95, 1.17, 1.01, 1.02, 0.0061],
+            FX.DATE: ["2026-01-01", "2026-06-01", "2026-06-01", None, "2026-03-01", None, "2026-02-01"],
+        }
+    )
+    currencies = ["USD", " usd", "GBP", "CHF", "JPY", "EUR", "SEK", "USD", "CHF", "JPY"] * 30
+    days = ["2025-12-31", "2026-06-01", "2026-02-02", "2026-02-28", "2026-01-31", None, "2026-07-01",
+            None, "2026-03-01", "2026-02-01"] * 30  # fmt: skip
+    column = fx.cross_rates(currencies, "EUR", "EUR", rates, as_of=pd.Series(pd.to_datetime(days)))
+    alone = [
+        fx.cross_rates([code], "EUR", "EUR", rates, as_of=[day])[0] for code, day in zip(currencies, days, strict=True)
+    ]
+    np.testing.assert_array_equal(column, np.array(alone))
+    assert column[1] == 0.95  # the later of two rates on one day
+    assert column[3] == 1.02  # the undated CHF rate before the first dated one
+    assert column[8] == 1.01  # on the day of the dated CHF rate
+    assert np.isnan(column[4]) and np.isnan(column[6])  # JPY before its first rate; SEK has none
+    assert column[7] == 0.95  # no date: the newest dated rate

@@ -148,10 +148,7 @@ def cross_rates(source: Any, target: Any, base_currency: str, rates: Rates | Non
     rate is missing (never 0: the caller reports it and keeps the amount out).
     """
     base = str(base_currency).strip().upper()
-    source_codes, target_codes = (
-        np.asarray(pd.Series(np.ravel(columns.texts(values, "currency"))).astype(str).str.strip().str.upper())
-        for values in (source, target)
-    )
+    source_codes, target_codes = (_codes(values) for values in (source, target))
     source_codes, target_codes = np.broadcast_arrays(source_codes, target_codes)
     table = rate_table(rates)
 
@@ -163,31 +160,49 @@ def cross_rates(source: Any, target: Any, base_currency: str, rates: Rates | Non
     return np.where(source_codes == target_codes, 1.0, factor)
 
 
+def _codes(values: Any) -> np.ndarray:
+    """Currency codes as an object array, stripped and upper-cased; each distinct value is cleaned once."""
+    positions, distinct = pd.factorize(pd.Series(np.ravel(columns.texts(values, "currency")), dtype=object),
+                                       use_na_sentinel=False)  # fmt: skip
+    return pd.Series(distinct, dtype=object).astype(str).str.strip().str.upper().to_numpy(dtype=object)[positions]
+
+
 def _dated_rates(codes: pd.Series, as_of: np.ndarray, table: pd.DataFrame) -> np.ndarray:
-    """Per row, the latest rate dated on or before the row's date (undated rates count as always valid)."""
-    undated = table[table[FX.DATE].isna()].drop_duplicates(FX.CURRENCY, keep="last").set_index(FX.CURRENCY)
+    """Per row, the latest rate dated on or before the row's date (undated rates count as always valid); a row
+    without a date takes the newest dated rate of its currency.
+
+    Looked up once per distinct (currency, date) pair — a column of thousands of invoices converted on one day holds
+    only as many pairs as currencies — with a binary search in each currency's dated rates (ties on a date: the
+    later row of the table wins, as `drop_duplicates(keep="last")` does for undated rates).
+    """
+    code_ids, _codes = pd.factorize(codes.to_numpy(dtype=object), use_na_sentinel=False)
+    days = pd.to_datetime(np.asarray(as_of).reshape(-1)).to_numpy().astype("datetime64[ns]")
+    day_ids, day_values = pd.factorize(days, use_na_sentinel=False)
+    pair_ids, pairs = pd.factorize(code_ids.astype("int64") * max(len(day_values), 1) + day_ids)
+    first = np.empty(len(pairs), dtype="int64")
+    first[pair_ids[::-1]] = np.arange(len(pair_ids))[::-1]  # the first row of each pair
+    pair_codes = codes.to_numpy(dtype=object)[first]
+    pair_days = days[first]
+
+    undated = table[table[FX.DATE].isna()].drop_duplicates(FX.CURRENCY, keep="last")
+    rate = np.array(pd.Series(pair_codes, dtype=object).map(undated.set_index(FX.CURRENCY)[FX.RATE]), dtype="float64")
     dated = table[table[FX.DATE].notna()]
-    rows = pd.DataFrame(
-        {
-            FX.CURRENCY: codes.to_numpy(),
-            FX.DATE: pd.to_datetime(as_of).astype("datetime64[ns]"),
-            "_position": np.arange(len(codes)),
-        }
-    )
-    rate = np.array(codes.map(undated[FX.RATE]), dtype="float64")
-    known = rows[FX.DATE].notna()
-    if len(dated) and known.any():
-        left = rows[known].sort_values(FX.DATE)
-        right = dated.assign(**{FX.DATE: dated[FX.DATE].astype("datetime64[ns]")}).sort_values(FX.DATE)
-        matched = pd.merge_asof(left, right, on=FX.DATE, by=FX.CURRENCY, direction="backward")
-        found = matched[FX.RATE].notna().to_numpy()
-        rate[matched["_position"].to_numpy()[found]] = matched[FX.RATE].to_numpy()[found]
-    unknown_date = ~known.to_numpy()
-    if unknown_date.any() and len(dated):
-        newest = dated.drop_duplicates(FX.CURRENCY, keep="last").set_index(FX.CURRENCY)[FX.RATE]
-        fallback = codes[unknown_date].map(newest).to_numpy(dtype="float64")
-        rate[unknown_date] = np.where(np.isnan(fallback), rate[unknown_date], fallback)
-    return rate
+    dated_days = dated[FX.DATE].to_numpy().astype("datetime64[ns]")
+    dated_rates = dated[FX.RATE].to_numpy(dtype="float64")
+    dated_codes = dated[FX.CURRENCY].to_numpy(dtype=object)
+    known = ~np.isnat(pair_days)
+    for currency in pd.unique(dated_codes):  # the few currencies with dated rates, not the rows
+        rows = np.flatnonzero(pair_codes == currency)
+        if not len(rows):
+            continue
+        mine = np.flatnonzero(dated_codes == currency)
+        order = mine[np.argsort(dated_days[mine], kind="stable")]
+        on_days, rates = dated_days[order], dated_rates[order]
+        with_day = rows[known[rows]]
+        latest = np.searchsorted(on_days, pair_days[with_day], side="right") - 1
+        rate[with_day[latest >= 0]] = rates[latest[latest >= 0]]
+        rate[rows[~known[rows]]] = rates[-1]
+    return rate[pair_ids]
 
 
 def _missing_rate_problems(
