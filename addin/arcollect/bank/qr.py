@@ -18,11 +18,15 @@ payload is built and validated by the `qrbill` library (creditor with a structur
 RF reference, which needs an ordinary CH/LI IBAN, not a QR-IBAN), encoded at level M with the Swiss cross in the
 middle (7 × 7 mm on the 46 × 46 mm code).
 
+Both are the symbols the `qrcode` library makes, module for module (version, mask, placement); `qr_symbol` makes
+them faster, and each payload's symbol is kept for the process.
+
 Other currencies get no code: no other banking community reads a QR standard that a reminder could carry.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,6 +36,7 @@ import qrcode.constants
 from PIL import Image, ImageDraw
 from qrbill import QRBill
 
+from arcollect.bank import qr_symbol
 from arcollect.bank.accounts import Account
 
 EPC_MAX_BYTES = 331
@@ -96,13 +101,16 @@ def _swiss_cross(draw: ImageDraw.ImageDraw, centre: float, width: float) -> None
     box(4.4, 7.9, 11, 3.3, 1)
 
 
+@functools.lru_cache(maxsize=1024)
 def _matrix(payload: str, max_version: int) -> tuple[tuple[tuple[bool, ...], ...], int]:
+    """The modules and version of the code of `payload`: the symbol `qrcode` makes (`qr_symbol.make`). Kept per
+    payload: a run, and every tick of the schedule, asks again for the same customer's code."""
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     code.add_data(payload.encode("utf-8"), optimize=0)  # one byte segment, UTF-8, as both standards ask
-    code.make(fit=True)
+    modules, _mask = qr_symbol.make(code)
     if code.version > max_version:
         raise NoCode(f"the payment data needs QR version {code.version}; at most {max_version} is allowed")
-    return tuple(tuple(bool(cell) for cell in row) for row in code.get_matrix()), code.version
+    return tuple(map(tuple, modules.tolist())), code.version
 
 
 def epc_payload(name: str, iban: str, amount: Decimal, *, bic: str = "", reference: str = "", note: str = "") -> str:
