@@ -23,8 +23,8 @@ import openpyxl
 import pandas as pd
 
 from arcollect import schema
+from arcollect.book import empty_sheets, settings_keys, template
 from arcollect.book import settings as book_settings
-from arcollect.book import settings_keys, template
 from arcollect.book.write import write_tables
 from arcollect.schema import FX, TABLES, Customers, Invoices, Payments, SettingsSheet
 
@@ -198,7 +198,12 @@ def sheet_rows(path: Path, sheet: str) -> list[dict[str, Any]]:
         )
         for header in rows[0]
     ]
-    return [dict(zip(headers, row, strict=False)) for row in rows[1:] if any(value is not None for value in row)]
+    table = TABLES[sheet]  # an empty output table's note row is not data (book.empty_sheets)
+    return [
+        dict(zip(headers, row, strict=False))
+        for row in rows[1:]
+        if any(value is not None for value in row) and not empty_sheets.is_note(table, row)
+    ]
 
 
 def by_customer(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import python_calamine
 
-from arcollect.book import live, read, template, write
+from arcollect.book import empty_sheets, live, read, template, write
 from arcollect.demo import data as demo
 from arcollect.errors import ArcollectError, InputError
 from arcollect.schema import TABLES, Customers, Invoices
@@ -194,10 +194,12 @@ def test_a_shorter_table_shrinks_the_excel_table_and_leaves_no_old_rows(tmp_path
     live.write_tables(book, {"Exceptions": long})
     live.write_tables(book, {"Exceptions": long.head(2)})
     live.write_tables(book, {"Exceptions": long.head(0)})
+    assert live.read_table(book, "Exceptions").empty  # the note that says why is not read as a row
     book.save()
     sheet = openpyxl.load_workbook(path)["Exceptions"]
     assert sheet.tables["Exceptions"].ref == "A1:G2"
-    assert [cell.value for row in sheet.iter_rows(min_row=2, max_row=6) for cell in row] == [None] * 35
+    cells = [cell.value for row in sheet.iter_rows(min_row=2, max_row=6) for cell in row]
+    assert cells == [empty_sheets.NOTES["Exceptions"]] + [None] * 34  # no old row left, only why it is empty
 
 
 def test_each_table_is_written_in_one_block_whatever_its_length(tmp_path, open_book):

@@ -53,7 +53,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import column_index_from_string
 
 from arcollect import schema
-from arcollect.book import cell_updates, dashboard, template
+from arcollect.book import cell_updates, dashboard, empty_sheets, template
 from arcollect.book import read as file_read
 from arcollect.book import write as file_write
 from arcollect.errors import ArcollectError, InputError
@@ -212,6 +212,8 @@ def write_table(book: Any, table: Table, frame: pd.DataFrame) -> None:
         for key, kind in zip(keys, kinds, strict=True)
     ]
     body = [list(row) for row in zip(*columns, strict=True)] or [[None] * len(headers)]
+    if len(frame) == 0 and empty_sheets.note(table):  # an empty output table says why, as in a file
+        body[0][0] = empty_sheets.note(table)
     block = [[_text(header) for header in headers], *body]
     # Rows and columns the previous, larger table used are blanked in the same call, so nothing stale remains.
     height, width = max(len(block), old_rows), max(len(headers), old_columns)

@@ -55,7 +55,7 @@ from openpyxl.utils import get_column_letter
 
 from arcollect import schema
 from arcollect.book import cells as sheet_cells
-from arcollect.book import dates, guard, parts, validate
+from arcollect.book import dates, empty_sheets, guard, parts, validate
 from arcollect.book.cell_updates import header_key
 from arcollect.book.values import classify, convert_noting, typed
 from arcollect.errors import InputError
@@ -242,6 +242,11 @@ def read_rows(
     lost = _unreadable_mask(cells, positions, unreadable)
     empty &= ~lost
     cells = cells[~empty.all(axis=1)]
+    first = table.keys[0]
+    if empty_sheets.note(table) and first in cells:  # an empty output table's note row is not data
+        cells = cells[
+            empty_sheets.data_rows(table, cells[first], empty.loc[cells.index].drop(columns=first).all(axis=1))
+        ]
     kinds, empty, too_long = kinds.loc[cells.index], empty.loc[cells.index], too_long.loc[cells.index]
     lost = lost.loc[cells.index]
 

@@ -139,6 +139,8 @@ def build(path: str | Path | None = None, *, settings_values: dict[str, str] | N
     readme = book.active
     readme.title = README
     _write_readme(readme)
+    from arcollect.book import empty_sheets  # it writes its notes in this module's font
+
     base_currency = (settings_values or {}).get("BaseCurrency") or settings.Settings().base_currency
     for table in TABLES.values():
         sheet = book.create_sheet(table.name)
@@ -150,6 +152,8 @@ def build(path: str | Path | None = None, *, settings_values: dict[str, str] | N
                 settings_values.get(k, v) for k, v in zip(keys, rows[schema.SettingsSheet.VALUE], strict=True)
             ]
         _fill_sheet(sheet, table, headers, rows)
+        if empty_sheets.note(table):  # an output sheet before the first refresh says what fills it
+            empty_sheets.write_note(sheet.cell(row=2, column=1), empty_sheets.note(table))
         _add_validations(sheet, table)
     mappings = book.create_sheet(schema.MAPPINGS.name, book.sheetnames.index(schema.DUNNING_LEVELS.name) + 1)
     _fill_sheet(mappings, schema.MAPPINGS, schema.MAPPINGS.headers, None)
@@ -455,7 +459,7 @@ def readme_lines() -> list[str]:
     for table in schema.INPUT_TABLES:
         lines.extend(_table_lines(table))
     lines.extend(_table_lines(schema.MAPPINGS))
-    lines.extend(["", "Output sheets (rewritten by every refresh — do not type into them)"])
+    lines.extend(["", "Output sheets (rewritten by every refresh — do not type into them; an empty one says why)"])
     for table in schema.OUTPUT_TABLES:
         lines.extend(_table_lines(table))
     lines.extend(["", f"{LISTS} (hidden) — the currency, country and jurisdiction codes behind the drop-down lists."])

@@ -67,7 +67,7 @@ from openpyxl.worksheet.table import TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
 
 from arcollect import schema
-from arcollect.book import cells, guard, parts, template
+from arcollect.book import cells, empty_sheets, guard, parts, template
 from arcollect.book.cell_updates import CellUpdate, key_text, locate, sheet_named
 from arcollect.book.files import atomic_file, owner_file
 from arcollect.errors import InputError
@@ -374,6 +374,9 @@ def write_table(book: Workbook, table: Table, frame: pd.DataFrame, *, as_xml: bo
 
     kinds = template.column_kinds(table, keys)
     known = set(table.keys)
+    sentence = empty_sheets.note(table) if len(frame) == 0 else ""  # an empty output table says why
+    if sentence and not as_xml:
+        empty_sheets.write_note(sheet.cell(row=first_row + 1, column=first_column), sentence)
     xml_columns: list[list[str]] = []
     for offset, (key, kind) in enumerate(zip(keys, kinds, strict=True)):
         column = first_column + offset
@@ -419,7 +422,7 @@ def write_table(book: Workbook, table: Table, frame: pd.DataFrame, *, as_xml: bo
         for row, cells, height in zip(
             itertools.count(first_row + 1), zip(*xml_columns, strict=True), tall, strict=False
         )
-    ]
+    ] or ([empty_sheets.note_row(sheet, first_row + 1, first_column, sentence)] if sentence else [])
     dimension = f"{get_column_letter(first_column)}{first_row}:{get_column_letter(last_column)}{first_row + len(rows)}"
     return XmlRows(dimension, rows, first_row, first_column, clear_to_column)
 
