@@ -118,6 +118,27 @@ def test_japanese_and_chinese_statements_show_their_script(statements, customer_
     assert len(decode_qr(_page(pdf).read_bytes())) == 1
 
 
+def _fonts(pdf: Path) -> list[list[str]]:
+    """pdffonts' rows: name, type, encoding, emb, sub, uni, object, generation."""
+    listing = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
+    return [line.split() for line in listing.splitlines()[2:]]
+
+
+@pytest.mark.parametrize("customer_id", ["JP1", "CN1"])
+def test_a_cjk_statement_embeds_its_one_font_once_for_regular_and_bold_text(statements, customer_id):
+    """The CJK collections have one weight: the title and the table heads (bold) are drawn with the same glyphs as
+    the lines, from one embedded subset — not a second copy of the same 19 MB font parsed and subset again."""
+    _reminder, pdf = statements[customer_id]
+    ((name, *_kind, embedded, subset, unicode, _object, _generation),) = _fonts(pdf)
+    assert "CJK" in name and (embedded, subset, unicode) == ("yes", "yes", "yes")
+
+
+def test_a_latin_statement_embeds_its_regular_and_its_bold_face(statements):
+    _reminder, pdf = statements["DE1"]
+    names = [row[0] for row in _fonts(pdf)]
+    assert len(names) == 2 and names[0] != names[1] and any("Bold" in name for name in names)
+
+
 def test_a_contractual_late_charge_shows_no_column_of_zero_compensation(tmp_path):
     """A US buyer under a contractual late charge (1.5 % per month, no statutory €40) is charged interest only: its
     statement has an interest column and total, and no compensation column or line of zeros — as its letter. A

@@ -21,10 +21,11 @@ class Statement(FPDF):
 
 
 class Writer:
-    """Text helpers: one paragraph, one table row, one label-and-amount line; Latin-1 only without a TTF font."""
+    """Text helpers: one paragraph, one table row, one label-and-amount line; Latin-1 only without a TTF font.
+    `bold` is the style bold text is set in: "" where the family has one weight (its bold is its regular)."""
 
-    def __init__(self, pdf: FPDF, family: str, unicode: bool) -> None:
-        self.pdf, self.family, self.unicode = pdf, family, unicode
+    def __init__(self, pdf: FPDF, family: str, unicode: bool, bold: str = "B") -> None:
+        self.pdf, self.family, self.unicode, self.bold = pdf, family, unicode, bold
 
     def _safe(self, text: Any) -> str:
         text = str(text)
@@ -34,20 +35,20 @@ class Writer:
         self, text: Any, *, size: float = 10, bold: bool = False, x: float | None = None, width: float = 0,
         align: str = "L",
     ) -> None:  # fmt: skip
-        self.pdf.set_font(self.family, "B" if bold else "", size)
+        self.pdf.set_font(self.family, self.bold if bold else "", size)
         if x is not None:
             self.pdf.set_x(x)
         self.pdf.multi_cell(width, size * 0.45, self._safe(text), align=align, new_x="LMARGIN", new_y="NEXT")
 
     def row(self, cells: list[str], widths: tuple[float, ...], *, bold: bool = False, border: str = "") -> None:
-        self.pdf.set_font(self.family, "B" if bold else "", 8 if bold else 9)
+        self.pdf.set_font(self.family, self.bold if bold else "", 8 if bold else 9)
         for position, (cell, width) in enumerate(zip(cells, widths, strict=True)):
             align = "R" if position == len(cells) - 1 or (position >= 4 and len(cells) > 5) else "L"
             self.pdf.cell(width, 6, self._safe(cell), border=border, align=align)
         self.pdf.ln(6)
 
     def line(self, label: str, amount: str, width: float, *, bold: bool = False) -> None:
-        self.pdf.set_font(self.family, "B" if bold else "", 9)
+        self.pdf.set_font(self.family, self.bold if bold else "", 9)
         self.pdf.cell(width - 40, 6, self._safe(label))
         self.pdf.cell(40, 6, self._safe(amount), align="R", border="T" if bold else "")
         self.pdf.ln(6)

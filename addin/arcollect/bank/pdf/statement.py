@@ -6,8 +6,12 @@ open items for information; its labels from the template strings of the letter's
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import pickle
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -63,39 +67,84 @@ def statement_attachment(
     return Attachment(name, render(values, settings, renderer, language), "application/pdf")
 
 
+# What of the letter's context a statement shows: render reads nothing else of it, so a statement made before from
+# the same parts (and Settings, labels and fonts) is the same statement.
+_SHOWN = ("customer", "as_of", "pay", "sections", "credits", "other_items")
+_KEPT = 512  # statements kept per process: a run's worth, so the next tick of the schedule finds them again
+_made: OrderedDict[bytes, bytes] = OrderedDict()
+_made_lock = threading.Lock()
+
+
 def render(values: Mapping[str, Any], settings: Settings, renderer: Any, language: str | None = None) -> bytes:
     """The statement as PDF bytes (see the module docstring for fonts and labels).
 
     Its lines are the letter's: per currency the invoices, the subtotal, interest and compensation where the
     letter adds them, each credit note, the credit carried forward and the amount due (`section.amount_due`, the
     one `mail.compose` computes); then how to pay it, and the account's other open items for information.
+
+    A statement is made once per process for what it shows (`_SHOWN` of `values`, Settings, the labels, the
+    fonts): a run that renders a customer's letter twice (the demo plans before the morning's bank statement,
+    then sends) and each tick of the schedule get the bytes made the first time, the PDF's creation date with them.
     """
     customer = values["customer"]
     language = re.split(r"[-_]", str(language or customer["language"] or "en"))[0].lower() or "en"
-    regular, bold, cjk = fonts(language)
-    shown = language if (language not in CJK or cjk) else "en"
+    shown = language if (language not in CJK or fonts(language)[2]) else "en"
     words = strings(renderer, shown)
-    locale = letter_locale(shown, customer)
+    letter = {part: values[part] for part in _SHOWN if part in values}
+    key = _fingerprint(letter, settings, words, language, fonts(language))
+    with _made_lock:
+        made = _made.get(key) if key is not None else None
+        if made is not None:
+            _made.move_to_end(key)
+            return made
+    made = _write(letter, settings, words, language, shown)
+    if key is not None:
+        with _made_lock:
+            _made[key] = made
+            while len(_made) > _KEPT:
+                _made.popitem(last=False)
+    return made
+
+
+def _fingerprint(*parts: Any) -> bytes | None:
+    """A digest of everything a statement is made from; None when a part cannot be pickled (then it is not kept)."""
+    try:
+        return hashlib.sha256(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)).digest()
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+
+
+def _write(
+    values: Mapping[str, Any], settings: Settings, words: Mapping[str, Any], language: str, written_in: str
+) -> bytes:
+    """The statement made: fonts for `language`, labels `words` and number formats of `written_in` (English
+    where a CJK language has no font)."""
+    customer = values["customer"]
+    regular, bold, cjk = fonts(language)
+    locale = letter_locale(written_in, customer)
     pdf = Statement(words["statement_page"])
+    # A font file is added once: where bold has no file of its own (the CJK collections, a machine without a bold
+    # face), bold text is set in that one font — the glyphs a second copy of it would draw, embedded once.
+    bold_style = ""
     if cjk is not None:  # Japanese and Chinese: the CJK font for everything (it carries Latin letters and digits)
-        face = FACE.get((language, cjk.name), 0)
-        pdf.add_font("Body", "", str(cjk), collection_font_number=face)
-        pdf.add_font("Body", "B", str(cjk), collection_font_number=face)
+        pdf.add_font("Body", "", str(cjk), collection_font_number=FACE.get((language, cjk.name), 0))
         family = "Body"
     elif regular is not None:
         pdf.add_font("Body", "", str(regular))
-        pdf.add_font("Body", "B", str(bold or regular))
+        if bold is not None and bold != regular:
+            pdf.add_font("Body", "B", str(bold))
+            bold_style = "B"
         family = "Body"
     else:
         logger.warning("no Unicode font found for the PDF statement: Helvetica, characters outside Latin-1 shown as ?")
-        family = "helvetica"
+        family, bold_style = "helvetica", "B"
     pdf.set_title(f"{words['statement_title']} {customer['id']}")
     pdf.set_author(settings.company_name or "")
     pdf.set_creator("arcollect")
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
     pdf.set_font(family, "", 10)
-    write = Writer(pdf, family, family == "Body")
+    write = Writer(pdf, family, family == "Body", bold_style)
 
     def money(amount: Any, currency: str) -> str:
         return format_currency(Decimal(amount), currency, locale=locale)
