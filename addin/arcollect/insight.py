@@ -306,7 +306,8 @@ def _dashboard(
                 "Customer": (top[Queue.CUSTOMER_NAME].fillna(top[Invoices.CUSTOMER_ID])).astype(str).to_numpy(),
                 f"Open ({base_currency})": top[Debtors.OPEN_BASE].to_numpy(),
                 f"Overdue ({base_currency})": top[Debtors.OVERDUE_BASE].to_numpy(),
-                "Risk score": top[Risk.SCORE].to_numpy(),
+                # n/a as the tiles say it: "no payment history" is cut off in the narrow column, and Why says it
+                "Risk score": top[Risk.SCORE].replace({analytics.NO_HISTORY: "n/a"}).to_numpy(),
                 "Why": top[Risk.REASONS].to_numpy(),
             }
         ),

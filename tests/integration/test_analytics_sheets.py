@@ -137,9 +137,11 @@ def test_the_dashboard_lists_the_top_debtors_and_the_a_b_verdict(book) -> None:
     names = [sheet.cell(row=title.row + offset, column=1).value for offset in (2, 3, 4)]
     assert names == ["Customer OK GmbH", "Customer LATE GmbH", "Customer NEW GmbH"]  # by open balance
     assert sheet.cell(row=title.row + 2, column=3).value == 8000.0
-    headers = [sheet.cell(row=title.row + 1, column=column).value for column in range(1, 6)]
+    headers = [sheet.cell(row=title.row + 1, column=column).value for column in range(1, 8)]
     scores = [sheet.cell(row=title.row + offset, column=headers.index("Risk score") + 1).value for offset in (2, 3, 4)]
-    assert scores[1] >= 60 and scores[2] == "no payment history"  # NEW never paid: no score, not a 0
+    assert scores[1] >= 60 and scores[2] == "n/a"  # NEW never paid: no score, not a 0 …
+    why = sheet.cell(row=title.row + 4, column=headers.index("Why") + 1).value
+    assert why == "no payment history"  # … and Why, beside it, says so
     heading = cells["A/B tests"]
     assert sheet.cell(row=heading.row + 1, column=1).value.startswith("Level 1: friendly_b pays 25 days sooner")
 
