@@ -66,9 +66,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     _run([getattr(sys, "_base_executable", sys.executable), "-m", "venv", "--without-pip", venv], cwd=work)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     fresh = Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=work).strip())
+    lock = ROOT / "requirements.lock"  # --no-compile: modules compile on first import, as in make test's venvs
     _run(
-        [sys.executable, "-m", "pip", "--python", python, "install", "-q", "-c", ROOT / "requirements.lock", wheel],
-        cwd=work,
+        [sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-compile", "-c", lock, wheel], cwd=work
     )
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
