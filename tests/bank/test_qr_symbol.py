@@ -81,6 +81,7 @@ def test_a_payment_code_is_made_once_per_payload_and_identical_each_time():
     second = qr.payment_code(account, **ask)
     assert qr._matrix.cache_info().hits == 1
     assert second.matrix is first.matrix
+    assert second.png() is first.png() and second.png(module_pixels=6) is not first.png()
     reference = _code(first.payload.encode("utf-8"))
     reference.make(fit=True)
     assert [list(row) for row in second.matrix] == reference.get_matrix()

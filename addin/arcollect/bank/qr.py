@@ -62,28 +62,34 @@ class PaymentCode:
     version: int
 
     def png(self, module_pixels: int = 4) -> bytes:
-        """The code as a black-and-white PNG with the quiet zone (and, for a QR-bill, the Swiss cross)."""
-        size = len(self.matrix)
-        side = (size + 2 * QUIET_ZONE) * module_pixels
-        image = Image.new("1", (side, side), 1)
-        draw = ImageDraw.Draw(image)
-        for row, cells in enumerate(self.matrix):
-            top = (row + QUIET_ZONE) * module_pixels
-            column = 0
-            while column < size:  # one rectangle per run of dark modules
-                if cells[column]:
-                    start = column
-                    while column < size and cells[column]:
-                        column += 1
-                    left = (start + QUIET_ZONE) * module_pixels
-                    right = (column + QUIET_ZONE) * module_pixels - 1
-                    draw.rectangle((left, top, right, top + module_pixels - 1), fill=0)
-                column += 1
-        if self.kind == "swiss":
-            _swiss_cross(draw, centre=side / 2, width=size * module_pixels * SWISS_CROSS_SHARE)
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", optimize=True)
-        return buffer.getvalue()
+        """The code as a black-and-white PNG with the quiet zone (and, for a QR-bill, the Swiss cross); drawn once
+        per process for each code and size."""
+        return _png(self.kind, self.matrix, module_pixels)
+
+
+@functools.lru_cache(maxsize=512)
+def _png(kind: str, matrix: tuple[tuple[bool, ...], ...], module_pixels: int) -> bytes:
+    size = len(matrix)
+    side = (size + 2 * QUIET_ZONE) * module_pixels
+    image = Image.new("1", (side, side), 1)
+    draw = ImageDraw.Draw(image)
+    for row, cells in enumerate(matrix):
+        top = (row + QUIET_ZONE) * module_pixels
+        column = 0
+        while column < size:  # one rectangle per run of dark modules
+            if cells[column]:
+                start = column
+                while column < size and cells[column]:
+                    column += 1
+                left = (start + QUIET_ZONE) * module_pixels
+                right = (column + QUIET_ZONE) * module_pixels - 1
+                draw.rectangle((left, top, right, top + module_pixels - 1), fill=0)
+            column += 1
+    if kind == "swiss":
+        _swiss_cross(draw, centre=side / 2, width=size * module_pixels * SWISS_CROSS_SHARE)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
 
 
 def _swiss_cross(draw: ImageDraw.ImageDraw, centre: float, width: float) -> None:
@@ -101,10 +107,11 @@ def _swiss_cross(draw: ImageDraw.ImageDraw, centre: float, width: float) -> None
     box(4.4, 7.9, 11, 3.3, 1)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=512)
 def _matrix(payload: str, max_version: int) -> tuple[tuple[tuple[bool, ...], ...], int]:
     """The modules and version of the code of `payload`: the symbol `qrcode` makes (`qr_symbol.make`). Kept per
-    payload: a run, and every tick of the schedule, asks again for the same customer's code."""
+    payload: the same customer's code is asked for again by the next run in the process (a preview, then the send;
+    the demo's plan before the morning's bank statement, then its send)."""
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     code.add_data(payload.encode("utf-8"), optimize=0)  # one byte segment, UTF-8, as both standards ask
     modules, _mask = qr_symbol.make(code)

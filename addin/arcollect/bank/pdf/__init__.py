@@ -19,8 +19,8 @@ avoided.) The environment variables ``ARCOLLECT_PDF_FONT``, ``ARCOLLECT_PDF_BOLD
 font Helvetica, and characters it cannot show become "?" (logged as a warning); without a CJK font, Japanese or
 Chinese labels fall back to English. A font file is embedded once: the CJK collections have one weight, so their
 bold text is the same glyphs from the same subset. A statement is made once per process for what it shows
-(`statement.render`): a second run over the same book and each tick of the schedule get the PDF made the first
-time.
+(`statement.render`): a second run in the process over the same book (a preview, then the send) gets the PDF
+made the first time.
 
     fonts      the Unicode and CJK font files found on the machine (or named by the environment)
     page       the A4 page with its footer, and the Writer's text helpers

@@ -70,7 +70,7 @@ def statement_attachment(
 # What of the letter's context a statement shows: render reads nothing else of it, so a statement made before from
 # the same parts (and Settings, labels and fonts) is the same statement.
 _SHOWN = ("customer", "as_of", "pay", "sections", "credits", "other_items")
-_KEPT = 512  # statements kept per process: a run's worth, so the next tick of the schedule finds them again
+_KEPT = 512  # statements kept per process: a run's worth, so the next run over the book finds them again
 _made: OrderedDict[bytes, bytes] = OrderedDict()
 _made_lock = threading.Lock()
 
@@ -83,8 +83,9 @@ def render(values: Mapping[str, Any], settings: Settings, renderer: Any, languag
     one `mail.compose` computes); then how to pay it, and the account's other open items for information.
 
     A statement is made once per process for what it shows (`_SHOWN` of `values`, Settings, the labels, the
-    fonts): a run that renders a customer's letter twice (the demo plans before the morning's bank statement,
-    then sends) and each tick of the schedule get the bytes made the first time, the PDF's creation date with them.
+    fonts): when a customer's letter is rendered again in the process — a preview, then the send; the demo's plan
+    before the morning's bank statement, then its send — it gets the bytes made the first time, the PDF's creation
+    date with them.
     """
     customer = values["customer"]
     language = re.split(r"[-_]", str(language or customer["language"] or "en"))[0].lower() or "en"
