@@ -247,15 +247,16 @@ OUTPUT_SHEETS = (
 )  # fmt: skip
 
 
-def clipped_values(path: Path) -> list[str]:
+def clipped_values(path: Path, book: Any = None) -> list[str]:
     """Texts in the output sheets that a reader cannot see whole: longer than their column (in characters, with a
     little slack), not wrapped, and stopped by a value in the next cell (over an empty one a spreadsheet lets the
-    text run on). Columns the schema keeps narrow on purpose (`fit=False`: ledger keys, Message-IDs) are left out."""
+    text run on). Columns the schema keeps narrow on purpose (`fit=False`: ledger keys, Message-IDs) are left out.
+    `book`: that file already loaded in full by openpyxl (widths and alignment are read), to spare a second load."""
     import openpyxl
 
     from arcollect import schema
 
-    book = openpyxl.load_workbook(path)
+    book = book if book is not None else openpyxl.load_workbook(path)
     clipped = []
     for sheet in (book[title] for title in OUTPUT_SHEETS if title in book.sheetnames):
         narrow = {column.header for column in schema.TABLES[sheet.title].columns if not column.fit}
