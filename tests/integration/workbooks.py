@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import functools
+import io
 import re
 from collections.abc import Iterable, Mapping
 from email.message import EmailMessage
@@ -90,7 +92,7 @@ def make_book(
 ) -> Path:
     """A new template workbook in `folder` with these input rows and Settings values (key → text)."""
     path = folder / name
-    template.build(path)
+    path.write_bytes(_new_template())
     setting_rows = book_settings.default_settings_rows()
     defaults = {
         "CompanyName": "Acme Supplies Ltd",
@@ -117,6 +119,15 @@ def make_book(
         },
     )
     return path
+
+
+@functools.cache
+def _new_template() -> bytes:
+    """What `template.build(path)` writes, built once per process: the new template is the same for every book (its
+    document dates are fixed, its Settings the defaults), and building it is most of what a small book costs."""
+    buffer = io.BytesIO()
+    template.build().save(buffer)
+    return buffer.getvalue()
 
 
 def seed_sent(path: Path, reminders: Iterable[tuple[str, int, Iterable[str], str]]) -> None:
