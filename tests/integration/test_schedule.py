@@ -7,7 +7,9 @@ instead of waiting.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import logging
 import os
 from email import policy
@@ -181,12 +183,22 @@ def test_open_in_excel_then_broken_then_fixed_keeps_running_alerts_once_and_reco
     assert "not an Excel workbook" in caplog.text
 
 
-def test_once_dry_run_prints_what_would_go_out_and_when(tmp_path, capsys):
-    book = demo_book(tmp_path)
-    assert main(["schedule", str(book), "--once", "--dry-run", "--now", "2026-11-24T10:00:00+00:00"]) == 0
-    out = capsys.readouterr().out
+@pytest.fixture(scope="module")
+def dry_run_once(tmp_path_factory):
+    """`arcollect schedule BOOK --once --dry-run` run once for the two tests that read what it printed and logged."""
+    folder = tmp_path_factory.mktemp("dry_run_once")
+    book = demo_book(folder)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = main(["schedule", str(book), "--once", "--dry-run", "--now", "2026-11-24T10:00:00+00:00"])
+    return folder, status, printed.getvalue()
+
+
+def test_once_dry_run_prints_what_would_go_out_and_when(dry_run_once):
+    folder, status, out = dry_run_once
+    assert status == 0
     assert "Would send" in out and "Europe/Berlin" in out
-    assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").glob("*.eml"))
+    assert not (folder / "outbox").exists() or not list((folder / "outbox").glob("*.eml"))
 
 
 def test_a_digest_tells_the_finance_contact_what_goes_out_before_a_time_zones_first_sends(tmp_path):
@@ -204,8 +216,8 @@ def test_a_digest_tells_the_finance_contact_what_goes_out_before_a_time_zones_fi
     assert len(berlin) == 1 and "2026-11-24" in berlin[0]["Subject"]
 
 
-def test_the_cli_logs_to_a_rotating_file_beside_the_workbook(tmp_path):
-    book = demo_book(tmp_path)
-    assert main(["schedule", str(book), "--once", "--dry-run", "--now", "2026-11-24T10:00:00+00:00"]) == 0
-    log = tmp_path / "Receivables.schedule.log"
+def test_the_cli_logs_to_a_rotating_file_beside_the_workbook(dry_run_once):
+    folder, status, _out = dry_run_once
+    assert status == 0
+    log = folder / "Receivables.schedule.log"
     assert log.exists() and " tick: " in log.read_text(encoding="utf-8")
