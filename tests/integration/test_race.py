@@ -79,10 +79,18 @@ def receiver(kind: str, folder: Path, latency: float = 0.03) -> Iterator[tuple[d
     if kind == "outbox":
         outbox = folder / "outbox"
         parser = BytesParser(policy=policy.default)
+        parsed: dict[tuple[str, int, int], str] = {}  # (name, mtime, size) → its key: each file parsed once
 
         def arrived() -> list[str]:
             files = list(outbox.glob("*.eml")) if outbox.exists() else []
-            return [str(parser.parsebytes(path.read_bytes(), headersonly=True)[KEY_HEADER]) for path in files]
+            keys = []
+            for path in files:  # wait_for polls this every 10 ms while the messages arrive
+                info = path.stat()
+                stamp = (path.name, info.st_mtime_ns, info.st_size)
+                if stamp not in parsed:
+                    parsed[stamp] = str(parser.parsebytes(path.read_bytes(), headersonly=True)[KEY_HEADER])
+                keys.append(parsed[stamp])
+            return keys
 
         yield {"kind": "outbox", "args": [str(outbox)]}, arrived
     elif kind == "smtp":
