@@ -23,7 +23,7 @@ _JAPANESE = customer("JP1", country="JP", language="ja", name="株式会社サ�
 
 
 def _statements(path: Path) -> dict[str, bytes]:
-    report = collect(path, now=TUESDAY, send=False)
+    report = collect(path, now=TUESDAY, send=False, write_back=False)  # a preview: only the rendering counts here
     return {
         reminder.customer_id: attachment.content
         for reminder in report.reminders.values()
