@@ -242,6 +242,32 @@ def test_a_user_template_dir_overrides_the_builtin_one(tmp_path: Path) -> None:
     assert _plain(rendered.text) == "Eigener Text 1.734,56 €"
 
 
+def test_a_letter_is_rendered_once_and_again_when_its_template_file_changes(tmp_path: Path) -> None:
+    (tmp_path / "en").mkdir()
+    html, text = tmp_path / "en" / "kept.html.j2", tmp_path / "en" / "kept.txt.j2"
+    html.write_text("{% block subject %}Version A for {{ customer.name }}{% endblock %}")
+    text.write_text("Text for {{ customer.name }}")
+    context = make_context(name="Acme Ltd", language="en")
+    first = Renderer([tmp_path]).render("kept", "en", context)
+    assert Renderer([tmp_path]).render("kept", "en", dict(context)) is first  # a later run: not rendered again
+    other = Renderer([tmp_path]).render("kept", "en", make_context(name="Other Ltd", language="en"))
+    assert (other.subject, other.text) == ("Version A for Other Ltd", "Text for Other Ltd")
+    html.write_text("{% block subject %}Version B for {{ customer.name }}{% endblock %}")  # same size, same tick
+    changed = Renderer([tmp_path]).render("kept", "en", context)
+    assert (changed.subject, changed.text) == ("Version B for Acme Ltd", "Text for Acme Ltd")
+
+
+def test_equal_values_of_other_types_are_rendered_as_their_own_letter(tmp_path: Path) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "typed.html.j2").write_text("{% block subject %}{{ customer.flag }}{% endblock %}")
+    (tmp_path / "en" / "typed.txt.j2").write_text("{{ customer.flag }}")
+    renderer = Renderer([tmp_path])
+    flags = (True, 1, 1.0, Decimal("1.0"))  # all equal to each other
+    texts = [renderer.render("typed", "en", {"customer": {"flag": flag}}).text for flag in flags]
+    assert texts == ["True", "1", "1.0", "1.0"]
+    assert renderer.render("typed", "en", {"customer": {"flag": Decimal("1.00")}}).subject == "1.00"
+
+
 def test_a_syntax_error_is_reported_with_its_line(tmp_path: Path) -> None:
     (tmp_path / "en").mkdir()
     (tmp_path / "en" / "broken.html.j2").write_text("{% block subject %}x{% endblock %}\n\n{% if %}")

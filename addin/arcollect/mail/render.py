@@ -26,11 +26,19 @@ Filters: the locale's money, dates, percentages and lists (`arcollect.mail.forma
 bare language when Babel does not know the pair), set for the duration of one `render`; plain-text layout
 (`arcollect.mail.wrap`: `pad`, `wordwrap`, `wrap` — display-width and CJK aware); and `http_url(value)` (the value if
 it is an http(s) URL, else "").
+
+A letter is rendered once per process: the same template, language and context over the same template files give
+the `Rendered` already made (a refresh and the send after it, the demo's plan and send; up to 1,024 letters). The
+files are known by their names and contents, read at a `Renderer`'s first render: a renderer keeps rendering from
+the files as they were then for a context it has seen (one run renders each letter once).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import pickle
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -69,6 +77,8 @@ BUILTIN_TEMPLATE_DIR = (
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _SUBJECT_MAX = 250
 _UNDOCUMENTED_GLOBALS = ("lipsum", "cycler", "joiner")
+_KEPT: dict[bytes, Rendered] = {}  # every Renderer's letters, by `_letter_key`: a run renders each letter once
+_KEPT_MAX = 1024
 
 
 class RenderError(ArcollectError):
@@ -89,7 +99,8 @@ class Renderer:
     """Renders reminder templates from the user's folder (first) and the built-in one.
 
     One instance can be reused for every reminder of a run; templates are compiled once and cached (and reloaded
-    when a file changes). A failing template raises `RenderError` and leaves the renderer usable.
+    when a file changes). A failing template raises `RenderError` and leaves the renderer usable. A letter this
+    process rendered before from the same template files, template, language and context is not rendered again.
     """
 
     def __init__(self, template_dirs: Sequence[Path | str] | None = None) -> None:
@@ -120,6 +131,7 @@ class Renderer:
         )
         for name in _UNDOCUMENTED_GLOBALS:  # not part of the documented context: a template using one is an error
             self.environment.globals.pop(name, None)
+        self._files: bytes | None = b""  # the template files' digest, read at the first render
 
     def has_template(self, template: str, language: str) -> bool:
         """True when `<language>/<template>.html.j2` exists somewhere on the search path."""
@@ -140,6 +152,20 @@ class Renderer:
         """
         if not _NAME.match(str(template)):
             raise RenderError(f"Template name {template!r} is not valid — use letters, digits, '-' or '_'")
+        if self._files == b"":
+            self._files = _files_stamp(self.search_path)
+        key = _letter_key(self._files, template, language, context)
+        kept = _KEPT.get(key) if key is not None else None
+        if kept is not None:
+            return kept
+        rendered = self._render(template, language, context)
+        if key is not None:
+            if len(_KEPT) >= _KEPT_MAX:
+                del _KEPT[next(iter(_KEPT))]  # the oldest
+            _KEPT[key] = rendered
+        return rendered
+
+    def _render(self, template: str, language: str, context: Mapping[str, Any]) -> Rendered:
         requested, region = split_tag(language)
         used = requested if requested and self.has_template(template, requested) else FALLBACK_LANGUAGE
         if used != requested:
@@ -174,6 +200,38 @@ class Renderer:
     def _render_text(self, template: str, language: str, context: Mapping[str, Any]) -> str:
         tmpl = self.environment.get_template(f"{language}/{template}.txt.j2")
         return tmpl.render(dict(context))
+
+
+def _files_stamp(folders: Sequence[Path]) -> bytes | None:
+    """A digest of every file the loader can reach — each folder's files by relative name and content, in search
+    order — or None when a folder cannot be read (then nothing is kept). Contents, not modification times: a
+    template saved twice within one tick of the file system's clock is still told apart."""
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        for position, folder in enumerate(folders):
+            digest.update(f"\0folder {position}\0".encode())
+            for root, dirs, files in os.walk(folder):
+                dirs.sort()
+                for name in sorted(files):
+                    path = os.path.join(root, name)
+                    digest.update(f"\0{os.path.relpath(path, folder)}\0".encode("utf-8", "surrogatepass"))
+                    with open(path, "rb") as handle:
+                        digest.update(hashlib.blake2b(handle.read(), digest_size=16).digest())
+    except (OSError, UnicodeError):
+        return None
+    return digest.digest()
+
+
+def _letter_key(files: bytes | None, template: str, language: str, context: Mapping[str, Any]) -> bytes | None:
+    """What a letter is made of — the template files, the template, the language and the context (pickled: the
+    same bytes mean the same values of the same types) — or None when the context cannot be pickled."""
+    if files is None:
+        return None
+    try:
+        data = pickle.dumps((template, language, dict(context)), protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return None
+    return files + hashlib.blake2b(data, digest_size=32).digest()
 
 
 def clean_subject(value: str) -> str:
