@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from babel.dates import format_date
 from babel.numbers import format_currency
@@ -594,3 +595,14 @@ def test_a_reminder_in_doubt_in_the_ledger_is_held_until_reconciled_and_the_queu
     assert row[Queue.STATE] == "held"
     assert row[Queue.REASON] == "in doubt (unknown) in the ledger — reconcile before sending again"
     assert again.queue[Queue.REASON].tolist() == [row[Queue.REASON]]
+
+
+def test_a_plan_without_rendering_has_the_refreshs_queue_and_no_letters_and_cannot_send(multi_currency_book):
+    """`arcollect bank` compares plans before and after an import: it needs the queue, not the letters."""
+    planned = collect(multi_currency_book, now=TUESDAY, write_back=False, render=False)
+    rendered = collect(multi_currency_book, now=TUESDAY, write_back=False)
+    assert planned.reminders == {} and len(rendered.reminders) == 2
+    pd.testing.assert_frame_equal(planned.queue, rendered.queue)
+    with pytest.raises(ValueError, match="renders what it sends"):
+        collect(multi_currency_book, now=TUESDAY, send=True, render=False)
+    assert not outbox_messages(multi_currency_book.parent)

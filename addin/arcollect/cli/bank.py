@@ -44,7 +44,7 @@ def bank_import(
 
     def going(queue: object = None) -> dict[tuple[str, int], float]:
         if queue is None:  # the BankFolder's new files are what this import reads, not the plan before it
-            queue = collect(path, now=now, send=False, write_back=False, bank_folder=False).queue
+            queue = collect(path, now=now, send=False, write_back=False, bank_folder=False, render=False).queue
         if queue.empty:
             return {}
         rows = queue[queue[Queue.STATE].isin([dunning.DUE, dunning.SCHEDULED, dunning.AWAITING_APPROVAL])]

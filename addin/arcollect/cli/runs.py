@@ -173,7 +173,7 @@ def _demo_bank(path: Path, now: dt.datetime) -> None:
     from arcollect.run import collect
 
     with shell.console.status("Planning before the bank statement"):
-        queue = collect(path, now=now, send=False, write_back=False).queue
+        queue = collect(path, now=now, send=False, write_back=False, render=False).queue
     day = job.bank_statement(path, now, queue)
     shell.console.print(f"Bank statement of the morning: {day.path} ({len(day.credits)} credits)", soft_wrap=True)
     job.bank_summary(day, bank_command.bank_import(path, [day.path], now, before_queue=queue))

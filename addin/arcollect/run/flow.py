@@ -59,6 +59,7 @@ def collect(
     side_effects: bool | None = None,
     preview_all: bool = False,
     bank_folder: bool = True,
+    render: bool = True,
 ) -> RunReport:
     """Read `book`, age, price and plan; render and (with `send`) send what is due; write the output sheets.
 
@@ -79,7 +80,11 @@ def collect(
     output sheets, the holds alone are written into the workbook file when Excel does not have it open).
     `preview_all` renders, with `send`, also what waits for business hours or an approval (`report.reminders`).
     `bank_folder` False leaves the BankFolder's new files for later (`arcollect bank` plans before importing them).
+    `render` False plans without rendering (no `report.reminders`, no template check): for a caller that reads only
+    the queue, such as `arcollect bank`'s plans before and after an import; it cannot send.
     """
+    if send and not render:
+        raise ValueError("a run that sends renders what it sends")
     side_effects = write_back if side_effects is None else side_effects
     step = progress or (lambda *_args: None)
     if now.tzinfo is None:
@@ -198,8 +203,8 @@ def collect(
         queue = keys_and_ledger_state(queue, ledger)
         granted = escalation.standing(escalation.approvals(ledger), reminder_log(ledger.history()))
         queue = escalation.gate(queue, policy, granted)
-        step("Rendering reminders")
-        reminders = render_reminders(
+        step("Rendering reminders" if render else "Planned (not rendered)")
+        reminders = {} if not render else render_reminders(
             queue, aged, customers, config, policy, problems, paid=paid, payments=tables["Payments"], step=step,
             templates=config.template_folder(book), only_due=send and not preview_all, history=history,
             book=book if send else None, now=now,  # only a send records the references it hands out
