@@ -80,12 +80,16 @@ def test_one_instance_sigterm_and_sigkill_mid_send_then_restart_lose_and_double_
 
     first = start(book)
     wait_for(lambda: outbox.exists() and len(list(outbox.glob("*.eml"))) >= 10)
+    # Frozen mid-send, holding its lock: however fast it sends, most of the reminders are still to go when the
+    # second instance is refused and when SIGTERM comes (the restart below must find enough left to be killed in).
+    first.send_signal(signal.SIGSTOP)
     second = start(book)
     second.wait(timeout=60)
     out, err = second.output()
     assert second.returncode == 1 and "already running" in out + err and str(first.pid) in out + err
 
     first.send_signal(signal.SIGTERM)
+    first.send_signal(signal.SIGCONT)
     assert first.wait(timeout=60) == 0, first.output()[1][-2000:]
     states = ledger_states(book)
     assert "sending" not in states.values() and "unknown" not in states.values()
@@ -96,8 +100,9 @@ def test_one_instance_sigterm_and_sigkill_mid_send_then_restart_lose_and_double_
     killed = start(book)
     before = len(sent)
     wait_for(lambda: len(list(outbox.glob("*.eml"))) >= before + 10)
+    assert killed.process.poll() is None, "still sending when killed"
     killed.send_signal(signal.SIGKILL)
-    killed.wait(timeout=60)
+    assert killed.wait(timeout=60) == -signal.SIGKILL  # the kill landed: no clean-up ran
 
     finished = start(book, "--once")
     finished.wait(timeout=180)
