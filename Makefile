@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed
 
 # The tests run on this many pytest-xdist workers (CI has two cores); one file's tests stay on one worker, so a
 # module's fixtures (a LibreOffice-saved workbook, a mail server) are built once. WORKERS=0 runs them in-process.
+# Files are handed out in collection order, the longest first (tests/conftest.py LONGEST_FIRST), not xdist's default
+# of the files with the most tests first, which left the few long files to run last, one worker idle.
 WORKERS ?= 2
-XDIST := -n $(WORKERS) --dist loadfile
+XDIST := -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
 FLOORS := .venv-floors
 FLOORS_STAMP := $(FLOORS)/.installed
@@ -78,7 +80,7 @@ audit: $(STAMP)
 	$(BIN)/python scripts/audit.py requirements.lock requirements-floors.lock
 
 test: lint tools audit floors
-	$(BIN)/python -m pytest -q $(XDIST)
+	$(BIN)/python -m pytest -q $(XDIST) --durations=25
 
 demo: $(STAMP)
 	$(BIN)/arcollect demo --dir demo

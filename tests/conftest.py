@@ -1,4 +1,4 @@
-"""Fixtures shared by the unit and integration tests."""
+"""Fixtures shared by the unit and integration tests, and the order in which the test files are handed out."""
 
 from __future__ import annotations
 
@@ -8,6 +8,36 @@ from pathlib import Path
 import pytest
 
 from tests.excel_standin import StandInBook
+
+# The files that take a minute or more on two cores (`make test` prints the slowest tests), longest first. make test
+# hands whole files to two workers in collection order (--dist loadfile --no-loadscope-reorder): started first,
+# they run beside the many short files instead of after them, where one worker would wait alone for the other.
+LONGEST_FIRST = (
+    "tests/integration/test_schedule.py",
+    "tests/e2e/test_wheel.py",
+    "tests/e2e/test_demo.py",
+    "tests/integration/test_live_dashboard.py",
+    "tests/integration/test_race.py",
+    "tests/security/test_hostile_workbooks.py",
+    "tests/integration/test_crash.py",
+    "tests/integration/test_vba_grammar.py",
+    "tests/integration/test_schedule_process.py",
+    "tests/integration/test_faults.py",
+    "tests/integration/test_sending_failures.py",
+    "tests/integration/test_collect.py",
+    "tests/fuzz/test_fuzz_read.py",
+    "tests/integration/test_workbook_fidelity.py",
+    "tests/integration/test_escalation.py",
+    "tests/e2e/test_ledger_safety.py",
+    "tests/security/test_ledger_retention.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest files first (`LONGEST_FIRST`); every other file after them in its usual order, and the tests of
+    each file in theirs (a stable sort)."""
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(rank)))
 
 
 @pytest.fixture
