@@ -175,7 +175,7 @@ def _dated_rates(codes: pd.Series, as_of: np.ndarray, table: pd.DataFrame) -> np
     only as many pairs as currencies — with a binary search in each currency's dated rates (ties on a date: the
     later row of the table wins, as `drop_duplicates(keep="last")` does for undated rates).
     """
-    code_ids, _codes = pd.factorize(codes.to_numpy(dtype=object), use_na_sentinel=False)
+    code_ids, _distinct = pd.factorize(codes.to_numpy(dtype=object), use_na_sentinel=False)
     days = pd.to_datetime(np.asarray(as_of).reshape(-1)).to_numpy().astype("datetime64[ns]")
     day_ids, day_values = pd.factorize(days, use_na_sentinel=False)
     pair_ids, pairs = pd.factorize(code_ids.astype("int64") * max(len(day_values), 1) + day_ids)
